@@ -1,0 +1,210 @@
+package frontend
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/containerd/platforms"
+	"github.com/distill-build/distill/frontend/contextfs"
+	"github.com/distill-build/distill/frontend/manifest"
+	"github.com/distill-build/distill/frontend/resolve"
+	"github.com/distill-build/distill/llb/compile"
+	"github.com/distill-build/distill/llb/plan"
+	"github.com/distill-build/distill/llb/sourcemap"
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/frontend/dockerui"
+	gwclient "github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/moby/buildkit/frontend/subrequests/targets"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// Targets a build can stop at.
+const (
+	TargetRuntime = "runtime"
+)
+
+// Build is the gateway BuildFunc of the distill frontend.
+func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
+	bc, err := dockerui.NewClient(c)
+	if err != nil {
+		return nil, fmt.Errorf("reading build options: %w", err)
+	}
+	src, err := bc.ReadEntrypoint(ctx, "yaml")
+	if err != nil {
+		return nil, err
+	}
+	sm := sourcemap.New(src.SourceMap)
+	m, err := manifest.Parse(src.Filename, src.Data)
+	if err != nil {
+		return nil, sourceError(sm, err)
+	}
+
+	if res, ok, err := bc.HandleSubrequest(ctx, dockerui.RequestHandler{
+		ListTargets: func(context.Context) (*targets.List, error) { return listTargets(m), nil },
+		AllowOther:  true,
+	}); err != nil || ok {
+		return res, err
+	}
+	if bc.Target != "" && bc.Target != TargetRuntime {
+		return nil, fmt.Errorf("unknown target %q: %s builds only the target %q", bc.Target, m.File, TargetRuntime)
+	}
+
+	buildCtx, err := bc.MainContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	fsys, err := solveContext(ctx, c, bc, *buildCtx)
+	if err != nil {
+		return nil, err
+	}
+
+	buildPlatform := platforms.DefaultSpec()
+	if len(bc.BuildPlatforms) > 0 {
+		buildPlatform = bc.BuildPlatforms[0]
+	}
+	opts := resolve.Options{Platforms: bc.TargetPlatforms, BuildPlatform: buildPlatform}
+	p, err := resolve.Resolve(ctx, m, fsys, opts)
+	if err != nil {
+		return nil, sourceError(sm, err)
+	}
+	tps, err := resolve.TargetPlatforms(m, opts)
+	if err != nil {
+		return nil, sourceError(sm, err)
+	}
+	bc.TargetPlatforms = tps
+	if len(tps) > 1 {
+		bc.MultiPlatformRequested = true
+	}
+
+	epoch, err := sourceDateEpoch(bc.BuildArgs)
+	if err != nil {
+		return nil, err
+	}
+	labels := imageLabels(bc)
+
+	rb, err := bc.Build(ctx, func(ctx context.Context, platform *ocispecs.Platform, _ int) (*dockerui.BuildResult, error) {
+		target, err := targetFor(p, platform, buildPlatform)
+		if err != nil {
+			return nil, err
+		}
+		res, err := compile.Target(ctx, target, compile.Options{
+			Context:        *buildCtx,
+			SourceMap:      sm,
+			Resolver:       c,
+			ResolveMode:    bc.ImageResolveMode.String(),
+			CacheNS:        bc.CacheIDNamespace,
+			PlatformPrefix: bc.MultiPlatformRequested,
+			IgnoreCache:    bc.IsNoCache(""),
+			Labels:         labels,
+			Epoch:          epoch,
+		})
+		if err != nil {
+			return nil, err
+		}
+		def, err := res.State.Marshal(ctx, llb.WithCaps(c.BuildOpts().LLBCaps), llb.Platform(*platform))
+		if err != nil {
+			return nil, fmt.Errorf("marshalling %s: %w", target.Platform, err)
+		}
+		r, err := c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB(), CacheImports: bc.CacheImports})
+		if err != nil {
+			return nil, err
+		}
+		ref, err := r.SingleRef()
+		if err != nil {
+			return nil, err
+		}
+		return &dockerui.BuildResult{Reference: ref, Image: res.Image, BaseImage: res.Base, Epoch: epoch}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rb.Finalize()
+}
+
+// solveContext makes the build context readable for providers (go.mod,
+// sources for cgo detection). Build steps use the same local source, so it
+// is transferred once.
+func solveContext(ctx context.Context, c gwclient.Client, bc *dockerui.Client, st llb.State) (contextfs.Ref, error) {
+	def, err := st.Marshal(ctx, llb.WithCaps(c.BuildOpts().LLBCaps))
+	if err != nil {
+		return contextfs.Ref{}, err
+	}
+	res, err := c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB(), CacheImports: bc.CacheImports})
+	if err != nil {
+		return contextfs.Ref{}, fmt.Errorf("loading the build context: %w", err)
+	}
+	ref, err := res.SingleRef()
+	if err != nil {
+		return contextfs.Ref{}, err
+	}
+	return contextfs.Ref{Ref: ref}, nil
+}
+
+func targetFor(p *plan.Plan, platform *ocispecs.Platform, def ocispecs.Platform) (plan.Target, error) {
+	want := def
+	if platform != nil {
+		want = *platform
+	}
+	id := platforms.Format(platforms.Normalize(want))
+	for _, t := range p.Targets {
+		if t.Platform == id {
+			return t, nil
+		}
+	}
+	return plan.Target{}, fmt.Errorf("no plan for platform %s", id)
+}
+
+func listTargets(m *manifest.Manifest) *targets.List {
+	return &targets.List{Targets: []targets.Target{{
+		Name:        TargetRuntime,
+		Default:     true,
+		Description: "the app on its distroless runtime",
+	}}}
+}
+
+// imageLabels are the labels from the client: --label and the VCS info
+// buildx sends.
+func imageLabels(bc *dockerui.Client) map[string]string {
+	labels := map[string]string{}
+	opts := bc.BuildOpts().Opts
+	if v := opts["vcs:source"]; v != "" {
+		labels["org.opencontainers.image.source"] = v
+	}
+	if v := opts["vcs:revision"]; v != "" {
+		labels["org.opencontainers.image.revision"] = v
+	}
+	for k, v := range bc.Labels {
+		labels[k] = v
+	}
+	return labels
+}
+
+func sourceDateEpoch(args map[string]string) (*time.Time, error) {
+	v, ok := args["SOURCE_DATE_EPOCH"]
+	if !ok || v == "" {
+		return nil, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("invalid SOURCE_DATE_EPOCH %q: want seconds since 1970", v)
+	}
+	t := time.Unix(n, 0).UTC()
+	return &t, nil
+}
+
+// sourceError attaches the manifest lines of every manifest error in err.
+func sourceError(sm *sourcemap.Map, err error) error {
+	var ranges []sourcemap.Range
+	for _, e := range manifest.Errors(err) {
+		r := e.Range
+		if r.Known() {
+			ranges = append(ranges, sourcemap.Range{StartLine: r.Start.Line, StartColumn: r.Start.Column, EndLine: r.End.Line, EndColumn: r.End.Column})
+		}
+	}
+	if len(ranges) == 0 {
+		return err
+	}
+	return sm.WithSource(err, ranges...)
+}

@@ -1,0 +1,121 @@
+// Package contextfs gives providers read access to a build context: a
+// directory on disk (the CLI) or a solved reference (the frontend).
+package contextfs
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/distill-build/distill/frontend/providers"
+	gwclient "github.com/moby/buildkit/frontend/gateway/client"
+	fstypes "github.com/tonistiigi/fsutil/types"
+)
+
+// Dir reads a local directory.
+type Dir string
+
+var _ providers.FS = Dir("")
+
+func (d Dir) path(name string) string { return filepath.Join(string(d), filepath.FromSlash(name)) }
+
+// ReadFile implements providers.FS.
+func (d Dir) ReadFile(_ context.Context, name string) ([]byte, error) {
+	return os.ReadFile(d.path(name))
+}
+
+// Stat implements providers.FS.
+func (d Dir) Stat(_ context.Context, name string) (bool, error) {
+	fi, err := os.Stat(d.path(name))
+	if err != nil {
+		return false, err
+	}
+	return fi.IsDir(), nil
+}
+
+// ReadDir implements providers.FS.
+func (d Dir) ReadDir(_ context.Context, name string) ([]fs.DirEntry, error) {
+	return os.ReadDir(d.path(name))
+}
+
+// Ref reads a solved reference through the gateway.
+type Ref struct {
+	Ref gwclient.Reference
+}
+
+var _ providers.FS = Ref{}
+
+// maxFile bounds what is read of one file: manifests and sources only.
+const maxFile = 4 << 20
+
+// ReadFile implements providers.FS.
+func (r Ref) ReadFile(ctx context.Context, name string) ([]byte, error) {
+	if _, err := r.Stat(ctx, name); err != nil {
+		return nil, err
+	}
+	dt, err := r.Ref.ReadFile(ctx, gwclient.ReadRequest{Filename: clean(name), Range: &gwclient.FileRange{Length: maxFile}})
+	if err != nil {
+		return nil, notExist(name, err)
+	}
+	return dt, nil
+}
+
+// Stat implements providers.FS.
+func (r Ref) Stat(ctx context.Context, name string) (bool, error) {
+	st, err := r.Ref.StatFile(ctx, gwclient.StatRequest{Path: clean(name)})
+	if err != nil {
+		return false, notExist(name, err)
+	}
+	return fs.FileMode(st.Mode).IsDir(), nil
+}
+
+// ReadDir implements providers.FS.
+func (r Ref) ReadDir(ctx context.Context, name string) ([]fs.DirEntry, error) {
+	sts, err := r.Ref.ReadDir(ctx, gwclient.ReadDirRequest{Path: clean(name)})
+	if err != nil {
+		return nil, notExist(name, err)
+	}
+	out := make([]fs.DirEntry, len(sts))
+	for i, st := range sts {
+		out[i] = entry{st}
+	}
+	return out, nil
+}
+
+func clean(name string) string {
+	p := path.Clean("/" + name)
+	if p == "/" {
+		return "."
+	}
+	return strings.TrimPrefix(p, "/")
+}
+
+// notExist maps the gateway's "no such file" (a gRPC error that loses the
+// errno) to fs.ErrNotExist.
+func notExist(name string, err error) error {
+	if strings.Contains(err.Error(), "no such file or directory") || strings.Contains(err.Error(), "not found") {
+		return &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	return fmt.Errorf("reading %s from the build context: %w", name, err)
+}
+
+type entry struct{ st *fstypes.Stat }
+
+func (e entry) Name() string               { return path.Base(e.st.Path) }
+func (e entry) IsDir() bool                { return fs.FileMode(e.st.Mode).IsDir() }
+func (e entry) Type() fs.FileMode          { return fs.FileMode(e.st.Mode).Type() }
+func (e entry) Info() (fs.FileInfo, error) { return info(e), nil }
+
+type info entry
+
+func (i info) Name() string       { return entry(i).Name() }
+func (i info) Size() int64        { return i.st.Size }
+func (i info) Mode() fs.FileMode  { return fs.FileMode(i.st.Mode) }
+func (i info) ModTime() time.Time { return time.Unix(0, i.st.ModTime) }
+func (i info) IsDir() bool        { return entry(i).IsDir() }
+func (i info) Sys() any           { return i.st }

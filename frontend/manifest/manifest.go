@@ -1,0 +1,249 @@
+package manifest
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"reflect"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// DefaultFilename is the manifest name docker build looks for with -f.
+const DefaultFilename = "distill.yaml"
+
+// Manifest is a parsed distill.yaml. Every field keeps the range it was
+// written at, so later stages can point errors and build steps at it.
+// The struct tags drive decoding and the JSON Schema alike.
+type Manifest struct {
+	// File is the manifest's name as the client gave it.
+	File string `yaml:"-" json:"file"`
+	// Syntax is the value of the "# syntax=" directive on line 1, if any.
+	Syntax string `yaml:"-" json:"syntax,omitempty"`
+
+	Language     String  `yaml:"language" required:"true" doc:"Language of the app. Selects the builder image, the dependency step and the runtime base."`
+	Version      String  `yaml:"version" doc:"Toolchain version, e.g. \"1.26\". Default: read from the dependency file (go.mod's toolchain or go line)."`
+	Dependencies String  `yaml:"dependencies" doc:"Dependency file, relative to the build context (go.mod). Detected when omitted."`
+	Entrypoint   Strings `yaml:"entrypoint" doc:"Command the image runs, as an argv list (there is no shell in the image). Default: the built binary."`
+	Main         String  `yaml:"main" doc:"Go package to build, relative to the module root, e.g. ./cmd/server. Default: \".\"."`
+	Include      Strings `yaml:"include" doc:"Extra runtime files or directories copied from the build context into the app directory (/app), e.g. templates/ or static/."`
+	Env          Env     `yaml:"env" doc:"Environment variables of the image, added to the base image's (PATH, SSL_CERT_FILE)."`
+	Expose       Ports   `yaml:"expose" doc:"Ports the app listens on, e.g. [8080] or [\"53/udp\"]."`
+	User         String  `yaml:"user" doc:"User the app runs as: nonroot (65532, the default), root, or uid[:gid]."`
+	Base         String  `yaml:"base" doc:"Runtime base: static, base or cc (distroless, Debian 13), or an image reference. Default: static, or base when cgo is used."`
+	Builder      String  `yaml:"builder" doc:"Builder image override. Default: the official language image of the same Debian suite as the runtime."`
+	Platforms    Strings `yaml:"platforms" doc:"Target platforms when the client names none, e.g. [linux/amd64, linux/arm64]."`
+	CGO          Bool    `yaml:"cgo" doc:"Go only: build with cgo (needs a libc base). Default: detected from the sources (import \"C\")."`
+}
+
+// Parse decodes a manifest. The error, when not nil, joins one *Error per
+// problem found, each with a position and a hint.
+func Parse(file string, data []byte) (*Manifest, error) {
+	m := &Manifest{File: file, Syntax: syntaxDirective(data)}
+	d := &decoder{file: file}
+
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err == io.EOF {
+		d.add(Range{}, "write at least `language: go`", "the manifest is empty")
+		return nil, d.err()
+	} else if err != nil {
+		d.errs = append(d.errs, yamlError(file, err))
+		return nil, d.err()
+	}
+	if len(doc.Content) == 0 {
+		d.add(Range{}, "write at least `language: go`", "the manifest is empty")
+		return nil, d.err()
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		d.add(d.rangeOf(&extra), "keep one YAML document per manifest", "the manifest holds more than one YAML document")
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		d.errorf(root, "start with `language: go`", "the manifest must be a mapping of fields, found %s", kindName(root))
+		return nil, d.err()
+	}
+	d.decodeStruct(root, reflect.ValueOf(m).Elem())
+	if err := d.err(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// syntaxDirective returns the value of a "# syntax=" line at the top.
+func syntaxDirective(data []byte) string {
+	line, _, _ := bytes.Cut(data, []byte("\n"))
+	s := strings.TrimSpace(string(line))
+	if !strings.HasPrefix(s, "#") {
+		return ""
+	}
+	s = strings.TrimSpace(strings.TrimPrefix(s, "#"))
+	k, v, ok := strings.Cut(s, "=")
+	if !ok || strings.TrimSpace(strings.ToLower(k)) != "syntax" {
+		return ""
+	}
+	return strings.TrimSpace(v)
+}
+
+type decoder struct {
+	file string
+	errs []error
+}
+
+func (d *decoder) err() error {
+	if len(d.errs) == 0 {
+		return nil
+	}
+	if len(d.errs) == 1 {
+		return d.errs[0]
+	}
+	// errors.Join would print one per line; keep the type walkable.
+	return joined(d.errs)
+}
+
+type joined []error
+
+func (j joined) Error() string {
+	s := make([]string, len(j))
+	for i, e := range j {
+		s[i] = e.Error()
+	}
+	return strings.Join(s, "\n")
+}
+
+func (j joined) Unwrap() []error { return j }
+
+func (d *decoder) add(r Range, hint, format string, args ...any) {
+	d.errs = append(d.errs, &Error{File: d.file, Range: r, Msg: fmt.Sprintf(format, args...), Hint: hint})
+}
+
+func (d *decoder) errorf(n *yaml.Node, hint, format string, args ...any) {
+	d.add(d.rangeOf(n), hint, format, args...)
+}
+
+// rangeOf spans a node from its start to the end of its last descendant.
+func (d *decoder) rangeOf(n *yaml.Node) Range {
+	r := Range{Start: Pos{n.Line, n.Column}, End: Pos{n.Line, n.Column}}
+	var last func(*yaml.Node)
+	last = func(n *yaml.Node) {
+		if n.Line > r.End.Line || (n.Line == r.End.Line && n.Column > r.End.Column) {
+			r.End = Pos{n.Line, n.Column + len(n.Value)}
+		}
+		for _, c := range n.Content {
+			last(c)
+		}
+	}
+	last(n)
+	return r
+}
+
+func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value) {
+	fields := fieldsOf(v.Type())
+	seen := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		if k.Kind != yaml.ScalarNode {
+			d.errorf(k, "use a plain field name", "field names must be strings, found %s", kindName(k))
+			continue
+		}
+		f, ok := fields[k.Value]
+		if !ok {
+			d.errorf(k, didYouMean(k.Value, fieldNames(v.Type())), "unknown field %q", k.Value)
+			continue
+		}
+		if prev := seen[k.Value]; prev != nil {
+			d.errorf(k, fmt.Sprintf("it is already set on line %d: remove one", prev.Line), "field %q is set twice", k.Value)
+			continue
+		}
+		seen[k.Value] = k
+		if val.Kind == yaml.AliasNode {
+			val = val.Alias
+		}
+		v.FieldByIndex(f.Index).Addr().Interface().(value).decode(d, val)
+	}
+	for _, name := range fieldNames(v.Type()) {
+		f := fields[name]
+		if f.Tag.Get("required") == "true" && seen[name] == nil {
+			d.add(d.rangeOf(n), fmt.Sprintf("add `%s:` to the manifest", name), "missing required field %q", name)
+		}
+	}
+}
+
+// fieldsOf maps YAML names to the positioned fields of a manifest struct.
+func fieldsOf(t reflect.Type) map[string]reflect.StructField {
+	out := map[string]reflect.StructField{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name := f.Tag.Get("yaml")
+		if name == "" || name == "-" {
+			continue
+		}
+		out[name] = f
+	}
+	return out
+}
+
+// fieldNames lists the YAML names in declaration order.
+func fieldNames(t reflect.Type) []string {
+	var out []string
+	for i := range t.NumField() {
+		if name := t.Field(i).Tag.Get("yaml"); name != "" && name != "-" {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+func didYouMean(got string, names []string) string {
+	best, bestD := "", 3
+	for _, n := range names {
+		if dist := levenshtein(strings.ToLower(got), n); dist < bestD {
+			best, bestD = n, dist
+		}
+	}
+	if best != "" {
+		return fmt.Sprintf("did you mean %q?", best)
+	}
+	return "known fields: " + strings.Join(names, ", ")
+}
+
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// yamlError turns a yaml.v3 syntax error ("yaml: line 3: …") into an *Error.
+func yamlError(file string, err error) error {
+	msg := err.Error()
+	line := 0
+	if rest, ok := strings.CutPrefix(msg, "yaml: line "); ok {
+		if n, after, ok := strings.Cut(rest, ":"); ok {
+			fmt.Sscanf(n, "%d", &line)
+			msg = strings.TrimSpace(after)
+		}
+	} else {
+		msg = strings.TrimPrefix(msg, "yaml: ")
+	}
+	e := &Error{File: file, Msg: "invalid YAML: " + msg, Hint: "fix the YAML syntax"}
+	if line > 0 {
+		e.Range = Range{Start: Pos{line, 1}, End: Pos{line, 1}}
+	}
+	return e
+}

@@ -1,0 +1,39 @@
+package manifest
+
+import (
+	"encoding/json"
+	"reflect"
+)
+
+// SchemaID is the $id of the generated JSON Schema.
+const SchemaID = "https://github.com/distill-build/distill/schema/distill.schema.json"
+
+// Schema returns the JSON Schema of the manifest, generated from the
+// Manifest type's tags. languages is the enum of the language field (the
+// provider registry owns that list).
+func Schema(languages []string) ([]byte, error) {
+	t := reflect.TypeFor[Manifest]()
+	props := map[string]any{}
+	var required []string
+	for _, name := range fieldNames(t) {
+		f := fieldsOf(t)[name]
+		s := reflect.New(f.Type).Interface().(value).schema()
+		s["description"] = f.Tag.Get("doc")
+		if name == "language" {
+			s["enum"] = languages
+		}
+		props[name] = s
+		if f.Tag.Get("required") == "true" {
+			required = append(required, name)
+		}
+	}
+	return json.MarshalIndent(map[string]any{
+		"$schema":              "https://json-schema.org/draft/2020-12/schema",
+		"$id":                  SchemaID,
+		"title":                "distill manifest",
+		"type":                 "object",
+		"properties":           props,
+		"required":             required,
+		"additionalProperties": false,
+	}, "", "  ")
+}

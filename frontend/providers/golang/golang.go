@@ -1,0 +1,237 @@
+// Package golang is the Go provider: modules downloaded in their own cached
+// step keyed on go.mod/go.sum, a trimmed static build cross-compiled from
+// the build platform, and cgo detected from the sources so that a binary
+// that links libc never lands on the static base.
+package golang
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/distill-build/distill/frontend/manifest"
+	"github.com/distill-build/distill/frontend/providers"
+	"github.com/distill-build/distill/llb/plan"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// Suite is the Debian suite builders and runtimes share.
+const Suite = "trixie"
+
+// Paths inside the builder. They are set explicitly in each step's env so
+// nothing depends on the builder image's own GOPATH.
+const (
+	srcDir     = "/src"
+	outDir     = "/out"
+	modCache   = "/go/pkg/mod"
+	buildCache = "/root/.cache/go-build"
+	appDir     = "/app"
+)
+
+// Provider is the Go provider.
+type Provider struct{}
+
+var _ providers.Provider = Provider{}
+
+// Language implements providers.Provider.
+func (Provider) Language() string { return "go" }
+
+var versionRE = regexp.MustCompile(`^1\.[0-9]+(\.[0-9]+)?$`)
+
+// Plan implements providers.Provider.
+func (Provider) Plan(ctx context.Context, req providers.Request) ([]providers.Build, error) {
+	m := req.Manifest
+	fail := func(r manifest.Range, hint, format string, args ...any) error {
+		return &manifest.Error{File: m.File, Range: r, Msg: fmt.Sprintf(format, args...), Hint: hint}
+	}
+
+	// The dependency file: go.mod, detected at the context root.
+	gomod, gomodRange := "go.mod", m.Language.Range
+	if m.Dependencies.Set() {
+		gomod, gomodRange = path.Clean(m.Dependencies.Value), m.Dependencies.Range
+		if path.Base(gomod) != "go.mod" {
+			return nil, fail(gomodRange, "name the module's go.mod", "%q is not a Go dependency file", m.Dependencies.Value)
+		}
+	}
+	if err := checkRelative(gomod); err != nil {
+		return nil, fail(gomodRange, "use a path inside the build context", "dependencies: %v", err)
+	}
+	data, err := req.FS.ReadFile(ctx, gomod)
+	if errors.Is(err, fs.ErrNotExist) {
+		if m.Dependencies.Set() {
+			return nil, fail(gomodRange, "check the path and that .dockerignore does not exclude it", "dependency file %q is not in the build context", gomod)
+		}
+		return nil, fail(gomodRange, "run `go mod init` in the context, or set `dependencies:` to the module's go.mod", "no go.mod at the root of the build context")
+	} else if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", gomod, err)
+	}
+	mod, err := parseGoMod(data)
+	if err != nil {
+		return nil, fail(gomodRange, "fix go.mod", "%s: %v", gomod, err)
+	}
+	modDir := path.Dir(gomod)
+
+	version := mod.version()
+	versionRange := manifest.Range{}
+	if m.Version.Set() {
+		version, versionRange = m.Version.Value, m.Version.Range
+	}
+	if !versionRE.MatchString(version) {
+		return nil, fail(versionRange, `write a Go release such as "1.26" or "1.26.8"`, "invalid Go version %q", version)
+	}
+
+	mainPkg := "."
+	mainRange := manifest.Range{}
+	if m.Main.Set() {
+		mainPkg, mainRange = m.Main.Value, m.Main.Range
+	}
+	mainDir := path.Join(modDir, mainPkg)
+	if err := checkRelative(mainPkg); err != nil {
+		return nil, fail(mainRange, "name a package directory relative to go.mod, e.g. ./cmd/server", "main: %v", err)
+	}
+	if isDir, err := req.FS.Stat(ctx, mainDir); err != nil || !isDir {
+		return nil, fail(mainRange, "name a package directory relative to go.mod, e.g. ./cmd/server", "main package %q is not a directory of the build context", mainPkg)
+	}
+	name := path.Base(path.Join(mod.path, mainPkg))
+	if mainPkg == "." {
+		name = path.Base(mod.path)
+	}
+
+	vendored, err := providers.Exists(ctx, req.FS, path.Join(modDir, "vendor/modules.txt"))
+	if err != nil {
+		return nil, err
+	}
+	hasSum, err := providers.Exists(ctx, req.FS, path.Join(modDir, "go.sum"))
+	if err != nil {
+		return nil, err
+	}
+
+	cgo, cgoWhy, err := detectCgo(ctx, req.FS, modDir)
+	if err != nil {
+		return nil, err
+	}
+	flavour, flavourWhy, flavourRange := providers.Static, "pure Go binary (CGO_ENABLED=0)", manifest.Range{}
+	if m.CGO.Set() {
+		cgo, cgoWhy = m.CGO.Value, "cgo: "+fmt.Sprint(m.CGO.Value)+" in the manifest"
+		flavourRange = m.CGO.Range
+	}
+	if cgo {
+		flavour, flavourWhy = providers.Base, "cgo binary links libc ("+cgoWhy+")"
+		if needsCXX(cgoWhy) {
+			flavour = providers.CC
+		}
+	}
+
+	builderRef := fmt.Sprintf("docker.io/library/golang:%s-%s", version, Suite)
+	if m.Builder.Set() {
+		builderRef = m.Builder.Value
+	}
+
+	langOrigin := providers.Origin("language", m.Language.Range)
+	depsOrigin := langOrigin
+	if m.Dependencies.Set() {
+		depsOrigin = providers.Origin("dependencies", m.Dependencies.Range)
+	}
+	buildOrigin := langOrigin
+	if m.Main.Set() {
+		buildOrigin = providers.Origin("main", m.Main.Range)
+	}
+
+	var builds []providers.Build
+	for _, p := range req.Platforms {
+		builderPlatform := req.BuildPlatform
+		emulated := false
+		if cgo && !samePlatform(p, req.BuildPlatform) {
+			// cgo needs a C cross toolchain; until then the build runs
+			// under emulation on the target platform.
+			builderPlatform, emulated = p, true
+		}
+		env := []string{
+			"GOMODCACHE=" + modCache,
+			"GOCACHE=" + buildCache,
+			"GOTOOLCHAIN=local",
+			"GOFLAGS=-buildvcs=false",
+		}
+		var steps []plan.Step
+		caches := []plan.Cache{{ID: "go-mod", Target: modCache, Sharing: "shared"}}
+		if !vendored {
+			files := []string{gomod}
+			if hasSum {
+				files = append(files, path.Join(modDir, "go.sum"))
+			}
+			steps = append(steps,
+				plan.Step{Name: "[go] copy go.mod and go.sum", Origin: depsOrigin, Copy: &plan.Copy{Paths: files, Dest: path.Join(srcDir, modDir)}},
+				plan.Step{Name: "[go] go mod download", Origin: depsOrigin, Run: &plan.Run{
+					Args: []string{"go", "mod", "download", "-x"}, Dir: path.Join(srcDir, modDir),
+					Env: env, Caches: caches, Network: true,
+				}},
+			)
+		}
+		buildEnv := append(append([]string(nil), env...), crossEnv(p, cgo)...)
+		bin := path.Join(outDir, name)
+		args := []string{"go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, mainPkg}
+		stepName := fmt.Sprintf("[go] go build %s", mainPkg)
+		if emulated {
+			stepName += " (emulated: cgo for " + formatPlatform(p) + ")"
+		}
+		steps = append(steps,
+			plan.Step{Name: "[go] copy sources", Origin: buildOrigin, Copy: &plan.Copy{Dest: srcDir}},
+			plan.Step{Name: stepName, Origin: buildOrigin, Run: &plan.Run{
+				Args: args, Dir: path.Join(srcDir, modDir), Env: buildEnv,
+				Caches:  append(caches, plan.Cache{ID: "go-build", Target: buildCache, Sharing: "shared"}),
+				Network: !vendored,
+			}},
+		)
+		builds = append(builds, providers.Build{
+			Builder:       plan.Image{Ref: builderRef, Platform: formatPlatform(builderPlatform)},
+			Flavour:       flavour,
+			FlavourReason: flavourWhy,
+			FlavourOrigin: flavourRange,
+			Steps:         steps,
+			Artifacts: []plan.Artifact{{
+				From: plan.FromBuilder, Src: bin, Dest: path.Join(appDir, name), Origin: buildOrigin,
+			}},
+			Entrypoint: []string{path.Join(appDir, name)},
+			Name:       name,
+		})
+	}
+	return builds, nil
+}
+
+// crossEnv selects the target platform for the Go toolchain.
+func crossEnv(p ocispecs.Platform, cgo bool) []string {
+	env := []string{"GOOS=" + p.OS, "GOARCH=" + p.Architecture, "CGO_ENABLED=0"}
+	if cgo {
+		env[2] = "CGO_ENABLED=1"
+	}
+	switch {
+	case p.Architecture == "arm" && p.Variant != "":
+		env = append(env, "GOARM="+strings.TrimPrefix(p.Variant, "v"))
+	case p.Architecture == "amd64" && p.Variant != "" && p.Variant != "v1":
+		env = append(env, "GOAMD64="+p.Variant)
+	}
+	return env
+}
+
+func samePlatform(a, b ocispecs.Platform) bool {
+	return a.OS == b.OS && a.Architecture == b.Architecture && a.Variant == b.Variant
+}
+
+func formatPlatform(p ocispecs.Platform) string {
+	s := p.OS + "/" + p.Architecture
+	if p.Variant != "" {
+		s += "/" + p.Variant
+	}
+	return s
+}
+
+func checkRelative(p string) error {
+	if path.IsAbs(p) || p == ".." || strings.HasPrefix(path.Clean(p), "../") {
+		return fmt.Errorf("%q leaves the build context", p)
+	}
+	return nil
+}

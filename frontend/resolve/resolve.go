@@ -1,0 +1,245 @@
+// Package resolve turns a manifest and the build context into a plan: it
+// picks the language provider, works out the target platforms, and applies
+// what every language shares (user, env, ports, extra files, the runtime
+// base). It never talks to the gateway; the frontend and the CLI both call
+// it, so `distill plan` shows exactly what the frontend builds.
+package resolve
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/containerd/platforms"
+	"github.com/distill-build/distill/frontend/manifest"
+	"github.com/distill-build/distill/frontend/providers"
+	"github.com/distill-build/distill/frontend/providers/golang"
+	"github.com/distill-build/distill/llb/plan"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// registry lists the providers in the order detection tries them.
+var registry = []providers.Provider{golang.Provider{}}
+
+// Languages lists the supported languages.
+func Languages() []string {
+	out := make([]string, len(registry))
+	for i, p := range registry {
+		out[i] = p.Language()
+	}
+	return out
+}
+
+// AppDir is where the app's files live in the image, and its working dir.
+const AppDir = "/app"
+
+// DistrolessRepo is where the distroless runtimes are published.
+const DistrolessRepo = "gcr.io/distroless"
+
+// DebianRelease is the Debian release of the default runtimes and builders.
+const DebianRelease = "debian13"
+
+// Options are the inputs that do not come from the manifest.
+type Options struct {
+	// Platforms the client asked for; empty means the manifest's
+	// platforms, or else the build platform.
+	Platforms []ocispecs.Platform
+	// BuildPlatform is the platform build steps run on natively.
+	BuildPlatform ocispecs.Platform
+}
+
+// TargetPlatforms works out the platforms to build, normalized and without
+// duplicates, in the order asked.
+func TargetPlatforms(m *manifest.Manifest, opts Options) ([]ocispecs.Platform, error) {
+	var out []ocispecs.Platform
+	add := func(p ocispecs.Platform) {
+		p = platforms.Normalize(p)
+		for _, q := range out {
+			if platforms.Only(q).Match(p) && platforms.Only(p).Match(q) {
+				return
+			}
+		}
+		out = append(out, p)
+	}
+	switch {
+	case len(opts.Platforms) > 0:
+		for _, p := range opts.Platforms {
+			add(p)
+		}
+	case m.Platforms.Set():
+		for _, it := range m.Platforms.Items {
+			p, err := platforms.Parse(it.Value)
+			if err != nil {
+				return nil, &manifest.Error{File: m.File, Range: it.Range, Msg: fmt.Sprintf("invalid platform %q", it.Value), Hint: "write os/arch[/variant], e.g. linux/arm64"}
+			}
+			if p.OS != "linux" {
+				return nil, &manifest.Error{File: m.File, Range: it.Range, Msg: fmt.Sprintf("platform %q is not supported", it.Value), Hint: "distill builds linux images"}
+			}
+			add(p)
+		}
+	default:
+		add(opts.BuildPlatform)
+	}
+	if len(out) == 0 {
+		return nil, &manifest.Error{File: m.File, Range: m.Platforms.Range, Msg: "no target platform", Hint: "list at least one, e.g. [linux/amd64]"}
+	}
+	return out, nil
+}
+
+// Resolve plans the build.
+func Resolve(ctx context.Context, m *manifest.Manifest, fsys providers.FS, opts Options) (*plan.Plan, error) {
+	prov, err := provider(m)
+	if err != nil {
+		return nil, err
+	}
+	targets, err := TargetPlatforms(m, opts)
+	if err != nil {
+		return nil, err
+	}
+	user, err := resolveUser(m)
+	if err != nil {
+		return nil, err
+	}
+	extra, err := includes(ctx, m, fsys)
+	if err != nil {
+		return nil, err
+	}
+	builds, err := prov.Plan(ctx, providers.Request{
+		Manifest: m, FS: fsys, Platforms: targets, BuildPlatform: platforms.Normalize(opts.BuildPlatform),
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	p := &plan.Plan{Version: plan.Version, Manifest: m.File, Language: prov.Language()}
+	for i, b := range builds {
+		runtime, err := runtimeRef(m, b, user)
+		if err != nil {
+			return nil, err
+		}
+		cfg := plan.Config{
+			Entrypoint: entrypoint(m, b),
+			User:       user,
+			WorkingDir: AppDir,
+			Labels:     map[string]string{"org.opencontainers.image.base.name": runtime},
+		}
+		for _, v := range m.Env.Vars {
+			cfg.Env = append(cfg.Env, v.Name.Value+"="+v.Value.Value)
+		}
+		for _, port := range m.Expose.Items {
+			cfg.ExposedPorts = append(cfg.ExposedPorts, port.String())
+		}
+		p.Targets = append(p.Targets, plan.Target{
+			Platform:  platforms.Format(targets[i]),
+			Builder:   b.Builder,
+			Runtime:   plan.Image{Ref: runtime, Platform: platforms.Format(targets[i])},
+			Steps:     b.Steps,
+			Artifacts: append(slices.Clone(b.Artifacts), extra...),
+			Config:    cfg,
+		})
+	}
+	p.Normalize()
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func provider(m *manifest.Manifest) (providers.Provider, error) {
+	for _, p := range registry {
+		if p.Language() == m.Language.Value {
+			return p, nil
+		}
+	}
+	return nil, &manifest.Error{
+		File: m.File, Range: m.Language.Range,
+		Msg:  fmt.Sprintf("unsupported language %q", m.Language.Value),
+		Hint: "supported: " + strings.Join(Languages(), ", "),
+	}
+}
+
+var uidRE = regexp.MustCompile(`^[0-9]+(:[0-9]+)?$`)
+
+// resolveUser maps the manifest user to the numeric user of the image
+// config: numeric ids work in any base, names only where /etc/passwd has
+// them, and the distroless bases have exactly root and nonroot.
+func resolveUser(m *manifest.Manifest) (string, error) {
+	switch v := m.User.Value; {
+	case !m.User.Set() || v == "nonroot" || v == "65532":
+		return "65532:65532", nil
+	case v == "root" || v == "0":
+		return "0:0", nil
+	case uidRE.MatchString(v):
+		if !strings.Contains(v, ":") {
+			v += ":" + v
+		}
+		return v, nil
+	default:
+		return "", &manifest.Error{File: m.File, Range: m.User.Range, Msg: fmt.Sprintf("unknown user %q", v), Hint: "use nonroot, root or a numeric uid[:gid]: distroless images have no other users"}
+	}
+}
+
+// flavours orders the distroless runtimes by what they provide.
+var flavours = []string{providers.Static, providers.Base, providers.CC}
+
+func runtimeRef(m *manifest.Manifest, b providers.Build, user string) (string, error) {
+	flavour := b.Flavour
+	if m.Base.Set() {
+		v := m.Base.Value
+		if !slices.Contains(flavours, v) {
+			if strings.ContainsAny(v, " \t") || v == "" {
+				return "", &manifest.Error{File: m.File, Range: m.Base.Range, Msg: fmt.Sprintf("invalid base %q", v), Hint: "use static, base, cc or an image reference"}
+			}
+			return v, nil
+		}
+		if slices.Index(flavours, v) < slices.Index(flavours, b.Flavour) {
+			return "", &manifest.Error{
+				File: m.File, Range: m.Base.Range,
+				Msg:  fmt.Sprintf("base %q cannot run this app: it needs %s (%s)", v, b.Flavour, b.FlavourReason),
+				Hint: fmt.Sprintf("use base: %s, or set cgo: false if the code builds without cgo", b.Flavour),
+			}
+		}
+		flavour = v
+	}
+	tag := "latest"
+	if user == "65532:65532" {
+		tag = "nonroot"
+	}
+	return fmt.Sprintf("%s/%s-%s:%s", DistrolessRepo, flavour, DebianRelease, tag), nil
+}
+
+// entrypoint is the manifest's argv, with a bare app name mapped to the
+// binary's path (distroless PATH does not include the app dir).
+func entrypoint(m *manifest.Manifest, b providers.Build) []string {
+	if !m.Entrypoint.Set() {
+		return b.Entrypoint
+	}
+	argv := m.Entrypoint.Values()
+	if len(argv) > 0 && argv[0] == b.Name {
+		argv[0] = path.Join(AppDir, b.Name)
+	}
+	return argv
+}
+
+// includes turns `include:` into artifacts copied from the context.
+func includes(ctx context.Context, m *manifest.Manifest, fsys providers.FS) ([]plan.Artifact, error) {
+	var out []plan.Artifact
+	for _, it := range m.Include.Items {
+		p := path.Clean(strings.TrimPrefix(it.Value, "./"))
+		if path.IsAbs(p) || p == ".." || strings.HasPrefix(p, "../") || p == "." {
+			return nil, &manifest.Error{File: m.File, Range: it.Range, Msg: fmt.Sprintf("include %q is not a path inside the build context", it.Value), Hint: "name a file or directory relative to the context, e.g. static/"}
+		}
+		ok, err := providers.Exists(ctx, fsys, p)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, &manifest.Error{File: m.File, Range: it.Range, Msg: fmt.Sprintf("include %q is not in the build context", it.Value), Hint: "check the path and that .dockerignore does not exclude it"}
+		}
+		out = append(out, plan.Artifact{From: plan.FromContext, Src: p, Dest: path.Join(AppDir, p), Origin: providers.Origin("include", it.Range)})
+	}
+	return out, nil
+}

@@ -1,0 +1,222 @@
+package resolve
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/containerd/platforms"
+	"github.com/distill-build/distill/frontend/contextfs"
+	"github.com/distill-build/distill/frontend/manifest"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+var update = flag.Bool("update", false, "rewrite the plan snapshots in testdata/")
+
+var amd64 = ocispecs.Platform{OS: "linux", Architecture: "amd64"}
+
+// TestExamplePlans snapshots the plan of every example, for the default
+// platform and for amd64+arm64.
+func TestExamplePlans(t *testing.T) {
+	t.Parallel()
+	dirs, err := filepath.Glob("../../examples/*/distill.yaml")
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no examples found: %v", err)
+	}
+	for _, mf := range dirs {
+		dir := filepath.Dir(mf)
+		name := filepath.Base(dir)
+		for _, tc := range []struct {
+			suffix    string
+			platforms []ocispecs.Platform
+		}{
+			{"", nil},
+			{".multi", []ocispecs.Platform{amd64, {OS: "linux", Architecture: "arm64"}}},
+		} {
+			t.Run(name+tc.suffix, func(t *testing.T) {
+				t.Parallel()
+				js := planJSON(t, dir, Options{Platforms: tc.platforms, BuildPlatform: amd64})
+				again := planJSON(t, dir, Options{Platforms: tc.platforms, BuildPlatform: amd64})
+				if !bytes.Equal(js, again) {
+					t.Fatal("the same inputs gave two different plans")
+				}
+				golden := filepath.Join("testdata", name+tc.suffix+".json")
+				if *update {
+					if err := os.WriteFile(golden, js, 0o644); err != nil {
+						t.Fatal(err)
+					}
+					return
+				}
+				want, err := os.ReadFile(golden)
+				if err != nil {
+					t.Fatalf("%v (run go test ./frontend/resolve -update)", err)
+				}
+				if !bytes.Equal(want, js) {
+					t.Errorf("plan of %s changed; review and run with -update:\n%s", name, js)
+				}
+			})
+		}
+	}
+}
+
+func planJSON(t *testing.T, dir string, opts Options) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, manifest.DefaultFilename))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := manifest.Parse(manifest.DefaultFilename, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Resolve(context.Background(), m, contextfs.Dir(dir), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := p.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(js, '\n')
+}
+
+// mapFS adapts an in-memory tree to providers.FS.
+type mapFS struct{ fstest.MapFS }
+
+func (m mapFS) ReadFile(_ context.Context, name string) ([]byte, error) { return m.MapFS.ReadFile(name) }
+func (m mapFS) Stat(_ context.Context, name string) (bool, error) {
+	fi, err := m.MapFS.Stat(name)
+	if err != nil {
+		return false, err
+	}
+	return fi.IsDir(), nil
+}
+func (m mapFS) ReadDir(_ context.Context, name string) ([]os.DirEntry, error) {
+	return m.MapFS.ReadDir(name)
+}
+
+func TestResolveErrors(t *testing.T) {
+	t.Parallel()
+	hello := fstest.MapFS{
+		"go.mod":  {Data: []byte("module example.com/x\n\ngo 1.26\n")},
+		"main.go": {Data: []byte("package main\nfunc main() {}\n")},
+	}
+	cgo := fstest.MapFS{
+		"go.mod":  {Data: []byte("module example.com/x\n\ngo 1.26\n")},
+		"main.go": {Data: []byte("package main\n\n// int f(void) { return 1; }\nimport \"C\"\nfunc main() { C.f() }\n")},
+	}
+	for _, tc := range []struct {
+		name     string
+		fs       fstest.MapFS
+		manifest string
+		want     string
+	}{
+		{"unknown language", hello, "language: cobol\n", `distill.yaml:1:11: unsupported language "cobol" (supported: go)`},
+		{"no go.mod", fstest.MapFS{"main.go": hello["main.go"]}, "language: go\n", `distill.yaml:1:11: no go.mod at the root of the build context`},
+		{"missing dependency file", hello, "language: go\ndependencies: app/go.mod\n", `distill.yaml:2:15: dependency file "app/go.mod" is not in the build context`},
+		{"missing main", hello, "language: go\nmain: ./cmd/api\n", `distill.yaml:2:7: main package "./cmd/api" is not a directory`},
+		{"missing include", hello, "language: go\ninclude:\n  - static/\n", `distill.yaml:3:5: include "static/" is not in the build context`},
+		{"include outside", hello, "language: go\ninclude: [../etc]\n", `distill.yaml:2:11: include "../etc" is not a path inside the build context`},
+		{"bad version", hello, "language: go\nversion: latest\n", `distill.yaml:2:10: invalid Go version "latest"`},
+		{"bad user", hello, "language: go\nuser: www-data\n", `distill.yaml:2:7: unknown user "www-data"`},
+		{"cgo on static", cgo, "language: go\nbase: static\n", `distill.yaml:2:7: base "static" cannot run this app: it needs base (cgo binary links libc (import "C" in main.go))`},
+		{"bad platform", hello, "language: go\nplatforms: [linux/amd64, windows/amd64]\n", `distill.yaml:2:26: platform "windows/amd64" is not supported`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			m, err := manifest.Parse("distill.yaml", []byte(tc.manifest))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = Resolve(context.Background(), m, mapFS{tc.fs}, Options{BuildPlatform: amd64})
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error = %q\nwant it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestCgoDetection(t *testing.T) {
+	t.Parallel()
+	gomod := &fstest.MapFile{Data: []byte("module example.com/x\n\ngo 1.26\n")}
+	for _, tc := range []struct {
+		name    string
+		files   map[string]string
+		runtime string
+	}{
+		{"pure go", map[string]string{"main.go": "package main\nfunc main() {}\n"}, "static"},
+		{"cgo", map[string]string{"main.go": "package main\nimport \"C\"\nfunc main() {}\n"}, "base"},
+		{"cgo optional", map[string]string{"main.go": "package main\nfunc main() {}\n", "c.go": "//go:build cgo\n\npackage main\nimport \"C\"\n"}, "static"},
+		{"cgo in test", map[string]string{"main.go": "package main\nfunc main() {}\n", "x_test.go": "package main\nimport \"C\"\n"}, "static"},
+		{"cgo for windows", map[string]string{"main.go": "package main\nfunc main() {}\n", "x_windows.go": "package main\nimport \"C\"\n"}, "static"},
+		{"cgo with c++", map[string]string{"main.go": "package main\nfunc main() {}\n", "lib/l.go": "package lib\nimport \"C\"\n", "lib/l.cc": "int f() { return 1; }\n"}, "cc"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			fs := fstest.MapFS{"go.mod": gomod}
+			for k, v := range tc.files {
+				fs[k] = &fstest.MapFile{Data: []byte(v)}
+			}
+			m, err := manifest.Parse("distill.yaml", []byte("language: go\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := Resolve(context.Background(), m, mapFS{fs}, Options{BuildPlatform: amd64})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := "gcr.io/distroless/" + tc.runtime + "-debian13:nonroot"
+			if got := p.Targets[0].Runtime.Ref; got != want {
+				t.Errorf("runtime = %s, want %s", got, want)
+			}
+		})
+	}
+}
+
+func TestTargetPlatforms(t *testing.T) {
+	t.Parallel()
+	m, err := manifest.Parse("distill.yaml", []byte("language: go\nplatforms: [linux/arm64, linux/amd64, linux/arm64/v8]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := TargetPlatforms(m, Options{BuildPlatform: amd64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s []string
+	for _, p := range got {
+		s = append(s, platforms.Format(p))
+	}
+	if strings.Join(s, ",") != "linux/arm64,linux/amd64" {
+		t.Errorf("platforms = %v", s)
+	}
+	// The client's --platform wins over the manifest.
+	got, _ = TargetPlatforms(m, Options{Platforms: []ocispecs.Platform{amd64}, BuildPlatform: amd64})
+	if len(got) != 1 || got[0].Architecture != "amd64" {
+		t.Errorf("client platforms ignored: %v", got)
+	}
+}
+
+// TestSchemaUpToDate keeps the shipped JSON Schema in step with the types.
+func TestSchemaUpToDate(t *testing.T) {
+	t.Parallel()
+	want, err := manifest.Schema(Languages())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile("../manifest/distill.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(bytes.TrimSpace(got), bytes.TrimSpace(want)) {
+		t.Error("frontend/manifest/distill.schema.json is stale: run make schema")
+	}
+}

@@ -1,0 +1,304 @@
+package compile
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/containerd/platforms"
+	"github.com/distill-build/distill/llb/plan"
+	"github.com/distill-build/distill/llb/sourcemap"
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/client/llb/sourceresolver"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	"github.com/opencontainers/go-digest"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// DefaultCASecret is the id of the build secret holding a CA bundle for
+// steps that reach the network (TLS-intercepting proxies).
+const DefaultCASecret = "ca-bundle"
+
+// caBundle is where Debian-based builders keep their CA bundle; the secret
+// is mounted over it.
+const caBundle = "/etc/ssl/certs/ca-certificates.crt"
+
+// caEnv are the variables each ecosystem reads for its CA bundle.
+var caEnv = []string{
+	"CARGO_HTTP_CAINFO", "CURL_CA_BUNDLE", "GIT_SSL_CAINFO", "NODE_EXTRA_CA_CERTS",
+	"PIP_CERT", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE",
+}
+
+// Options are the inputs of a compilation besides the plan.
+type Options struct {
+	// Context is the build context (after .dockerignore).
+	Context llb.State
+	// SourceMap maps plan origins to manifest lines; nil is allowed.
+	SourceMap *sourcemap.Map
+	// Resolver resolves image configs and digests; nil leaves images
+	// unresolved (tests without a daemon).
+	Resolver llb.ImageMetaResolver
+	// ResolveMode is the image resolve mode (default, pull, local).
+	ResolveMode string
+	// CacheNS prefixes cache mount ids (BUILDKIT_CACHE_MOUNT_NS).
+	CacheNS string
+	// CASecret is the id of the CA bundle secret (DefaultCASecret if empty).
+	CASecret string
+	// PlatformPrefix prefixes op names with the platform, for
+	// multi-platform builds.
+	PlatformPrefix bool
+	// IgnoreCache re-runs every op (--no-cache).
+	IgnoreCache bool
+	// Labels are added to the image config (vcs, --label).
+	Labels map[string]string
+	// Epoch, when set, is the image creation time (SOURCE_DATE_EPOCH).
+	Epoch *time.Time
+}
+
+// Result is a compiled target.
+type Result struct {
+	State llb.State
+	Image *dockerspec.DockerOCIImage
+	// Base is the runtime image's config as resolved.
+	Base *dockerspec.DockerOCIImage
+}
+
+// Target compiles one target of a plan.
+func Target(ctx context.Context, t plan.Target, o Options) (*Result, error) {
+	if o.CASecret == "" {
+		o.CASecret = DefaultCASecret
+	}
+	c := &compiler{o: o, t: t}
+	return c.compile(ctx)
+}
+
+type compiler struct {
+	o Options
+	t plan.Target
+}
+
+func (c *compiler) name(s string) llb.ConstraintsOpt {
+	if c.o.PlatformPrefix {
+		s = "[" + c.t.Platform + "] " + s
+	}
+	return llb.WithCustomName(s)
+}
+
+func (c *compiler) constraints(name string, origin plan.Origin) []llb.ConstraintsOpt {
+	opts := append([]llb.ConstraintsOpt{c.name(name)}, c.o.SourceMap.Location(origin)...)
+	if c.o.IgnoreCache {
+		opts = append(opts, llb.IgnoreCache)
+	}
+	return opts
+}
+
+func (c *compiler) compile(ctx context.Context) (*Result, error) {
+	builder, _, err := c.image(ctx, c.t.Builder, "builder")
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range c.t.Steps {
+		switch {
+		case s.Copy != nil:
+			builder = c.copyStep(builder, s)
+		case s.Run != nil:
+			builder = c.runStep(builder, s)
+		}
+	}
+
+	app := llb.Scratch()
+	for _, a := range c.t.Artifacts {
+		from := builder
+		if a.From == plan.FromContext {
+			from = c.o.Context
+		}
+		app = app.File(llb.Copy(from, a.Src, a.Dest, &llb.CopyInfo{
+			CreateDestPath: true, CopyDirContentsOnly: true, ChownOpt: rootOwned,
+		}), c.constraints(fmt.Sprintf("[distill] collect %s", a.Dest), a.Origin)...)
+	}
+
+	runtime, base, err := c.image(ctx, c.t.Runtime, "runtime")
+	if err != nil {
+		return nil, err
+	}
+	final := runtime.File(llb.Copy(app, "/", "/", &llb.CopyInfo{CopyDirContentsOnly: true}),
+		c.constraints("[distill] add app to "+c.t.Runtime.Ref, plan.Origin{Field: "language"})...)
+
+	img, err := c.imageConfig(base)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{State: final, Image: img, Base: base}, nil
+}
+
+var rootOwned = &llb.ChownOpt{User: &llb.UserOpt{UID: 0}, Group: &llb.UserOpt{UID: 0}}
+
+// image loads an image for its platform. With a resolver it reads the
+// config (env, workdir) and pins the digest; the returned config is the
+// image's own.
+func (c *compiler) image(ctx context.Context, im plan.Image, role string) (llb.State, *dockerspec.DockerOCIImage, error) {
+	p, err := platforms.Parse(im.Platform)
+	if err != nil {
+		return llb.State{}, nil, fmt.Errorf("%s platform %q: %w", role, im.Platform, err)
+	}
+	p = platforms.Normalize(p)
+	ref := im.Ref
+	if im.Digest != "" && !strings.Contains(ref, "@") {
+		ref += "@" + im.Digest
+	}
+	name := c.name(fmt.Sprintf("[internal] load %s %s", role, im.Ref))
+	if c.o.Resolver == nil {
+		return llb.Image(ref, llb.Platform(p), name), &dockerspec.DockerOCIImage{}, nil
+	}
+	resolved, dgst, cfg, err := c.o.Resolver.ResolveImageConfig(ctx, ref, sourceresolver.Opt{
+		LogName:  fmt.Sprintf("[internal] resolve %s %s for %s", role, im.Ref, platforms.Format(p)),
+		ImageOpt: &sourceresolver.ResolveImageOpt{Platform: &p, ResolveMode: c.o.ResolveMode},
+	})
+	if err != nil {
+		return llb.State{}, nil, fmt.Errorf("resolving %s image %s for %s: %w", role, im.Ref, platforms.Format(p), err)
+	}
+	var img dockerspec.DockerOCIImage
+	if err := json.Unmarshal(cfg, &img); err != nil {
+		return llb.State{}, nil, fmt.Errorf("reading config of %s: %w", im.Ref, err)
+	}
+	pinned := resolved
+	if dgst != "" && !strings.Contains(pinned, "@") {
+		pinned += "@" + dgst.String()
+	}
+	st := llb.Image(pinned, llb.Platform(p), name)
+	st, err = st.WithImageConfig(cfg)
+	if err != nil {
+		return llb.State{}, nil, fmt.Errorf("applying config of %s: %w", im.Ref, err)
+	}
+	if img.Config.Labels == nil {
+		img.Config.Labels = map[string]string{}
+	}
+	// Remember the digest for the base labels.
+	img.Config.Labels[digestKey] = dgst.String()
+	return st, &img, nil
+}
+
+// digestKey carries a resolved digest from image to imageConfig; it never
+// reaches the output.
+const digestKey = "\x00distill.digest"
+
+func (c *compiler) copyStep(st llb.State, s plan.Step) llb.State {
+	info := &llb.CopyInfo{CreateDestPath: true, CopyDirContentsOnly: true, AllowWildcard: false}
+	if len(s.Copy.Paths) == 0 {
+		return st.File(llb.Copy(c.o.Context, "/", s.Copy.Dest, info), c.constraints(s.Name, s.Origin)...)
+	}
+	var fa *llb.FileAction
+	for _, p := range s.Copy.Paths {
+		dest := s.Copy.Dest + "/" + p[strings.LastIndex(p, "/")+1:]
+		if fa == nil {
+			fa = llb.Copy(c.o.Context, p, dest, info)
+		} else {
+			fa = fa.Copy(c.o.Context, p, dest, info)
+		}
+	}
+	return st.File(fa, c.constraints(s.Name, s.Origin)...)
+}
+
+func (c *compiler) runStep(st llb.State, s plan.Step) llb.State {
+	r := s.Run
+	opts := []llb.RunOption{llb.Args(r.Args), llb.Dir(r.Dir)}
+	env := slices.Clone(r.Env)
+	if r.Network {
+		opts = append(opts, llb.AddSecret(caBundle, llb.SecretID(c.o.CASecret), llb.SecretOptional))
+		for _, k := range caEnv {
+			env = append(env, k+"="+caBundle)
+		}
+	} else {
+		opts = append(opts, llb.Network(llb.NetModeNone))
+	}
+	slices.Sort(env)
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		opts = append(opts, llb.AddEnv(k, v))
+	}
+	for _, m := range r.Caches {
+		opts = append(opts, llb.AddMount(m.Target, llb.Scratch(), llb.AsPersistentCacheDir(c.o.CacheNS+"distill-"+m.ID, sharing(m.Sharing))))
+	}
+	for _, co := range c.constraints(s.Name, s.Origin) {
+		opts = append(opts, co)
+	}
+	return st.Run(opts...).Root()
+}
+
+func sharing(s string) llb.CacheMountSharingMode {
+	switch s {
+	case "private":
+		return llb.CacheMountPrivate
+	case "locked":
+		return llb.CacheMountLocked
+	}
+	return llb.CacheMountShared
+}
+
+// imageConfig builds the produced image's config on top of the base's.
+func (c *compiler) imageConfig(base *dockerspec.DockerOCIImage) (*dockerspec.DockerOCIImage, error) {
+	p, err := platforms.Parse(c.t.Platform)
+	if err != nil {
+		return nil, err
+	}
+	p = platforms.Normalize(p)
+	img := &dockerspec.DockerOCIImage{}
+	img.Platform = ocispecs.Platform{OS: p.OS, Architecture: p.Architecture, Variant: p.Variant}
+	if p.Architecture == "arm64" && p.Variant == "" {
+		// What registries publish for arm64 (distroless, docker-library).
+		img.Variant = "v8"
+	}
+	img.RootFS.Type = "layers"
+	img.Config.Env = mergeEnv(base.Config.Env, c.t.Config.Env)
+	img.Config.Entrypoint = slices.Clone(c.t.Config.Entrypoint)
+	img.Config.Cmd = slices.Clone(c.t.Config.Cmd)
+	img.Config.User = c.t.Config.User
+	img.Config.WorkingDir = c.t.Config.WorkingDir
+	if c.o.Epoch != nil {
+		created := c.o.Epoch.UTC()
+		img.Created = &created
+	}
+	if len(c.t.Config.ExposedPorts) > 0 {
+		img.Config.ExposedPorts = map[string]struct{}{}
+		for _, port := range c.t.Config.ExposedPorts {
+			img.Config.ExposedPorts[port] = struct{}{}
+		}
+	}
+	labels := map[string]string{}
+	for k, v := range base.Config.Labels {
+		if k != digestKey {
+			labels[k] = v
+		}
+	}
+	maps.Copy(labels, c.t.Config.Labels)
+	if d := base.Config.Labels[digestKey]; d != "" {
+		if _, err := digest.Parse(d); err == nil {
+			labels["org.opencontainers.image.base.digest"] = d
+		}
+	}
+	maps.Copy(labels, c.o.Labels)
+	if len(labels) > 0 {
+		img.Config.Labels = labels
+	}
+	return img, nil
+}
+
+// mergeEnv overlays env on base, keeping base order and appending new names
+// in the (sorted) order given.
+func mergeEnv(base, env []string) []string {
+	out := slices.Clone(base)
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		i := slices.IndexFunc(out, func(e string) bool { return strings.HasPrefix(e, k+"=") })
+		if i >= 0 {
+			out[i] = kv
+		} else {
+			out = append(out, kv)
+		}
+	}
+	return out
+}

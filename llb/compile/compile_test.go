@@ -1,0 +1,165 @@
+package compile
+
+import (
+	"bytes"
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/distill-build/distill/llb/plan"
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/solver/pb"
+)
+
+func testTarget() plan.Target {
+	goEnv := []string{"GOCACHE=/root/.cache/go-build", "GOMODCACHE=/go/pkg/mod"}
+	return plan.Target{
+		Platform: "linux/arm64",
+		Builder:  plan.Image{Ref: "docker.io/library/golang:1.26-trixie", Platform: "linux/amd64"},
+		Runtime:  plan.Image{Ref: "gcr.io/distroless/static-debian13:nonroot", Platform: "linux/arm64"},
+		Steps: []plan.Step{
+			{Name: "[go] copy go.mod and go.sum", Copy: &plan.Copy{Paths: []string{"go.mod", "go.sum"}, Dest: "/src"}},
+			{Name: "[go] go mod download", Run: &plan.Run{Args: []string{"go", "mod", "download"}, Dir: "/src", Env: goEnv, Network: true,
+				Caches: []plan.Cache{{ID: "go-mod", Target: "/go/pkg/mod", Sharing: "shared"}}}},
+			{Name: "[go] copy sources", Copy: &plan.Copy{Dest: "/src"}},
+			{Name: "[go] go build .", Run: &plan.Run{Args: []string{"go", "build", "-o", "/out/app", "."}, Dir: "/src", Env: goEnv}},
+		},
+		Artifacts: []plan.Artifact{
+			{From: plan.FromBuilder, Src: "/out/app", Dest: "/app/app"},
+			{From: plan.FromContext, Src: "static", Dest: "/app/static"},
+		},
+		Config: plan.Config{Entrypoint: []string{"/app/app"}, User: "65532:65532", WorkingDir: "/app", Env: []string{"B=2", "A=1"}, ExposedPorts: []string{"8080/tcp"}},
+	}
+}
+
+func marshal(t *testing.T, tgt plan.Target) *llb.Definition {
+	t.Helper()
+	res, err := Target(context.Background(), tgt, Options{Context: llb.Local("context", llb.LocalUniqueID("test")), CacheNS: "ns-"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, err := res.State.Marshal(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return def
+}
+
+// TestDeterministic compiles the same target many times: the definition
+// bytes must not change (no map order, clock or random ids).
+func TestDeterministic(t *testing.T) {
+	t.Parallel()
+	first := marshal(t, testTarget())
+	for range 25 {
+		next := marshal(t, testTarget())
+		if len(next.Def) != len(first.Def) {
+			t.Fatalf("op count changed: %d != %d", len(next.Def), len(first.Def))
+		}
+		for i := range first.Def {
+			if !bytes.Equal(first.Def[i], next.Def[i]) {
+				t.Fatalf("op %d differs between two marshals", i)
+			}
+		}
+	}
+}
+
+func execOps(t *testing.T, def *llb.Definition) []*pb.ExecOp {
+	t.Helper()
+	var out []*pb.ExecOp
+	for _, dt := range def.Def {
+		var op pb.Op
+		if err := op.UnmarshalVT(dt); err != nil {
+			t.Fatal(err)
+		}
+		if e := op.GetExec(); e != nil {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func TestRunSteps(t *testing.T) {
+	t.Parallel()
+	execs := execOps(t, marshal(t, testTarget()))
+	if len(execs) != 2 {
+		t.Fatalf("got %d exec ops, want 2", len(execs))
+	}
+	var download, build *pb.ExecOp
+	for _, e := range execs {
+		switch e.Meta.Args[1] {
+		case "mod":
+			download = e
+		case "build":
+			build = e
+		}
+	}
+	if download == nil || build == nil {
+		t.Fatal("missing download or build op")
+	}
+	// The download step reaches the network with the CA bundle secret,
+	// optional, mounted over the builder's bundle.
+	if download.Network != pb.NetMode_UNSET {
+		t.Errorf("download network = %v", download.Network)
+	}
+	var secret, cache bool
+	for _, m := range download.Mounts {
+		if m.MountType == pb.MountType_SECRET && m.Dest == caBundle && m.SecretOpt.ID == DefaultCASecret && m.SecretOpt.Optional {
+			secret = true
+		}
+		if m.MountType == pb.MountType_CACHE && m.CacheOpt.ID == "ns-distill-go-mod" {
+			cache = true
+		}
+	}
+	if !secret || !cache {
+		t.Errorf("download mounts: secret=%v cache=%v", secret, cache)
+	}
+	if !slices.Contains(download.Meta.Env, "SSL_CERT_FILE="+caBundle) {
+		t.Errorf("download env lacks SSL_CERT_FILE: %v", download.Meta.Env)
+	}
+	// An offline step gets no network and no secret.
+	if build.Network != pb.NetMode_NONE {
+		t.Errorf("build network = %v, want none", build.Network)
+	}
+	for _, m := range build.Mounts {
+		if m.MountType == pb.MountType_SECRET {
+			t.Errorf("offline step has a secret mount")
+		}
+	}
+	if !slices.IsSorted(download.Meta.Env) {
+		t.Errorf("env not sorted: %v", download.Meta.Env)
+	}
+}
+
+func TestImageConfig(t *testing.T) {
+	t.Parallel()
+	res, err := Target(context.Background(), testTarget(), Options{Context: llb.Local("context", llb.LocalUniqueID("test")), Labels: map[string]string{"org.opencontainers.image.revision": "abc"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := res.Image
+	if img.Architecture != "arm64" || img.OS != "linux" || img.Variant != "v8" {
+		t.Errorf("platform = %s/%s/%s", img.OS, img.Architecture, img.Variant)
+	}
+	if img.Config.User != "65532:65532" || img.Config.WorkingDir != "/app" || strings.Join(img.Config.Entrypoint, " ") != "/app/app" {
+		t.Errorf("config = %+v", img.Config)
+	}
+	if _, ok := img.Config.ExposedPorts["8080/tcp"]; !ok {
+		t.Errorf("ports = %v", img.Config.ExposedPorts)
+	}
+	if img.Config.Labels["org.opencontainers.image.revision"] != "abc" {
+		t.Errorf("labels = %v", img.Config.Labels)
+	}
+	if img.Created != nil {
+		t.Errorf("created set without SOURCE_DATE_EPOCH")
+	}
+}
+
+func TestMergeEnv(t *testing.T) {
+	t.Parallel()
+	got := mergeEnv([]string{"PATH=/usr/bin", "SSL_CERT_FILE=/x"}, []string{"A=1", "PATH=/app"})
+	want := []string{"PATH=/app", "SSL_CERT_FILE=/x", "A=1"}
+	if !slices.Equal(got, want) {
+		t.Errorf("mergeEnv = %v, want %v", got, want)
+	}
+}

@@ -1,0 +1,64 @@
+// Package sourcemap connects plan origins (manifest lines) to BuildKit:
+// op locations, so a failing step is shown with its manifest snippet, and
+// errdefs sources for errors raised before any op runs. Every method is
+// nil-safe so callers never branch on whether a map is present.
+package sourcemap
+
+import (
+	"github.com/distill-build/distill/llb/plan"
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/solver/errdefs"
+	"github.com/moby/buildkit/solver/pb"
+)
+
+// Map wraps the manifest's llb.SourceMap.
+type Map struct {
+	sm *llb.SourceMap
+}
+
+// New wraps sm; a nil sm gives a Map that locates nothing.
+func New(sm *llb.SourceMap) *Map { return &Map{sm: sm} }
+
+// Range is a span of lines and columns, 1-based.
+type Range struct {
+	StartLine, StartColumn, EndLine, EndColumn int
+}
+
+func (r Range) pb() *pb.Range {
+	end := r.EndLine
+	if end < r.StartLine {
+		end = r.StartLine
+	}
+	return &pb.Range{
+		Start: &pb.Position{Line: int32(r.StartLine), Character: int32(max(r.StartColumn-1, 0))},
+		End:   &pb.Position{Line: int32(end), Character: int32(max(r.EndColumn-1, 0))},
+	}
+}
+
+// Location returns the option that attaches the origin's lines to an op,
+// or nothing when the origin has no line.
+func (m *Map) Location(o plan.Origin) []llb.ConstraintsOpt {
+	if m == nil || m.sm == nil || o.Line <= 0 {
+		return nil
+	}
+	return []llb.ConstraintsOpt{m.sm.Location([]*pb.Range{Range{StartLine: o.Line, EndLine: o.EndLine}.pb()})}
+}
+
+// WithSource attaches the manifest snippet at r to err, so buildx prints
+// file:line and the lines around it.
+func (m *Map) WithSource(err error, ranges ...Range) error {
+	if m == nil || m.sm == nil || err == nil {
+		return err
+	}
+	info := &pb.SourceInfo{Data: m.sm.Data, Filename: m.sm.Filename, Language: m.sm.Language}
+	if m.sm.Definition != nil {
+		info.Definition = m.sm.Definition.ToPB()
+	}
+	var rs []*pb.Range
+	for _, r := range ranges {
+		if r.StartLine > 0 {
+			rs = append(rs, r.pb())
+		}
+	}
+	return errdefs.WithSource(err, &errdefs.Source{Info: info, Ranges: rs})
+}
