@@ -1,0 +1,42 @@
+# distill — see README.md. `make demo` sets everything up and builds and
+# runs the Go example; `make test` runs unit tests, starts the lab and runs
+# the end-to-end tests.
+SHELL := /bin/bash
+GO ?= go
+PKGS := ./...
+
+.PHONY: all build unit fuzz schema check-schema lab-up lab-down e2e test demo clean
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/ ./cmd/...
+
+unit:
+	$(GO) vet $(PKGS)
+	$(GO) test -short -count=1 $(PKGS)
+
+# Short fuzzing run of the manifest parser; longer with FUZZTIME=10m.
+FUZZTIME ?= 20s
+fuzz:
+	$(GO) test ./frontend/manifest -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
+
+schema:
+	$(GO) run ./cmd/distill schema > frontend/manifest/distill.schema.json
+
+lab-up:
+	lab/up.sh
+
+lab-down:
+	lab/down.sh
+
+e2e:
+	source lab/env.sh && DISTILL_E2E=1 $(GO) test -count=1 -timeout 40m -v ./lab/e2e/
+
+test: unit lab-up e2e
+
+demo: lab-up
+	lab/demo.sh
+
+clean:
+	rm -rf bin
