@@ -97,7 +97,7 @@ func (c *compiler) constraints(name string, origin plan.Origin) []llb.Constraint
 }
 
 func (c *compiler) compile(ctx context.Context) (*Result, error) {
-	builder, _, err := c.image(ctx, c.t.Builder, "builder")
+	builder, _, _, err := c.image(ctx, c.t.Builder, "builder")
 	if err != nil {
 		return nil, err
 	}
@@ -121,14 +121,14 @@ func (c *compiler) compile(ctx context.Context) (*Result, error) {
 		}), c.constraints(fmt.Sprintf("[distill] collect %s", a.Dest), a.Origin)...)
 	}
 
-	runtime, base, err := c.image(ctx, c.t.Runtime, "runtime")
+	runtime, base, baseDigest, err := c.image(ctx, c.t.Runtime, "runtime")
 	if err != nil {
 		return nil, err
 	}
 	final := runtime.File(llb.Copy(app, "/", "/", &llb.CopyInfo{CopyDirContentsOnly: true}),
 		c.constraints("[distill] add app to "+c.t.Runtime.Ref, plan.Origin{Field: "language"})...)
 
-	img, err := c.imageConfig(base)
+	img, err := c.imageConfig(base, baseDigest)
 	if err != nil {
 		return nil, err
 	}
@@ -138,12 +138,12 @@ func (c *compiler) compile(ctx context.Context) (*Result, error) {
 var rootOwned = &llb.ChownOpt{User: &llb.UserOpt{UID: 0}, Group: &llb.UserOpt{UID: 0}}
 
 // image loads an image for its platform. With a resolver it reads the
-// config (env, workdir) and pins the digest; the returned config is the
-// image's own.
-func (c *compiler) image(ctx context.Context, im plan.Image, role string) (llb.State, *dockerspec.DockerOCIImage, error) {
+// config (env, workdir) and pins the digest; it returns the image's own
+// config and its digest.
+func (c *compiler) image(ctx context.Context, im plan.Image, role string) (llb.State, *dockerspec.DockerOCIImage, digest.Digest, error) {
 	p, err := platforms.Parse(im.Platform)
 	if err != nil {
-		return llb.State{}, nil, fmt.Errorf("%s platform %q: %w", role, im.Platform, err)
+		return llb.State{}, nil, "", fmt.Errorf("%s platform %q: %w", role, im.Platform, err)
 	}
 	p = platforms.Normalize(p)
 	ref := im.Ref
@@ -152,18 +152,18 @@ func (c *compiler) image(ctx context.Context, im plan.Image, role string) (llb.S
 	}
 	name := c.name(fmt.Sprintf("[internal] load %s %s", role, im.Ref))
 	if c.o.Resolver == nil {
-		return llb.Image(ref, llb.Platform(p), name), &dockerspec.DockerOCIImage{}, nil
+		return llb.Image(ref, llb.Platform(p), name), &dockerspec.DockerOCIImage{}, "", nil
 	}
 	resolved, dgst, cfg, err := c.o.Resolver.ResolveImageConfig(ctx, ref, sourceresolver.Opt{
 		LogName:  fmt.Sprintf("[internal] resolve %s %s for %s", role, im.Ref, platforms.Format(p)),
 		ImageOpt: &sourceresolver.ResolveImageOpt{Platform: &p, ResolveMode: c.o.ResolveMode},
 	})
 	if err != nil {
-		return llb.State{}, nil, fmt.Errorf("resolving %s image %s for %s: %w", role, im.Ref, platforms.Format(p), err)
+		return llb.State{}, nil, "", fmt.Errorf("resolving %s image %s for %s: %w", role, im.Ref, platforms.Format(p), err)
 	}
 	var img dockerspec.DockerOCIImage
 	if err := json.Unmarshal(cfg, &img); err != nil {
-		return llb.State{}, nil, fmt.Errorf("reading config of %s: %w", im.Ref, err)
+		return llb.State{}, nil, "", fmt.Errorf("reading config of %s: %w", im.Ref, err)
 	}
 	pinned := resolved
 	if dgst != "" && !strings.Contains(pinned, "@") {
@@ -172,19 +172,10 @@ func (c *compiler) image(ctx context.Context, im plan.Image, role string) (llb.S
 	st := llb.Image(pinned, llb.Platform(p), name)
 	st, err = st.WithImageConfig(cfg)
 	if err != nil {
-		return llb.State{}, nil, fmt.Errorf("applying config of %s: %w", im.Ref, err)
+		return llb.State{}, nil, "", fmt.Errorf("applying config of %s: %w", im.Ref, err)
 	}
-	if img.Config.Labels == nil {
-		img.Config.Labels = map[string]string{}
-	}
-	// Remember the digest for the base labels.
-	img.Config.Labels[digestKey] = dgst.String()
-	return st, &img, nil
+	return st, &img, dgst, nil
 }
-
-// digestKey carries a resolved digest from image to imageConfig; it never
-// reaches the output.
-const digestKey = "\x00distill.digest"
 
 func (c *compiler) copyStep(st llb.State, s plan.Step) llb.State {
 	info := &llb.CopyInfo{CreateDestPath: true, CopyDirContentsOnly: true, AllowWildcard: false}
@@ -240,7 +231,7 @@ func sharing(s string) llb.CacheMountSharingMode {
 }
 
 // imageConfig builds the produced image's config on top of the base's.
-func (c *compiler) imageConfig(base *dockerspec.DockerOCIImage) (*dockerspec.DockerOCIImage, error) {
+func (c *compiler) imageConfig(base *dockerspec.DockerOCIImage, baseDigest digest.Digest) (*dockerspec.DockerOCIImage, error) {
 	p, err := platforms.Parse(c.t.Platform)
 	if err != nil {
 		return nil, err
@@ -268,17 +259,13 @@ func (c *compiler) imageConfig(base *dockerspec.DockerOCIImage) (*dockerspec.Doc
 			img.Config.ExposedPorts[port] = struct{}{}
 		}
 	}
-	labels := map[string]string{}
-	for k, v := range base.Config.Labels {
-		if k != digestKey {
-			labels[k] = v
-		}
+	labels := maps.Clone(base.Config.Labels)
+	if labels == nil {
+		labels = map[string]string{}
 	}
 	maps.Copy(labels, c.t.Config.Labels)
-	if d := base.Config.Labels[digestKey]; d != "" {
-		if _, err := digest.Parse(d); err == nil {
-			labels["org.opencontainers.image.base.digest"] = d
-		}
+	if baseDigest != "" {
+		labels["org.opencontainers.image.base.digest"] = baseDigest.String()
 	}
 	maps.Copy(labels, c.o.Labels)
 	if len(labels) > 0 {
