@@ -96,4 +96,3 @@ func planCmd(ctx context.Context, args []string, out io.Writer) error {
 	_, err = fmt.Fprintf(out, "%s\n", js)
 	return err
 }
-

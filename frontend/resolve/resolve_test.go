@@ -88,7 +88,9 @@ func planJSON(t *testing.T, dir string, opts Options) []byte {
 // mapFS adapts an in-memory tree to providers.FS.
 type mapFS struct{ fstest.MapFS }
 
-func (m mapFS) ReadFile(_ context.Context, name string) ([]byte, error) { return m.MapFS.ReadFile(name) }
+func (m mapFS) ReadFile(_ context.Context, name string) ([]byte, error) {
+	return m.MapFS.ReadFile(name)
+}
 func (m mapFS) Stat(_ context.Context, name string) (bool, error) {
 	fi, err := m.MapFS.Stat(name)
 	if err != nil {
