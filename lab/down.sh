@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Stops what lab/up.sh started, by pid file; caches stay for the next run.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lab/env.sh
+source "$here/env.sh"
+# shellcheck source=lab/lib.sh
+source "$here/lib.sh"
+for svc in buildkitd registry; do
+	pidfile=$DISTILL_LAB_DIR/run/$svc.pid
+	if pid_alive "$pidfile"; then
+		log "stopping $svc"
+		kill "$(cat "$pidfile")"
+		for _ in $(seq 40); do pid_alive "$pidfile" || break; sleep 0.25; done
+		pid_alive "$pidfile" && kill -9 "$(cat "$pidfile")"
+	fi
+	rm -f "$pidfile"
+done

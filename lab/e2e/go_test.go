@@ -1,0 +1,251 @@
+package e2e
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/distill-build/distill/lab/e2e/imagetest"
+)
+
+// checkDistroless asserts what every distill image promises: non-root,
+// no shell, no package manager, no toolchain, no source, no CA secret.
+func checkDistroless(t *testing.T, img *imagetest.Image) string {
+	t.Helper()
+	if u := img.Config.Config.User; u != "65532:65532" {
+		t.Errorf("image user = %q, want 65532:65532", u)
+	}
+	rootfs := filepath.Join(t.TempDir(), "rootfs")
+	img.Unpack(t, rootfs)
+	for _, p := range []string{"/bin/sh", "/usr/bin/sh", "/bin/bash", "/busybox", "/usr/bin/apt", "/usr/bin/dpkg", "/usr/local/go", "/usr/bin/gcc", "/go", "/src"} {
+		if imagetest.Exists(rootfs, p) {
+			t.Errorf("%s is in the image", p)
+		}
+	}
+	ca, err := os.ReadFile(caBundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range img.Entries(t) {
+		name := e.Header.Name
+		if strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "/go.mod") || name == "go.mod" {
+			t.Errorf("source file %s (layer %d) is in the image", name, e.Layer)
+		}
+		if regexp.MustCompile(`(^|/)bin/go$`).MatchString(name) {
+			t.Errorf("Go toolchain %s is in the image", name)
+		}
+		if len(e.Data) > 0 && bytes.Equal(e.Data, ca) {
+			t.Errorf("the ca-bundle secret was written to %s (layer %d)", name, e.Layer)
+		}
+	}
+	return rootfs
+}
+
+// checkHello runs the go-hello image and talks to it.
+func checkHello(t *testing.T, archive, platform string, deadline time.Duration) {
+	t.Helper()
+	img := imagetest.Load(t, archive, platform)
+	checkDistroless(t, img)
+	if got := strings.Join(img.Config.Config.Entrypoint, " "); got != "/app/go-hello" {
+		t.Errorf("entrypoint = %q", got)
+	}
+	if _, ok := img.Config.Config.ExposedPorts["8080/tcp"]; !ok {
+		t.Errorf("8080/tcp not exposed: %v", img.Config.Config.ExposedPorts)
+	}
+	if !containsEnv(img.Config.Config.Env, "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt") {
+		t.Errorf("the base's SSL_CERT_FILE was lost: %v", img.Config.Config.Env)
+	}
+	if img.Config.Config.Labels["org.opencontainers.image.base.name"] != "gcr.io/distroless/static-debian13:nonroot" ||
+		!strings.HasPrefix(img.Config.Config.Labels["org.opencontainers.image.base.digest"], "sha256:") {
+		t.Errorf("base labels = %v", img.Config.Config.Labels)
+	}
+	c := img.Run(t, imagetest.RunOpts{})
+	body := c.HTTPGet(t, 8080, "/", deadline)
+	if body != "Hello, Distroless" {
+		t.Errorf("GET / = %q", body)
+	}
+	uid := c.ProcessUID(t)
+	if uid != 65532 {
+		t.Errorf("process uid = %d, want 65532", uid)
+	}
+	t.Logf("%s image: %d layers, %d bytes; running as uid %d, GET http://127.0.0.1:8080/ -> %q",
+		platform, len(img.Layers), img.Size, uid, body)
+}
+
+func containsEnv(env []string, kv string) bool {
+	for _, e := range env {
+		if e == kv {
+			return true
+		}
+	}
+	return false
+}
+
+func TestGoHelloBuildx(t *testing.T) {
+	requireLab(t)
+	out, r := buildx(t, example("go-hello"), "--platform", "linux/amd64")
+	mustSucceed(t, r)
+	checkHello(t, out, "linux/amd64", 20*time.Second)
+}
+
+func TestGoHelloDockerBuild(t *testing.T) {
+	requireLab(t)
+	out, r := dockerBuild(t, example("go-hello"), "--platform", "linux/amd64")
+	mustSucceed(t, r)
+	checkHello(t, out, "linux/amd64", 20*time.Second)
+}
+
+func TestGoHelloBuildctl(t *testing.T) {
+	requireLab(t)
+	out, r := buildctlBuild(t, example("go-hello"), "--opt", "platform=linux/amd64")
+	mustSucceed(t, r)
+	checkHello(t, out, "linux/amd64", 20*time.Second)
+}
+
+// TestGoHelloArm64 builds for arm64 (cross-compiled, no emulation) and
+// runs the image under qemu.
+func TestGoHelloArm64(t *testing.T) {
+	requireLab(t)
+	out, r := buildx(t, example("go-hello"), "--platform", "linux/arm64")
+	mustSucceed(t, r)
+	img := imagetest.Load(t, out, "linux/arm64")
+	if img.Config.Architecture != "arm64" || img.Config.Variant != "v8" {
+		t.Errorf("platform = %s/%s", img.Config.Architecture, img.Config.Variant)
+	}
+	if strings.Contains(r.out, "emulated") {
+		t.Errorf("a pure Go build ran emulated:\n%s", tail(r.out, 40))
+	}
+	checkHello(t, out, "linux/arm64", 60*time.Second)
+}
+
+// TestGoHelloMultiPlatform returns an index with both platforms.
+func TestGoHelloMultiPlatform(t *testing.T) {
+	requireLab(t)
+	out, r := buildx(t, example("go-hello"), "--platform", "linux/amd64,linux/arm64")
+	mustSucceed(t, r)
+	img := imagetest.Load(t, out, "linux/amd64")
+	if got := strings.Join(img.Platforms, ","); !strings.Contains(got, "linux/amd64") {
+		t.Errorf("platforms = %s", got)
+	}
+	imagetest.Load(t, out, "linux/arm64")
+	checkHello(t, out, "linux/amd64", 20*time.Second)
+}
+
+func TestGoServer(t *testing.T) {
+	requireLab(t)
+	out, r := buildx(t, example("go-server"), "--platform", "linux/amd64")
+	mustSucceed(t, r)
+	img := imagetest.Load(t, out, "linux/amd64")
+	rootfs := checkDistroless(t, img)
+	if !imagetest.Exists(rootfs, "/app/static/index.html") || !imagetest.Exists(rootfs, "/app/server") {
+		t.Fatal("app files missing under /app")
+	}
+	c := img.Run(t, imagetest.RunOpts{})
+	body := c.HTTPGet(t, 8081, "/api/hello?name=distill", 20*time.Second)
+	if !strings.Contains(body, `"message":"hello, distill"`) || !regexp.MustCompile(`"request_id":"[0-9a-f-]{36}"`).MatchString(body) {
+		t.Errorf("GET /api/hello = %s", body)
+	}
+	if body := c.HTTPGet(t, 8081, "/", 5*time.Second); !strings.Contains(body, "static files served by go-server") {
+		t.Errorf("GET / = %s", body)
+	}
+}
+
+// TestGoCgo builds a cgo program: detected, put on the base image (libc),
+// and it runs.
+func TestGoCgo(t *testing.T) {
+	requireLab(t)
+	out, r := buildx(t, example("go-cgo"), "--platform", "linux/amd64")
+	mustSucceed(t, r)
+	img := imagetest.Load(t, out, "linux/amd64")
+	checkDistroless(t, img)
+	if got := img.Config.Config.Labels["org.opencontainers.image.base.name"]; got != "gcr.io/distroless/base-debian13:nonroot" {
+		t.Errorf("base = %s", got)
+	}
+	stdout, stderr, code := img.RunToCompletion(t, imagetest.RunOpts{}, 30*time.Second)
+	if code != 0 || strings.TrimSpace(stdout) != "hello from cgo, uid 65532" {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}
+
+// TestBrokenManifest: a typo fails the build before anything runs, and
+// buildx shows the manifest line.
+func TestBrokenManifest(t *testing.T) {
+	requireLab(t)
+	dir := copyDir(t, example("go-hello"))
+	mf := filepath.Join(dir, "distill.yaml")
+	data, err := os.ReadFile(mf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = append(data, []byte("entrypiont: [\"/app/go-hello\"]\n")...)
+	if err := os.WriteFile(mf, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, r := buildx(t, dir)
+	if r.err == nil {
+		t.Fatal("a broken manifest built")
+	}
+	for _, want := range []string{
+		`distill.yaml:4:1: unknown field "entrypiont" (did you mean "entrypoint"?)`,
+		"distill.yaml:4", // the source snippet header
+		`>>> entrypiont: ["/app/go-hello"]`,
+	} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("output lacks %q:\n%s", want, tail(r.out, 30))
+		}
+	}
+}
+
+// TestSourceOnlyChange: changing a source file rebuilds the binary without
+// downloading modules again.
+func TestSourceOnlyChange(t *testing.T) {
+	requireLab(t)
+	dir := copyDir(t, example("go-server"))
+	_, first := buildx(t, dir, "--platform", "linux/amd64")
+	mustSucceed(t, first)
+	src := filepath.Join(dir, "internal", "greet", "greet.go")
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = bytes.Replace(data, []byte(`"hello, "`), []byte(`"hi, "`), 1)
+	if err := os.WriteFile(src, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, second := buildx(t, dir, "--platform", "linux/amd64")
+	mustSucceed(t, second)
+	if found, cached := stepStatus(second.out, "[go] go mod download"); !found || !cached {
+		t.Errorf("go mod download after a source-only change: found=%v cached=%v\n%s", found, cached, tail(second.out, 60))
+	}
+	if found, cached := stepStatus(second.out, "[go] go build"); !found || cached {
+		t.Errorf("go build after a source change: found=%v cached=%v", found, cached)
+	}
+	t.Logf("first build %s, rebuild after a source change %s", first.dur.Round(time.Millisecond), second.dur.Round(time.Millisecond))
+	img := imagetest.Load(t, out, "linux/amd64")
+	c := img.Run(t, imagetest.RunOpts{})
+	if body := c.HTTPGet(t, 8081, "/api/hello", 20*time.Second); !strings.Contains(body, `"message":"hi, world"`) {
+		t.Errorf("the rebuilt image serves the old code: %s", body)
+	}
+}
+
+// TestSizeAgainstSeed builds the seed article's hand-written distroless
+// Dockerfile in the same lab: distill's image must not be larger.
+func TestSizeAgainstSeed(t *testing.T) {
+	requireLab(t)
+	ours, r := buildx(t, example("go-hello"), "--platform", "linux/amd64")
+	mustSucceed(t, r)
+	seedOut := filepath.Join(t.TempDir(), "seed.tar")
+	seed := run(t, example("go-hello"), nil, "docker", "buildx", "build", "--builder", builder, "--progress=plain",
+		"--platform", "linux/amd64", "-f", filepath.Join(example("go-hello"), "Dockerfile.seed"),
+		"-o", "type=oci,dest="+seedOut, example("go-hello"))
+	mustSucceed(t, seed)
+	a, b := imagetest.Load(t, ours, "linux/amd64"), imagetest.Load(t, seedOut, "linux/amd64")
+	t.Logf("go-hello image: distill %d bytes, seed Dockerfile %d bytes (ratio %.3f)", a.Size, b.Size, float64(a.Size)/float64(b.Size))
+	if a.Size > b.Size {
+		t.Errorf("distill's image (%d bytes) is larger than the hand-written one (%d bytes)", a.Size, b.Size)
+	}
+}

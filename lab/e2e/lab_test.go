@@ -1,0 +1,177 @@
+// Package e2e builds the examples through a real buildkitd with the real
+// clients (docker buildx build, docker build, buildctl), then unpacks and
+// runs the produced images with runc and asserts on their behaviour.
+//
+// It needs the lab (make lab-up) and DISTILL_E2E=1; `make e2e` sets both.
+// Under CI=true a missing lab is a failure, never a skip.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// repoRoot is the repository root, from this package's directory.
+var repoRoot = func() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+}()
+
+func env(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+var (
+	labOnce sync.Once
+	labErr  error
+)
+
+var (
+	builder  = env("BUILDX_BUILDER", "distill-lab")
+	caBundle = env("DISTILL_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+)
+
+// requireLab skips the test when the lab is not meant to be used, and
+// fails it when the lab should be there but does not answer.
+func requireLab(t *testing.T) {
+	t.Helper()
+	ci := os.Getenv("CI") == "true"
+	if os.Getenv("DISTILL_E2E") != "1" && !ci {
+		t.Skip("end-to-end tests need the lab: run `make e2e` (or set DISTILL_E2E=1 after `make lab-up`)")
+	}
+	labOnce.Do(func() { labErr = probeLab() })
+	if labErr != nil {
+		t.Fatalf("the lab is not usable (run `make lab-up`): %v", labErr)
+	}
+}
+
+func probeLab() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if out, err := exec.CommandContext(ctx, "buildctl", "debug", "workers").CombinedOutput(); err != nil {
+		return fmt.Errorf("buildctl debug workers: %v: %s", err, out)
+	}
+	if out, err := exec.CommandContext(ctx, "docker", "buildx", "inspect", builder).CombinedOutput(); err != nil {
+		return fmt.Errorf("docker buildx inspect %s: %v: %s", builder, err, out)
+	}
+	return nil
+}
+
+// result is the outcome of one client invocation.
+type result struct {
+	out string // stdout+stderr, with plain progress
+	err error
+	dur time.Duration
+}
+
+func run(t *testing.T, dir string, extraEnv []string, name string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), extraEnv...)
+	var buf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	start := time.Now()
+	err := cmd.Run()
+	r := result{out: buf.String(), err: err, dur: time.Since(start)}
+	t.Logf("%s %s (%s, %v)", name, strings.Join(args, " "), r.dur.Round(time.Millisecond), err)
+	return r
+}
+
+// buildx runs `docker buildx build` on a context dir with its distill.yaml
+// and exports an OCI archive; extra args go before the context.
+func buildx(t *testing.T, dir string, extra ...string) (string, result) {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "image.tar")
+	args := append([]string{"buildx", "build", "--builder", builder, "--progress=plain",
+		"-f", filepath.Join(dir, "distill.yaml"),
+		"--secret", "id=ca-bundle,src=" + caBundle,
+		"-o", "type=oci,dest=" + out}, extra...)
+	return out, run(t, dir, nil, "docker", append(args, dir)...)
+}
+
+// dockerBuild runs plain `docker build`, which BUILDX_BUILDER points at
+// the lab's buildkitd.
+func dockerBuild(t *testing.T, dir string, extra ...string) (string, result) {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "image.tar")
+	args := append([]string{"build", "--progress=plain", "-f", filepath.Join(dir, "distill.yaml"),
+		"--secret", "id=ca-bundle,src=" + caBundle,
+		"-o", "type=oci,dest=" + out}, extra...)
+	return out, run(t, dir, []string{"BUILDX_BUILDER=" + builder}, "docker", append(args, dir)...)
+}
+
+// buildctlBuild runs buildctl with the built-in dockerfile.v0 frontend,
+// which forwards to distill because of the manifest's syntax line.
+func buildctlBuild(t *testing.T, dir string, extra ...string) (string, result) {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "image.tar")
+	args := append([]string{"build", "--progress=plain", "--frontend", "dockerfile.v0",
+		"--local", "context=" + dir, "--local", "dockerfile=" + dir, "--opt", "filename=distill.yaml",
+		"--secret", "id=ca-bundle,src=" + caBundle,
+		"--output", "type=oci,dest=" + out}, extra...)
+	return out, run(t, dir, nil, "buildctl", args...)
+}
+
+func mustSucceed(t *testing.T, r result) {
+	t.Helper()
+	if r.err != nil {
+		t.Fatalf("build failed: %v\n%s", r.err, tail(r.out, 80))
+	}
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// stepStatus finds the plain-progress vertex whose name contains name and
+// reports whether it was CACHED and whether it ran (DONE without CACHED).
+func stepStatus(out, name string) (found, cached bool) {
+	ids := map[string]bool{}
+	re := regexp.MustCompile(`^#(\d+) (.*)$`)
+	for _, line := range strings.Split(out, "\n") {
+		m := re.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		if strings.Contains(m[2], name) && strings.HasPrefix(m[2], "[") {
+			ids[m[1]] = true
+			found = true
+		}
+		if ids[m[1]] && m[2] == "CACHED" {
+			cached = true
+		}
+	}
+	return found, cached
+}
+
+// copyDir copies an example to a temp dir, so tests can change it.
+func copyDir(t *testing.T, src string) string {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), filepath.Base(src))
+	if out, err := exec.Command("cp", "-a", src, dst).CombinedOutput(); err != nil {
+		t.Fatalf("cp: %v: %s", err, out)
+	}
+	return dst
+}
+
+func example(name string) string { return filepath.Join(repoRoot, "examples", name) }

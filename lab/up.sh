@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# Starts the build lab (idempotent; binaries, registry data and fixtures are
+# cached in $DISTILL_LAB_DIR between runs):
+#   - runc, qemu-user-static (binfmt for arm64), Debian's docker-registry on
+#     127.0.0.1:5000, from Debian packages;
+#   - buildkitd + buildctl v0.33.1 and buildx v0.36.0, built from their own
+#     Go modules;
+#   - buildkitd mirroring docker.io, gcr.io, cgr.dev and ghcr.io to the
+#     registry, and a buildx builder "distill-lab" (remote driver) on it;
+#   - the fixture images (lab/fixtures.sh) and the frontend image
+#     (lab/publish-frontend.sh).
+# lab/down.sh stops what this started.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lab/env.sh
+source "$here/env.sh"
+# shellcheck source=lab/lib.sh
+source "$here/lib.sh"
+
+BUILDKIT_VERSION=v0.33.1
+BUILDX_VERSION=v0.36.0
+lab=$DISTILL_LAB_DIR
+mkdir -p "$lab"/{bin,run,logs,registry,buildkit}
+started=$(date +%s)
+
+# 1. Debian packages.
+need=()
+command -v runc >/dev/null || need+=(runc)
+command -v qemu-aarch64-static >/dev/null || need+=(qemu-user-static)
+command -v docker-registry >/dev/null || need+=(docker-registry)
+command -v mmdebstrap >/dev/null || need+=(mmdebstrap)
+command -v curl >/dev/null || need+=(curl)
+command -v nsenter >/dev/null || need+=(util-linux)
+if [ ${#need[@]} -gt 0 ]; then
+	log "installing ${need[*]}"
+	apt-get update -qq >"$lab/logs/apt.log" 2>&1 || die "apt-get update failed (see $lab/logs/apt.log)"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >>"$lab/logs/apt.log" 2>&1 ||
+		die "apt-get install ${need[*]} failed (see $lab/logs/apt.log)"
+fi
+
+# 2. buildkitd, buildctl and buildx, each built with its own go.mod as the
+# main module (as a dependency of another module they resolve versions the
+# module proxy here does not serve).
+build_tool() { # module version binary... (binaries built from ./cmd/<name>)
+	local mod=$1 version=$2
+	shift 2
+	local missing=()
+	for b in "$@"; do
+		[ -x "$lab/bin/$b" ] && [ "$(cat "$lab/bin/.$b.version" 2>/dev/null)" = "$version" ] || missing+=("$b")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	log "building ${missing[*]} $version from $mod (a few minutes)"
+	local dir
+	dir=$(cd "$here" && GOFLAGS=-mod=mod go mod download -json "$mod@$version" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+	[ -d "$dir" ] || die "could not download $mod@$version"
+	local pkgs=()
+	for b in "${missing[@]}"; do pkgs+=("./cmd/$b"); done
+	(cd "$dir" && GOFLAGS=-buildvcs=false CGO_ENABLED=0 go build -trimpath -o "$lab/bin/" "${pkgs[@]}") \
+		>"$lab/logs/build-$(basename "$mod").log" 2>&1 || die "building $mod failed (see $lab/logs/build-$(basename "$mod").log)"
+	for b in "${missing[@]}"; do echo "$version" >"$lab/bin/.$b.version"; done
+}
+build_tool github.com/moby/buildkit "$BUILDKIT_VERSION" buildkitd buildctl
+build_tool github.com/docker/buildx "$BUILDX_VERSION" buildx
+mkdir -p "$HOME/.docker/cli-plugins"
+ln -sf "$lab/bin/buildx" "$HOME/.docker/cli-plugins/docker-buildx"
+
+# 3. binfmt_misc: qemu for arm64 (and arm), with the F flag from Debian's
+# configs so the interpreter works inside containers.
+binfmt=/proc/sys/fs/binfmt_misc
+new_binfmt=false
+if [ ! -e "$binfmt/register" ]; then
+	mount -t binfmt_misc binfmt_misc "$binfmt" || die "cannot mount binfmt_misc"
+fi
+for arch in aarch64 arm; do
+	conf=/usr/lib/binfmt.d/qemu-$arch.conf
+	[ -e "$binfmt/qemu-$arch" ] && continue
+	[ -f "$conf" ] || die "$conf missing (qemu-user-static)"
+	log "registering qemu-$arch with binfmt_misc"
+	grep -v '^#' "$conf" | grep . >"$binfmt/register" || die "registering $conf failed"
+	new_binfmt=true
+done
+
+# 4. The registry.
+if ! curl -fs -o /dev/null "http://$DISTILL_REGISTRY/v2/"; then
+	cat >"$lab/run/registry.yml" <<YAML
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $lab/registry
+  delete:
+    enabled: true
+http:
+  addr: $DISTILL_REGISTRY
+YAML
+	log "starting the registry on $DISTILL_REGISTRY"
+	setsid docker-registry serve "$lab/run/registry.yml" >"$lab/logs/registry.log" 2>&1 </dev/null &
+	echo $! >"$lab/run/registry.pid"
+	wait_for 20 "the registry" curl -fsS -o /dev/null "http://$DISTILL_REGISTRY/v2/"
+fi
+
+# 5. buildkitd.
+cat >"$lab/run/buildkitd.toml.new" <<TOML
+root = "$lab/buildkit"
+[grpc]
+  address = ["unix://$lab/run/buildkitd.sock"]
+[worker.oci]
+  enabled = true
+  gc = true
+  gckeepstorage = "20GB"
+[worker.containerd]
+  enabled = false
+[registry."docker.io"]
+  mirrors = ["$DISTILL_REGISTRY"]
+[registry."gcr.io"]
+  mirrors = ["$DISTILL_REGISTRY"]
+[registry."cgr.dev"]
+  mirrors = ["$DISTILL_REGISTRY"]
+[registry."ghcr.io"]
+  mirrors = ["$DISTILL_REGISTRY"]
+[registry."$DISTILL_REGISTRY"]
+  http = true
+  insecure = true
+TOML
+restart=$new_binfmt
+if ! cmp -s "$lab/run/buildkitd.toml.new" "$lab/run/buildkitd.toml"; then
+	mv "$lab/run/buildkitd.toml.new" "$lab/run/buildkitd.toml"
+	restart=true
+else
+	rm "$lab/run/buildkitd.toml.new"
+fi
+if pid_alive "$lab/run/buildkitd.pid" && [ "$restart" = true ]; then
+	log "restarting buildkitd (configuration or binfmt changed)"
+	kill "$(cat "$lab/run/buildkitd.pid")"
+	for _ in $(seq 40); do pid_alive "$lab/run/buildkitd.pid" || break; sleep 0.25; done
+fi
+if ! pid_alive "$lab/run/buildkitd.pid"; then
+	log "starting buildkitd"
+	setsid "$lab/bin/buildkitd" --config "$lab/run/buildkitd.toml" >"$lab/logs/buildkitd.log" 2>&1 </dev/null &
+	echo $! >"$lab/run/buildkitd.pid"
+fi
+wait_for 60 "buildkitd" buildctl debug workers
+workers=$(buildctl debug workers --format '{{range .}}{{range .Platforms}}{{.OS}}/{{.Architecture}}{{.Variant}} {{end}}{{end}}')
+case " $workers " in
+*" linux/arm64 "*) ;;
+*) die "buildkitd does not list linux/arm64 (platforms: $workers); is binfmt registered?" ;;
+esac
+
+# 6. The buildx builder (remote driver): docker buildx build --builder
+# distill-lab, and plain docker build with BUILDX_BUILDER=distill-lab.
+if ! docker buildx inspect distill-lab >/dev/null 2>&1; then
+	docker buildx create --name distill-lab --driver remote "unix://$lab/run/buildkitd.sock" >/dev/null
+fi
+docker buildx inspect distill-lab --bootstrap >/dev/null 2>&1 || die "the buildx builder distill-lab does not answer"
+
+# 7. Fixture images and the frontend image.
+"$here/fixtures.sh"
+"$here/publish-frontend.sh"
+
+log "up in $(($(date +%s) - started))s: buildkitd ($workers) at $BUILDKIT_HOST, registry $DISTILL_REGISTRY, builder distill-lab"
+log "use it with: source lab/env.sh"
