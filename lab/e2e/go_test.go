@@ -249,3 +249,39 @@ func TestSizeAgainstSeed(t *testing.T) {
 		t.Errorf("distill's image (%d bytes) is larger than the hand-written one (%d bytes)", a.Size, b.Size)
 	}
 }
+
+// TestImageMetadata: labels from --label and from buildx's git info, and
+// the creation time from SOURCE_DATE_EPOCH.
+func TestImageMetadata(t *testing.T) {
+	requireLab(t)
+	dir := copyDir(t, example("go-hello"))
+	git := func(args ...string) string {
+		r := run(t, dir, nil, "git", append([]string{"-c", "user.name=distill", "-c", "user.email=e2e@distill.invalid"}, args...)...)
+		if r.err != nil {
+			t.Fatalf("git %v: %s", args, r.out)
+		}
+		return strings.TrimSpace(r.out)
+	}
+	git("init", "-q")
+	git("remote", "add", "origin", "https://example.com/acme/hello.git")
+	git("add", ".")
+	git("commit", "-qm", "hello")
+	rev := git("rev-parse", "HEAD")
+	out, r := buildx(t, dir, "--platform", "linux/amd64", "--label", "team=payments",
+		"--build-arg", "SOURCE_DATE_EPOCH=1700000000")
+	mustSucceed(t, r)
+	img := imagetest.Load(t, out, "linux/amd64")
+	labels := img.Config.Config.Labels
+	for k, want := range map[string]string{
+		"team":                              "payments",
+		"org.opencontainers.image.revision": rev,
+		"org.opencontainers.image.source":   "https://example.com/acme/hello.git",
+	} {
+		if labels[k] != want {
+			t.Errorf("label %s = %q, want %q (labels: %v)", k, labels[k], want, labels)
+		}
+	}
+	if img.Config.Created != "2023-11-14T22:13:20Z" {
+		t.Errorf("created = %q, want the SOURCE_DATE_EPOCH time", img.Config.Created)
+	}
+}
