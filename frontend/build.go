@@ -43,7 +43,6 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 
 	if res, ok, err := bc.HandleSubrequest(ctx, dockerui.RequestHandler{
 		ListTargets: func(context.Context) (*targets.List, error) { return listTargets(m), nil },
-		AllowOther:  true,
 	}); err != nil || ok {
 		return res, err
 	}

@@ -222,3 +222,29 @@ func TestSchemaUpToDate(t *testing.T) {
 		t.Error("frontend/manifest/distill.schema.json is stale: run make schema")
 	}
 }
+
+func TestLocalReplaceInDownloadStep(t *testing.T) {
+	t.Parallel()
+	fs := fstest.MapFS{
+		"app/go.mod":     {Data: []byte("module example.com/app\n\ngo 1.26\n\nrequire example.com/lib v0.0.0\n\nreplace (\n\texample.com/lib => ../lib // local\n)\n")},
+		"app/main.go":    {Data: []byte("package main\nfunc main() {}\n")},
+		"lib/go.mod":     {Data: []byte("module example.com/lib\n\ngo 1.26\n")},
+		"lib/lib.go":     {Data: []byte("package lib\n")},
+		"app/vendor/x.y": {Data: nil},
+	}
+	m, err := manifest.Parse("distill.yaml", []byte("language: go\ndependencies: app/go.mod\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Resolve(context.Background(), m, mapFS{fs}, Options{BuildPlatform: amd64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp := p.Targets[0].Steps[0].Copy
+	if cp == nil || strings.Join(cp.Paths, ",") != "app/go.mod,lib/go.mod" || cp.Dest != "/src" {
+		t.Errorf("download step copy = %+v", cp)
+	}
+	if dir := p.Targets[0].Steps[1].Run.Dir; dir != "/src/app" {
+		t.Errorf("download runs in %s", dir)
+	}
+}

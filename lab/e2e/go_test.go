@@ -285,3 +285,20 @@ func TestImageMetadata(t *testing.T) {
 		t.Errorf("created = %q, want the SOURCE_DATE_EPOCH time", img.Config.Created)
 	}
 }
+
+// TestTargets: --call=targets lists the runtime target; an unknown
+// --target fails and names the targets there are.
+func TestTargets(t *testing.T) {
+	requireLab(t)
+	dir := example("go-hello")
+	r := run(t, dir, nil, "docker", "buildx", "build", "--builder", builder, "--call=targets",
+		"-f", filepath.Join(dir, "distill.yaml"), dir)
+	mustSucceed(t, r)
+	if !regexp.MustCompile(`runtime \(default\)`).MatchString(r.out) {
+		t.Errorf("targets output:\n%s", r.out)
+	}
+	_, r = buildx(t, dir, "--target", "debugger")
+	if r.err == nil || !strings.Contains(r.out, `unknown target "debugger"`) || !strings.Contains(r.out, `"runtime"`) {
+		t.Errorf("unknown target: err=%v\n%s", r.err, tail(r.out, 10))
+	}
+}

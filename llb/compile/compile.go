@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -184,7 +185,7 @@ func (c *compiler) copyStep(st llb.State, s plan.Step) llb.State {
 	}
 	var fa *llb.FileAction
 	for _, p := range s.Copy.Paths {
-		dest := s.Copy.Dest + "/" + p[strings.LastIndex(p, "/")+1:]
+		dest := path.Join(s.Copy.Dest, p)
 		if fa == nil {
 			fa = llb.Copy(c.o.Context, p, dest, info)
 		} else {

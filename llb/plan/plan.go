@@ -60,8 +60,9 @@ type Step struct {
 
 // Copy copies files of the build context into the builder.
 type Copy struct {
-	// Paths are context paths (files or directories); empty means the
-	// whole context (after .dockerignore).
+	// Paths are context paths (files or directories), copied to the same
+	// relative path under Dest; empty means the whole context (after
+	// .dockerignore).
 	Paths []string `json:"paths,omitempty"`
 	Dest  string   `json:"dest"`
 }

@@ -163,8 +163,17 @@ func (Provider) Plan(ctx context.Context, req providers.Request) ([]providers.Bu
 			if hasSum {
 				files = append(files, path.Join(modDir, "go.sum"))
 			}
+			// Local replacements are part of the module graph: copy
+			// their go.mod files to where go expects them.
+			for _, r := range mod.localReplaces {
+				rp := path.Join(modDir, r, "go.mod")
+				if checkRelative(rp) != nil {
+					return nil, fail(gomodRange, "keep replaced modules inside the build context", "go.mod replaces a module with %s, outside the build context", r)
+				}
+				files = append(files, rp)
+			}
 			steps = append(steps,
-				plan.Step{Name: "[go] copy go.mod and go.sum", Origin: depsOrigin, Copy: &plan.Copy{Paths: files, Dest: path.Join(srcDir, modDir)}},
+				plan.Step{Name: "[go] copy go.mod and go.sum", Origin: depsOrigin, Copy: &plan.Copy{Paths: files, Dest: srcDir}},
 				plan.Step{Name: "[go] go mod download", Origin: depsOrigin, Run: &plan.Run{
 					Args: []string{"go", "mod", "download", "-x"}, Dir: path.Join(srcDir, modDir),
 					Env: env, Caches: caches, Network: true,

@@ -12,6 +12,9 @@ type goMod struct {
 	path      string
 	goLine    string // "1.26" or "1.26.8"
 	toolchain string // "go1.26.8" or ""
+	// localReplaces are replacement directories inside the module tree
+	// (replace x => ./y): the download step needs their go.mod files.
+	localReplaces []string
 }
 
 // version is the Go release the module asks for, as major.minor: the
@@ -32,11 +35,27 @@ func (m goMod) version() string {
 
 func parseGoMod(data []byte) (goMod, error) {
 	var m goMod
+	inReplace := false
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
 		if i := strings.Index(line, "//"); i >= 0 {
 			line = strings.TrimSpace(line[:i])
+		}
+		switch {
+		case line == "replace (":
+			inReplace = true
+			continue
+		case inReplace && line == ")":
+			inReplace = false
+			continue
+		case inReplace || strings.HasPrefix(line, "replace "):
+			if _, target, ok := strings.Cut(line, "=>"); ok {
+				if t := strings.Fields(target); len(t) == 1 && (strings.HasPrefix(t[0], "./") || strings.HasPrefix(t[0], "../")) {
+					m.localReplaces = append(m.localReplaces, t[0])
+				}
+			}
+			continue
 		}
 		fields := strings.Fields(line)
 		if len(fields) != 2 {
