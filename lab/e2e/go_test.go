@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -212,7 +213,10 @@ func TestSourceOnlyChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data = bytes.Replace(data, []byte(`"hello, "`), []byte(`"hi, "`), 1)
+	// A greeting no earlier run used, so the build cannot come from the
+	// daemon's cache of a previous test run.
+	greeting := fmt.Sprintf("hi-%d", time.Now().UnixNano())
+	data = bytes.Replace(data, []byte(`"hello, "`), []byte(`"`+greeting+`, "`), 1)
 	if err := os.WriteFile(src, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +231,7 @@ func TestSourceOnlyChange(t *testing.T) {
 	t.Logf("first build %s, rebuild after a source change %s", first.dur.Round(time.Millisecond), second.dur.Round(time.Millisecond))
 	img := imagetest.Load(t, out, "linux/amd64")
 	c := img.Run(t, imagetest.RunOpts{})
-	if body := c.HTTPGet(t, 8081, "/api/hello", 20*time.Second); !strings.Contains(body, `"message":"hi, world"`) {
+	if body := c.HTTPGet(t, 8081, "/api/hello", 20*time.Second); !strings.Contains(body, `"message":"`+greeting+`, world"`) {
 		t.Errorf("the rebuilt image serves the old code: %s", body)
 	}
 }
