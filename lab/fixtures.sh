@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# Publishes the lab's fixture images to the lab registry, under the names
+# Publishes the lab's fixture images to the lab registry under the names
 # buildkitd mirrors (docker.io/library/X -> $DISTILL_REGISTRY/library/X,
-# gcr.io/distroless/X -> $DISTILL_REGISTRY/distroless/X), for linux/amd64
-# and linux/arm64, reproducing the real images' layout
-# (see lab/README.md, "Fixtures", for how and every deviation):
+# gcr.io/distroless/X -> $DISTILL_REGISTRY/distroless/X), as OCI indexes for
+# linux/amd64 and linux/arm64, laid out like the real images
+# (lab/README.md, "Fixtures", says how, and lists every deviation):
 #   gcr.io/distroless/{static,base,cc}-debian13:{latest,nonroot,debug,debug-nonroot}
-#     assembled from Debian trixie .debs;
-#   docker.io/library/golang:1.26-trixie (and 1.26.8-trixie): a Debian
-#     trixie rootfs (mmdebstrap) plus the official Go distribution, which
-#     the Go module proxy serves as golang.org/toolchain.
-# Idempotent: an image whose tags all exist is skipped (FORCE=1 rebuilds);
-# downloads and rootfs tarballs are cached in $DISTILL_LAB_DIR/fixtures.
+#     from Debian trixie .debs, one layer per package as distroless has;
+#   docker.io/library/golang:{1.26-trixie,1.26.8-trixie}: a Debian trixie
+#     root filesystem (mmdebstrap; arm64 under qemu) plus the official Go
+#     distribution, which the Go module proxy serves as golang.org/toolchain.
+# Images are assembled by lab/cmd/mkimage and pushed over the registry API.
+#
+# Idempotent: a repository whose tags all exist is skipped (FORCE=1 pushes
+# again). Downloads, root filesystems and compressed layers are cached in
+# $DISTILL_LAB_DIR/fixtures; only one run at a time (a lock file).
 set -euo pipefail
+umask 022
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lab/env.sh
 source "$here/env.sh"
@@ -19,300 +23,488 @@ source "$here/env.sh"
 source "$here/lib.sh"
 
 GO_VERSION=1.26.8
+SUITE=trixie
 ARCHES=(amd64 arm64)
+MIRROR=http://deb.debian.org/debian
+SECURITY_MIRROR=http://deb.debian.org/debian-security
+KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+
 cache=$DISTILL_LAB_DIR/fixtures
-mkdir -p "$cache"
+logs=$DISTILL_LAB_DIR/logs
 reg=$DISTILL_REGISTRY
+mkdir -p "$cache" "$logs"
+export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-0}
 
-mkimage=$cache/mkimage
-(cd "$here" && go build -o "$mkimage" ./cmd/mkimage) || die "building mkimage failed"
+exec 9>"$cache/.lock"
+flock -n 9 || {
+	log "another fixtures.sh holds $cache/.lock; waiting"
+	flock 9
+}
 
-# have REPO TAG...: every tag exists in the registry.
+started=$(date +%s)
+since() { echo "$(($(date +%s) - $1))s"; }
+
+# --- tools ----------------------------------------------------------------
+need=()
+command -v mmdebstrap >/dev/null || need+=(mmdebstrap)
+command -v qemu-aarch64-static >/dev/null || need+=(qemu-user-static)
+command -v unzip >/dev/null || need+=(unzip)
+command -v curl >/dev/null || need+=(curl)
+[ -f "$KEYRING" ] || need+=(debian-archive-keyring)
+if [ ${#need[@]} -gt 0 ]; then
+	log "installing ${need[*]}"
+	{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"; } \
+		>>"$logs/apt.log" 2>&1 || die "apt-get install ${need[*]} failed (see $logs/apt.log)"
+fi
+
+curl -fsS -o /dev/null "http://$reg/v2/" || die "no registry answers at http://$reg/v2/"
+
+mkimage=$cache/bin/mkimage
+(cd "$here/.." && CGO_ENABLED=0 go build -trimpath -o "$mkimage" ./lab/cmd/mkimage) ||
+	die "building lab/cmd/mkimage failed"
+
+# push SPEC: assembles and pushes the image a spec file describes.
+push() {
+	"$mkimage" -registry "$reg" -cache "$cache/layers" "$1" >>"$logs/fixtures-push.log" ||
+		die "pushing $1 failed"
+}
+
+# have REPO TAG...: every tag is in the registry (never, with FORCE=1).
 have() {
-	local repo=$1
+	[ "${FORCE:-0}" = 1 ] && return 1
+	local repo=$1 tag
 	shift
-	[ "${FORCE:-}" = 1 ] && return 1
 	for tag in "$@"; do
-		curl -fs -o /dev/null -H 'Accept: application/vnd.oci.image.index.v1+json' \
-			"http://$reg/v2/$repo/manifests/$tag" || return 1
+		curl -fsS -o /dev/null -I \
+			-H 'Accept: application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json' \
+			"http://$reg/v2/$repo/manifests/$tag" 2>/dev/null || return 1
 	done
+}
+
+# JSON helpers for the spec files.
+jstr() {
+	local s=${1//\\/\\\\}
+	printf '"%s"' "${s//\"/\\\"}"
+}
+jlist() {
+	local out="" x
+	for x in "$@"; do out+="${out:+,}$(jstr "$x")"; done
+	printf '[%s]' "$out"
 }
 
 # --- Debian trixie packages, through a private apt root -------------------
 aptroot=$cache/apt
-apt_trixie() {
-	apt-get -q -o Dir="$aptroot" -o Dir::State::status="$aptroot/var/lib/dpkg/status" \
-		-o APT::Architecture=amd64 -o APT::Architectures::=amd64 -o APT::Architectures::=arm64 \
-		-o Debug::NoLocking=1 "$@"
-}
+apt_opts=(-o Dir="$aptroot" -o Dir::State::status="$aptroot/var/lib/dpkg/status"
+	-o APT::Architecture=amd64 -o APT::Architectures::=amd64 -o APT::Architectures::=arm64
+	-o Acquire::Retries=3 -o Debug::NoLocking=1)
+apt_trixie() { apt-get -q "${apt_opts[@]}" "$@"; }
 apt_ready=false
 apt_setup() {
 	$apt_ready && return 0
 	mkdir -p "$aptroot"/etc/apt/{sources.list.d,preferences.d,apt.conf.d,trusted.gpg.d} \
 		"$aptroot"/var/lib/apt/lists/partial "$aptroot"/var/cache/apt/archives/partial "$aptroot"/var/lib/dpkg
 	touch "$aptroot/var/lib/dpkg/status"
-	local opts="arch=amd64,arm64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg"
-	cat >"$aptroot/etc/apt/sources.list" <<SRC
-deb [$opts] http://deb.debian.org/debian trixie main
-deb [$opts] http://deb.debian.org/debian trixie-updates main
-deb [$opts] http://deb.debian.org/debian-security trixie-security main
-SRC
-	# Refresh the package lists at most once a day.
+	local opts="arch=amd64,arm64 signed-by=$KEYRING"
+	cat >"$aptroot/etc/apt/sources.list" <<-SRC
+		deb [$opts] $MIRROR $SUITE main
+		deb [$opts] $MIRROR $SUITE-updates main
+		deb [$opts] $SECURITY_MIRROR $SUITE-security main
+	SRC
+	# Package lists are refreshed at most once a day.
 	if [ -z "$(find "$aptroot/var/lib/apt/lists" -maxdepth 1 -name '*Packages*' -mtime -1 2>/dev/null | head -1)" ]; then
-		log "updating Debian trixie package lists"
-		apt_trixie update >"$DISTILL_LAB_DIR/logs/apt-trixie.log" 2>&1 || die "apt-get update (trixie) failed: see $DISTILL_LAB_DIR/logs/apt-trixie.log"
+		log "updating the Debian $SUITE package lists"
+		apt_trixie update >>"$logs/apt-trixie.log" 2>&1 || die "apt-get update ($SUITE) failed (see $logs/apt-trixie.log)"
 	fi
 	apt_ready=true
 }
 
-# fetch_debs ARCH PKG...: downloads the packages into $cache/debs/ARCH.
-fetch_debs() {
-	local arch=$1
-	shift
-	apt_setup
-	mkdir -p "$cache/debs/$arch"
-	local p
-	for p in "$@"; do
-		[ -n "$(deb_file "$arch" "$p")" ] && continue
-		# Architecture: all packages have no :arch candidate.
-		(cd "$cache/debs/$arch" && { apt_trixie download "$p:$arch" || apt_trixie download "$p"; } \
-			>>"$DISTILL_LAB_DIR/logs/apt-trixie.log" 2>&1) ||
-			die "downloading $p ($arch) failed: see $DISTILL_LAB_DIR/logs/apt-trixie.log"
-	done
-}
-
 # deb_file ARCH PKG: the newest downloaded .deb of PKG.
 deb_file() {
-	ls -1 "$cache/debs/$1/$2"_*.deb 2>/dev/null | sort -V | tail -1
+	find "$cache/debs/$1" -maxdepth 1 -name "$2_*.deb" 2>/dev/null | sort -V | tail -1
 }
 
-# extract_debs ARCH DIR PKG...: unpacks the packages into DIR like the
-# distroless build does: files, plus /var/lib/dpkg/status.d/<pkg> (control)
-# and <pkg>.md5sums, without docs; top-level bin/lib/sbin moved under usr/
-# (Debian 13 is usr-merged).
-extract_debs() {
-	local arch=$1 dir=$2
-	shift 2
-	fetch_debs "$arch" "$@"
-	mkdir -p "$dir/var/lib/dpkg/status.d"
-	local tmp
+# fetch_debs ARCH PKG...: downloads missing packages into $cache/debs/ARCH.
+fetch_debs() {
+	local arch=$1 p missing=() names=() indep
+	shift
+	mkdir -p "$cache/debs/$arch"
 	for p in "$@"; do
-		local deb
-		deb=$(deb_file "$arch" "$p")
-		[ -n "$deb" ] || die "no .deb for $p ($arch)"
-		dpkg-deb -x "$deb" "$dir"
-		dpkg-deb -f "$deb" >"$dir/var/lib/dpkg/status.d/$p"
-		tmp=$(mktemp -d)
-		dpkg-deb -e "$deb" "$tmp"
-		[ -f "$tmp/md5sums" ] && cp "$tmp/md5sums" "$dir/var/lib/dpkg/status.d/$p.md5sums"
-		rm -rf "$tmp"
+		[ -n "$(deb_file "$arch" "$p")" ] || missing+=("$p")
 	done
-	for d in bin sbin lib lib64; do
-		if [ -d "$dir/$d" ] && [ ! -L "$dir/$d" ]; then
-			mkdir -p "$dir/usr/$d"
-			cp -a "$dir/$d/." "$dir/usr/$d/"
-			rm -rf "${dir:?}/$d"
+	[ ${#missing[@]} -gt 0 ] || return 0
+	apt_setup
+	# Architecture: all packages are asked for as PKG:all.
+	indep=$(apt-cache "${apt_opts[@]}" show --no-all-versions "${missing[@]}" 2>>"$logs/apt-trixie.log" |
+		awk '/^Package:/ {p = $2} /^Architecture: all$/ {print p}')
+	for p in "${missing[@]}"; do
+		if grep -qxF "$p" <<<"$indep"; then names+=("$p:all"); else names+=("$p:$arch"); fi
+	done
+	(cd "$cache/debs/$arch" && apt_trixie download "${names[@]}") >>"$logs/apt-trixie.log" 2>&1 ||
+		die "downloading ${names[*]} failed (see $logs/apt-trixie.log)"
+}
+
+# usr_merge DIR: moves top-level bin, sbin and lib* under usr/ (Debian 13 is
+# merged-usr; the root links are in the distroless files layer).
+usr_merge() {
+	local d
+	for d in bin sbin lib lib32 lib64 libx32; do
+		if [ -d "$1/$d" ] && [ ! -L "$1/$d" ]; then
+			mkdir -p "$1/usr/$d"
+			cp -a "$1/$d/." "$1/usr/$d/"
+			rm -rf "${1:?}/$d"
 		fi
 	done
-	rm -rf "$dir"/usr/share/{doc,man,info,lintian,locale}
 }
 
-multiarch() { case $1 in amd64) echo x86_64-linux-gnu ;; arm64) echo aarch64-linux-gnu ;; esac; }
+# unpack_deb ARCH PKG DIR: one package as distroless lays it out: its files
+# as shipped, plus /var/lib/dpkg/status.d/PKG (the control file) and
+# PKG.md5sums.
+unpack_deb() {
+	local arch=$1 pkg=$2 dir=$3 deb
+	deb=$(deb_file "$arch" "$pkg")
+	[ -n "$deb" ] || die "no .deb of $pkg ($arch)"
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	dpkg-deb -x "$deb" "$dir"
+	mkdir -p "$dir/var/lib/dpkg/status.d"
+	dpkg-deb -I "$deb" control >"$dir/var/lib/dpkg/status.d/$pkg"
+	dpkg-deb -I "$deb" md5sums >"$dir/var/lib/dpkg/status.d/$pkg.md5sums" 2>/dev/null ||
+		rm -f "$dir/var/lib/dpkg/status.d/$pkg.md5sums"
+	usr_merge "$dir"
+}
 
 # --- distroless -----------------------------------------------------------
 STATIC_PKGS=(base-files netbase tzdata tzdata-legacy media-types)
 BASE_PKGS=(libc6 libssl3t64 libzstd1 zlib1g)
 CC_PKGS=(libgomp1 libstdc++6 libgcc-s1 gcc-14-base)
+DISTROLESS_VARIANTS=(latest nonroot debug debug-nonroot)
+DISTROLESS_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
-static_layer() { # ARCH DIR
+# files_layer ARCH DIR: what distroless adds to the static packages: root
+# links, passwd, group, home directories, /tmp, nsswitch.conf, os-release.
+files_layer() {
 	local arch=$1 dir=$2
-	extract_debs "$arch" "$dir" "${STATIC_PKGS[@]}"
-	# The CA bundle, built from Debian's Mozilla set (not the host's: the
-	# proxy's CA must come through the build secret).
-	local tmp
-	tmp=$(mktemp -d)
-	fetch_debs "$arch" ca-certificates
-	dpkg-deb -x "$(deb_file "$arch" ca-certificates)" "$tmp"
-	mkdir -p "$dir/etc/ssl/certs"
-	cat "$tmp"/usr/share/ca-certificates/mozilla/*.crt >"$dir/etc/ssl/certs/ca-certificates.crt"
-	rm -rf "$tmp"
-	# Usr-merge links.
-	ln -sfn usr/bin "$dir/bin"
-	ln -sfn usr/sbin "$dir/sbin"
-	ln -sfn usr/lib "$dir/lib"
-	[ "$arch" = amd64 ] && ln -sfn usr/lib64 "$dir/lib64" && mkdir -p "$dir/usr/lib64"
-	mkdir -p "$dir"/usr/{bin,sbin,lib} "$dir/etc"
-	cat >"$dir/etc/passwd" <<P
-root:x:0:0:root:/root:/sbin/nologin
-nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin
-nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin
-P
-	cat >"$dir/etc/group" <<G
-root:x:0:
-nobody:x:65534:
-tty:x:5:
-staff:x:50:
-nonroot:x:65532:
-G
-	cat >"$dir/etc/nsswitch.conf" <<N
-passwd:         compat
-group:          compat
-shadow:         compat
-hosts:          files dns
-networks:       files
-protocols:      files
-services:       files
-ethers:         files
-rpc:            files
-N
-	rm -f "$dir/etc/os-release" "$dir/usr/lib/os-release"
-	cat >"$dir/usr/lib/os-release" <<O
-PRETTY_NAME="Distroless"
-NAME="Debian GNU/Linux"
-ID="debian"
-VERSION_ID="13"
-VERSION="Debian GNU/Linux 13 (trixie)"
-HOME_URL="https://github.com/GoogleContainerTools/distroless"
-SUPPORT_URL="https://github.com/GoogleContainerTools/distroless/blob/master/README.md"
-BUG_REPORT_URL="https://github.com/GoogleContainerTools/distroless/issues/new"
-O
-	ln -sfn ../usr/lib/os-release "$dir/etc/os-release"
+	rm -rf "$dir"
+	mkdir -p "$dir/etc" "$dir/usr/lib"
+	ln -s usr/bin "$dir/bin"
+	ln -s usr/sbin "$dir/sbin"
+	ln -s usr/lib "$dir/lib"
+	[ "$arch" = amd64 ] && ln -s usr/lib64 "$dir/lib64"
+	cat >"$dir/etc/passwd" <<-'EOF'
+		root:x:0:0:root:/root:/sbin/nologin
+		nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin
+		nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin
+	EOF
+	cat >"$dir/etc/group" <<-'EOF'
+		root:x:0:
+		nobody:x:65534:
+		tty:x:5:
+		staff:x:50:
+		nonroot:x:65532:
+	EOF
+	cat >"$dir/etc/nsswitch.conf" <<-'EOF'
+		# /etc/nsswitch.conf of the distroless images (lab fixture)
+
+		passwd:         compat
+		group:          compat
+		shadow:         compat
+		gshadow:        files
+
+		hosts:          files dns
+		networks:       files
+
+		protocols:      db files
+		services:       db files
+		ethers:         db files
+		rpc:            db files
+
+		netgroup:       nis
+	EOF
+	cat >"$dir/usr/lib/os-release" <<-'EOF'
+		PRETTY_NAME="Distroless"
+		NAME="Debian GNU/Linux"
+		ID="debian"
+		VERSION_ID="13"
+		VERSION="Debian GNU/Linux 13 (trixie)"
+		HOME_URL="https://github.com/GoogleContainerTools/distroless"
+		SUPPORT_URL="https://github.com/GoogleContainerTools/distroless/blob/master/README.md"
+		BUG_REPORT_URL="https://github.com/GoogleContainerTools/distroless/issues/new"
+	EOF
+	ln -s ../usr/lib/os-release "$dir/etc/os-release"
 	install -d -m 1777 "$dir/tmp"
 	install -d -m 0700 "$dir/root"
 	install -d -m 0755 "$dir/home"
 	install -d -m 0700 -o 65532 -g 65532 "$dir/home/nonroot"
-	chmod 0755 "$dir"
 }
 
-debug_layer() { # ARCH DIR: a static busybox with its applets in /busybox
-	local arch=$1 dir=$2 tmp
+# cacerts_layer ARCH DIR: /etc/ssl/certs/ca-certificates.crt concatenated
+# from Debian's Mozilla set (never the host's bundle, which carries the
+# intercepting proxy's CA), the package's copyright and status.d entries,
+# modes as distroless has them.
+cacerts_layer() {
+	local arch=$1 dir=$2 deb tmp
+	deb=$(deb_file "$arch" ca-certificates)
 	tmp=$(mktemp -d)
-	fetch_debs "$arch" busybox-static
+	dpkg-deb -x "$deb" "$tmp"
+	rm -rf "$dir"
+	mkdir -p "$dir/etc/ssl/certs" "$dir/usr/share/doc/ca-certificates" "$dir/var/lib/dpkg/status.d"
+	local crt
+	for crt in $(cd "$tmp/usr/share/ca-certificates" && find mozilla -name '*.crt' | LC_ALL=C sort); do
+		cat "$tmp/usr/share/ca-certificates/$crt"
+	done >"$dir/etc/ssl/certs/ca-certificates.crt"
+	cp "$tmp/usr/share/doc/ca-certificates/copyright" "$dir/usr/share/doc/ca-certificates/"
+	chmod 0555 "$dir/etc/ssl/certs/ca-certificates.crt" "$dir/usr/share/doc/ca-certificates/copyright"
+	dpkg-deb -I "$deb" control >"$dir/var/lib/dpkg/status.d/ca-certificates"
+	dpkg-deb -I "$deb" md5sums >"$dir/var/lib/dpkg/status.d/ca-certificates.md5sums"
+	rm -rf "$tmp"
+}
+
+# busybox_layer ARCH DIR APPLETS: Debian's static busybox at
+# /busybox/busybox with a link to it for each applet.
+busybox_layer() {
+	local arch=$1 dir=$2 applets=$3 tmp bb a
+	tmp=$(mktemp -d)
 	dpkg-deb -x "$(deb_file "$arch" busybox-static)" "$tmp"
-	mkdir -p "$dir/busybox"
-	local bb
-	bb=$(find "$tmp" -type f -path '*bin/busybox' | head -1)
-	[ -x "$bb" ] || die "no busybox binary in busybox-static ($arch)"
+	bb=$(find "$tmp" -type f -name busybox -path '*bin/*' | head -1)
+	[ -n "$bb" ] || die "no busybox in busybox-static ($arch)"
+	rm -rf "$dir"
+	install -d -m 0755 "$dir/busybox"
 	install -m 0755 "$bb" "$dir/busybox/busybox"
-	# The applet list is the same for every architecture of one build;
-	# read it from this machine's architecture.
-	local host_bb=$bb
-	if [ "$arch" != amd64 ]; then
-		host_bb=$cache/debug-amd64/busybox
-	fi
-	local applets
-	applets=$("$host_bb" --list) || die "busybox --list failed"
-	for applet in $applets; do
-		[ "$applet" = busybox ] || ln -sfn busybox "$dir/busybox/$applet"
+	for a in $applets; do
+		[ "$a" = busybox ] || ln -s /busybox/busybox "$dir/busybox/$a"
 	done
 	rm -rf "$tmp"
+}
+
+# distroless_spec FLAVOUR VARIANT: writes the spec of one tag of
+# distroless/FLAVOUR-debian13 and prints its path. Layers are in the real
+# images' order: static packages and files, busybox (debug), base
+# packages, cc packages.
+distroless_spec() {
+	local flavour=$1 variant=$2 work=$cache/distroless
+	local user=0 wd=/ path=$DISTROLESS_PATH entrypoint=""
+	case $variant in *nonroot) user=65532 wd=/home/nonroot ;; esac
+	case $variant in debug*) path+=:/busybox entrypoint=',"Entrypoint":["/busybox/sh"]' ;; esac
+	local plats="" arch
+	for arch in "${ARCHES[@]}"; do
+		local layers=() p
+		for p in "${STATIC_PKGS[@]}"; do layers+=("$work/$arch/pkg/$p"); done
+		layers+=("$work/$arch/files" "$work/$arch/cacerts")
+		case $variant in debug*) layers+=("$work/$arch/busybox") ;; esac
+		case $flavour in base | cc) for p in "${BASE_PKGS[@]}"; do layers+=("$work/$arch/pkg/$p"); done ;; esac
+		case $flavour in cc) for p in "${CC_PKGS[@]}"; do layers+=("$work/$arch/pkg/$p"); done ;; esac
+		local env
+		env=$(jlist "PATH=$path" "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt")
+		plats+="${plats:+,}{\"platform\":\"linux/$arch\",\"layers\":$(jlist "${layers[@]}"),"
+		plats+="\"config\":{\"User\":\"$user\",\"WorkingDir\":\"$wd\",\"Env\":$env$entrypoint}}"
+	done
+	local spec=$work/spec-$flavour-$variant.json
+	printf '{"repository":"distroless/%s-debian13","tags":["%s"],%s"platforms":[%s]}\n' \
+		"$flavour" "$variant" \
+		'"annotations":{"org.opencontainers.image.source":"https://github.com/GoogleContainerTools/distroless"},' \
+		"$plats" >"$spec"
+	echo "$spec"
 }
 
 publish_distroless() {
-	if have distroless/static-debian13 latest nonroot debug debug-nonroot &&
-		have distroless/base-debian13 latest nonroot debug debug-nonroot &&
-		have distroless/cc-debian13 latest nonroot debug debug-nonroot; then
-		log "distroless fixtures present"
-		return 0
-	fi
-	log "assembling distroless static/base/cc-debian13 (amd64, arm64)"
-	local work=$cache/distroless
-	rm -rf "$work" "$cache/debug-amd64"
-	for arch in "${ARCHES[@]}"; do
-		static_layer "$arch" "$work/$arch/static"
-		extract_debs "$arch" "$work/$arch/base" "${BASE_PKGS[@]}"
-		extract_debs "$arch" "$work/$arch/cc" "${CC_PKGS[@]}"
-	done
-	for arch in "${ARCHES[@]}"; do
-		if [ "$arch" = amd64 ]; then
-			debug_layer amd64 "$work/amd64/debug"
-			mkdir -p "$cache/debug-amd64" && cp "$work/amd64/debug/busybox/busybox" "$cache/debug-amd64/"
+	local t0 flavours=() f
+	t0=$(date +%s)
+	for f in static base cc; do
+		if have "distroless/$f-debian13" "${DISTROLESS_VARIANTS[@]}"; then
+			log "distroless/$f-debian13 present"
 		else
-			debug_layer "$arch" "$work/$arch/debug"
+			flavours+=("$f")
 		fi
 	done
-	local env_path='"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"'
-	local env_debug='"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/busybox"'
-	local env_ssl='"SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"'
-	for flavour in static base cc; do
-		local layers=(static)
-		[ "$flavour" != static ] && layers+=(base)
-		[ "$flavour" = cc ] && layers+=(cc)
-		for variant in latest nonroot debug debug-nonroot; do
-			local user=0 wd=/ env="$env_path,$env_ssl" ep=null extra=()
-			case $variant in nonroot | debug-nonroot) user=65532 wd=/home/nonroot ;; esac
-			case $variant in debug*) env="$env_debug,$env_ssl" ep='["/busybox/sh"]' extra=(debug) ;; esac
-			local plats=""
-			for arch in "${ARCHES[@]}"; do
-				local ls=""
-				for l in "${layers[@]}" "${extra[@]}"; do ls+="${ls:+,}\"$work/$arch/$l\""; done
-				plats+="${plats:+,}{\"platform\":\"linux/$arch\",\"layers\":[$ls],\"config\":{\"User\":\"$user\",\"WorkingDir\":\"$wd\",\"Env\":[$env],\"Entrypoint\":$ep}}"
-			done
-			echo "{\"repository\":\"distroless/$flavour-debian13\",\"tags\":[\"$variant\"],\"platforms\":[$plats]}" >"$work/$flavour-$variant.json"
-			"$mkimage" -registry "$reg" -cache "$cache/layers" "$work/$flavour-$variant.json" >/dev/null ||
-				die "pushing distroless/$flavour-debian13:$variant failed"
+	[ ${#flavours[@]} -gt 0 ] || return 0
+	log "assembling distroless ${flavours[*]} (Debian $SUITE; ${ARCHES[*]})"
+	local hostarch all=("${STATIC_PKGS[@]}" "${BASE_PKGS[@]}" "${CC_PKGS[@]}" ca-certificates busybox-static)
+	hostarch=$(dpkg --print-architecture)
+	local arch p work=$cache/distroless
+	rm -rf "$work"
+	for arch in "${ARCHES[@]}" "$hostarch"; do fetch_debs "$arch" "${all[@]}"; done
+	log "  packages ready ($(since "$t0"))"
+	# The applet list is the same for every architecture of one build: ask
+	# the host's busybox.
+	local bbtmp applets
+	bbtmp=$(mktemp -d)
+	dpkg-deb -x "$(deb_file "$hostarch" busybox-static)" "$bbtmp"
+	applets=$("$(find "$bbtmp" -type f -name busybox -path '*bin/*' | head -1)" --list) || die "busybox --list failed"
+	rm -rf "$bbtmp"
+	for arch in "${ARCHES[@]}"; do
+		for p in "${STATIC_PKGS[@]}" "${BASE_PKGS[@]}" "${CC_PKGS[@]}"; do
+			unpack_deb "$arch" "$p" "$work/$arch/pkg/$p"
 		done
+		files_layer "$arch" "$work/$arch/files"
+		cacerts_layer "$arch" "$work/$arch/cacerts"
+		busybox_layer "$arch" "$work/$arch/busybox" "$applets"
 	done
-	log "distroless fixtures published"
+	log "  layers unpacked ($(since "$t0"))"
+	local v
+	for f in "${flavours[@]}"; do
+		for v in "${DISTROLESS_VARIANTS[@]}"; do push "$(distroless_spec "$f" "$v")"; done
+		log "  pushed distroless/$f-debian13:{${DISTROLESS_VARIANTS[*]}} ($(since "$t0"))"
+	done
 }
 
 # --- golang ---------------------------------------------------------------
-GOLANG_PKGS=ca-certificates,netbase,tzdata,curl,wget,gnupg,git,openssh-client,procps,gcc,g++,libc6-dev,make,pkg-config,xz-utils,bzip2,unzip
+# buildpack-deps:trixie-curl and -scm (without mercurial and subversion)
+# plus what golang:1.26-trixie installs; arm64 adds binutils-gold.
+GOLANG_PKGS=(ca-certificates curl gnupg netbase sq wget git openssh-client procps g++ gcc libc6-dev make pkg-config)
+ROOTFS_REV=1 # bump when the mmdebstrap options change
 
-golang_rootfs() { # ARCH: prints the path of the cached rootfs directory
-	local arch=$1
-	local key
-	key=$(echo "$GOLANG_PKGS" | sha256sum | cut -c1-12)
-	local out=$cache/golang-rootfs-$arch-$key
+# debianize DIR: what the Docker debian image has over a plain minbase:
+# deb822 sources with security and updates, and its apt/dpkg settings.
+# Idempotent; applied to the cached root filesystem on every use.
+debianize() {
+	local dir=$1
+	rm -f "$dir/etc/apt/sources.list"
+	cat >"$dir/etc/apt/sources.list.d/debian.sources" <<-EOF
+		Types: deb
+		URIs: $MIRROR
+		Suites: $SUITE $SUITE-updates
+		Components: main
+		Signed-By: /usr/share/keyrings/debian-archive-keyring.pgp
+
+		Types: deb
+		URIs: $SECURITY_MIRROR
+		Suites: $SUITE-security
+		Components: main
+		Signed-By: /usr/share/keyrings/debian-archive-keyring.pgp
+	EOF
+	# As in the Docker image: no apt caches kept, gzipped indexes, no
+	# translations, suggests not kept by autoremove, no daemons started,
+	# unsafe-io dpkg.
+	cat >"$dir/etc/apt/apt.conf.d/docker-clean" <<-'EOF'
+		DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+		APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+		Dir::Cache::pkgcache "";
+		Dir::Cache::srcpkgcache "";
+	EOF
+	echo 'Acquire::GzipIndexes "true";' >"$dir/etc/apt/apt.conf.d/docker-gzip-indexes"
+	echo 'Acquire::Languages "none";' >"$dir/etc/apt/apt.conf.d/docker-no-languages"
+	echo 'Apt::AutoRemove::SuggestsImportant "false";' >"$dir/etc/apt/apt.conf.d/docker-autoremove-suggests"
+	echo force-unsafe-io >"$dir/etc/dpkg/dpkg.cfg.d/docker-apt-speedup"
+	printf '#!/bin/sh\nexit 101\n' >"$dir/usr/sbin/policy-rc.d"
+	chmod 0755 "$dir/usr/sbin/policy-rc.d"
+	# Nothing of this machine's (the runtime provides these), nor of
+	# mmdebstrap's settings.
+	rm -f "$dir/etc/resolv.conf" "$dir/etc/hostname" \
+		"$dir/etc/apt/apt.conf.d/99mmdebstrap" "$dir/etc/dpkg/dpkg.cfg.d/99mmdebstrap"
+	install -m 0644 /dev/null "$dir/etc/resolv.conf"
+	rm -rf "$dir"/var/lib/apt/lists/* "$dir"/var/cache/apt/*.bin "$dir"/var/cache/apt/archives/*.deb
+	# apt's download directories belong to _apt, whichever user mmdebstrap
+	# could download as.
+	local apt_uid
+	apt_uid=$(awk -F: '$1 == "_apt" {print $3}' "$dir/etc/passwd")
+	install -d -m 0700 -o "${apt_uid:-0}" -g 0 "$dir/var/lib/apt/lists/partial" "$dir/var/cache/apt/archives/partial"
+}
+
+# remove_tree DIR: removes a root filesystem left by an interrupted
+# mmdebstrap, unmounting what it may still have mounted there first.
+remove_tree() {
+	[ -e "$1" ] || return 0
+	local m
+	awk -v d="$1/" 'index($2 "/", d) == 1 {print $2}' /proc/mounts | sort -r | while read -r m; do
+		umount -l "$m" || die "cannot unmount $m"
+	done
+	rm -rf --one-file-system "$1"
+}
+
+# ensure_binfmt ARCH: foreign binaries of ARCH run through qemu.
+ensure_binfmt() {
+	local q
+	case $1 in
+	"$(dpkg --print-architecture)") return 0 ;;
+	arm64) q=aarch64 ;;
+	*) die "no qemu mapping for $1" ;;
+	esac
+	local bf=/proc/sys/fs/binfmt_misc
+	[ -e "$bf/qemu-$q" ] && return 0
+	[ -e "$bf/register" ] || mount -t binfmt_misc binfmt_misc "$bf" || die "cannot mount binfmt_misc"
+	log "registering qemu-$q with binfmt_misc"
+	grep -v '^#' "/usr/lib/binfmt.d/qemu-$q.conf" | grep . >"$bf/register" || die "registering qemu-$q failed"
+}
+
+# golang_rootfs ARCH: prints the cached Debian root filesystem's directory,
+# made by mmdebstrap when missing (under qemu for a foreign ARCH, minutes).
+golang_rootfs() {
+	local arch=$1 pkgs=("${GOLANG_PKGS[@]}") key out t0
+	[ "$arch" = arm64 ] && pkgs+=(binutils-gold)
+	key=$(echo "$SUITE ${pkgs[*]} $ROOTFS_REV" | sha256sum | cut -c1-12)
+	out=$cache/golang-rootfs-$arch-$key
 	if [ ! -d "$out" ]; then
-		rm -rf "$out.tmp"
-		log "mmdebstrap trixie rootfs for golang ($arch; under qemu for foreign arches, minutes)"
-		mmdebstrap --variant=minbase --arch="$arch" --include="$GOLANG_PKGS" \
-			--format=directory --aptopt='Acquire::Retries "3"' \
-			trixie "$out.tmp" http://deb.debian.org/debian \
-			>"$DISTILL_LAB_DIR/logs/mmdebstrap-$arch.log" 2>&1 ||
-			die "mmdebstrap $arch failed: see $DISTILL_LAB_DIR/logs/mmdebstrap-$arch.log"
+		t0=$(date +%s)
+		ensure_binfmt "$arch"
+		log "mmdebstrap $SUITE rootfs for golang ($arch)"
+		remove_tree "$out.tmp"
+		mmdebstrap --variant=minbase --arch="$arch" --include="$(
+			IFS=,
+			echo "${pkgs[*]}"
+		)" --format=directory --aptopt='Acquire::Retries "3"' \
+			"$SUITE" "$out.tmp" \
+			"deb $MIRROR $SUITE main" "deb $MIRROR $SUITE-updates main" "deb $SECURITY_MIRROR $SUITE-security main" \
+			>"$logs/mmdebstrap-golang-$arch.log" 2>&1 ||
+			die "mmdebstrap ($arch) failed (see $logs/mmdebstrap-golang-$arch.log)"
 		mv "$out.tmp" "$out"
+		log "  rootfs $arch done ($(since "$t0"))"
+		local old
+		for old in "$cache/golang-rootfs-$arch-"*; do
+			[ "$old" = "$out" ] || remove_tree "$old"
+		done
 	fi
+	debianize "$out"
 	echo "$out"
 }
 
-go_layer() { # ARCH DIR: /usr/local/go from the official distribution
-	local arch=$1 dir=$2
-	local zip
-	zip=$(cd "$here" && GOFLAGS=-mod=mod go mod download -json "golang.org/toolchain@v0.0.1-go$GO_VERSION.linux-$arch" |
-		sed -n 's/^\t"Zip": "\(.*\)",$/\1/p')
-	[ -s "$zip" ] || die "could not download the Go $GO_VERSION distribution for $arch"
-	local tmp
+# go_layer ARCH DIR: /usr/local/go from the official Go distribution, which
+# the Go module proxy serves as the module golang.org/toolchain (the binary
+# release less api/, doc/, misc/ and test/).
+go_layer() {
+	local arch=$1 dir=$2 mod zip tmp
+	mod=golang.org/toolchain@v0.0.1-go$GO_VERSION.linux-$arch
 	tmp=$(mktemp -d)
+	zip=$(cd "$tmp" && GOFLAGS="" GOTOOLCHAIN=local go mod download -json "$mod" | sed -n 's/^\t"Zip": "\(.*\)",$/\1/p')
+	[ -s "$zip" ] || die "could not download $mod"
 	(cd "$tmp" && unzip -q "$zip")
+	rm -rf "$dir"
 	mkdir -p "$dir/usr/local"
-	mv "$tmp/golang.org/toolchain@v0.0.1-go$GO_VERSION.linux-$arch" "$dir/usr/local/go"
+	mv "$tmp/$mod" "$dir/usr/local/go"
 	rm -rf "$tmp"
 	chmod -R u+w,go-w "$dir/usr/local/go"
-	chmod 0755 "$dir/usr/local/go/bin/"* "$dir/usr/local/go/pkg/tool/"*/*
-	install -d -m 1777 "$dir/go" "$dir/go/bin" "$dir/go/src"
+	# The module form renames every go.mod to _go.mod; the release has go.mod.
+	find "$dir/usr/local/go" -name _go.mod -execdir mv _go.mod go.mod \;
+	[ -x "$dir/usr/local/go/bin/go" ] || die "$mod has no executable bin/go"
 }
 
 publish_golang() {
-	if have library/golang 1.26-trixie "$GO_VERSION-trixie"; then
-		log "golang fixture present"
+	local tags=(1.26-trixie "$GO_VERSION-trixie")
+	if have library/golang "${tags[@]}"; then
+		log "library/golang present"
 		return 0
 	fi
-	local work=$cache/golang
+	local t0 work=$cache/golang plats="" arch rootfs env
+	t0=$(date +%s)
 	rm -rf "$work"
-	local plats=""
+	env=$(jlist "PATH=/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
+		"GOLANG_VERSION=$GO_VERSION" GOTOOLCHAIN=local GOPATH=/go)
 	for arch in "${ARCHES[@]}"; do
-		local rootfs
 		rootfs=$(golang_rootfs "$arch")
 		go_layer "$arch" "$work/$arch/go"
-		plats+="${plats:+,}{\"platform\":\"linux/$arch\",\"layers\":[\"$rootfs\",\"$work/$arch/go\"],\"config\":{\"Env\":[\"PATH=/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\",\"GOLANG_VERSION=$GO_VERSION\",\"GOTOOLCHAIN=local\",\"GOPATH=/go\"],\"WorkingDir\":\"/go\",\"Cmd\":[\"bash\"]}}"
+		rm -rf "$work/$arch/gopath"
+		install -d -m 1777 "$work/$arch/gopath/go" "$work/$arch/gopath/go/bin" "$work/$arch/gopath/go/src"
+		plats+="${plats:+,}{\"platform\":\"linux/$arch\",\"layers\":["
+		plats+="{\"path\":$(jstr "$rootfs"),\"comment\":\"debian $SUITE minbase + buildpack-deps + cgo packages\"},"
+		plats+="{\"path\":$(jstr "$work/$arch/go"),\"comment\":\"go $GO_VERSION\"},"
+		plats+="{\"path\":$(jstr "$work/$arch/gopath"),\"comment\":\"GOPATH\"}],"
+		plats+="\"config\":{\"Env\":$env,\"Cmd\":[\"bash\"],\"WorkingDir\":\"/go\"}}"
 	done
-	echo "{\"repository\":\"library/golang\",\"tags\":[\"1.26-trixie\",\"$GO_VERSION-trixie\"],\"platforms\":[$plats]}" >"$work/golang.json"
-	log "pushing golang:1.26-trixie"
-	"$mkimage" -registry "$reg" -cache "$cache/layers" "$work/golang.json" >/dev/null || die "pushing golang failed"
-	log "golang fixture published"
+	printf '{"repository":"library/golang","tags":%s,"platforms":[%s]}\n' "$(jlist "${tags[@]}")" "$plats" >"$work/spec.json"
+	log "  root filesystems and Go ready ($(since "$t0")); compressing and pushing"
+	push "$work/spec.json"
+	log "  pushed library/golang:{${tags[*]}} ($(since "$t0"))"
 }
 
 publish_distroless
 publish_golang
+log "fixtures ready in $reg ($(since "$started"))"

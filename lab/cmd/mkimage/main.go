@@ -1,18 +1,29 @@
 // Command mkimage assembles the lab's fixture images from root filesystem
-// trees and tarballs, and pushes them to a registry over the Registry HTTP
-// API v2 as an OCI image index. Standard library only: the lab has no
-// docker engine, and no image tool is assumed.
+// trees and tarballs and pushes them, as an OCI image index with one
+// manifest per platform, to a registry over the Registry HTTP API v2, or
+// writes them to an OCI image layout directory. Standard library only: the
+// lab has no docker engine and assumes no image tool.
 //
-//	mkimage -registry 127.0.0.1:5000 spec.json
+//	mkimage [-registry host:port] [-cache dir] spec.json
+//	mkimage -oci-layout dir spec.json
 //
-// spec.json:
+// spec.json describes one multi-platform image and the tags it gets:
 //
 //	{"repository": "distroless/static-debian13", "tags": ["nonroot"],
-//	 "platforms": [{"platform": "linux/arm64", "layers": ["dir/", "x.tar"],
-//	                "config": {"User": "65532", ...}}]}
+//	 "annotations": {"org.opencontainers.image.source": "…"},
+//	 "platforms": [{"platform": "linux/arm64",
+//	                "layers": ["rootfs/", "extra.tar",
+//	                           {"path": "home/", "comment": "home dirs",
+//	                            "overrides": {"home/nonroot": {"uid": 65532, "gid": 65532, "mode": "0700"}}}],
+//	                "config": {"User": "65532", "WorkingDir": "/home/nonroot", "Env": ["PATH=…"]}}]}
 //
-// A directory layer is archived deterministically (sorted, ownership and
-// modes from disk, fixed mtimes); a .tar layer is compressed as it is.
+// A directory layer is archived deterministically: entries in lexical
+// order, ownership and modes from disk (or from overrides), hard links kept,
+// device nodes and sockets left out, every mtime SOURCE_DATE_EPOCH (or 0).
+// A .tar layer is taken as it is. Layers are gzip-compressed with a fixed
+// header; with -cache, compressed layers are kept by diff ID and reused.
+// The image config's "created" and history times are the same fixed time.
+// Registries on loopback addresses are spoken to over plain HTTP.
 package main
 
 import (
@@ -20,74 +31,146 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"strings"
+	"strconv"
+	"time"
 )
 
-// Spec is one image: the same config shape per platform, several tags.
+// Spec is one image: a config and layers per platform, pushed under tags.
 type Spec struct {
-	Repository string         `json:"repository"`
-	Tags       []string       `json:"tags"`
-	Platforms  []PlatformSpec `json:"platforms"`
+	Repository  string            `json:"repository"`
+	Tags        []string          `json:"tags"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+	Platforms   []PlatformSpec    `json:"platforms"`
 }
 
-// PlatformSpec is the image of one platform.
+// PlatformSpec is the image of one platform ("os/arch[/variant]").
 type PlatformSpec struct {
 	Platform string          `json:"platform"`
-	Layers   []string        `json:"layers"`
-	Config   json.RawMessage `json:"config"`
+	Layers   []LayerSpec     `json:"layers"`
+	Config   json.RawMessage `json:"config,omitempty"`
+}
+
+// LayerSpec is a layer's source: a directory or a .tar file. In JSON it is
+// either the path alone or an object.
+type LayerSpec struct {
+	Path      string              `json:"path"`
+	Comment   string              `json:"comment,omitempty"`
+	Overrides map[string]Override `json:"overrides,omitempty"`
+}
+
+// Override sets the owner or mode of one path (relative to the layer's
+// directory) in the archive, whatever it is on disk.
+type Override struct {
+	UID  *int   `json:"uid,omitempty"`
+	GID  *int   `json:"gid,omitempty"`
+	Mode string `json:"mode,omitempty"` // octal permission bits, e.g. "1777"
+}
+
+// UnmarshalJSON accepts a bare path as well as an object.
+func (l *LayerSpec) UnmarshalJSON(b []byte) error {
+	var path string
+	if err := json.Unmarshal(b, &path); err == nil {
+		*l = LayerSpec{Path: path}
+		return nil
+	}
+	type plain LayerSpec
+	return json.Unmarshal(b, (*plain)(l))
 }
 
 func main() {
-	registry := flag.String("registry", envOr("DISTILL_REGISTRY", "127.0.0.1:5000"), "registry host:port (plain HTTP)")
-	cache := flag.String("cache", "", "directory caching compressed layers (by source path and mtime)")
+	registry := flag.String("registry", envOr("DISTILL_REGISTRY", "127.0.0.1:5000"), "registry `host:port` to push to")
+	cache := flag.String("cache", "", "`dir` keeping compressed layers by diff ID between runs")
+	layout := flag.String("oci-layout", "", "write an OCI image layout to `dir` instead of pushing")
+	flag.Usage = func() {
+		fmt.Fprintln(flag.CommandLine.Output(), "usage: mkimage [-registry host:port | -oci-layout dir] [-cache dir] spec.json")
+		flag.PrintDefaults()
+	}
 	flag.Parse()
 	if flag.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: mkimage [-registry host:port] [-cache dir] spec.json")
+		flag.Usage()
 		os.Exit(2)
 	}
-	if err := run(*registry, *cache, flag.Arg(0)); err != nil {
+	if err := run(*registry, *layout, *cache, flag.Arg(0)); err != nil {
 		fmt.Fprintln(os.Stderr, "mkimage:", err)
 		os.Exit(1)
 	}
 }
 
-func run(registry, cache, specFile string) error {
-	data, err := os.ReadFile(specFile)
+func run(registry, layout, cache, specFile string) error {
+	spec, err := readSpec(specFile)
 	if err != nil {
 		return err
 	}
-	var spec Spec
-	if err := json.Unmarshal(data, &spec); err != nil {
-		return fmt.Errorf("reading %s: %w", specFile, err)
+	epoch, err := sourceDateEpoch()
+	if err != nil {
+		return err
 	}
-	r := &Registry{Host: registry, Repo: spec.Repository}
-	var manifests []Descriptor
-	for _, ps := range spec.Platforms {
-		desc, err := buildPlatform(r, cache, ps)
+	var target Target
+	if layout != "" {
+		target = &Layout{Dir: layout}
+	} else {
+		target = &Registry{Host: registry, Repo: spec.Repository}
+	}
+	if cache == "" {
+		tmp, err := os.MkdirTemp("", "mkimage-")
 		if err != nil {
-			return fmt.Errorf("%s %s: %w", spec.Repository, ps.Platform, err)
-		}
-		manifests = append(manifests, desc)
-	}
-	index, err := json.Marshal(Index{SchemaVersion: 2, MediaType: MediaTypeIndex, Manifests: manifests})
-	if err != nil {
-		return err
-	}
-	for _, tag := range spec.Tags {
-		if err := r.PutManifest(tag, MediaTypeIndex, index); err != nil {
 			return err
 		}
-		fmt.Printf("pushed %s/%s:%s (%s)\n", registry, spec.Repository, tag, strings.Join(platformsOf(spec), ", "))
+		defer os.RemoveAll(tmp)
+		cache = tmp
+	}
+	b := &Builder{Target: target, Layers: &LayerCache{Dir: cache, Epoch: epoch}, Created: epoch}
+	index, err := b.Build(spec)
+	if err != nil {
+		return err
+	}
+	where := registry + "/" + spec.Repository
+	if layout != "" {
+		where = layout
+	}
+	for _, tag := range spec.Tags {
+		fmt.Printf("%s:%s %s\n", where, tag, index.Digest)
 	}
 	return nil
 }
 
-func platformsOf(s Spec) []string {
-	var out []string
-	for _, p := range s.Platforms {
-		out = append(out, p.Platform)
+func readSpec(file string) (Spec, error) {
+	var spec Spec
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return spec, err
 	}
-	return out
+	if err := json.Unmarshal(data, &spec); err != nil {
+		return spec, fmt.Errorf("reading %s: %w", file, err)
+	}
+	switch {
+	case spec.Repository == "":
+		return spec, fmt.Errorf("%s: no repository", file)
+	case len(spec.Tags) == 0:
+		return spec, fmt.Errorf("%s: no tags", file)
+	case len(spec.Platforms) == 0:
+		return spec, fmt.Errorf("%s: no platforms", file)
+	}
+	for _, ps := range spec.Platforms {
+		if _, err := parsePlatform(ps.Platform); err != nil {
+			return spec, fmt.Errorf("%s: %w", file, err)
+		}
+	}
+	return spec, nil
+}
+
+// sourceDateEpoch is the fixed time of layer entries and configs:
+// $SOURCE_DATE_EPOCH, or the Unix epoch.
+func sourceDateEpoch() (time.Time, error) {
+	v := os.Getenv("SOURCE_DATE_EPOCH")
+	if v == "" {
+		return time.Unix(0, 0).UTC(), nil
+	}
+	secs, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH: %w", err)
+	}
+	return time.Unix(secs, 0).UTC(), nil
 }
 
 func envOr(k, def string) string {

@@ -4,98 +4,134 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
-	"os"
+	"strings"
 	"time"
 )
 
-// Registry pushes to one repository of a plain-HTTP registry.
+// Registry pushes to one repository of a registry over the Registry HTTP
+// API v2, without authentication; plain HTTP for loopback hosts.
 type Registry struct {
-	Host string
-	Repo string
+	Host   string // host:port
+	Repo   string
+	Client *http.Client // nil: one with a generous timeout
 }
 
-var client = &http.Client{Timeout: 10 * time.Minute}
+var defaultClient = &http.Client{Timeout: 15 * time.Minute}
+
+func (r *Registry) client() *http.Client {
+	if r.Client != nil {
+		return r.Client
+	}
+	return defaultClient
+}
 
 func (r *Registry) url(path string) string {
-	return fmt.Sprintf("http://%s/v2/%s/%s", r.Host, r.Repo, path)
+	scheme := "https"
+	if isLoopback(r.Host) {
+		scheme = "http"
+	}
+	return fmt.Sprintf("%s://%s/v2/%s/%s", scheme, r.Host, r.Repo, path)
 }
 
-// PushBlobFile uploads a file unless the registry has the blob.
-func (r *Registry) PushBlobFile(digest, path string) error {
-	f, err := os.Open(path)
+func isLoopback(hostport string) bool {
+	host, _, err := net.SplitHostPort(hostport)
 	if err != nil {
-		return err
+		host = hostport
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return err
+	if host == "localhost" {
+		return true
 	}
-	return r.PushBlob(digest, f, fi.Size())
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
-// PushBlob uploads a blob monolithically unless the registry has it.
-func (r *Registry) PushBlob(digest string, body io.Reader, size int64) error {
-	resp, err := client.Head(r.url("blobs/" + digest))
+// HasBlob asks whether the repository has the blob (HEAD).
+func (r *Registry) HasBlob(digest string) (bool, error) {
+	resp, err := r.client().Head(r.url("blobs/" + digest))
+	if err != nil {
+		return false, err
+	}
+	resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusOK:
+		return true, nil
+	case http.StatusNotFound:
+		return false, nil
+	}
+	return false, fmt.Errorf("HEAD blob %s: %s", digest, resp.Status)
+}
+
+// PutBlob uploads a blob monolithically: POST to open an upload, then one
+// PUT of the whole content with its digest.
+func (r *Registry) PutBlob(digest string, size int64, open opener) error {
+	resp, err := r.client().Post(r.url("blobs/uploads/"), "", nil)
 	if err != nil {
 		return err
 	}
-	resp.Body.Close()
-	if resp.StatusCode == http.StatusOK {
-		return nil
-	}
-	resp, err = client.Post(r.url("blobs/uploads/"), "", nil)
-	if err != nil {
-		return err
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusAccepted {
-		return fmt.Errorf("starting upload of %s: %s", digest, resp.Status)
+	if err := expect(resp, http.StatusAccepted); err != nil {
+		return fmt.Errorf("starting upload of %s: %w", digest, err)
 	}
 	loc, err := url.Parse(resp.Header.Get("Location"))
 	if err != nil {
+		return fmt.Errorf("upload location: %w", err)
+	}
+	base, err := url.Parse(r.url(""))
+	if err != nil {
 		return err
 	}
-	base, _ := url.Parse(r.url(""))
 	loc = base.ResolveReference(loc)
 	q := loc.Query()
 	q.Set("digest", digest)
 	loc.RawQuery = q.Encode()
+
+	body, err := open()
+	if err != nil {
+		return err
+	}
+	defer body.Close()
 	req, err := http.NewRequest(http.MethodPut, loc.String(), body)
 	if err != nil {
 		return err
 	}
 	req.ContentLength = size
 	req.Header.Set("Content-Type", "application/octet-stream")
-	resp, err = client.Do(req)
+	resp, err = r.client().Do(req)
 	if err != nil {
-		return err
+		return fmt.Errorf("uploading %s: %w", digest, err)
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		b, _ := io.ReadAll(resp.Body)
-		return fmt.Errorf("uploading %s: %s: %s", digest, resp.Status, b)
+	if err := expect(resp, http.StatusCreated); err != nil {
+		return fmt.Errorf("uploading %s: %w", digest, err)
 	}
 	return nil
 }
 
-// PutManifest stores a manifest or index under a tag or digest.
+// PutManifest stores a manifest or an index under a tag or its digest.
 func (r *Registry) PutManifest(ref, mediaType string, body []byte) error {
 	req, err := http.NewRequest(http.MethodPut, r.url("manifests/"+ref), bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", mediaType)
-	resp, err := client.Do(req)
+	resp, err := r.client().Do(req)
 	if err != nil {
-		return err
+		return fmt.Errorf("putting manifest %s: %w", ref, err)
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		b, _ := io.ReadAll(resp.Body)
-		return fmt.Errorf("putting manifest %s: %s: %s", ref, resp.Status, b)
+	if err := expect(resp, http.StatusCreated); err != nil {
+		return fmt.Errorf("putting manifest %s: %w", ref, err)
 	}
 	return nil
+}
+
+// expect closes resp and fails unless it has the status, quoting the
+// registry's error body.
+func expect(resp *http.Response, status int) error {
+	defer resp.Body.Close()
+	if resp.StatusCode == status {
+		return nil
+	}
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 2048))
+	return fmt.Errorf("%s: %s", resp.Status, strings.TrimSpace(string(b)))
 }
