@@ -42,7 +42,7 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 	}
 
 	if res, ok, err := bc.HandleSubrequest(ctx, dockerui.RequestHandler{
-		ListTargets: func(context.Context) (*targets.List, error) { return listTargets(m), nil },
+		ListTargets: func(context.Context) (*targets.List, error) { return listTargets(), nil },
 	}); err != nil || ok {
 		return res, err
 	}
@@ -63,12 +63,13 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 	if len(bc.BuildPlatforms) > 0 {
 		buildPlatform = bc.BuildPlatforms[0]
 	}
-	opts := resolve.Options{Platforms: bc.TargetPlatforms, BuildPlatform: buildPlatform}
-	p, err := resolve.Resolve(ctx, m, fsys, opts)
+	// Work the platforms out once; the plan and dockerui's per-platform
+	// loop both follow this list.
+	tps, err := resolve.TargetPlatforms(m, resolve.Options{Platforms: bc.TargetPlatforms, BuildPlatform: buildPlatform})
 	if err != nil {
 		return nil, sourceError(sm, err)
 	}
-	tps, err := resolve.TargetPlatforms(m, opts)
+	p, err := resolve.Resolve(ctx, m, fsys, resolve.Options{Platforms: tps, BuildPlatform: buildPlatform})
 	if err != nil {
 		return nil, sourceError(sm, err)
 	}
@@ -155,7 +156,7 @@ func targetFor(p *plan.Plan, platform *ocispecs.Platform, def ocispecs.Platform)
 	return plan.Target{}, fmt.Errorf("no plan for platform %s", id)
 }
 
-func listTargets(m *manifest.Manifest) *targets.List {
+func listTargets() *targets.List {
 	return &targets.List{Targets: []targets.Target{{
 		Name:        TargetRuntime,
 		Default:     true,
