@@ -58,6 +58,10 @@ type Options struct {
 	Labels map[string]string
 	// Epoch, when set, is the image creation time (SOURCE_DATE_EPOCH).
 	Epoch *time.Time
+	// Frontend is the frontend's own image (the gateway's CurrentFrontend),
+	// mounted into steps that run a helper subcommand. Nil makes such steps
+	// an error.
+	Frontend *llb.State
 }
 
 // Result is a compiled target.
@@ -78,8 +82,9 @@ func Target(ctx context.Context, t plan.Target, o Options) (*Result, error) {
 }
 
 type compiler struct {
-	o Options
-	t plan.Target
+	o       Options
+	t       plan.Target
+	runtime llb.State
 }
 
 func (c *compiler) name(s string) llb.ConstraintsOpt {
@@ -102,12 +107,22 @@ func (c *compiler) compile(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	runtime, base, baseDigest, err := c.image(ctx, c.t.Runtime, "runtime")
+	if err != nil {
+		return nil, err
+	}
+	c.runtime = runtime
 	for _, s := range c.t.Steps {
 		switch {
 		case s.Copy != nil:
 			builder = c.copyStep(builder, s)
+		case s.Write != nil:
+			builder = c.writeStep(builder, s)
 		case s.Run != nil:
-			builder = c.runStep(builder, s)
+			builder, err = c.runStep(builder, s)
+			if err != nil {
+				return nil, err
+			}
 		}
 	}
 
@@ -122,10 +137,6 @@ func (c *compiler) compile(ctx context.Context) (*Result, error) {
 		}), c.constraints(fmt.Sprintf("[distill] collect %s", a.Dest), a.Origin)...)
 	}
 
-	runtime, base, baseDigest, err := c.image(ctx, c.t.Runtime, "runtime")
-	if err != nil {
-		return nil, err
-	}
 	final := runtime.File(llb.Copy(app, "/", "/", &llb.CopyInfo{CopyDirContentsOnly: true}),
 		c.constraints("[distill] add app to "+c.t.Runtime.Ref, plan.Origin{Field: "language"})...)
 
@@ -178,8 +189,15 @@ func (c *compiler) image(ctx context.Context, im plan.Image, role string) (llb.S
 	return st, &img, dgst, nil
 }
 
+func (c *compiler) writeStep(st llb.State, s plan.Step) llb.State {
+	w := s.Write
+	fa := llb.Mkdir(path.Dir(w.Path), 0o755, llb.WithParents(true)).
+		Mkfile(w.Path, 0o644, []byte(w.Content))
+	return st.File(fa, c.constraints(s.Name, s.Origin)...)
+}
+
 func (c *compiler) copyStep(st llb.State, s plan.Step) llb.State {
-	info := &llb.CopyInfo{CreateDestPath: true, CopyDirContentsOnly: true, AllowWildcard: false}
+	info := &llb.CopyInfo{CreateDestPath: true, CopyDirContentsOnly: true, AllowWildcard: false, ExcludePatterns: s.Copy.Exclude}
 	if len(s.Copy.Paths) == 0 {
 		return st.File(llb.Copy(c.o.Context, "/", s.Copy.Dest, info), c.constraints(s.Name, s.Origin)...)
 	}
@@ -195,9 +213,29 @@ func (c *compiler) copyStep(st llb.State, s plan.Step) llb.State {
 	return st.File(fa, c.constraints(s.Name, s.Origin)...)
 }
 
-func (c *compiler) runStep(st llb.State, s plan.Step) llb.State {
+func (c *compiler) runStep(st llb.State, s plan.Step) (llb.State, error) {
 	r := s.Run
 	opts := []llb.RunOption{llb.Args(r.Args), llb.Dir(r.Dir)}
+	for _, m := range r.Mounts {
+		switch m.From {
+		case plan.MountRuntime:
+			opts = append(opts, llb.AddMount(m.Target, c.runtime, llb.Readonly))
+		case plan.MountFrontend:
+			if c.o.Frontend == nil {
+				return llb.State{}, fmt.Errorf("step %q runs a distill helper, but the frontend image is not available (BuildKit too old to report it?)", s.Name)
+			}
+			opts = append(opts, llb.AddMount(m.Target, *c.o.Frontend, llb.Readonly))
+		default:
+			return llb.State{}, fmt.Errorf("step %q: unknown mount source %q", s.Name, m.From)
+		}
+	}
+	for _, sec := range r.Secrets {
+		if sec.Env != "" {
+			opts = append(opts, llb.AddSecret(sec.Env, llb.SecretID(sec.ID), llb.SecretAsEnv(true), llb.SecretOptional))
+		} else {
+			opts = append(opts, llb.AddSecret(sec.Target, llb.SecretID(sec.ID), llb.SecretOptional))
+		}
+	}
 	env := slices.Clone(r.Env)
 	if r.Network {
 		opts = append(opts, llb.AddSecret(caBundle, llb.SecretID(c.o.CASecret), llb.SecretOptional))
@@ -218,7 +256,7 @@ func (c *compiler) runStep(st llb.State, s plan.Step) llb.State {
 	for _, co := range c.constraints(s.Name, s.Origin) {
 		opts = append(opts, co)
 	}
-	return st.Run(opts...).Root()
+	return st.Run(opts...).Root(), nil
 }
 
 func sharing(s string) llb.CacheMountSharingMode {
@@ -276,11 +314,24 @@ func (c *compiler) imageConfig(base *dockerspec.DockerOCIImage, baseDigest diges
 }
 
 // mergeEnv overlays env on base, keeping base order and appending new names
-// in the (sorted) order given.
+// in the (sorted) order given. A value may name base variables as ${NAME}
+// (e.g. PATH=/app/.venv/bin:${PATH}).
 func mergeEnv(base, env []string) []string {
 	out := slices.Clone(base)
+	lookup := func(name string) string {
+		for _, e := range base {
+			if k, v, _ := strings.Cut(e, "="); k == name {
+				return v
+			}
+		}
+		return ""
+	}
 	for _, kv := range env {
-		k, _, _ := strings.Cut(kv, "=")
+		k, v, _ := strings.Cut(kv, "=")
+		if strings.Contains(v, "${") {
+			v = expandBraced(v, lookup)
+			kv = k + "=" + v
+		}
 		i := slices.IndexFunc(out, func(e string) bool { return strings.HasPrefix(e, k+"=") })
 		if i >= 0 {
 			out[i] = kv
@@ -289,4 +340,27 @@ func mergeEnv(base, env []string) []string {
 		}
 	}
 	return out
+}
+
+// expandBraced replaces ${NAME} (only the braced form, so a literal $ in a
+// value stays as written) and trims the separator left by an empty value
+// at either end.
+func expandBraced(v string, lookup func(string) string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(v, "${")
+		if i < 0 {
+			b.WriteString(v)
+			break
+		}
+		j := strings.Index(v[i:], "}")
+		if j < 0 {
+			b.WriteString(v)
+			break
+		}
+		b.WriteString(v[:i])
+		b.WriteString(lookup(v[i+2 : i+j]))
+		v = v[i+j+1:]
+	}
+	return strings.Trim(b.String(), ":")
 }

@@ -163,3 +163,91 @@ func TestMergeEnv(t *testing.T) {
 		t.Errorf("mergeEnv = %v, want %v", got, want)
 	}
 }
+
+func pythonTarget() plan.Target {
+	return plan.Target{
+		Platform: "linux/amd64",
+		Builder:  plan.Image{Ref: "docker.io/library/python:3.12-slim-trixie", Platform: "linux/amd64"},
+		Runtime:  plan.Image{Ref: "gcr.io/distroless/cc-debian13:nonroot", Platform: "linux/amd64"},
+		Steps: []plan.Step{
+			{Name: "[python] requirements", Write: &plan.Write{Path: "/tmp/distill/req.txt", Content: "six==1.16.0 --hash=sha256:aa\n"}},
+			{Name: "[python] pip install", Run: &plan.Run{Args: []string{"pip", "install", "-r", "/tmp/distill/req.txt"}, Dir: "/app", Network: true,
+				Secrets: []plan.Secret{{ID: "pip-index-url", Env: "PIP_INDEX_URL"}, {ID: "netrc", Target: "/root/.netrc"}}}},
+			{Name: "[python] copy sources", Copy: &plan.Copy{Dest: "/app", Exclude: []string{".venv", "distill.yaml"}}},
+			{Name: "[python] finalize", Run: &plan.Run{Args: []string{"/.distill/bin/distill-frontend", "python-finalize"}, Dir: "/",
+				Mounts: []plan.Mount{{From: plan.MountFrontend, Target: "/.distill"}, {From: plan.MountRuntime, Target: "/.distill-runtime"}}}},
+		},
+		Artifacts: []plan.Artifact{{From: plan.FromBuilder, Src: "/app", Dest: "/app"}, {From: plan.FromBuilder, Src: "/out/sysroot", Dest: "/"}},
+		Config:    plan.Config{Entrypoint: []string{"/app/.venv/bin/python", "main.py"}, User: "65532:65532", WorkingDir: "/app", Env: []string{"PATH=/app/.venv/bin:${PATH}"}},
+	}
+}
+
+func TestPythonSteps(t *testing.T) {
+	t.Parallel()
+	frontend := llb.Image("ghcr.io/distill-build/distill:1")
+	compileIt := func() *llb.Definition {
+		res, err := Target(context.Background(), pythonTarget(), Options{Context: llb.Local("context", llb.LocalUniqueID("test")), Frontend: &frontend})
+		if err != nil {
+			t.Fatal(err)
+		}
+		def, err := res.State.Marshal(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return def
+	}
+	def := compileIt()
+	for range 10 {
+		if next := compileIt(); !slices.EqualFunc(def.Def, next.Def, bytes.Equal) {
+			t.Fatal("two compilations differ")
+		}
+	}
+	var install, finalize *pb.ExecOp
+	for _, e := range execOps(t, def) {
+		switch e.Meta.Args[0] {
+		case "pip":
+			install = e
+		case "/.distill/bin/distill-frontend":
+			finalize = e
+		}
+	}
+	if install == nil || finalize == nil {
+		t.Fatal("missing exec ops")
+	}
+	var envSecret bool
+	for _, s := range install.Secretenv {
+		if s.ID == "pip-index-url" && s.Name == "PIP_INDEX_URL" && s.Optional {
+			envSecret = true
+		}
+	}
+	var netrc bool
+	for _, m := range install.Mounts {
+		if m.MountType == pb.MountType_SECRET && m.Dest == "/root/.netrc" && m.SecretOpt.ID == "netrc" && m.SecretOpt.Optional {
+			netrc = true
+		}
+	}
+	if !envSecret || !netrc {
+		t.Errorf("install secrets: env=%v netrc=%v (%v)", envSecret, netrc, install.Secretenv)
+	}
+	var readonly int
+	for _, m := range finalize.Mounts {
+		if (m.Dest == "/.distill" || m.Dest == "/.distill-runtime") && m.Readonly {
+			readonly++
+		}
+	}
+	if readonly != 2 || finalize.Network != pb.NetMode_NONE {
+		t.Errorf("finalize: %d read-only image mounts, network %v", readonly, finalize.Network)
+	}
+	if _, err := Target(context.Background(), pythonTarget(), Options{Context: llb.Local("context")}); err == nil || !strings.Contains(err.Error(), "frontend image is not available") {
+		t.Errorf("without the frontend image: %v", err)
+	}
+}
+
+func TestMergeEnvExpands(t *testing.T) {
+	t.Parallel()
+	got := mergeEnv([]string{"PATH=/usr/bin:/bin"}, []string{"PATH=/app/.venv/bin:${PATH}", "X=${NOPE}", "Y=$HOME"})
+	want := []string{"PATH=/app/.venv/bin:/usr/bin:/bin", "X=", "Y=$HOME"}
+	if !slices.Equal(got, want) {
+		t.Errorf("mergeEnv = %v, want %v", got, want)
+	}
+}

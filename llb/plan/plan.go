@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -49,13 +50,22 @@ type Origin struct {
 	EndLine int `json:"endLine,omitempty"`
 }
 
-// Step is one operation in the builder. Exactly one of Copy and Run is set.
+// Step is one operation in the builder. Exactly one of Copy, Write and
+// Run is set.
 type Step struct {
 	// Name is the progress name, e.g. "[go] download modules".
 	Name   string `json:"name"`
 	Origin Origin `json:"origin"`
 	Copy   *Copy  `json:"copy,omitempty"`
+	Write  *Write `json:"write,omitempty"`
 	Run    *Run   `json:"run,omitempty"`
+}
+
+// Write creates a file the frontend generated (e.g. a requirements list
+// converted from a lock file) in the builder.
+type Write struct {
+	Path    string `json:"path"`
+	Content string `json:"content"`
 }
 
 // Copy copies files of the build context into the builder.
@@ -65,6 +75,8 @@ type Copy struct {
 	// .dockerignore).
 	Paths []string `json:"paths,omitempty"`
 	Dest  string   `json:"dest"`
+	// Exclude are patterns (.dockerignore syntax) left out of the copy.
+	Exclude []string `json:"exclude,omitempty"`
 }
 
 // Run runs a command (argv, no shell) in the builder.
@@ -77,6 +89,35 @@ type Run struct {
 	// Network marks a step that downloads: it gets the CA bundle secret
 	// and the network; other steps run with no network.
 	Network bool `json:"network,omitempty"`
+	// Mounts are read-only images mounted into the step.
+	Mounts []Mount `json:"mounts,omitempty"`
+	// Secrets are build secrets the step may use (all optional).
+	Secrets []Secret `json:"secrets,omitempty"`
+}
+
+// Mount makes a whole image visible, read-only, inside a step.
+type Mount struct {
+	// From is MountRuntime (the target's runtime image, so a step can see
+	// what the runtime already has) or MountFrontend (the frontend's own
+	// image, whose binary runs helper subcommands in any builder).
+	From   string `json:"from"`
+	Target string `json:"target"`
+}
+
+// Mount sources.
+const (
+	MountRuntime  = "runtime"
+	MountFrontend = "frontend"
+)
+
+// Secret is an optional build secret given to one step, as a file or an
+// environment variable; its value never reaches a layer.
+type Secret struct {
+	ID string `json:"id"`
+	// Target is the file path it is mounted at, or Env the variable it is
+	// exposed as.
+	Target string `json:"target,omitempty"`
+	Env    string `json:"env,omitempty"`
 }
 
 // Cache is a persistent cache mount.
@@ -148,11 +189,24 @@ func (p *Plan) Validate() error {
 			return fmt.Errorf("target %s: builder and runtime are required", t.Platform)
 		}
 		for _, s := range t.Steps {
-			if (s.Copy == nil) == (s.Run == nil) {
-				return fmt.Errorf("target %s: step %q must be exactly one of copy and run", t.Platform, s.Name)
+			n := 0
+			for _, set := range []bool{s.Copy != nil, s.Write != nil, s.Run != nil} {
+				if set {
+					n++
+				}
+			}
+			if n != 1 {
+				return fmt.Errorf("target %s: step %q must be exactly one of copy, write and run", t.Platform, s.Name)
 			}
 			if s.Run != nil && len(s.Run.Args) == 0 {
 				return fmt.Errorf("target %s: step %q has no command", t.Platform, s.Name)
+			}
+			if s.Run != nil {
+				for _, m := range s.Run.Mounts {
+					if m.From != MountRuntime && m.From != MountFrontend {
+						return fmt.Errorf("target %s: step %q: unknown mount source %q", t.Platform, s.Name, m.From)
+					}
+				}
 			}
 		}
 		for _, a := range t.Artifacts {
@@ -167,7 +221,15 @@ func (p *Plan) Validate() error {
 	return nil
 }
 
-// JSON returns the plan as indented JSON.
+// JSON returns the plan as indented JSON (version constraints such as
+// ">=3.12" written as they are, not HTML-escaped).
 func (p *Plan) JSON() ([]byte, error) {
-	return json.MarshalIndent(p, "", "  ")
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(p); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
