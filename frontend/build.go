@@ -83,6 +83,10 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 		return nil, err
 	}
 	labels := imageLabels(bc)
+	self, err := currentFrontend(c)
+	if err != nil {
+		return nil, err
+	}
 
 	rb, err := bc.Build(ctx, func(ctx context.Context, platform *ocispecs.Platform, _ int) (*dockerui.BuildResult, error) {
 		target, err := targetFor(p, platform, buildPlatform)
@@ -90,6 +94,7 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 			return nil, err
 		}
 		res, err := compile.Target(ctx, target, compile.Options{
+			Frontend:       self,
 			Context:        *buildCtx,
 			SourceMap:      sm,
 			Resolver:       c,
@@ -207,4 +212,25 @@ func sourceError(sm *sourcemap.Map, err error) error {
 		return err
 	}
 	return sm.WithSource(err, ranges...)
+}
+
+// currentFrontend is the frontend's own image, for steps that run its
+// helper subcommands: what BuildKit reports (CurrentFrontend), else the
+// image named by the gateway's "source" option.
+func currentFrontend(c gwclient.Client) (*llb.State, error) {
+	// The gateway's gRPC client has it, outside the Client interface.
+	if cf, ok := c.(interface{ CurrentFrontend() (*llb.State, error) }); ok {
+		st, err := cf.CurrentFrontend()
+		if err != nil {
+			return nil, fmt.Errorf("reading the frontend's own image: %w", err)
+		}
+		if st != nil {
+			return st, nil
+		}
+	}
+	if ref := c.BuildOpts().Opts["source"]; ref != "" {
+		img := llb.Image(ref, llb.WithCustomName("[internal] load distill helper "+ref))
+		return &img, nil
+	}
+	return nil, nil
 }

@@ -1,6 +1,11 @@
 // Command distill-frontend is the distill BuildKit frontend: the image
 // named on the manifest's `# syntax=` line runs it, and it talks to
 // BuildKit over stdin/stdout (so it never writes to stdout itself).
+//
+// With arguments it runs a helper subcommand instead: build steps mount
+// the frontend's own image and run it for what LLB cannot express (the
+// shared-library closure of compiled code, pointing a Python environment
+// at the runtime's interpreter), so no tool is assumed in any image.
 package main
 
 import (
@@ -8,12 +13,16 @@ import (
 	"os"
 
 	"github.com/distill-build/distill/frontend"
+	"github.com/distill-build/distill/frontend/helper"
 	"github.com/moby/buildkit/frontend/gateway/grpcclient"
 	"github.com/moby/buildkit/util/appcontext"
 	_ "github.com/moby/buildkit/util/grpcutil/encoding/proto"
 )
 
 func main() {
+	if len(os.Args) > 1 {
+		os.Exit(helper.Main(os.Args[1:], os.Stdout, os.Stderr))
+	}
 	if err := grpcclient.RunFromEnvironment(appcontext.Context(), frontend.Build); err != nil {
 		fmt.Fprintf(os.Stderr, "distill: %v\n", err)
 		os.Exit(1)

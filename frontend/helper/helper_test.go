@@ -1,0 +1,154 @@
+package helper
+
+import (
+	"debug/elf"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestResolveStaysInRoot(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	must(t, os.MkdirAll(filepath.Join(root, "usr/lib/x"), 0o755))
+	must(t, os.WriteFile(filepath.Join(root, "usr/lib/x/libz.so.1.3"), []byte("z"), 0o644))
+	must(t, os.Symlink("usr/lib", filepath.Join(root, "lib")))
+	must(t, os.Symlink("libz.so.1.3", filepath.Join(root, "usr/lib/x/libz.so.1")))
+	// An absolute target resolves inside the root, never on the host.
+	must(t, os.Symlink("/usr/lib/x/libz.so.1", filepath.Join(root, "usr/lib/abs")))
+	must(t, os.Symlink("/etc/passwd", filepath.Join(root, "escape")))
+	r := Root{Dir: root}
+	for in, want := range map[string]string{
+		"/lib/x/libz.so.1": "/usr/lib/x/libz.so.1.3",
+		"/usr/lib/abs":     "/usr/lib/x/libz.so.1.3",
+		"/lib/../lib/x":    "/usr/lib/x",
+	} {
+		got, err := r.Resolve(in)
+		if err != nil || got != want {
+			t.Errorf("Resolve(%s) = %q, %v; want %s", in, got, err, want)
+		}
+	}
+	if r.Exists("/escape") {
+		t.Error("/escape resolved outside the root")
+	}
+}
+
+func TestFixShebangAndVenv(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	venv := "/app/.venv"
+	bin := filepath.Join(root, "app/.venv/bin")
+	must(t, os.MkdirAll(bin, 0o755))
+	must(t, os.WriteFile(filepath.Join(root, "app/.venv/pyvenv.cfg"), []byte("home = /usr/local/bin\ninclude-system-site-packages = false\nversion = 3.13.14\nexecutable = /usr/local/bin/python3.13\ncommand = /usr/local/bin/python3.13 -m venv --without-pip /app/.venv\n"), 0o644))
+	must(t, os.Symlink("/usr/local/bin/python3.13", filepath.Join(bin, "python")))
+	must(t, os.Symlink("python", filepath.Join(bin, "python3")))
+	must(t, os.WriteFile(filepath.Join(bin, "uvicorn"), []byte("#!/app/.venv/bin/python\nimport sys\n"), 0o755))
+	must(t, os.WriteFile(filepath.Join(bin, "tool"), []byte("#!/usr/local/bin/python3.13 -E\nimport sys\n"), 0o755))
+	must(t, os.WriteFile(filepath.Join(bin, "activate"), []byte("# sh\n"), 0o644))
+	o := PythonOptions{Venv: venv, Minor: "3.13", Builder: Root{Dir: root}}
+	must(t, pointVenv(o, "/usr/bin/python3.13"))
+	cfg, _ := os.ReadFile(filepath.Join(root, "app/.venv/pyvenv.cfg"))
+	if !strings.Contains(string(cfg), "home = /usr/bin\n") || strings.Contains(string(cfg), "command") {
+		t.Errorf("pyvenv.cfg:\n%s", cfg)
+	}
+	if l, _ := os.Readlink(filepath.Join(bin, "python")); l != "/usr/bin/python3.13" {
+		t.Errorf("bin/python -> %s", l)
+	}
+	if l, _ := os.Readlink(filepath.Join(bin, "python3.13")); l != "python" {
+		t.Errorf("bin/python3.13 -> %s", l)
+	}
+	if data, _ := os.ReadFile(filepath.Join(bin, "tool")); !strings.HasPrefix(string(data), "#!/app/.venv/bin/python -E\n") {
+		t.Errorf("tool: %q", data)
+	}
+	if data, _ := os.ReadFile(filepath.Join(bin, "uvicorn")); !strings.HasPrefix(string(data), "#!/app/.venv/bin/python\n") {
+		t.Errorf("uvicorn: %q", data)
+	}
+	if _, err := os.Lstat(filepath.Join(bin, "activate")); err == nil {
+		t.Error("activate kept")
+	}
+}
+
+// TestClosureOnHost finds the libraries of a host program that a runtime
+// holding only libc lacks (needs a Debian-like host).
+func TestClosureOnHost(t *testing.T) {
+	t.Parallel()
+	if runtime.GOOS != "linux" {
+		t.Skip("linux only")
+	}
+	prog := ""
+	for _, p := range []string{"/usr/bin/curl", "/usr/bin/git"} {
+		if _, err := os.Stat(p); err == nil {
+			prog = p
+			break
+		}
+	}
+	if prog == "" {
+		t.Skip("no dynamically linked program to inspect")
+	}
+	libc, err := filepath.EvalSymlinks("/lib/" + triples[machineOf(t, prog)] + "/libc.so.6")
+	if err != nil {
+		t.Skipf("no multiarch libc: %v", err)
+	}
+	rt := t.TempDir()
+	dir := filepath.Join(rt, "usr/lib", triples[machineOf(t, prog)])
+	must(t, os.MkdirAll(dir, 0o755))
+	data, err := os.ReadFile(libc)
+	must(t, err)
+	must(t, os.WriteFile(filepath.Join(dir, "libc.so.6"), data, 0o644))
+	must(t, os.Symlink("usr/lib", filepath.Join(rt, "lib")))
+	out := t.TempDir()
+	c := &Closure{Builder: Root{Dir: "/"}, Runtime: Root{Dir: rt}, Out: out}
+	must(t, c.Add(prog))
+	if len(c.Copied) == 0 {
+		t.Fatalf("%s needs nothing beyond libc?", prog)
+	}
+	for _, f := range c.Copied {
+		if strings.HasSuffix(f, "/libc.so.6") {
+			t.Errorf("copied libc, which the runtime has")
+		}
+		if strings.HasPrefix(f, "/lib/") {
+			t.Errorf("%s written under /lib, a link in merged-usr images", f)
+		}
+		if _, err := os.Lstat(filepath.Join(out, f)); err != nil {
+			t.Errorf("%s listed but not written", f)
+		}
+	}
+	if len(c.Missing) > 0 {
+		t.Errorf("missing: %v", c.Missing)
+	}
+	if prog == "/usr/bin/curl" && !slices.ContainsFunc(c.Copied, func(f string) bool { return strings.HasSuffix(f, "/libcurl.so.4") }) {
+		t.Errorf("libcurl.so.4 not copied: %v", c.Copied)
+	}
+	pk := &Packages{Root: Root{Dir: "/"}}
+	pkgs, err := pk.WriteStatus(c.Sources, Root{Dir: rt}, out)
+	must(t, err)
+	if len(pkgs) == 0 {
+		t.Errorf("no Debian package recorded for %v", c.Sources)
+	}
+	for _, p := range pkgs {
+		st, err := os.ReadFile(filepath.Join(out, "var/lib/dpkg/status.d", p))
+		must(t, err)
+		if !strings.HasPrefix(string(st), "Package: "+p+"\n") || strings.Contains(string(st), "\nStatus:") {
+			t.Errorf("status.d/%s:\n%s", p, st)
+		}
+	}
+}
+
+func machineOf(t *testing.T, p string) elf.Machine {
+	t.Helper()
+	info, ok, err := readELF(p, filepath.Dir(p))
+	if err != nil || !ok {
+		t.Skipf("%s: not ELF (%v)", p, err)
+	}
+	return info.machine
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
