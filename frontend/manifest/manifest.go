@@ -22,19 +22,20 @@ type Manifest struct {
 	// Syntax is the value of the "# syntax=" directive on line 1, if any.
 	Syntax string `yaml:"-" json:"syntax,omitempty"`
 
-	Language     String  `yaml:"language" required:"true" doc:"Language of the app. Selects the builder image, the dependency step and the runtime base."`
-	Version      String  `yaml:"version" doc:"Toolchain version, e.g. \"1.26\". Default: read from the dependency file (go.mod's toolchain or go line)."`
-	Dependencies String  `yaml:"dependencies" doc:"Dependency file, relative to the build context (go.mod). Detected when omitted."`
-	Entrypoint   Strings `yaml:"entrypoint" doc:"Command the image runs, as an argv list (there is no shell in the image). Default: the built binary."`
-	Main         String  `yaml:"main" doc:"Go package to build, relative to the module root, e.g. ./cmd/server. Default: \".\"."`
-	Include      Strings `yaml:"include" doc:"Extra runtime files or directories copied from the build context into the app directory (/app), e.g. templates/ or static/."`
-	Env          Env     `yaml:"env" doc:"Environment variables of the image, added to the base image's (PATH, SSL_CERT_FILE)."`
-	Expose       Ports   `yaml:"expose" doc:"Ports the app listens on, e.g. [8080] or [\"53/udp\"]."`
-	User         String  `yaml:"user" doc:"User the app runs as: nonroot (65532, the default), root, or uid[:gid]."`
-	Base         String  `yaml:"base" doc:"Runtime base: static, base or cc (distroless, Debian 13), or an image reference. Default: static, or base when cgo is used."`
-	Builder      String  `yaml:"builder" doc:"Builder image override. Default: the official language image of the same Debian suite as the runtime."`
-	Platforms    Strings `yaml:"platforms" doc:"Target platforms when the client names none, e.g. [linux/amd64, linux/arm64]."`
-	CGO          Bool    `yaml:"cgo" doc:"Go only: build with cgo (needs a libc base). Default: detected from the sources (import \"C\")."`
+	Language      String  `yaml:"language" required:"true" doc:"Language of the app. Selects the builder image, the dependency step and the runtime base."`
+	Version       String  `yaml:"version" doc:"Toolchain version, e.g. \"1.26\" or \"3.12\". Default: read from the project (go.mod's toolchain or go line; .python-version or requires-python), else the newest supported."`
+	Dependencies  String  `yaml:"dependencies" doc:"Dependency file, relative to the build context: go.mod; uv.lock, poetry.lock, Pipfile.lock, requirements.txt or pyproject.toml. Detected when omitted."`
+	Entrypoint    Strings `yaml:"entrypoint" doc:"Command the image runs, as an argv list (there is no shell in the image). Default: the built binary."`
+	Main          String  `yaml:"main" doc:"Go: package to build, relative to the module root, e.g. ./cmd/server (default \".\"). Python: module run with python -m when no entrypoint is given."`
+	Include       Strings `yaml:"include" doc:"Extra runtime files or directories copied from the build context into the app directory (/app), e.g. templates/ or static/."`
+	Env           Env     `yaml:"env" doc:"Environment variables of the image, added to the base image's (PATH, SSL_CERT_FILE)."`
+	Expose        Ports   `yaml:"expose" doc:"Ports the app listens on, e.g. [8080] or [\"53/udp\"]."`
+	User          String  `yaml:"user" doc:"User the app runs as: nonroot (65532, the default), root, or uid[:gid]."`
+	Base          String  `yaml:"base" doc:"Runtime base: static, base or cc (distroless, Debian 13), or an image reference. Default: static, or base when cgo is used."`
+	Builder       String  `yaml:"builder" doc:"Builder image override. Default: the official language image of the same Debian suite as the runtime."`
+	Platforms     Strings `yaml:"platforms" doc:"Target platforms when the client names none, e.g. [linux/amd64, linux/arm64]."`
+	BuildPackages Strings `yaml:"build-packages" doc:"Debian packages installed in the builder only, e.g. [gcc, libpq-dev] for Python sdists that compile. The shared libraries the built code links are carried into the runtime."`
+	CGO           Bool    `yaml:"cgo" doc:"Go only: build with cgo (needs a libc base). Default: detected from the sources (import \"C\")."`
 }
 
 // Parse decodes a manifest. The error, when not nil, joins one *Error per

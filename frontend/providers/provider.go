@@ -65,6 +65,17 @@ type Build struct {
 	Artifacts     []plan.Artifact
 	// Entrypoint is the default command when the manifest names none.
 	Entrypoint []string
+	// Command, when set, is the image's command as the provider resolved
+	// it from the manifest (it overrides Entrypoint and the manifest's
+	// entrypoint, which the provider has already mapped).
+	Command []string
+	// Runtime, when set, is the runtime image without its tag (e.g.
+	// gcr.io/distroless/python3-debian13, or the manifest's base); the
+	// tag follows the user (nonroot or latest) unless the name has one.
+	Runtime string
+	// Env is added to the image config (NAME=value; ${NAME} expands the
+	// base image's value).
+	Env []string
 	// Name is the app's name (binary name), used for paths and labels.
 	Name string
 }
@@ -79,4 +90,18 @@ type Provider interface {
 // Origin makes a plan origin from a manifest field.
 func Origin(field string, r manifest.Range) plan.Origin {
 	return plan.Origin{Field: field, Line: r.Start.Line, EndLine: r.End.Line}
+}
+
+// SamePlatform reports whether two normalized platforms are the same.
+func SamePlatform(a, b ocispecs.Platform) bool {
+	return a.OS == b.OS && a.Architecture == b.Architecture && a.Variant == b.Variant
+}
+
+// FormatPlatform writes os/arch[/variant].
+func FormatPlatform(p ocispecs.Platform) string {
+	s := p.OS + "/" + p.Architecture
+	if p.Variant != "" {
+		s += "/" + p.Variant
+	}
+	return s
 }

@@ -17,12 +17,13 @@ import (
 	"github.com/distill-build/distill/frontend/manifest"
 	"github.com/distill-build/distill/frontend/providers"
 	"github.com/distill-build/distill/frontend/providers/golang"
+	"github.com/distill-build/distill/frontend/providers/python"
 	"github.com/distill-build/distill/llb/plan"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // registry lists the providers in the order detection tries them.
-var registry = []providers.Provider{golang.Provider{}}
+var registry = []providers.Provider{golang.Provider{}, python.Provider{}}
 
 // Languages lists the supported languages.
 func Languages() []string {
@@ -122,11 +123,14 @@ func Resolve(ctx context.Context, m *manifest.Manifest, fsys providers.FS, opts 
 		}
 		cfg := plan.Config{
 			Entrypoint: entrypoint(m, b),
+			Env:        slices.Clone(b.Env),
 			User:       user,
 			WorkingDir: AppDir,
 			Labels:     map[string]string{"org.opencontainers.image.base.name": runtime},
 		}
 		for _, v := range m.Env.Vars {
+			// The manifest's value wins over the provider's.
+			cfg.Env = slices.DeleteFunc(cfg.Env, func(e string) bool { return strings.HasPrefix(e, v.Name.Value+"=") })
 			cfg.Env = append(cfg.Env, v.Name.Value+"="+v.Value.Value)
 		}
 		for _, port := range m.Expose.Items {
@@ -186,6 +190,17 @@ func resolveUser(m *manifest.Manifest) (string, error) {
 var flavours = []string{providers.Static, providers.Base, providers.CC}
 
 func runtimeRef(m *manifest.Manifest, b providers.Build, user string) (string, error) {
+	tag := "latest"
+	if user == "65532:65532" {
+		tag = "nonroot"
+	}
+	if b.Runtime != "" {
+		// The provider chose (and checked) the runtime, base included.
+		if strings.HasPrefix(b.Runtime, DistrolessRepo+"/") && !strings.ContainsAny(path.Base(b.Runtime), ":@") {
+			return b.Runtime + ":" + tag, nil
+		}
+		return b.Runtime, nil
+	}
 	flavour := b.Flavour
 	if m.Base.Set() {
 		v := m.Base.Value
@@ -204,16 +219,15 @@ func runtimeRef(m *manifest.Manifest, b providers.Build, user string) (string, e
 		}
 		flavour = v
 	}
-	tag := "latest"
-	if user == "65532:65532" {
-		tag = "nonroot"
-	}
 	return fmt.Sprintf("%s/%s-%s:%s", DistrolessRepo, flavour, DebianRelease, tag), nil
 }
 
 // entrypoint is the manifest's argv, with a bare app name mapped to the
 // binary's path (distroless PATH does not include the app dir).
 func entrypoint(m *manifest.Manifest, b providers.Build) []string {
+	if b.Command != nil {
+		return slices.Clone(b.Command)
+	}
 	if !m.Entrypoint.Set() {
 		return b.Entrypoint
 	}

@@ -118,7 +118,7 @@ func TestResolveErrors(t *testing.T) {
 		manifest string
 		want     string
 	}{
-		{"unknown language", hello, "language: cobol\n", `distill.yaml:1:11: unsupported language "cobol" (supported: go)`},
+		{"unknown language", hello, "language: cobol\n", `distill.yaml:1:11: unsupported language "cobol" (supported: go, python)`},
 		{"no go.mod", fstest.MapFS{"main.go": hello["main.go"]}, "language: go\n", `distill.yaml:1:11: no go.mod at the root of the build context`},
 		{"missing dependency file", hello, "language: go\ndependencies: app/go.mod\n", `distill.yaml:2:15: dependency file "app/go.mod" is not in the build context`},
 		{"missing main", hello, "language: go\nmain: ./cmd/api\n", `distill.yaml:2:7: main package "./cmd/api" is not a directory`},
@@ -131,17 +131,7 @@ func TestResolveErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			m, err := manifest.Parse("distill.yaml", []byte(tc.manifest))
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = Resolve(context.Background(), m, mapFS{tc.fs}, Options{BuildPlatform: amd64})
-			if err == nil {
-				t.Fatal("no error")
-			}
-			if !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("error = %q\nwant it to contain %q", err, tc.want)
-			}
+			wantResolveError(t, tc.fs, tc.manifest, tc.want)
 		})
 	}
 }
@@ -246,5 +236,105 @@ func TestLocalReplaceInDownloadStep(t *testing.T) {
 	}
 	if dir := p.Targets[0].Steps[1].Run.Dir; dir != "/src/app" {
 		t.Errorf("download runs in %s", dir)
+	}
+}
+
+func TestPythonDetection(t *testing.T) {
+	t.Parallel()
+	f := func(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
+	pipfileLock := `{"_meta": {"requires": {"python_version": "3.12"}, "sources": [{"name": "pypi", "url": "https://pypi.org/simple", "verify_ssl": true}]},
+ "default": {"six": {"hashes": ["sha256:bb", "sha256:aa"], "version": "==1.16.0", "markers": "python_version >= '2.7'"}}, "develop": {"pytest": {"version": "==8.0.0", "hashes": ["sha256:cc"]}}}`
+	for _, tc := range []struct {
+		name     string
+		fs       fstest.MapFS
+		manifest string
+		// want are substrings of the plan's JSON.
+		want []string
+	}{
+		{"requirements, default version", fstest.MapFS{"requirements.txt": f("flask==3.0.0\n"), "main.py": f("")},
+			"language: python\n", []string{`"ref": "docker.io/library/python:3.13-slim-trixie"`, `"ref": "gcr.io/distroless/python3-debian13:nonroot"`, `] pip install -r requirements.txt"`, `"/app/.venv/bin/python",` + "\n" + `          "main.py"`}},
+		{"python-version picks 3.12 and cc", fstest.MapFS{"requirements.txt": f("six\n"), ".python-version": f("3.12\n"), "app.py": f("")},
+			"language: python\n", []string{`python:3.12-slim-trixie`, `gcr.io/distroless/cc-debian13:nonroot`, `transplant python3.12`}},
+		{"uv lock first", fstest.MapFS{"uv.lock": f("version = 1\nrequires-python = \">=3.11,<3.13\"\n"), "pyproject.toml": f("[project]\nname = \"x\"\nversion = \"1\"\n"), "requirements.txt": f(""), "main.py": f("")},
+			"language: python\n", []string{`uv sync --frozen --no-dev`, `python:3.12-slim-trixie`, `"UV_PROJECT_ENVIRONMENT=/app/.venv"`}},
+		{"poetry", fstest.MapFS{"poetry.lock": f(""), "pyproject.toml": f("[tool.poetry]\npackage-mode = false\n[tool.poetry.dependencies]\npython = \"^3.11\"\n"), "main.py": f("")},
+			"language: python\n", []string{`poetry install --only main --no-root`, `python:3.13-slim-trixie`}},
+		{"pipenv lock converted", fstest.MapFS{"Pipfile.lock": f(pipfileLock), "Pipfile": f(""), "main.py": f("")},
+			"language: python\n", []string{`six==1.16.0 ; python_version >= '2.7' \\\n    --hash=sha256:aa \\\n    --hash=sha256:bb`, `--require-hashes`, `python:3.12-slim-trixie`}},
+		{"console script", fstest.MapFS{"requirements.txt": f("uvicorn\n")},
+			"language: python\nentrypoint: [uvicorn, main:app]\n", []string{`"/app/.venv/bin/uvicorn",`, `"--script",` + "\n" + `              "uvicorn"`}},
+		{"build packages", fstest.MapFS{"requirements.txt": f("psycopg2\n"), "main.py": f("")},
+			"language: python\nbuild-packages: [gcc, libpq-dev]\n", []string{`apt-get install gcc libpq-dev`}},
+		{"package project", fstest.MapFS{"pyproject.toml": f("[project]\nname = \"hello\"\nversion = \"1\"\ndependencies = [\"click>=8\"]\n[project.scripts]\nhello = \"hello:main\"\n[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n")},
+			"language: python\n", []string{`click>=8`, `"/app/.venv/bin/hello"`, `pip install . (the project)`}},
+		{"version and base cc", fstest.MapFS{"requirements.txt": f("")},
+			"language: python\nversion: \"3.13\"\nbase: cc\nmain: app\n", []string{`gcr.io/distroless/cc-debian13:nonroot`, `"-m",` + "\n" + `          "app"`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			m, err := manifest.Parse("distill.yaml", []byte(tc.manifest))
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := Resolve(context.Background(), m, mapFS{tc.fs}, Options{BuildPlatform: amd64})
+			if err != nil {
+				t.Fatal(err)
+			}
+			js, err := p.JSON()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(string(js), w) {
+					t.Errorf("plan lacks %q:\n%s", w, js)
+				}
+			}
+		})
+	}
+}
+
+func TestPythonErrors(t *testing.T) {
+	t.Parallel()
+	f := func(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
+	app := fstest.MapFS{"requirements.txt": f("flask\n"), "main.py": f("")}
+	for _, tc := range []struct {
+		name     string
+		fs       fstest.MapFS
+		manifest string
+		want     string
+	}{
+		{"unsupported version", app, "language: python\nversion: \"3.9\"\n", `distill.yaml:2:10: Python 3.9 has no official slim trixie image (supported: 3.14, 3.13, 3.12, 3.11, 3.10)`},
+		{"builder minor mismatch", app, "language: python\nversion: \"3.12\"\nbuilder: python:3.13-slim-trixie\n", `distill.yaml:3:10: builder python:3.13-slim-trixie has Python 3.13, but the app is built for Python 3.12`},
+		{"builder suite mismatch", app, "language: python\nbuilder: python:3.13-slim-bookworm\n", `distill.yaml:2:10: builder python:3.13-slim-bookworm is not Debian 13 (bookworm)`},
+		{"distroless python for 3.12", app, "language: python\nversion: \"3.12\"\nbase: gcr.io/distroless/python3-debian13\n", `distill.yaml:3:7: base gcr.io/distroless/python3-debian13 ships Python 3.13, but the app is built for Python 3.12`},
+		{"static base", app, "language: python\nbase: static\n", `distill.yaml:2:7: base "static" cannot run Python`},
+		{"pipfile without lock", fstest.MapFS{"Pipfile": f(""), "main.py": f("")}, "language: python\n", `distill.yaml:1:11: Pipfile has no Pipfile.lock next to it`},
+		{"not a dependency file", app, "language: python\ndependencies: setup.cfg\n", `distill.yaml:2:15: "setup.cfg" is not a Python dependency file`},
+		{"missing include", fstest.MapFS{"requirements.txt": f("-r base.txt\n"), "main.py": f("")}, "language: python\n", `distill.yaml:1:11: requirements.txt includes base.txt, which is not in the build context`},
+		{"no entrypoint", fstest.MapFS{"requirements.txt": f("")}, "language: python\n", `distill.yaml:1:11: no entrypoint`},
+		{"requires-python unsatisfiable", fstest.MapFS{"pyproject.toml": f("[project]\nname = \"x\"\nrequires-python = \">=3.15\"\n"), "main.py": f("")}, "language: python\n", `pyproject.toml requires Python >=3.15, which no supported release satisfies`},
+		{"bad build package", app, "language: python\nbuild-packages: [gcc, \"libpq dev\"]\n", `distill.yaml:2:23: "libpq dev" is not a Debian package name`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			wantResolveError(t, tc.fs, tc.manifest, tc.want)
+		})
+	}
+}
+
+// wantResolveError resolves a manifest over a context and expects an
+// error containing want.
+func wantResolveError(t *testing.T, fs fstest.MapFS, manifestText, want string) {
+	t.Helper()
+	m, err := manifest.Parse("distill.yaml", []byte(manifestText))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Resolve(context.Background(), m, mapFS{fs}, Options{BuildPlatform: amd64})
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if !strings.Contains(err.Error(), want) {
+		t.Errorf("error = %q\nwant it to contain %q", err, want)
 	}
 }

@@ -145,7 +145,7 @@ func (Provider) Plan(ctx context.Context, req providers.Request) ([]providers.Bu
 	for _, p := range req.Platforms {
 		builderPlatform := req.BuildPlatform
 		emulated := false
-		if cgo && !samePlatform(p, req.BuildPlatform) {
+		if cgo && !providers.SamePlatform(p, req.BuildPlatform) {
 			// cgo needs a C cross toolchain; until then the build runs
 			// under emulation on the target platform.
 			builderPlatform, emulated = p, true
@@ -185,7 +185,7 @@ func (Provider) Plan(ctx context.Context, req providers.Request) ([]providers.Bu
 		args := []string{"go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, mainPkg}
 		stepName := fmt.Sprintf("[go] go build %s", mainPkg)
 		if emulated {
-			stepName += " (emulated: cgo for " + formatPlatform(p) + ")"
+			stepName += " (emulated: cgo for " + providers.FormatPlatform(p) + ")"
 		}
 		steps = append(steps,
 			plan.Step{Name: "[go] copy sources", Origin: buildOrigin, Copy: &plan.Copy{Dest: srcDir}},
@@ -196,7 +196,7 @@ func (Provider) Plan(ctx context.Context, req providers.Request) ([]providers.Bu
 			}},
 		)
 		builds = append(builds, providers.Build{
-			Builder:       plan.Image{Ref: builderRef, Platform: formatPlatform(builderPlatform)},
+			Builder:       plan.Image{Ref: builderRef, Platform: providers.FormatPlatform(builderPlatform)},
 			Flavour:       flavour,
 			FlavourReason: flavourWhy,
 			FlavourOrigin: flavourRange,
@@ -224,18 +224,6 @@ func crossEnv(p ocispecs.Platform, cgo bool) []string {
 		env = append(env, "GOAMD64="+p.Variant)
 	}
 	return env
-}
-
-func samePlatform(a, b ocispecs.Platform) bool {
-	return a.OS == b.OS && a.Architecture == b.Architecture && a.Variant == b.Variant
-}
-
-func formatPlatform(p ocispecs.Platform) string {
-	s := p.OS + "/" + p.Architecture
-	if p.Variant != "" {
-		s += "/" + p.Variant
-	}
-	return s
 }
 
 func checkRelative(p string) error {

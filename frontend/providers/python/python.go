@@ -1,0 +1,692 @@
+// Package python is the Python provider. Dependencies are installed from
+// the project's lock file by its own tool (pip, uv, Poetry; Pipfile.lock is
+// converted to a hashed requirements list) into a virtual environment at
+// /app/.venv created without pip, so no installer reaches the runtime. The
+// builder is the official python:X.Y-slim-trixie image; the runtime is
+// distroless python3-debian13 for the minor it ships, and cc-debian13 with
+// the builder's interpreter transplanted for every other minor. A helper
+// step (the frontend binary itself) points the environment at the
+// runtime's interpreter and carries the shared libraries that compiled
+// extensions need and the runtime lacks.
+package python
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/distill-build/distill/frontend/manifest"
+	"github.com/distill-build/distill/frontend/providers"
+	"github.com/distill-build/distill/llb/plan"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// Suite is the Debian suite builders and runtimes share.
+const Suite = "trixie"
+
+// Tool versions installed in the builder for lock files pip cannot read.
+const (
+	UVVersion     = "0.13.9"
+	PoetryVersion = "2.5.1"
+)
+
+// Paths in the builder and the image.
+const (
+	AppDir       = "/app"
+	VenvDir      = "/app/.venv"
+	srcDir       = "/src"
+	sysroot      = "/out/sysroot"
+	toolsDir     = "/opt/distill"
+	lockDir      = "/tmp/distill"
+	pipCache     = "/root/.cache/pip"
+	uvCache      = "/root/.cache/uv"
+	poetryCache  = "/root/.cache/pypoetry"
+	HelperMount  = "/.distill"
+	HelperBin    = "/.distill/bin/distill-frontend"
+	RuntimeMount = "/.distill-runtime"
+)
+
+// Dependency managers.
+const (
+	managerNone    = "none"
+	managerPip     = "pip"
+	managerUV      = "uv"
+	managerPoetry  = "poetry"
+	managerPipenv  = "pipenv"
+	managerProject = "pyproject"
+)
+
+// detectOrder is the order dependency files are looked for.
+var detectOrder = []struct{ file, kind string }{
+	{"uv.lock", managerUV},
+	{"poetry.lock", managerPoetry},
+	{"Pipfile.lock", managerPipenv},
+	{"requirements.txt", managerPip},
+	{"pyproject.toml", managerProject},
+}
+
+// Provider is the Python provider.
+type Provider struct{}
+
+var _ providers.Provider = Provider{}
+
+// Language implements providers.Provider.
+func (Provider) Language() string { return "python" }
+
+type planner struct {
+	req  providers.Request
+	m    *manifest.Manifest
+	kind string
+	// file is the dependency file, dir its directory (the project root).
+	file, dir string
+	depsRange manifest.Range
+	pyproject *pyproject
+	lockReqs  string // Pipfile.lock converted
+	reqFiles  []string
+	reqLocal  bool
+	minor     string
+	builder   string
+	runtime   string
+	command   []string
+	script    string
+	name      string
+}
+
+func (pl *planner) fail(r manifest.Range, hint, format string, args ...any) error {
+	return &manifest.Error{File: pl.m.File, Range: r, Msg: fmt.Sprintf(format, args...), Hint: hint}
+}
+
+// Plan implements providers.Provider.
+func (Provider) Plan(ctx context.Context, req providers.Request) ([]providers.Build, error) {
+	pl := &planner{req: req, m: req.Manifest}
+	if err := pl.dependencies(ctx); err != nil {
+		return nil, err
+	}
+	if err := pl.version(ctx); err != nil {
+		return nil, err
+	}
+	if err := pl.images(); err != nil {
+		return nil, err
+	}
+	if err := pl.entrypoint(ctx); err != nil {
+		return nil, err
+	}
+	var builds []providers.Build
+	for _, p := range req.Platforms {
+		b, err := pl.build(p)
+		if err != nil {
+			return nil, err
+		}
+		builds = append(builds, b)
+	}
+	return builds, nil
+}
+
+func (pl *planner) read(ctx context.Context, name string) ([]byte, bool, error) {
+	data, err := pl.req.FS.ReadFile(ctx, name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("reading %s: %w", name, err)
+	}
+	return data, true, nil
+}
+
+// dependencies finds the dependency file and reads what planning needs.
+func (pl *planner) dependencies(ctx context.Context) error {
+	m := pl.m
+	pl.depsRange = m.Language.Range
+	if m.Dependencies.Set() {
+		pl.depsRange = m.Dependencies.Range
+		f := path.Clean(strings.TrimPrefix(m.Dependencies.Value, "./"))
+		if path.IsAbs(f) || f == ".." || strings.HasPrefix(f, "../") {
+			return pl.fail(pl.depsRange, "use a path inside the build context", "dependency file %q leaves the build context", m.Dependencies.Value)
+		}
+		base := path.Base(f)
+		switch {
+		case base == "uv.lock":
+			pl.kind = managerUV
+		case base == "poetry.lock":
+			pl.kind = managerPoetry
+		case base == "Pipfile.lock":
+			pl.kind = managerPipenv
+		case base == "Pipfile":
+			return pl.fail(pl.depsRange, "run `pipenv lock` and name Pipfile.lock", "Pipfile alone does not pin versions")
+		case base == "pyproject.toml":
+			pl.kind = managerProject
+		case strings.HasSuffix(base, ".txt") || strings.HasSuffix(base, ".in"):
+			pl.kind = managerPip
+		default:
+			return pl.fail(pl.depsRange, "name uv.lock, poetry.lock, Pipfile.lock, a requirements .txt file or pyproject.toml", "%q is not a Python dependency file", m.Dependencies.Value)
+		}
+		pl.file, pl.dir = f, path.Dir(f)
+		ok, err := providers.Exists(ctx, pl.req.FS, f)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return pl.fail(pl.depsRange, "check the path and that .dockerignore does not exclude it", "dependency file %q is not in the build context", f)
+		}
+	} else {
+		pl.kind, pl.dir = managerNone, "."
+		for _, d := range detectOrder {
+			ok, err := providers.Exists(ctx, pl.req.FS, d.file)
+			if err != nil {
+				return err
+			}
+			if ok {
+				pl.kind, pl.file = d.kind, d.file
+				break
+			}
+		}
+		if pl.kind == managerNone {
+			if ok, _ := providers.Exists(ctx, pl.req.FS, "Pipfile"); ok {
+				return pl.fail(pl.depsRange, "run `pipenv lock` and add Pipfile.lock to the context", "Pipfile has no Pipfile.lock next to it: versions are not pinned")
+			}
+		}
+	}
+
+	// Projects managed by uv and Poetry need their pyproject.toml.
+	if pl.kind == managerUV || pl.kind == managerPoetry || pl.kind == managerProject {
+		pp := path.Join(pl.dir, "pyproject.toml")
+		data, ok, err := pl.read(ctx, pp)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return pl.fail(pl.depsRange, "add the project's pyproject.toml next to the lock file", "%s needs %s, which is not in the build context", pl.file, pp)
+		}
+		p, err := parsePyproject(data)
+		if err != nil {
+			return pl.fail(pl.depsRange, "fix pyproject.toml", "%s: %v", pp, err)
+		}
+		pl.pyproject = p
+		pl.name = p.name()
+	}
+	switch pl.kind {
+	case managerPipenv:
+		data, _, err := pl.read(ctx, pl.file)
+		if err != nil {
+			return err
+		}
+		reqs, _, err := pipenvRequirements(data)
+		if err != nil {
+			return pl.fail(pl.depsRange, "run `pipenv lock` to regenerate it", "%s: %v", pl.file, err)
+		}
+		pl.lockReqs = reqs
+	case managerPip:
+		seen := map[string]bool{}
+		queue := []string{pl.file}
+		for len(queue) > 0 {
+			f := queue[0]
+			queue = queue[1:]
+			if seen[f] {
+				continue
+			}
+			seen[f] = true
+			data, ok, err := pl.read(ctx, f)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return pl.fail(pl.depsRange, "add it to the build context or remove the -r/-c line", "%s includes %s, which is not in the build context", pl.file, f)
+			}
+			pl.reqFiles = append(pl.reqFiles, f)
+			refs, local := requirementsRefs(data)
+			pl.reqLocal = pl.reqLocal || local
+			for _, r := range refs {
+				rp := path.Join(path.Dir(f), r)
+				if path.IsAbs(r) || strings.HasPrefix(rp, "../") {
+					return pl.fail(pl.depsRange, "keep included requirement files inside the build context", "%s includes %s, outside the build context", f, r)
+				}
+				queue = append(queue, rp)
+			}
+		}
+	}
+	return nil
+}
+
+// version picks the CPython minor: the manifest's, else the project's
+// (.python-version, requires-python, Pipfile.lock), else the default.
+func (pl *planner) version(ctx context.Context) error {
+	m := pl.m
+	supported := "supported: " + strings.Join(Minors(), ", ")
+	if m.Version.Set() {
+		v := m.Version.Value
+		if !versionRE.MatchString(v) {
+			return pl.fail(m.Version.Range, `write a CPython release such as "3.13" or "3.12.13"`, "invalid Python version %q", v)
+		}
+		pl.minor = minorOf(v)
+		if !slices.Contains(Minors(), pl.minor) {
+			return pl.fail(m.Version.Range, supported, "Python %s has no official slim trixie image", v)
+		}
+		return nil
+	}
+	for _, f := range []string{path.Join(pl.dir, ".python-version"), ".python-version"} {
+		data, ok, err := pl.read(ctx, f)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			line = strings.TrimSpace(line)
+			if line == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			mm := pythonVersionRE.FindStringSubmatch(line)
+			if mm == nil || !slices.Contains(Minors(), mm[1]) {
+				return pl.fail(m.Language.Range, "write a supported version in "+f+" or set `version:` ("+supported+")", "%s asks for Python %q", f, line)
+			}
+			pl.minor = mm[1]
+			return nil
+		}
+	}
+	var constraint, from string
+	switch {
+	case pl.kind == managerPipenv:
+		data, _, err := pl.read(ctx, pl.file)
+		if err != nil {
+			return err
+		}
+		if _, v, err := pipenvRequirements(data); err == nil && v != "" {
+			if !slices.Contains(Minors(), v) {
+				return pl.fail(pl.depsRange, "set `version:` or lock with a supported Python ("+supported+")", "%s is locked for Python %s", pl.file, v)
+			}
+			pl.minor = v
+			return nil
+		}
+	case pl.kind == managerUV:
+		data, _, err := pl.read(ctx, pl.file)
+		if err != nil {
+			return err
+		}
+		constraint, from = uvLockRequiresPython(data), pl.file
+	}
+	if constraint == "" && pl.pyproject != nil {
+		constraint, from = pl.pyproject.requiresPython(), path.Join(pl.dir, "pyproject.toml")
+	}
+	if constraint == "" {
+		pl.minor = DefaultVersion
+		return nil
+	}
+	spec, err := parseSpecifier(constraint)
+	if err != nil {
+		return pl.fail(pl.depsRange, "set `version:` in the manifest", "%s: %v", from, err)
+	}
+	minor, ok := pickMinor(spec)
+	if !ok {
+		return pl.fail(pl.depsRange, "set `version:` or widen requires-python ("+supported+")", "%s requires Python %s, which no supported release satisfies", from, constraint)
+	}
+	pl.minor = minor
+	return nil
+}
+
+var (
+	pythonTagRE  = regexp.MustCompile(`(?:^|/)python:([0-9]+\.[0-9]+)`)
+	suiteRE      = regexp.MustCompile(`\b(bookworm|bullseye|buster|alpine[0-9.]*|debian1[0-2])\b`)
+	distrolessPy = regexp.MustCompile(`distroless/python3-debian([0-9]+)`)
+)
+
+// images resolves the builder and the runtime, and rejects the
+// combinations that cannot work: a builder of another Python minor or
+// Debian suite, a runtime that is not Debian 13 or ships another Python.
+func (pl *planner) images() error {
+	m := pl.m
+	minor := pl.minor
+	tag := minor
+	if m.Version.Set() {
+		tag = m.Version.Value
+	}
+	pl.builder = fmt.Sprintf("docker.io/library/python:%s-slim-%s", tag, Suite)
+	if m.Builder.Set() {
+		b := m.Builder.Value
+		if mm := pythonTagRE.FindStringSubmatch(b); mm != nil && mm[1] != minor {
+			return pl.fail(m.Builder.Range, fmt.Sprintf("use python:%s-slim-%s, or set version: %q", minor, Suite, mm[1]),
+				"builder %s has Python %s, but the app is built for Python %s: compiled extensions would not load", b, mm[1], minor)
+		}
+		if mm := suiteRE.FindStringSubmatch(b); mm != nil {
+			return pl.fail(m.Builder.Range, "use a Debian 13 (trixie) builder, e.g. python:"+minor+"-slim-"+Suite,
+				"builder %s is not Debian 13 (%s), the runtime's suite: its glibc and libraries would not match", b, mm[1])
+		}
+		pl.builder = b
+	}
+
+	if minor == DistrolessMinor {
+		pl.runtime = "gcr.io/distroless/python3-debian13"
+	} else {
+		pl.runtime = "gcr.io/distroless/cc-debian13"
+	}
+	if m.Base.Set() {
+		b := m.Base.Value
+		switch b {
+		case providers.Static, providers.Base:
+			return pl.fail(m.Base.Range, "use base: cc (the interpreter is then copied from the builder), or leave base out",
+				"base %q cannot run Python: the interpreter and compiled extensions need libstdc++ and libgcc (cc)", b)
+		case providers.CC:
+			pl.runtime = "gcr.io/distroless/cc-debian13"
+		default:
+			if strings.ContainsAny(b, " \t") || b == "" {
+				return pl.fail(m.Base.Range, "use cc or an image reference", "invalid base %q", b)
+			}
+			if mm := distrolessPy.FindStringSubmatch(b); mm != nil {
+				if mm[1] != "13" {
+					return pl.fail(m.Base.Range, "use gcr.io/distroless/python3-debian13 or base: cc",
+						"base %s is Debian %s, but builders are Debian 13 (%s)", b, mm[1], Suite)
+				}
+				if minor != DistrolessMinor {
+					return pl.fail(m.Base.Range, fmt.Sprintf("leave base out (Python %s is transplanted onto cc-debian13) or set version: %q", minor, DistrolessMinor),
+						"base %s ships Python %s, but the app is built for Python %s", b, DistrolessMinor, minor)
+				}
+			} else if mm := suiteRE.FindStringSubmatch(b); mm != nil {
+				return pl.fail(m.Base.Range, "use a Debian 13 base, e.g. gcr.io/distroless/cc-debian13",
+					"base %s is not Debian 13 (%s), the builder's suite", b, mm[1])
+			} else if mm := pythonTagRE.FindStringSubmatch(b); mm != nil && mm[1] != minor {
+				return pl.fail(m.Base.Range, fmt.Sprintf("set version: %q or pick a base with Python %s", mm[1], minor),
+					"base %s has Python %s, but the app is built for Python %s", b, mm[1], minor)
+			}
+			pl.runtime = b
+		}
+	}
+	return nil
+}
+
+func (pl *planner) python() string { return path.Join(VenvDir, "bin", "python") }
+
+// entrypoint maps the manifest's command onto the environment: "python"
+// is the environment's interpreter, a bare name is a console script of an
+// installed distribution (checked when the image is built), "x.py" runs
+// with the interpreter.
+func (pl *planner) entrypoint(ctx context.Context) error {
+	m := pl.m
+	py := pl.python()
+	if m.Entrypoint.Set() {
+		argv := m.Entrypoint.Values()
+		a0 := argv[0]
+		switch {
+		case a0 == "python" || a0 == "python3" || a0 == "python"+pl.minor:
+			argv[0] = py
+		case strings.HasSuffix(a0, ".py") && !strings.HasPrefix(a0, "/"):
+			argv = append([]string{py}, argv...)
+		case !strings.Contains(a0, "/"):
+			pl.script = a0
+			argv[0] = path.Join(VenvDir, "bin", a0)
+		}
+		pl.command = argv
+		if pl.name == "" {
+			pl.name = path.Base(a0)
+		}
+		return nil
+	}
+	if m.Main.Set() {
+		mod := m.Main.Value
+		if !regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$`).MatchString(mod) {
+			return pl.fail(m.Main.Range, "name an importable module, e.g. main: myapp or main: myapp.server", "%q is not a Python module name", mod)
+		}
+		pl.command = []string{py, "-m", mod}
+		return nil
+	}
+	for _, f := range []string{"main.py", "app.py", "__main__.py"} {
+		if ok, err := providers.Exists(ctx, pl.req.FS, f); err != nil {
+			return err
+		} else if ok {
+			pl.command = []string{py, f}
+			if f == "__main__.py" {
+				pl.command = []string{py, "."}
+			}
+			return nil
+		}
+	}
+	if pl.pyproject != nil {
+		if s := pl.pyproject.scripts(); len(s) == 1 {
+			pl.script = s[0]
+			pl.command = []string{path.Join(VenvDir, "bin", s[0])}
+			return nil
+		}
+	}
+	return pl.fail(m.Language.Range, `add entrypoint: ["python", "main.py"], a console script such as ["uvicorn", "main:app"], or main: <module>`,
+		"no entrypoint: the context has no main.py, app.py or __main__.py, and the project declares no single console script")
+}
+
+var debPkgRE = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+(:[a-z0-9]+)?(=[A-Za-z0-9.+~:-]+)?$`)
+
+// build is the plan of one target platform.
+func (pl *planner) build(p ocispecs.Platform) (providers.Build, error) {
+	m := pl.m
+	builderPlatform := pl.req.BuildPlatform
+	emulated := ""
+	if !providers.SamePlatform(p, pl.req.BuildPlatform) {
+		// Installing for another platform runs the builder for it.
+		builderPlatform = p
+		emulated = " (emulated: " + providers.FormatPlatform(p) + ")"
+	}
+	langOrigin := providers.Origin("language", m.Language.Range)
+	depsOrigin := langOrigin
+	if m.Dependencies.Set() {
+		depsOrigin = providers.Origin("dependencies", m.Dependencies.Range)
+	}
+	pyexe := "python" + pl.minor
+	pipEnv := []string{
+		"PIP_DISABLE_PIP_VERSION_CHECK=1", "PIP_NO_INPUT=1", "PIP_ROOT_USER_ACTION=ignore",
+		"PIP_CACHE_DIR=" + pipCache, "PYTHONDONTWRITEBYTECODE=1",
+	}
+	pipCaches := []plan.Cache{{ID: "pip", Target: pipCache, Sharing: "shared"}}
+	secrets := indexSecrets()
+	pipInstall := func(args ...string) []string {
+		return append([]string{pyexe, "-m", "pip", "--python", pl.python(), "install", "--no-compile"}, args...)
+	}
+	run := func(name string, origin plan.Origin, r plan.Run) plan.Step {
+		r.Dir = cmpOr(r.Dir, AppDir)
+		return plan.Step{Name: "[python] " + name + emulated, Origin: origin, Run: &r}
+	}
+
+	var steps []plan.Step
+	if m.BuildPackages.Set() {
+		var pkgs []string
+		for _, it := range m.BuildPackages.Items {
+			if !debPkgRE.MatchString(it.Value) {
+				return providers.Build{}, pl.fail(it.Range, "name a Debian package, e.g. libpq-dev", "%q is not a Debian package name", it.Value)
+			}
+			pkgs = append(pkgs, it.Value)
+		}
+		origin := providers.Origin("build-packages", m.BuildPackages.Range)
+		steps = append(steps, run("apt-get install "+strings.Join(pkgs, " "), origin, plan.Run{
+			Args: append([]string{"sh", "-c", `apt-get update -qq && apt-get install -y -qq --no-install-recommends "$@"`, "apt-get"}, pkgs...),
+			Dir:  "/", Env: []string{"DEBIAN_FRONTEND=noninteractive"}, Network: true,
+		}))
+	}
+	steps = append(steps, run("create the virtual environment "+VenvDir, langOrigin, plan.Run{
+		Args: []string{pyexe, "-m", "venv", "--without-pip", VenvDir}, Dir: "/",
+	}))
+
+	projectDir := path.Join(AppDir, pl.dir)
+	sourcesDest := AppDir
+	exclude := []string{".git", ".venv", "**/__pycache__", "**/*.pyc", pl.m.File}
+	packageProject := false
+
+	switch pl.kind {
+	case managerPip:
+		steps = append(steps, plan.Step{Name: "[python] copy " + strings.Join(pl.reqFiles, ", "), Origin: depsOrigin,
+			Copy: &plan.Copy{Paths: pl.reqFiles, Dest: AppDir}})
+		if !pl.reqLocal {
+			steps = append(steps, run("pip install -r "+pl.file, depsOrigin, plan.Run{
+				Args: pipInstall("-r", path.Join(AppDir, pl.file)), Env: pipEnv, Caches: pipCaches, Network: true, Secrets: secrets,
+			}))
+		}
+	case managerPipenv:
+		lock := path.Join(lockDir, "Pipfile.lock.txt")
+		steps = append(steps,
+			plan.Step{Name: "[python] requirements from " + pl.file, Origin: depsOrigin, Write: &plan.Write{Path: lock, Content: pl.lockReqs}},
+			run("pip install "+pl.file+" (default packages, hashes checked)", depsOrigin, plan.Run{
+				Args: pipInstall("--require-hashes", "--no-deps", "-r", lock), Env: pipEnv, Caches: pipCaches, Network: true, Secrets: secrets,
+			}))
+	case managerUV, managerPoetry:
+		var t lockTool
+		if pl.kind == managerUV {
+			uv := path.Join(toolsDir, "uv", "bin", "uv")
+			t = lockTool{
+				install: run("install uv "+UVVersion, langOrigin, plan.Run{
+					Args: []string{pyexe, "-m", "pip", "install", "--no-compile", "--target", path.Join(toolsDir, "uv"), "uv==" + UVVersion},
+					Dir:  "/", Env: pipEnv, Caches: pipCaches, Network: true, Secrets: secrets,
+				}),
+				env: []string{"UV_PROJECT_ENVIRONMENT=" + VenvDir, "UV_PYTHON_DOWNLOADS=never", "UV_LINK_MODE=copy",
+					"UV_COMPILE_BYTECODE=0", "UV_CACHE_DIR=" + uvCache, "UV_NATIVE_TLS=1", "UV_NO_PROGRESS=1"},
+				cache:   plan.Cache{ID: "uv", Target: uvCache, Sharing: "shared"},
+				deps:    []string{uv, "sync", "--frozen", "--no-dev", "--no-install-project", "--no-editable"},
+				project: []string{uv, "sync", "--frozen", "--no-dev", "--no-editable"},
+			}
+		} else {
+			poetryVenv := path.Join(toolsDir, "poetry")
+			poetry := path.Join(poetryVenv, "bin", "poetry")
+			t = lockTool{
+				install: run("install poetry "+PoetryVersion, langOrigin, plan.Run{
+					Args: []string{"sh", "-c", `"$0" -m venv "$1" && "$1/bin/pip" install --no-compile "poetry==$2"`, pyexe, poetryVenv, PoetryVersion},
+					Dir:  "/", Env: pipEnv, Caches: pipCaches, Network: true, Secrets: secrets,
+				}),
+				env:     []string{"VIRTUAL_ENV=" + VenvDir, "POETRY_VIRTUALENVS_CREATE=false", "POETRY_CACHE_DIR=" + poetryCache, "POETRY_NO_INTERACTION=1"},
+				cache:   plan.Cache{ID: "poetry", Target: poetryCache, Sharing: "locked"},
+				deps:    []string{poetry, "install", "--only", "main", "--no-root", "--no-ansi"},
+				project: []string{poetry, "install", "--only", "main", "--no-ansi"},
+			}
+		}
+		env := append(slices.Clone(pipEnv), t.env...)
+		caches := append(slices.Clone(pipCaches), t.cache)
+		files := []string{path.Join(pl.dir, "pyproject.toml"), pl.file}
+		toolRun := func(args []string, origin plan.Origin) plan.Step {
+			return run(path.Base(args[0])+" "+strings.Join(args[1:], " "), origin, plan.Run{
+				Args: args, Dir: projectDir, Env: env, Caches: caches, Network: true, Secrets: secrets,
+			})
+		}
+		steps = append(steps, t.install,
+			plan.Step{Name: "[python] copy " + strings.Join(files, ", "), Origin: depsOrigin, Copy: &plan.Copy{Paths: files, Dest: AppDir}},
+			toolRun(t.deps, depsOrigin))
+		if pl.pyproject.isPackage(pl.kind) {
+			// The project itself is a package: installed once its sources
+			// are there.
+			packageProject = true
+			steps = append(steps, plan.Step{Name: "[python] copy sources", Origin: langOrigin, Copy: &plan.Copy{Dest: AppDir, Exclude: exclude}},
+				toolRun(t.project, langOrigin))
+		}
+	case managerProject:
+		// A project without a lock is installed as a package; its static
+		// dependencies are installed first, in a step that only the
+		// dependency list invalidates.
+		pp := pl.pyproject
+		if pp.Project != nil && len(pp.Project.Dependencies) > 0 && !slices.Contains(pp.Project.Dynamic, "dependencies") {
+			reqs := "# generated by distill from " + pl.file + " [project.dependencies]\n" + strings.Join(pp.Project.Dependencies, "\n") + "\n"
+			lock := path.Join(lockDir, "pyproject-dependencies.txt")
+			steps = append(steps,
+				plan.Step{Name: "[python] dependencies of " + pl.file, Origin: depsOrigin, Write: &plan.Write{Path: lock, Content: reqs}},
+				run("pip install "+pl.file+" dependencies", depsOrigin, plan.Run{
+					Args: pipInstall("-r", lock), Env: pipEnv, Caches: pipCaches, Network: true, Secrets: secrets,
+				}))
+		}
+		sourcesDest = srcDir
+		projectDir = path.Join(srcDir, pl.dir)
+		packageProject = true
+		steps = append(steps, plan.Step{Name: "[python] copy sources", Origin: langOrigin, Copy: &plan.Copy{Dest: srcDir, Exclude: exclude}},
+			run("pip install "+path.Dir(pl.file)+" (the project)", depsOrigin, plan.Run{
+				Args: pipInstall(projectDir), Dir: projectDir, Env: pipEnv, Caches: pipCaches, Network: true, Secrets: secrets,
+			}))
+	}
+	if !packageProject {
+		steps = append(steps, plan.Step{Name: "[python] copy sources", Origin: langOrigin, Copy: &plan.Copy{Dest: sourcesDest, Exclude: exclude}})
+	}
+	if pl.kind == managerPip && pl.reqLocal {
+		// Local paths in the requirements need the sources.
+		steps = append(steps, run("pip install -r "+pl.file, depsOrigin, plan.Run{
+			Args: pipInstall("-r", path.Join(AppDir, pl.file)), Env: pipEnv, Caches: pipCaches, Network: true, Secrets: secrets,
+		}))
+	}
+
+	finalize := []string{HelperBin, "python-finalize",
+		"--venv", VenvDir, "--python", pl.minor, "--runtime", RuntimeMount, "--out", sysroot, "--scan", AppDir}
+	if pl.script != "" {
+		finalize = append(finalize, "--script", pl.script)
+	}
+	what := "use the runtime's python" + pl.minor
+	if !strings.Contains(pl.runtime, "python3-debian") {
+		what = "transplant python" + pl.minor + " if the runtime has none"
+	}
+	steps = append(steps, run(what+"; carry needed shared libraries", langOrigin, plan.Run{
+		Args: finalize, Dir: "/",
+		Mounts: []plan.Mount{
+			{From: plan.MountFrontend, Target: HelperMount},
+			{From: plan.MountRuntime, Target: RuntimeMount},
+		},
+	}))
+
+	// Bytecode, compiled once here: the image's user cannot write
+	// __pycache__, so without it every start compiles every module.
+	// unchecked-hash pycs hold no timestamps (reproducible) and skip the
+	// source check at import.
+	steps = append(steps, run("compile bytecode", langOrigin, plan.Run{
+		// Like pip, a file that does not compile (templates named .py, code
+		// for another Python) stays source only instead of failing.
+		Args: []string{"sh", "-c", `"$0" -m compileall -q -j 0 --invalidation-mode unchecked-hash "$@" || echo "distill: some files did not compile; they stay source only"`, pyexe, AppDir, sysroot},
+		Dir:  "/",
+	}))
+
+	artifacts := []plan.Artifact{
+		{From: plan.FromBuilder, Src: AppDir, Dest: AppDir, Origin: langOrigin},
+		{From: plan.FromBuilder, Src: sysroot, Dest: "/", Origin: langOrigin},
+	}
+	name := pl.name
+	if name == "" {
+		name = "app"
+	}
+	return providers.Build{
+		Builder:       plan.Image{Ref: pl.builder, Platform: providers.FormatPlatform(builderPlatform)},
+		Flavour:       providers.CC,
+		FlavourReason: "Python interpreter and compiled extensions",
+		Runtime:       pl.runtime,
+		Steps:         steps,
+		Artifacts:     artifacts,
+		Command:       slices.Clone(pl.command),
+		Entrypoint:    slices.Clone(pl.command),
+		Name:          name,
+		Env: []string{
+			"LANG=C.UTF-8",
+			"PATH=" + VenvDir + "/bin:${PATH}",
+			"PYTHONUNBUFFERED=1",
+			"VIRTUAL_ENV=" + VenvDir,
+		},
+	}, nil
+}
+
+// lockTool is how a lock file's own tool installs it: the step installing
+// the tool, its environment and cache, and its commands for the
+// dependencies alone and for the project.
+type lockTool struct {
+	install       plan.Step
+	env           []string
+	cache         plan.Cache
+	deps, project []string
+}
+
+// indexSecrets are the build secrets a step that installs packages may
+// use for a private index: its URL (credentials included) and a netrc.
+// Every one is optional; none reaches a layer.
+func indexSecrets() []plan.Secret {
+	return []plan.Secret{
+		{ID: "pip-index-url", Env: "PIP_INDEX_URL"},
+		{ID: "pip-index-url", Env: "UV_INDEX_URL"},
+		{ID: "pip-extra-index-url", Env: "PIP_EXTRA_INDEX_URL"},
+		{ID: "pip-extra-index-url", Env: "UV_EXTRA_INDEX_URL"},
+		{ID: "netrc", Target: "/root/.netrc"},
+	}
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
