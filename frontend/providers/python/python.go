@@ -507,8 +507,7 @@ func (pl *planner) build(p ocispecs.Platform) (providers.Build, error) {
 	}))
 
 	projectDir := path.Join(AppDir, pl.dir)
-	sourcesDest := AppDir
-	exclude := []string{".git", ".venv", "**/__pycache__", "**/*.pyc", pl.m.File}
+	exclude := []string{".git", "**/.venv", "**/__pycache__", "**/*.pyc", pl.m.File}
 	packageProject := false
 
 	switch pl.kind {
@@ -537,7 +536,7 @@ func (pl *planner) build(p ocispecs.Platform) (providers.Build, error) {
 					Dir:  "/", Env: pipEnv, Caches: pipCaches, Network: true, Secrets: secrets,
 				}),
 				env: []string{"UV_PROJECT_ENVIRONMENT=" + VenvDir, "UV_PYTHON_DOWNLOADS=never", "UV_LINK_MODE=copy",
-					"UV_COMPILE_BYTECODE=0", "UV_CACHE_DIR=" + uvCache, "UV_NATIVE_TLS=1", "UV_NO_PROGRESS=1"},
+					"UV_COMPILE_BYTECODE=0", "UV_CACHE_DIR=" + uvCache, "UV_SYSTEM_CERTS=1", "UV_NO_PROGRESS=1"},
 				cache:   plan.Cache{ID: "uv", Target: uvCache, Sharing: "shared"},
 				deps:    []string{uv, "sync", "--frozen", "--no-dev", "--no-install-project", "--no-editable"},
 				project: []string{uv, "sync", "--frozen", "--no-dev", "--no-editable"},
@@ -588,16 +587,16 @@ func (pl *planner) build(p ocispecs.Platform) (providers.Build, error) {
 					Args: pipInstall("-r", lock), Env: pipEnv, Caches: pipCaches, Network: true, Secrets: secrets,
 				}))
 		}
-		sourcesDest = srcDir
+		// Built from a copy outside /app: an in-tree build leaves build/
+		// and *.egg-info behind, which the image does not need.
 		projectDir = path.Join(srcDir, pl.dir)
-		packageProject = true
-		steps = append(steps, plan.Step{Name: "[python] copy sources", Origin: langOrigin, Copy: &plan.Copy{Dest: srcDir, Exclude: exclude}},
+		steps = append(steps, plan.Step{Name: "[python] copy sources to build the project", Origin: langOrigin, Copy: &plan.Copy{Dest: srcDir, Exclude: exclude}},
 			run("pip install "+path.Dir(pl.file)+" (the project)", depsOrigin, plan.Run{
 				Args: pipInstall(projectDir), Dir: projectDir, Env: pipEnv, Caches: pipCaches, Network: true, Secrets: secrets,
 			}))
 	}
 	if !packageProject {
-		steps = append(steps, plan.Step{Name: "[python] copy sources", Origin: langOrigin, Copy: &plan.Copy{Dest: sourcesDest, Exclude: exclude}})
+		steps = append(steps, plan.Step{Name: "[python] copy sources", Origin: langOrigin, Copy: &plan.Copy{Dest: AppDir, Exclude: exclude}})
 	}
 	if pl.kind == managerPip && pl.reqLocal {
 		// Local paths in the requirements need the sources.
