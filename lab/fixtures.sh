@@ -69,17 +69,6 @@ push() {
 		die "pushing $1 failed"
 }
 
-# have REPO TAG...: every tag is in the registry (never, with FORCE=1).
-have() {
-	[ "${FORCE:-0}" = 1 ] && return 1
-	local repo=$1 tag
-	shift
-	for tag in "$@"; do
-		curl -fsS -o /dev/null -I \
-			-H 'Accept: application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json' \
-			"http://$reg/v2/$repo/manifests/$tag" 2>/dev/null || return 1
-	done
-}
 
 # JSON helpers for the spec files.
 jstr() {
@@ -358,20 +347,7 @@ ROOTFS_REV=1 # bump when the mmdebstrap options change
 # Idempotent; applied to the cached root filesystem on every use.
 debianize() {
 	local dir=$1
-	rm -f "$dir/etc/apt/sources.list"
-	cat >"$dir/etc/apt/sources.list.d/debian.sources" <<-EOF
-		Types: deb
-		URIs: $MIRROR
-		Suites: $SUITE $SUITE-updates
-		Components: main
-		Signed-By: /usr/share/keyrings/debian-archive-keyring.pgp
-
-		Types: deb
-		URIs: $SECURITY_MIRROR
-		Suites: $SUITE-security
-		Components: main
-		Signed-By: /usr/share/keyrings/debian-archive-keyring.pgp
-	EOF
+	debian_sources "$dir" "$SUITE" "$MIRROR" "$SECURITY_MIRROR"
 	# As in the Docker image: no apt caches kept, gzipped indexes, no
 	# translations, suggests not kept by autoremove, no daemons started,
 	# unsafe-io dpkg.

@@ -20,3 +20,35 @@ wait_for() {
 	done
 	die "$what did not come up within ${secs}s"
 }
+
+# have REPO TAG...: every tag is in the lab registry (never, with FORCE=1).
+have() {
+	[ "${FORCE:-0}" = 1 ] && return 1
+	local repo=$1 tag
+	shift
+	for tag in "$@"; do
+		curl -fsS -o /dev/null -I \
+			-H 'Accept: application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json' \
+			"http://$DISTILL_REGISTRY/v2/$repo/manifests/$tag" 2>/dev/null || return 1
+	done
+}
+
+# debian_sources DIR SUITE MIRROR SECURITY_MIRROR: the Docker debian
+# image's deb822 sources in the root filesystem DIR.
+debian_sources() {
+	local dir=$1 suite=$2 mirror=$3 security=$4
+	rm -f "$dir/etc/apt/sources.list"
+	cat >"$dir/etc/apt/sources.list.d/debian.sources" <<-EOF
+		Types: deb
+		URIs: $mirror
+		Suites: $suite $suite-updates
+		Components: main
+		Signed-By: /usr/share/keyrings/debian-archive-keyring.pgp
+
+		Types: deb
+		URIs: $security
+		Suites: $suite-security
+		Components: main
+		Signed-By: /usr/share/keyrings/debian-archive-keyring.pgp
+	EOF
+}
