@@ -288,10 +288,17 @@ func (c *compiler) imageConfig(base *dockerspec.DockerOCIImage, baseDigest diges
 	img.Config.Cmd = slices.Clone(c.t.Config.Cmd)
 	img.Config.User = c.t.Config.User
 	img.Config.WorkingDir = c.t.Config.WorkingDir
+	// The base's history, one entry per base layer, then the app's layer,
+	// as the Dockerfile frontend keeps it (`docker history` shows where
+	// each layer came from; without it the exporter invents entries).
+	img.History = slices.Clone(base.History)
+	entry := ocispecs.History{CreatedBy: "distill: add the app to " + c.t.Runtime.Ref, Comment: "distill"}
 	if c.o.Epoch != nil {
 		created := c.o.Epoch.UTC()
 		img.Created = &created
+		entry.Created = &created
 	}
+	img.History = append(img.History, entry)
 	if len(c.t.Config.ExposedPorts) > 0 {
 		img.Config.ExposedPorts = map[string]struct{}{}
 		for _, port := range c.t.Config.ExposedPorts {
