@@ -48,6 +48,9 @@ func TestFixShebangAndVenv(t *testing.T) {
 	must(t, os.WriteFile(filepath.Join(bin, "uvicorn"), []byte("#!/app/.venv/bin/python\nimport sys\n"), 0o755))
 	must(t, os.WriteFile(filepath.Join(bin, "tool"), []byte("#!/usr/local/bin/python3.13 -E\nimport sys\n"), 0o755))
 	must(t, os.WriteFile(filepath.Join(bin, "activate"), []byte("# sh\n"), 0o644))
+	must(t, os.WriteFile(filepath.Join(root, "app/.venv/.gitignore"), []byte("*\n"), 0o644))
+	must(t, os.MkdirAll(filepath.Join(root, "app/.venv/include/python3.13"), 0o755))
+	must(t, os.Symlink("lib", filepath.Join(root, "app/.venv/lib64")))
 	o := PythonOptions{Venv: venv, Minor: "3.13", Builder: Root{Dir: root}}
 	must(t, pointVenv(o, "/usr/bin/python3.13"))
 	cfg, _ := os.ReadFile(filepath.Join(root, "app/.venv/pyvenv.cfg"))
@@ -66,8 +69,10 @@ func TestFixShebangAndVenv(t *testing.T) {
 	if data, _ := os.ReadFile(filepath.Join(bin, "uvicorn")); !strings.HasPrefix(string(data), "#!/app/.venv/bin/python\n") {
 		t.Errorf("uvicorn: %q", data)
 	}
-	if _, err := os.Lstat(filepath.Join(bin, "activate")); err == nil {
-		t.Error("activate kept")
+	for _, p := range []string{"bin/activate", ".gitignore", "include", "lib64"} {
+		if _, err := os.Lstat(filepath.Join(root, "app/.venv", p)); err == nil {
+			t.Errorf("%s kept", p)
+		}
 	}
 }
 

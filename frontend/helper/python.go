@@ -287,6 +287,14 @@ func pointVenv(o PythonOptions, interp string) error {
 			return err
 		}
 	}
+	// What only a developer's checkout uses: the venv's .gitignore, the
+	// empty include/ tree, and lib64 (a link to lib that no import path
+	// names: platlibdir is lib).
+	_ = os.Remove(o.Builder.Host(path.Join(o.Venv, ".gitignore")))
+	removeEmptyTree(o.Builder.Host(path.Join(o.Venv, "include")))
+	if t, err := os.Readlink(o.Builder.Host(path.Join(o.Venv, "lib64"))); err == nil && t == "lib" {
+		_ = os.Remove(o.Builder.Host(path.Join(o.Venv, "lib64")))
+	}
 	entries, err := os.ReadDir(o.Builder.Host(bin))
 	if err != nil {
 		return err
@@ -308,6 +316,21 @@ func pointVenv(o PythonOptions, interp string) error {
 		}
 	}
 	return nil
+}
+
+// removeEmptyTree removes dir if it holds only empty directories.
+func removeEmptyTree(dir string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !e.IsDir() {
+			return
+		}
+		removeEmptyTree(filepath.Join(dir, e.Name()))
+	}
+	_ = os.Remove(dir)
 }
 
 // fixShebang points a script whose shebang names a python outside the

@@ -455,6 +455,15 @@ func (pl *planner) entrypoint(ctx context.Context) error {
 		"no entrypoint: the context has no main.py, app.py or __main__.py, and the project declares no single console script")
 }
 
+// mainScript is the image path of the script the command runs with the
+// interpreter (python x.py), if any.
+func (pl *planner) mainScript() string {
+	if len(pl.command) < 2 || pl.command[0] != pl.python() || !strings.HasSuffix(pl.command[1], ".py") {
+		return ""
+	}
+	return path.Join(AppDir, pl.command[1])
+}
+
 var debPkgRE = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+(:[a-z0-9]+)?(=[A-Za-z0-9.+~:-]+)?$`)
 
 // build is the plan of one target platform.
@@ -507,7 +516,8 @@ func (pl *planner) build(p ocispecs.Platform) (providers.Build, error) {
 	}))
 
 	projectDir := path.Join(AppDir, pl.dir)
-	exclude := []string{".git", "**/.venv", "**/__pycache__", "**/*.pyc", pl.m.File}
+	// Build-context files the app never reads at run time.
+	exclude := []string{".git", ".dockerignore", "**/.venv", "**/__pycache__", "**/*.pyc", pl.m.File, pl.m.File + ".dockerignore"}
 	packageProject := false
 
 	switch pl.kind {
@@ -626,10 +636,16 @@ func (pl *planner) build(p ocispecs.Platform) (providers.Build, error) {
 	// __pycache__, so without it every start compiles every module.
 	// unchecked-hash pycs hold no timestamps (reproducible) and skip the
 	// source check at import.
+	compile := []string{"sh", "-c", `"$0" -m compileall -q -j 0 --invalidation-mode unchecked-hash "$@" || echo "distill: some files did not compile; they stay source only"`, pyexe}
+	if script := pl.mainScript(); script != "" {
+		// The script python runs is __main__, compiled in memory at
+		// every start: its .pyc would never be read.
+		compile = append(compile, "-x", "^"+regexp.QuoteMeta(script)+"$")
+	}
 	steps = append(steps, run("compile bytecode", langOrigin, plan.Run{
 		// Like pip, a file that does not compile (templates named .py, code
 		// for another Python) stays source only instead of failing.
-		Args: []string{"sh", "-c", `"$0" -m compileall -q -j 0 --invalidation-mode unchecked-hash "$@" || echo "distill: some files did not compile; they stay source only"`, pyexe, AppDir, sysroot},
+		Args: append(compile, AppDir, sysroot),
 		Dir:  "/",
 	}))
 
