@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -57,7 +58,7 @@ func TestExamplePlans(t *testing.T) {
 					t.Fatalf("%v (run go test ./frontend/resolve -update)", err)
 				}
 				if !bytes.Equal(want, js) {
-					t.Errorf("plan of %s changed; review and run with -update:\n%s", name, js)
+					t.Errorf("plan of %s changed; review and run with -update:\n%s", name, firstDiff(want, js))
 				}
 			})
 		}
@@ -337,4 +338,27 @@ func wantResolveError(t *testing.T, fs fstest.MapFS, manifestText, want string) 
 	if !strings.Contains(err.Error(), want) {
 		t.Errorf("error = %q\nwant it to contain %q", err, want)
 	}
+}
+
+// firstDiff shows the first differing line of two texts, with context.
+func firstDiff(want, got []byte) string {
+	a, b := strings.Split(string(want), "\n"), strings.Split(string(got), "\n")
+	for i := 0; i < max(len(a), len(b)); i++ {
+		if i < len(a) && i < len(b) && a[i] == b[i] {
+			continue
+		}
+		lo := max(0, i-3)
+		var out strings.Builder
+		for j := lo; j < i; j++ {
+			fmt.Fprintf(&out, "  %d: %s\n", j+1, b[j])
+		}
+		if i < len(a) {
+			fmt.Fprintf(&out, "- %d: %s\n", i+1, a[i])
+		}
+		if i < len(b) {
+			fmt.Fprintf(&out, "+ %d: %s\n", i+1, b[i])
+		}
+		return out.String()
+	}
+	return "(no difference)"
 }

@@ -1,0 +1,2 @@
+import humanize
+print("pipenv:", humanize.ordinal(42))

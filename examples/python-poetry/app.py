@@ -1,0 +1,2 @@
+import humanize
+print("poetry:", humanize.intword(1234567))

@@ -1,0 +1,2 @@
+import humanize
+print("uv:", humanize.naturalsize(123456789))

@@ -1,0 +1,472 @@
+package e2e
+
+import (
+	"archive/zip"
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/distill-build/distill/lab/e2e/imagetest"
+)
+
+// checkPython asserts what every Python image promises on top of
+// checkDistroless: no installer (pip, setuptools, wheel) anywhere, no
+// compiler, no headers, no build-only packages, and an environment whose
+// interpreter is the runtime's.
+func checkPython(t *testing.T, img *imagetest.Image) string {
+	t.Helper()
+	rootfs := checkDistroless(t, img)
+	for _, p := range []string{"/usr/local/bin/pip", "/usr/local/bin/pip3", "/usr/bin/pip", "/usr/local/include", "/usr/include/python3.13", "/usr/include/python3.12", "/usr/include/stdio.h", "/usr/bin/cc", "/usr/bin/x86_64-linux-gnu-gcc", "/app/.venv/bin/activate", "/opt/distill", "/tmp/distill"} {
+		if imagetest.Exists(rootfs, p) {
+			t.Errorf("%s is in the image", p)
+		}
+	}
+	installer := regexp.MustCompile(`(^|/)(site|dist)-packages/(pip|setuptools|wheel|_distutils_hack)(-[^/]*\.dist-info)?/`)
+	for _, e := range img.Entries(t) {
+		if installer.MatchString(e.Header.Name) {
+			t.Errorf("installer file %s (layer %d) is in the image", e.Header.Name, e.Layer)
+			break
+		}
+	}
+	if !imagetest.Exists(rootfs, "/app/.venv/bin/python") {
+		t.Errorf("/app/.venv/bin/python does not resolve to an interpreter in the image")
+	}
+	return rootfs
+}
+
+// importAll imports every top-level module of every installed
+// distribution inside the image, so a pruned or missing file fails here
+// rather than in production.
+const importAll = `
+import importlib, importlib.metadata as md, sys
+bad = []
+n = 0
+for d in md.distributions():
+    tops = (d.read_text("top_level.txt") or "").split()
+    if not tops:
+        tops = sorted({f.parts[0].removesuffix(".py") for f in (d.files or [])
+                       if f.parts and not f.parts[0].endswith((".dist-info", ".data", ".pth", ".libs")) and f.parts[0] != ".." and (f.suffix == ".py" or len(f.parts) > 1)})
+    for top in tops:
+        if top.startswith("_") and top not in ("_cffi_backend",):
+            continue
+        n += 1
+        try:
+            importlib.import_module(top)
+        except Exception as e:
+            bad.append(f"{d.metadata['Name']}: {top}: {e!r}")
+print(f"imported {n} top-level modules")
+if bad:
+    print("\n".join(bad))
+    sys.exit(1)
+`
+
+func checkImports(t *testing.T, img *imagetest.Image) {
+	t.Helper()
+	out, errOut, code := img.RunToCompletion(t, imagetest.RunOpts{Args: []string{"/app/.venv/bin/python", "-c", importAll}}, 120*time.Second)
+	t.Logf("import check: %s", strings.TrimSpace(out))
+	if code != 0 {
+		t.Errorf("importing the installed packages failed (%d):\n%s\n%s", code, out, errOut)
+	}
+}
+
+func runPrints(t *testing.T, img *imagetest.Image, want string) string {
+	t.Helper()
+	out, errOut, code := img.RunToCompletion(t, imagetest.RunOpts{}, 120*time.Second)
+	if code != 0 || !strings.Contains(out, want) {
+		t.Errorf("run: exit %d, stdout %q, stderr %q; want %q", code, out, errOut, want)
+	}
+	return out
+}
+
+func buildPython(t *testing.T, name string, extra ...string) *imagetest.Image {
+	t.Helper()
+	args := append([]string{"--platform", "linux/amd64"}, extra...)
+	out, r := buildx(t, example(name), args...)
+	mustSucceed(t, r)
+	return imagetest.Load(t, out, "linux/amd64")
+}
+
+func TestPythonFastAPI(t *testing.T) {
+	requireLab(t)
+	img := buildPython(t, "python-fastapi")
+	rootfs := checkPython(t, img)
+	if got := img.Config.Config.Entrypoint; strings.Join(got, " ") != "/app/.venv/bin/uvicorn main:app --host 0.0.0.0 --port 8000" {
+		t.Errorf("entrypoint = %q", got)
+	}
+	if !imagetest.Exists(rootfs, "/usr/bin/python3.13") {
+		t.Error("not on distroless python3-debian13: /usr/bin/python3.13 missing")
+	}
+	c := img.Run(t, imagetest.RunOpts{})
+	if body := c.HTTPGet(t, 8000, "/", 30*time.Second); !strings.Contains(body, `"message":"Hello, World!"`) {
+		t.Errorf("GET / = %q", body)
+	}
+	if uid := c.ProcessUID(t); uid != 65532 {
+		t.Errorf("process uid = %d", uid)
+	}
+	checkImports(t, img)
+}
+
+func TestPythonFastAPIArm64(t *testing.T) {
+	requireLab(t)
+	out, r := buildx(t, example("python-fastapi"), "--platform", "linux/arm64")
+	mustSucceed(t, r)
+	img := imagetest.Load(t, out, "linux/arm64")
+	if img.Config.Architecture != "arm64" || img.Config.Variant != "v8" {
+		t.Errorf("platform = %s/%s", img.Config.Architecture, img.Config.Variant)
+	}
+	checkPython(t, img)
+	c := img.Run(t, imagetest.RunOpts{})
+	if body := c.HTTPGet(t, 8000, "/", 90*time.Second); !strings.Contains(body, `"message":"Hello, World!"`) {
+		t.Errorf("GET / (arm64 under qemu) = %q", body)
+	}
+}
+
+func TestPythonEmoji(t *testing.T) {
+	requireLab(t)
+	img := buildPython(t, "python-emoji")
+	checkPython(t, img)
+	runPrints(t, img, "Distroless is \U0001F619\U0001F44C")
+}
+
+func TestPythonFlaskGunicorn(t *testing.T) {
+	requireLab(t)
+	img := buildPython(t, "python-flask")
+	checkPython(t, img)
+	c := img.Run(t, imagetest.RunOpts{})
+	if body := c.HTTPGet(t, 8000, "/", 30*time.Second); !strings.Contains(body, "Hello from Flask under gunicorn") {
+		t.Errorf("GET / = %q", body)
+	}
+}
+
+func TestPythonNumpyPandas(t *testing.T) {
+	requireLab(t)
+	img := buildPython(t, "python-numpy")
+	checkPython(t, img)
+	runPrints(t, img, "result:")
+	checkImports(t, img)
+}
+
+// TestPythonLockTools builds one app per lock format; each prints its
+// line, and no development dependency reaches the image.
+func TestPythonLockTools(t *testing.T) {
+	requireLab(t)
+	for _, tc := range []struct{ example, line string }{
+		{"python-poetry", "poetry:"},
+		{"python-pipenv", "pipenv:"},
+		{"python-uv", "uv:"},
+		{"python-package", "package:"},
+	} {
+		t.Run(tc.example, func(t *testing.T) {
+			img := buildPython(t, tc.example)
+			checkPython(t, img)
+			runPrints(t, img, tc.line)
+			for _, e := range img.Entries(t) {
+				if strings.Contains(e.Header.Name, "site-packages/pytest/") || strings.Contains(e.Header.Name, "site-packages/_pytest/") {
+					t.Errorf("development dependency %s is in the image", e.Header.Name)
+					break
+				}
+			}
+		})
+	}
+}
+
+// TestPython312 runs an app on a minor distroless does not publish: the
+// builder's interpreter transplanted onto cc-debian13 with its libraries.
+func TestPython312(t *testing.T) {
+	requireLab(t)
+	img := buildPython(t, "python-312")
+	rootfs := checkPython(t, img)
+	if !strings.HasPrefix(img.Config.Config.Labels["org.opencontainers.image.base.name"], "gcr.io/distroless/cc-debian13") {
+		t.Errorf("base = %s, want cc-debian13", img.Config.Config.Labels["org.opencontainers.image.base.name"])
+	}
+	for _, p := range []string{"/usr/local/bin/python3.12", "/usr/local/lib/libpython3.12.so.1.0", "/usr/local/lib/python3.12/os.py"} {
+		if !imagetest.Exists(rootfs, p) {
+			t.Errorf("%s missing from the transplanted runtime", p)
+		}
+	}
+	for _, p := range []string{"/usr/local/lib/python3.12/test", "/usr/local/lib/python3.12/ensurepip", "/usr/local/lib/python3.12/site-packages/pip"} {
+		if imagetest.Exists(rootfs, p) {
+			t.Errorf("%s should not be transplanted", p)
+		}
+	}
+	runPrints(t, img, "python 3.12.")
+	// The standard library's extension modules load: their libraries came
+	// along.
+	out, errOut, code := img.RunToCompletion(t, imagetest.RunOpts{Args: []string{"/app/.venv/bin/python", "-c",
+		"import ssl, sqlite3, ctypes, lzma, bz2, zlib, uuid, decimal, hashlib, json; print('stdlib ok', ssl.OPENSSL_VERSION)"}}, 60*time.Second)
+	if code != 0 || !strings.Contains(out, "stdlib ok") {
+		t.Errorf("stdlib imports: %d %q %q", code, out, errOut)
+	}
+	checkImports(t, img)
+}
+
+// TestPythonSdist compiles a dependency from its sdist against a system
+// library named in build-packages; the runtime receives that library
+// (and its own dependencies), recorded for scanners, and no compiler.
+func TestPythonSdist(t *testing.T) {
+	requireLab(t)
+	img := buildPython(t, "python-sdist")
+	rootfs := checkPython(t, img)
+	if !imagetest.Exists(rootfs, "/usr/lib/x86_64-linux-gnu/libpq.so.5") {
+		t.Error("libpq.so.5 not carried into the runtime")
+	}
+	if !imagetest.Exists(rootfs, "/var/lib/dpkg/status.d/libpq5") {
+		t.Error("libpq5 not recorded in /var/lib/dpkg/status.d")
+	}
+	for _, p := range []string{"/usr/bin/gcc", "/usr/bin/pg_config", "/usr/include/postgresql"} {
+		if imagetest.Exists(rootfs, p) {
+			t.Errorf("build package file %s is in the image", p)
+		}
+	}
+	runPrints(t, img, "libpq ")
+}
+
+// TestPythonErrors: mistakes are reported with the manifest line before
+// anything is built, or by the step that finds them.
+func TestPythonErrors(t *testing.T) {
+	requireLab(t)
+	for _, tc := range []struct {
+		name, manifest string
+		want           []string
+	}{
+		{"minor mismatch", "language: python\nversion: \"3.12\"\nbuilder: python:3.13-slim-trixie\nentrypoint: [python, main.py]\n",
+			[]string{"distill.yaml:4:10: builder python:3.13-slim-trixie has Python 3.13, but the app is built for Python 3.12", ">>> builder: python:3.13-slim-trixie"}},
+		{"unknown console script", "language: python\nentrypoint: [uvicorrn, main:app]\n",
+			[]string{`entrypoint "uvicorrn": no console script of that name was installed`, "uvicorn"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := copyDir(t, example("python-fastapi"))
+			if err := os.WriteFile(filepath.Join(dir, "distill.yaml"), []byte("# syntax=ghcr.io/distill-build/distill:1\n"+tc.manifest), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, r := buildx(t, dir, "--platform", "linux/amd64")
+			if r.err == nil {
+				t.Fatal("the build succeeded")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(r.out, w) {
+					t.Errorf("output lacks %q:\n%s", w, tail(r.out, 40))
+				}
+			}
+		})
+	}
+}
+
+// TestPythonPrivateIndex installs a package from an index that needs
+// credentials, given only as a build secret; the credentials are in no
+// layer and not in the image config.
+func TestPythonPrivateIndex(t *testing.T) {
+	requireLab(t)
+	const user, pass = "distill", "s3cr3t-index-token-4711"
+	whl, name := privateWheel(t)
+	sum := sha256.Sum256(whl)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hits, denied atomic.Int32
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, p, ok := r.BasicAuth()
+		if !ok || u != user || p != pass {
+			denied.Add(1)
+			w.Header().Set("WWW-Authenticate", `Basic realm="private"`)
+			http.Error(w, "auth required", http.StatusUnauthorized)
+			return
+		}
+		hits.Add(1)
+		switch r.URL.Path {
+		case "/simple/", "/simple":
+			fmt.Fprintf(w, `<html><body><a href="/simple/distill-private-demo/">distill-private-demo</a></body></html>`)
+		case "/simple/distill-private-demo/":
+			fmt.Fprintf(w, `<html><body><a href="/files/%s#sha256=%s">%s</a></body></html>`, name, hex.EncodeToString(sum[:]), name)
+		case "/files/" + name:
+			w.Write(whl)
+		default:
+			http.NotFound(w, r)
+		}
+	})}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+
+	dir := t.TempDir()
+	files := map[string]string{
+		"distill.yaml":     "# syntax=ghcr.io/distill-build/distill:1\nlanguage: python\nentrypoint: [python, main.py]\n",
+		"requirements.txt": "distill-private-demo==1.0\n",
+		"main.py":          "import distill_private_demo\nprint(distill_private_demo.hello())\n",
+	}
+	for f, s := range files {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	secret := filepath.Join(t.TempDir(), "extra-index-url")
+	indexURL := fmt.Sprintf("http://%s:%s@%s/simple/", user, pass, ln.Addr())
+	if err := os.WriteFile(secret, []byte(indexURL), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, r := buildx(t, dir, "--platform", "linux/amd64", "--no-cache", "--secret", "id=pip-extra-index-url,src="+secret)
+	mustSucceed(t, r)
+	if hits.Load() == 0 {
+		t.Fatalf("the private index was never asked (denied %d)", denied.Load())
+	}
+	img := imagetest.Load(t, out, "linux/amd64")
+	checkPython(t, img)
+	runPrints(t, img, "hello from a private index")
+	for _, e := range img.Entries(t) {
+		if bytes.Contains(e.Data, []byte(pass)) {
+			t.Errorf("the index credentials are in %s (layer %d)", e.Header.Name, e.Layer)
+		}
+	}
+	if cfg := img.RawConfig; bytes.Contains(cfg, []byte(pass)) {
+		t.Error("the index credentials are in the image config")
+	}
+	if strings.Contains(r.out, pass) {
+		t.Error("the index credentials were printed in the build output")
+	}
+}
+
+// privateWheel builds a pure-Python wheel in memory.
+func privateWheel(t *testing.T) ([]byte, string) {
+	t.Helper()
+	const name = "distill_private_demo-1.0-py3-none-any.whl"
+	files := []struct{ name, body string }{
+		{"distill_private_demo/__init__.py", "def hello():\n    return 'hello from a private index'\n"},
+		{"distill_private_demo-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: distill-private-demo\nVersion: 1.0\n"},
+		{"distill_private_demo-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nGenerator: distill-e2e\nRoot-Is-Purelib: true\nTag: py3-none-any\n"},
+		{"distill_private_demo-1.0.dist-info/top_level.txt", "distill_private_demo\n"},
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	var record strings.Builder
+	for _, f := range files {
+		w, err := zw.Create(f.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(f.body))
+		h := sha256.Sum256([]byte(f.body))
+		fmt.Fprintf(&record, "%s,sha256=%s,%d\n", f.name, base64.RawURLEncoding.EncodeToString(h[:]), len(f.body))
+	}
+	record.WriteString("distill_private_demo-1.0.dist-info/RECORD,,\n")
+	w, _ := zw.Create("distill_private_demo-1.0.dist-info/RECORD")
+	w.Write([]byte(record.String()))
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes(), name
+}
+
+// packageCount counts installed packages as SBOM tools do: Debian
+// packages recorded in /var/lib/dpkg/status.d (or a dpkg status file) and
+// Python distributions (*.dist-info, *.egg-info) anywhere.
+func packageCount(t *testing.T, img *imagetest.Image) (debian, python int) {
+	t.Helper()
+	seen := map[string]bool{}
+	statusD := regexp.MustCompile(`^(\./)?var/lib/dpkg/status\.d/([^/]+)$`)
+	dist := regexp.MustCompile(`(^|/)([^/]+)\.(dist-info|egg-info)/?$`)
+	for _, e := range img.Entries(t) {
+		name := strings.TrimPrefix(e.Header.Name, "./")
+		if m := statusD.FindStringSubmatch(name); m != nil && !strings.HasSuffix(m[2], ".md5sums") {
+			if !seen["deb:"+m[2]] {
+				seen["deb:"+m[2]] = true
+				debian++
+			}
+		}
+		if name == "var/lib/dpkg/status" {
+			debian += bytes.Count(e.Data, []byte("\nPackage: "))
+			if bytes.HasPrefix(e.Data, []byte("Package: ")) {
+				debian++
+			}
+		}
+		if m := dist.FindStringSubmatch(strings.TrimSuffix(name, "/")); m != nil && strings.HasPrefix(filepath.Base(strings.TrimSuffix(name, "/")), m[2]) {
+			key := "py:" + strings.TrimSuffix(name, "/")
+			if !seen[key] {
+				seen[key] = true
+				python++
+			}
+		}
+	}
+	return debian, python
+}
+
+// TestPythonAgainstSeeds builds the seed articles' hand-written distroless
+// Dockerfiles (adapted to Debian 13) next to distill, in the same lab: the
+// distill image must be no larger and hold no more packages.
+func TestPythonAgainstSeeds(t *testing.T) {
+	requireLab(t)
+	for _, tc := range []struct{ example, want string }{
+		{"python-fastapi", ""},
+		{"python-emoji", "Distroless is"},
+	} {
+		t.Run(tc.example, func(t *testing.T) {
+			dir := example(tc.example)
+			ours, r := buildx(t, dir, "--platform", "linux/amd64")
+			mustSucceed(t, r)
+			seedOut := filepath.Join(t.TempDir(), "seed.tar")
+			seed := run(t, dir, nil, "docker", "buildx", "build", "--builder", builder, "--progress=plain",
+				"--platform", "linux/amd64", "-f", filepath.Join(dir, "Dockerfile.seed"),
+				"--secret", "id=ca-bundle,src="+caBundle,
+				"-o", "type=oci,dest="+seedOut, dir)
+			mustSucceed(t, seed)
+			a, b := imagetest.Load(t, ours, "linux/amd64"), imagetest.Load(t, seedOut, "linux/amd64")
+			ad, ap := packageCount(t, a)
+			bd, bp := packageCount(t, b)
+			t.Logf("%s: distill %d bytes, %d Debian + %d Python packages; seed Dockerfile %d bytes, %d Debian + %d Python packages (size ratio %.3f)",
+				tc.example, a.Size, ad, ap, b.Size, bd, bp, float64(a.Size)/float64(b.Size))
+			if a.Size > b.Size {
+				t.Errorf("distill's image (%d bytes) is larger than the hand-written one (%d bytes)", a.Size, b.Size)
+			}
+			if ad+ap > bd+bp {
+				t.Errorf("distill's image has more packages (%d) than the hand-written one (%d)", ad+ap, bd+bp)
+			}
+			if tc.want != "" {
+				// The seed's image must work too, or the comparison is moot.
+				runPrints(t, b, tc.want)
+			}
+		})
+	}
+}
+
+// TestPythonSourceOnlyChange: editing the app reuses the installed
+// dependencies and serves the new code.
+func TestPythonSourceOnlyChange(t *testing.T) {
+	requireLab(t)
+	dir := copyDir(t, example("python-fastapi"))
+	_, first := buildx(t, dir, "--platform", "linux/amd64")
+	mustSucceed(t, first)
+	src := filepath.Join(dir, "main.py")
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	greeting := fmt.Sprintf("Hello-%d", time.Now().UnixNano())
+	data = bytes.Replace(data, []byte(`"Hello, World!"`), []byte(`"`+greeting+`"`), 1)
+	if err := os.WriteFile(src, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, second := buildx(t, dir, "--platform", "linux/amd64")
+	mustSucceed(t, second)
+	if found, cached := stepStatus(second.out, "[python] pip install"); !found || !cached {
+		t.Errorf("pip install after a source-only change: found=%v cached=%v\n%s", found, cached, tail(second.out, 60))
+	}
+	if found, cached := stepStatus(second.out, "[python] copy sources"); !found || cached {
+		t.Errorf("copy sources after a source change: found=%v cached=%v", found, cached)
+	}
+	t.Logf("first build %s, rebuild after a source change %s", first.dur.Round(time.Millisecond), second.dur.Round(time.Millisecond))
+	img := imagetest.Load(t, out, "linux/amd64")
+	c := img.Run(t, imagetest.RunOpts{})
+	if body := c.HTTPGet(t, 8000, "/", 30*time.Second); !strings.Contains(body, greeting) {
+		t.Errorf("the rebuilt image serves the old code: %s", body)
+	}
+}
