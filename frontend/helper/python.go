@@ -261,9 +261,8 @@ func pointVenv(o PythonOptions, interp string) error {
 		switch strings.TrimSpace(k) {
 		case "home":
 			line = "home = " + path.Dir(interp)
-		case "executable":
-			line = "executable = " + interp
-		case "command":
+		case "executable", "command":
+			// Only `venv --upgrade` reads them, with the builder's paths.
 			continue
 		}
 		lines = append(lines, line)

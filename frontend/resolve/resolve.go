@@ -141,7 +141,7 @@ func Resolve(ctx context.Context, m *manifest.Manifest, fsys providers.FS, opts 
 			Builder:   b.Builder,
 			Runtime:   plan.Image{Ref: runtime, Platform: platforms.Format(targets[i])},
 			Steps:     b.Steps,
-			Artifacts: append(slices.Clone(b.Artifacts), extra...),
+			Artifacts: append(slices.Clone(b.Artifacts), inLayer(extra, b.Artifacts)...),
 			Config:    cfg,
 		})
 	}
@@ -256,4 +256,17 @@ func includes(ctx context.Context, m *manifest.Manifest, fsys providers.FS) ([]p
 		out = append(out, plan.Artifact{From: plan.FromContext, Src: p, Dest: path.Join(AppDir, p), Origin: providers.Origin("include", it.Range)})
 	}
 	return out, nil
+}
+
+// inLayer puts the included files in the layer of the provider's last
+// artifact (the app's own files).
+func inLayer(extra, artifacts []plan.Artifact) []plan.Artifact {
+	if len(artifacts) == 0 {
+		return extra
+	}
+	out := slices.Clone(extra)
+	for i := range out {
+		out[i].Layer = artifacts[len(artifacts)-1].Layer
+	}
+	return out
 }

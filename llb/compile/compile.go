@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -126,19 +127,23 @@ func (c *compiler) compile(ctx context.Context) (*Result, error) {
 		}
 	}
 
-	app := llb.Scratch()
-	for _, a := range c.t.Artifacts {
-		from := builder
-		if a.From == plan.FromContext {
-			from = c.o.Context
+	// Each layer group is collected into a scratch tree, then added onto
+	// the runtime as one layer.
+	final := runtime
+	for _, g := range c.layerGroups() {
+		layer := llb.Scratch()
+		for _, a := range g.artifacts {
+			from := builder
+			if a.From == plan.FromContext {
+				from = c.o.Context
+			}
+			layer = layer.File(llb.Copy(from, a.Src, a.Dest, &llb.CopyInfo{
+				CreateDestPath: true, CopyDirContentsOnly: true, ChownOpt: rootOwned, ExcludePatterns: a.Exclude,
+			}), c.constraints(fmt.Sprintf("[distill] collect %s", a.Dest), a.Origin)...)
 		}
-		app = app.File(llb.Copy(from, a.Src, a.Dest, &llb.CopyInfo{
-			CreateDestPath: true, CopyDirContentsOnly: true, ChownOpt: rootOwned,
-		}), c.constraints(fmt.Sprintf("[distill] collect %s", a.Dest), a.Origin)...)
+		final = final.File(llb.Copy(layer, "/", "/", &llb.CopyInfo{CopyDirContentsOnly: true}),
+			c.constraints(g.description(c.t.Runtime.Ref), plan.Origin{Field: "language"})...)
 	}
-
-	final := runtime.File(llb.Copy(app, "/", "/", &llb.CopyInfo{CopyDirContentsOnly: true}),
-		c.constraints("[distill] add app to "+c.t.Runtime.Ref, plan.Origin{Field: "language"})...)
 
 	img, err := c.imageConfig(base, baseDigest)
 	if err != nil {
@@ -292,13 +297,15 @@ func (c *compiler) imageConfig(base *dockerspec.DockerOCIImage, baseDigest diges
 	// as the Dockerfile frontend keeps it (`docker history` shows where
 	// each layer came from; without it the exporter invents entries).
 	img.History = slices.Clone(base.History)
-	entry := ocispecs.History{CreatedBy: "distill: add the app to " + c.t.Runtime.Ref, Comment: "distill"}
+	var created *time.Time
 	if c.o.Epoch != nil {
-		created := c.o.Epoch.UTC()
-		img.Created = &created
-		entry.Created = &created
+		t := c.o.Epoch.UTC()
+		img.Created, created = &t, &t
 	}
-	img.History = append(img.History, entry)
+	for _, g := range c.layerGroups() {
+		what := cmp.Or(g.name, "app")
+		img.History = append(img.History, ocispecs.History{CreatedBy: "distill: add " + what, Comment: "distill", Created: created})
+	}
 	if len(c.t.Config.ExposedPorts) > 0 {
 		img.Config.ExposedPorts = map[string]struct{}{}
 		for _, port := range c.t.Config.ExposedPorts {
@@ -370,4 +377,31 @@ func expandBraced(v string, lookup func(string) string) string {
 		v = v[i+j+1:]
 	}
 	return strings.Trim(b.String(), ":")
+}
+
+// layerGroup is the artifacts of one image layer.
+type layerGroup struct {
+	name      string
+	artifacts []plan.Artifact
+}
+
+func (g layerGroup) description(runtime string) string {
+	if g.name == "" {
+		return "[distill] add app to " + runtime
+	}
+	return "[distill] add " + g.name + " to " + runtime
+}
+
+// layerGroups groups the artifacts by Layer, in order of first appearance.
+func (c *compiler) layerGroups() []layerGroup {
+	var out []layerGroup
+	for _, a := range c.t.Artifacts {
+		i := slices.IndexFunc(out, func(g layerGroup) bool { return g.name == a.Layer })
+		if i < 0 {
+			out = append(out, layerGroup{name: a.Layer})
+			i = len(out) - 1
+		}
+		out[i].artifacts = append(out[i].artifacts, a)
+	}
+	return out
 }

@@ -29,7 +29,7 @@ type Target struct {
 	// Runtime is the base of the produced image (always Platform).
 	Runtime Image  `json:"runtime"`
 	Steps   []Step `json:"steps"`
-	// Artifacts are copied, in one layer, onto the runtime.
+	// Artifacts are copied onto the runtime, one layer per Layer group.
 	Artifacts []Artifact `json:"artifacts"`
 	Config    Config     `json:"config"`
 }
@@ -131,9 +131,15 @@ type Cache struct {
 // Artifact is a file or directory copied onto the runtime image.
 type Artifact struct {
 	// From is "builder" or "context".
-	From   string `json:"from"`
-	Src    string `json:"src"`
-	Dest   string `json:"dest"`
+	From string `json:"from"`
+	Src  string `json:"src"`
+	Dest string `json:"dest"`
+	// Exclude are patterns (.dockerignore syntax) left out of the copy.
+	Exclude []string `json:"exclude,omitempty"`
+	// Layer groups artifacts: each group is one layer of the image, in the
+	// order groups first appear, so what changes rarely (dependencies)
+	// stays a cached layer when the app's files change.
+	Layer  string `json:"layer,omitempty"`
 	Origin Origin `json:"origin"`
 }
 

@@ -518,6 +518,12 @@ func (pl *planner) build(p ocispecs.Platform) (providers.Build, error) {
 	projectDir := path.Join(AppDir, pl.dir)
 	// Build-context files the app never reads at run time.
 	exclude := []string{".git", ".dockerignore", "**/.venv", "**/__pycache__", "**/*.pyc", pl.m.File, pl.m.File + ".dockerignore"}
+	// Lock and requirements files are read by the install steps only.
+	installOnly := pl.reqFiles
+	for _, f := range []string{"uv.lock", "poetry.lock", "Pipfile", "Pipfile.lock"} {
+		installOnly = append(installOnly, path.Join(pl.dir, f))
+	}
+	exclude = append(exclude, installOnly...)
 	packageProject := false
 
 	switch pl.kind {
@@ -605,16 +611,6 @@ func (pl *planner) build(p ocispecs.Platform) (providers.Build, error) {
 				Args: pipInstall(projectDir), Dir: projectDir, Env: pipEnv, Caches: pipCaches, Network: true, Secrets: secrets,
 			}))
 	}
-	if !packageProject {
-		steps = append(steps, plan.Step{Name: "[python] copy sources", Origin: langOrigin, Copy: &plan.Copy{Dest: AppDir, Exclude: exclude}})
-	}
-	if pl.kind == managerPip && pl.reqLocal {
-		// Local paths in the requirements need the sources.
-		steps = append(steps, run("pip install -r "+pl.file, depsOrigin, plan.Run{
-			Args: pipInstall("-r", path.Join(AppDir, pl.file)), Env: pipEnv, Caches: pipCaches, Network: true, Secrets: secrets,
-		}))
-	}
-
 	finalize := []string{HelperBin, "python-finalize",
 		"--venv", VenvDir, "--python", pl.minor, "--runtime", RuntimeMount, "--out", sysroot, "--scan", AppDir}
 	if pl.script != "" {
@@ -624,34 +620,57 @@ func (pl *planner) build(p ocispecs.Platform) (providers.Build, error) {
 	if !strings.Contains(pl.runtime, "python3-debian") {
 		what = "transplant python" + pl.minor + " if the runtime has none"
 	}
-	steps = append(steps, run(what+"; carry needed shared libraries", langOrigin, plan.Run{
+	finalizeStep := run(what+"; carry needed shared libraries", langOrigin, plan.Run{
 		Args: finalize, Dir: "/",
 		Mounts: []plan.Mount{
 			{From: plan.MountFrontend, Target: HelperMount},
 			{From: plan.MountRuntime, Target: RuntimeMount},
 		},
-	}))
-
-	// Bytecode, compiled once here: the image's user cannot write
-	// __pycache__, so without it every start compiles every module.
-	// unchecked-hash pycs hold no timestamps (reproducible) and skip the
-	// source check at import.
-	compile := []string{"sh", "-c", `"$0" -m compileall -q -j 0 --invalidation-mode unchecked-hash "$@" || echo "distill: some files did not compile; they stay source only"`, pyexe}
-	if script := pl.mainScript(); script != "" {
-		// The script python runs is __main__, compiled in memory at
-		// every start: its .pyc would never be read.
-		compile = append(compile, "-x", "^"+regexp.QuoteMeta(script)+"$")
+	})
+	// Bytecode, compiled here: the image's user cannot write __pycache__,
+	// so without it every start compiles every module. unchecked-hash
+	// pycs hold no timestamps (reproducible) and skip the source check at
+	// import. Like pip, a file that does not compile (a template named
+	// .py, code for another Python) stays source only.
+	compile := func(name string, skip []string, dirs ...string) plan.Step {
+		args := []string{"sh", "-c", `"$0" -m compileall -q -j 0 --invalidation-mode unchecked-hash "$@" || echo "distill: some files did not compile; they stay source only"`, pyexe}
+		if script := pl.mainScript(); script != "" {
+			// The script python runs is __main__, compiled in memory at
+			// every start: its .pyc would never be read.
+			skip = append(skip, "^"+regexp.QuoteMeta(script)+"$")
+		}
+		if len(skip) > 0 {
+			args = append(args, "-x", strings.Join(skip, "|"))
+		}
+		return run(name, langOrigin, plan.Run{Args: append(args, dirs...), Dir: "/"})
 	}
-	steps = append(steps, run("compile bytecode", langOrigin, plan.Run{
-		// Like pip, a file that does not compile (templates named .py, code
-		// for another Python) stays source only instead of failing.
-		Args: append(compile, AppDir, sysroot),
-		Dir:  "/",
-	}))
+	reqLocal := pl.kind == managerPip && pl.reqLocal
+	if packageProject || reqLocal {
+		// The environment is complete only once the sources are in.
+		if !packageProject {
+			steps = append(steps, plan.Step{Name: "[python] copy sources", Origin: langOrigin, Copy: &plan.Copy{Dest: AppDir, Exclude: exclude}},
+				// Local paths in the requirements need the sources.
+				run("pip install -r "+pl.file, depsOrigin, plan.Run{
+					Args: pipInstall("-r", path.Join(AppDir, pl.file)), Env: pipEnv, Caches: pipCaches, Network: true, Secrets: secrets,
+				}))
+		}
+		steps = append(steps, finalizeStep, compile("compile bytecode", nil, AppDir, sysroot))
+	} else {
+		// Everything derived from the dependencies happens before the
+		// sources arrive, so a source change re-runs none of it.
+		steps = append(steps, finalizeStep,
+			compile("compile bytecode of the environment", nil, VenvDir, sysroot),
+			plan.Step{Name: "[python] copy sources", Origin: langOrigin, Copy: &plan.Copy{Dest: AppDir, Exclude: exclude}},
+			compile("compile bytecode of the app", []string{"^" + regexp.QuoteMeta(VenvDir+"/")}, AppDir))
+	}
 
+	// Two layers: what the dependencies give (the environment, the
+	// runtime's extra libraries, a transplanted interpreter), which a
+	// source change leaves as it is, then the app's own files.
 	artifacts := []plan.Artifact{
-		{From: plan.FromBuilder, Src: AppDir, Dest: AppDir, Origin: langOrigin},
-		{From: plan.FromBuilder, Src: sysroot, Dest: "/", Origin: langOrigin},
+		{From: plan.FromBuilder, Src: sysroot, Dest: "/", Layer: "dependencies", Origin: depsOrigin},
+		{From: plan.FromBuilder, Src: VenvDir, Dest: VenvDir, Layer: "dependencies", Origin: depsOrigin},
+		{From: plan.FromBuilder, Src: AppDir, Dest: AppDir, Exclude: append([]string{".venv"}, installOnly...), Layer: "app", Origin: langOrigin},
 	}
 	name := pl.name
 	if name == "" {
@@ -671,7 +690,6 @@ func (pl *planner) build(p ocispecs.Platform) (providers.Build, error) {
 			"LANG=C.UTF-8",
 			"PATH=" + VenvDir + "/bin:${PATH}",
 			"PYTHONUNBUFFERED=1",
-			"VIRTUAL_ENV=" + VenvDir,
 		},
 	}, nil
 }
