@@ -94,36 +94,7 @@ func PythonFinalize(o PythonOptions) error {
 		return err
 	}
 
-	for _, dir := range o.Scan {
-		files, err := ELFFiles(o.Builder, dir)
-		if err != nil {
-			return err
-		}
-		for _, f := range files {
-			if err := c.Add(f); err != nil {
-				return fmt.Errorf("reading %s: %v", f, err)
-			}
-		}
-	}
-	sort.Strings(c.Copied)
-	if len(c.Copied) > 0 {
-		logf("shared libraries the runtime lacks, copied from the builder:")
-		for _, f := range c.Copied {
-			logf("  %s", f)
-		}
-	}
-	for _, m := range c.Missing {
-		logf("warning: %s: not in the builder nor the runtime; add the package that ships it to build-packages", m)
-	}
-	pkgs := &Packages{Root: o.Builder}
-	recorded, err := pkgs.WriteStatus(c.Sources, o.Runtime, o.Out)
-	if err != nil {
-		return err
-	}
-	if len(recorded) > 0 {
-		logf("Debian packages recorded in /var/lib/dpkg/status.d: %s", strings.Join(recorded, " "))
-	}
-	return nil
+	return carry(c, o.Scan, 0, o.Log)
 }
 
 func scripts(r Root, bin string) []string {
@@ -360,10 +331,35 @@ func fixShebang(hostPath, py, venv string) error {
 // Main runs a helper subcommand; it returns the exit code.
 func Main(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: distill-frontend python-finalize [flags]")
+		fmt.Fprintln(stderr, "usage: distill-frontend {libs|python-finalize} [flags]")
 		return 2
 	}
 	switch args[0] {
+	case "libs":
+		fl := flag.NewFlagSet(args[0], flag.ContinueOnError)
+		fl.SetOutput(stderr)
+		var runtime, scan, out string
+		fl.StringVar(&runtime, "runtime", "", "runtime image root")
+		fl.StringVar(&out, "out", "/out/sysroot", "output tree")
+		fl.StringVar(&scan, "scan", "/app", "directories whose ELF objects need libraries (comma separated)")
+		if err := fl.Parse(args[1:]); err != nil {
+			return 2
+		}
+		if runtime == "" {
+			fmt.Fprintln(stderr, "libs: --runtime is required")
+			return 2
+		}
+		if err := os.MkdirAll(out, 0o755); err != nil {
+			fmt.Fprintln(stderr, "distill:", err)
+			return 1
+		}
+		err := CarryLibraries(LibsOptions{Builder: Root{Dir: "/"}, Runtime: Root{Dir: runtime}, Out: out,
+			Scan: strings.Split(scan, ","), Machine: HostMachine(), Log: stdout})
+		if err != nil {
+			fmt.Fprintln(stderr, "distill:", err)
+			return 1
+		}
+		return 0
 	case "python-finalize":
 		fl := flag.NewFlagSet(args[0], flag.ContinueOnError)
 		fl.SetOutput(stderr)

@@ -12,9 +12,7 @@ package python
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"path"
 	"regexp"
 	"slices"
@@ -128,14 +126,7 @@ func (Provider) Plan(ctx context.Context, req providers.Request) ([]providers.Bu
 }
 
 func (pl *planner) read(ctx context.Context, name string) ([]byte, bool, error) {
-	data, err := pl.req.FS.ReadFile(ctx, name)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, fmt.Errorf("reading %s: %w", name, err)
-	}
-	return data, true, nil
+	return providers.ReadFile(ctx, pl.req.FS, name)
 }
 
 // dependencies finds the dependency file and reads what planning needs.
@@ -464,23 +455,13 @@ func (pl *planner) mainScript() string {
 	return path.Join(AppDir, pl.command[1])
 }
 
-var debPkgRE = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+(:[a-z0-9]+)?(=[A-Za-z0-9.+~:-]+)?$`)
-
 // build is the plan of one target platform.
 func (pl *planner) build(p ocispecs.Platform) (providers.Build, error) {
 	m := pl.m
-	builderPlatform := pl.req.BuildPlatform
-	emulated := ""
-	if !providers.SamePlatform(p, pl.req.BuildPlatform) {
-		// Installing for another platform runs the builder for it.
-		builderPlatform = p
-		emulated = " (emulated: " + providers.FormatPlatform(p) + ")"
-	}
+	// Installing for another platform runs the builder for it.
+	builderPlatform, emulated := providers.BuilderFor(pl.req, p)
 	langOrigin := providers.Origin("language", m.Language.Range)
-	depsOrigin := langOrigin
-	if m.Dependencies.Set() {
-		depsOrigin = providers.Origin("dependencies", m.Dependencies.Range)
-	}
+	depsOrigin := providers.DependenciesOrigin(m)
 	pyexe := "python" + pl.minor
 	pipEnv := []string{
 		"PIP_DISABLE_PIP_VERSION_CHECK=1", "PIP_NO_INPUT=1", "PIP_ROOT_USER_ACTION=ignore",
@@ -498,18 +479,12 @@ func (pl *planner) build(p ocispecs.Platform) (providers.Build, error) {
 
 	var steps []plan.Step
 	if m.BuildPackages.Set() {
-		var pkgs []string
-		for _, it := range m.BuildPackages.Items {
-			if !debPkgRE.MatchString(it.Value) {
-				return providers.Build{}, pl.fail(it.Range, "name a Debian package, e.g. libpq-dev", "%q is not a Debian package name", it.Value)
-			}
-			pkgs = append(pkgs, it.Value)
+		pkgs, err := providers.BuildPackages(m)
+		if err != nil {
+			return providers.Build{}, err
 		}
 		origin := providers.Origin("build-packages", m.BuildPackages.Range)
-		steps = append(steps, run("apt-get install "+strings.Join(pkgs, " "), origin, plan.Run{
-			Args: append([]string{"sh", "-c", `apt-get update -qq && apt-get install -y -qq --no-install-recommends "$@"`, "apt-get"}, pkgs...),
-			Dir:  "/", Env: []string{"DEBIAN_FRONTEND=noninteractive"}, Network: true,
-		}))
+		steps = append(steps, run("apt-get install "+strings.Join(pkgs, " "), origin, providers.AptInstall(pkgs)))
 	}
 	steps = append(steps, run("create the virtual environment "+VenvDir, langOrigin, plan.Run{
 		Args: []string{pyexe, "-m", "venv", "--without-pip", VenvDir}, Dir: "/",
