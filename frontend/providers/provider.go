@@ -69,6 +69,9 @@ type Build struct {
 	// it from the manifest (it overrides Entrypoint and the manifest's
 	// entrypoint, which the provider has already mapped).
 	Command []string
+	// PrependBaseEntrypoint runs Command (or the manifest's entrypoint)
+	// after the runtime image's own entrypoint, its interpreter.
+	PrependBaseEntrypoint bool
 	// Runtime, when set, is the runtime image without its tag (e.g.
 	// gcr.io/distroless/python3-debian13, or the manifest's base); the
 	// tag follows the user (nonroot or latest) unless the name has one.

@@ -290,6 +290,12 @@ func (c *compiler) imageConfig(base *dockerspec.DockerOCIImage, baseDigest diges
 	img.RootFS.Type = "layers"
 	img.Config.Env = mergeEnv(base.Config.Env, c.t.Config.Env)
 	img.Config.Entrypoint = slices.Clone(c.t.Config.Entrypoint)
+	if c.t.Config.PrependBaseEntrypoint {
+		if len(base.Config.Entrypoint) == 0 && c.o.Resolver != nil {
+			return nil, fmt.Errorf("runtime %s has no entrypoint: distill runs the app with the interpreter the runtime image names as its ENTRYPOINT (distroless nodejs: /nodejs/bin/node); use a runtime that has one", c.t.Runtime.Ref)
+		}
+		img.Config.Entrypoint = append(slices.Clone(base.Config.Entrypoint), c.t.Config.Entrypoint...)
+	}
 	img.Config.Cmd = slices.Clone(c.t.Config.Cmd)
 	img.Config.User = c.t.Config.User
 	img.Config.WorkingDir = c.t.Config.WorkingDir

@@ -9,7 +9,9 @@ import (
 
 	"github.com/distill-build/distill/llb/plan"
 	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/client/llb/sourceresolver"
 	"github.com/moby/buildkit/solver/pb"
+	"github.com/opencontainers/go-digest"
 )
 
 func testTarget() plan.Target {
@@ -249,5 +251,35 @@ func TestMergeEnvExpands(t *testing.T) {
 	want := []string{"PATH=/app/.venv/bin:/usr/bin:/bin", "X=", "Y=$HOME"}
 	if !slices.Equal(got, want) {
 		t.Errorf("mergeEnv = %v, want %v", got, want)
+	}
+}
+
+// fakeResolver answers every image with one config.
+type fakeResolver struct{ config string }
+
+func (f fakeResolver) ResolveImageConfig(_ context.Context, ref string, _ sourceresolver.Opt) (string, digest.Digest, []byte, error) {
+	return ref, digest.FromString(ref), []byte(f.config), nil
+}
+
+// TestPrependBaseEntrypoint: the app runs with the interpreter the runtime
+// image names as its entrypoint, read from its config; a runtime without
+// one is an error.
+func TestPrependBaseEntrypoint(t *testing.T) {
+	t.Parallel()
+	tgt := testTarget()
+	tgt.Config.Entrypoint = []string{"--enable-source-maps", "server.js"}
+	tgt.Config.PrependBaseEntrypoint = true
+	opts := Options{Context: llb.Local("context", llb.LocalUniqueID("test")),
+		Resolver: fakeResolver{`{"architecture":"arm64","os":"linux","config":{"Entrypoint":["/nodejs/bin/node"]}}`}}
+	res, err := Target(context.Background(), tgt, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(res.Image.Config.Entrypoint, " "); got != "/nodejs/bin/node --enable-source-maps server.js" {
+		t.Errorf("entrypoint = %q", got)
+	}
+	opts.Resolver = fakeResolver{`{"architecture":"arm64","os":"linux","config":{}}`}
+	if _, err := Target(context.Background(), tgt, opts); err == nil || !strings.Contains(err.Error(), "has no entrypoint") {
+		t.Errorf("err = %v, want the missing entrypoint named", err)
 	}
 }

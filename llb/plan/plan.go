@@ -152,9 +152,13 @@ const (
 // Config is the produced image's config, on top of the runtime's.
 type Config struct {
 	Entrypoint []string `json:"entrypoint"`
-	Cmd        []string `json:"cmd,omitempty"`
-	User       string   `json:"user"`
-	WorkingDir string   `json:"workingDir"`
+	// PrependBaseEntrypoint runs Entrypoint with the runtime image's own
+	// entrypoint in front: the interpreter the runtime ships, discovered
+	// from its config (distroless nodejs: /nodejs/bin/node).
+	PrependBaseEntrypoint bool     `json:"prependBaseEntrypoint,omitempty"`
+	Cmd                   []string `json:"cmd,omitempty"`
+	User                  string   `json:"user"`
+	WorkingDir            string   `json:"workingDir"`
 	// Env is added to the runtime's env, sorted NAME=value.
 	Env          []string          `json:"env,omitempty"`
 	ExposedPorts []string          `json:"exposedPorts,omitempty"`
