@@ -22,11 +22,12 @@ type Manifest struct {
 	// Syntax is the value of the "# syntax=" directive on line 1, if any.
 	Syntax string `yaml:"-" json:"syntax,omitempty"`
 
-	Language      String  `yaml:"language" required:"true" doc:"Language of the app. Selects the builder image, the dependency step and the runtime base."`
-	Version       String  `yaml:"version" doc:"Toolchain version, e.g. \"1.26\" or \"3.12\". Default: read from the project (go.mod's toolchain or go line; .python-version or requires-python), else the newest supported."`
-	Dependencies  String  `yaml:"dependencies" doc:"Dependency file, relative to the build context: go.mod; uv.lock, poetry.lock, Pipfile.lock, requirements.txt or pyproject.toml. Detected when omitted."`
-	Entrypoint    Strings `yaml:"entrypoint" doc:"Command the image runs, as an argv list (there is no shell in the image). Default: the built binary."`
+	Language      String  `yaml:"language" required:"true" doc:"Language of the app: go, python or node. Selects the builder image, the dependency step and the runtime base."`
+	Version       String  `yaml:"version" doc:"Toolchain version, e.g. \"1.26\", \"3.12\" or \"24\". Default: read from the project (go.mod's toolchain or go line; .python-version or requires-python; .nvmrc, .node-version or package.json engines.node), else the newest supported."`
+	Dependencies  String  `yaml:"dependencies" doc:"Dependency file, relative to the build context: go.mod; uv.lock, poetry.lock, Pipfile.lock, requirements.txt or pyproject.toml; package-lock.json, npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml or package.json. Detected when omitted."`
+	Entrypoint    Strings `yaml:"entrypoint" doc:"Command the image runs, as an argv list (there is no shell in the image). Default: the built binary; Node: package.json's start script when it is node <file>, else its main."`
 	Main          String  `yaml:"main" doc:"Go: package to build, relative to the module root, e.g. ./cmd/server (default \".\"). Python: module run with python -m when no entrypoint is given."`
+	Build         Strings `yaml:"build" doc:"Node: build command (argv) run with the dev dependencies before the app is copied onto the runtime, e.g. [npm, run, compile]. Default: package.json's build script, when it has one; [] for none."`
 	Include       Strings `yaml:"include" doc:"Extra runtime files or directories copied from the build context into the app directory (/app), e.g. templates/ or static/."`
 	Env           Env     `yaml:"env" doc:"Environment variables of the image, added to the base image's (PATH, SSL_CERT_FILE)."`
 	Expose        Ports   `yaml:"expose" doc:"Ports the app listens on, e.g. [8080] or [\"53/udp\"]."`
