@@ -17,13 +17,14 @@ import (
 	"github.com/distill-build/distill/frontend/manifest"
 	"github.com/distill-build/distill/frontend/providers"
 	"github.com/distill-build/distill/frontend/providers/golang"
+	"github.com/distill-build/distill/frontend/providers/node"
 	"github.com/distill-build/distill/frontend/providers/python"
 	"github.com/distill-build/distill/llb/plan"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // registry lists the providers in the order detection tries them.
-var registry = []providers.Provider{golang.Provider{}, python.Provider{}}
+var registry = []providers.Provider{golang.Provider{}, python.Provider{}, node.Provider{}}
 
 // Languages lists the supported languages.
 func Languages() []string {
@@ -122,11 +123,12 @@ func Resolve(ctx context.Context, m *manifest.Manifest, fsys providers.FS, opts 
 			return nil, err
 		}
 		cfg := plan.Config{
-			Entrypoint: entrypoint(m, b),
-			Env:        slices.Clone(b.Env),
-			User:       user,
-			WorkingDir: AppDir,
-			Labels:     map[string]string{"org.opencontainers.image.base.name": runtime},
+			Entrypoint:            entrypoint(m, b),
+			PrependBaseEntrypoint: b.PrependBaseEntrypoint,
+			Env:                   slices.Clone(b.Env),
+			User:                  user,
+			WorkingDir:            AppDir,
+			Labels:                map[string]string{"org.opencontainers.image.base.name": runtime},
 		}
 		for _, v := range m.Env.Vars {
 			// The manifest's value wins over the provider's.

@@ -1,0 +1,193 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/distill-build/distill/frontend/contextfs"
+	"github.com/distill-build/distill/frontend/manifest"
+	"github.com/distill-build/distill/frontend/providers"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+func TestRangeAllowsMajor(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		rng   string
+		allow []int
+	}{
+		{">=22", []int{22, 24, 26}},
+		{">=18 <23", []int{22}},
+		{"^20 || ^22", []int{22}},
+		{"22.x || 24.x", []int{22, 24}},
+		{"20 - 24", []int{22, 24}},
+		{"~24.2.0", []int{24}},
+		{"*", []int{22, 24, 26}},
+		{">= 22.5.0", []int{22, 24, 26}},
+		{"<22.5", []int{22}},
+		{">24", []int{26}},
+		{"=24.1.0", []int{24}},
+		{"^18.0.0", nil},
+	} {
+		rs, err := parseRange(tc.rng)
+		if err != nil {
+			t.Fatalf("%q: %v", tc.rng, err)
+		}
+		var got []int
+		for _, m := range Majors {
+			if rs.allowsMajor(m) {
+				got = append(got, m)
+			}
+		}
+		if !equalSets(got, tc.allow) {
+			t.Errorf("%q allows %v, want %v", tc.rng, got, tc.allow)
+		}
+	}
+	if _, err := parseRange(">= twenty"); err == nil {
+		t.Error("no error for a malformed range")
+	}
+}
+
+func equalSets(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range a {
+		found := false
+		for _, y := range b {
+			found = found || x == y
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+func TestWithoutInstallScripts(t *testing.T) {
+	t.Parallel()
+	in := `{"name":"a","scripts":{"prepare":"husky","build":"tsc","postinstall":"node x.js"},"dependencies":{"x":"1"}}`
+	out, changed, err := withoutInstallScripts([]byte(in))
+	if err != nil || !changed {
+		t.Fatalf("changed=%v err=%v", changed, err)
+	}
+	s := string(out)
+	if strings.Contains(s, "husky") || strings.Contains(s, "postinstall") || !strings.Contains(s, `"build": "tsc"`) || !strings.Contains(s, `"x": "1"`) {
+		t.Errorf("got %s", s)
+	}
+	if _, changed, _ := withoutInstallScripts([]byte(`{"scripts":{"start":"node ."}}`)); changed {
+		t.Error("changed a package.json without install scripts")
+	}
+}
+
+func TestNpmLockNeedsBuild(t *testing.T) {
+	t.Parallel()
+	lock := `{"lockfileVersion":3,"packages":{"":{},"node_modules/libpq":{"hasInstallScript":true},
+	"node_modules/a/node_modules/@s/b":{"hasInstallScript":true},"node_modules/fsevents":{"hasInstallScript":true,"dev":true}}}`
+	got := npmLockNeedsBuild([]byte(lock))
+	if strings.Join(got, ",") != "@s/b,libpq" {
+		t.Errorf("got %v", got)
+	}
+}
+
+func planFiles(t *testing.T, files map[string]string) ([]providers.Build, error) {
+	t.Helper()
+	dir := t.TempDir()
+	for k, v := range files {
+		if err := os.WriteFile(filepath.Join(dir, k), []byte(v), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := manifest.Parse("distill.yaml", []byte(files["distill.yaml"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	amd64 := ocispecs.Platform{OS: "linux", Architecture: "amd64"}
+	return Provider{}.Plan(context.Background(), providers.Request{
+		Manifest: m, FS: contextfs.Dir(dir), Platforms: []ocispecs.Platform{amd64}, BuildPlatform: amd64,
+	})
+}
+
+func TestPlanChoices(t *testing.T) {
+	t.Parallel()
+	pkg := func(extra string) string { return `{"name":"@acme/app","main":"server.js"` + extra + `}` }
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		// want are substrings of the step names, builder, runtime and
+		// command, joined by newlines.
+		want []string
+		err  string
+	}{
+		{"npm lock", map[string]string{"package.json": pkg(""), "package-lock.json": "{}"},
+			[]string{"npm ci --omit=dev", "node:24-trixie-slim", "nodejs24-debian13", "cmd server.js"}, ""},
+		{"engines pick 22", map[string]string{"package.json": pkg(`,"engines":{"node":"^22.4"}`), "package-lock.json": "{}"},
+			[]string{"node:22-trixie-slim", "nodejs22-debian13"}, ""},
+		{"engines allow default", map[string]string{"package.json": pkg(`,"engines":{"node":">=20"}`), "package-lock.json": "{}"},
+			[]string{"node:24-trixie-slim"}, ""},
+		{".nvmrc", map[string]string{"package.json": pkg(""), ".nvmrc": "v26.1.0\n"},
+			[]string{"node:26-trixie-slim", "npm install --omit=dev --no-package-lock"}, ""},
+		{"pnpm from lockfileVersion", map[string]string{"package.json": pkg(""), "pnpm-lock.yaml": "lockfileVersion: '9.0'\n"},
+			[]string{"corepack pnpm@10.34.9 install --frozen-lockfile --prod"}, ""},
+		{"berry lock", map[string]string{"package.json": pkg(""), "yarn.lock": "__metadata:\n  version: 8\n"},
+			[]string{"corepack yarn@4.18.1 workspaces focus --all --production"}, ""},
+		{"classic lock", map[string]string{"package.json": pkg(""), "yarn.lock": "# yarn lockfile v1\n"},
+			[]string{"yarn@1.22.22 (the builder's", "yarn install --frozen-lockfile --production"}, ""},
+		{"build script", map[string]string{"package.json": pkg(`,"scripts":{"build":"tsc","prepare":"husky"}`), "package-lock.json": "{}"},
+			[]string{"without the project's install scripts", "npm ci (all dependencies, for the build)", "npm run build"}, ""},
+		{"start script", map[string]string{"package.json": `{"scripts":{"start":"node --enable-source-maps dist/index.js"}}`},
+			[]string{"cmd --enable-source-maps dist/index.js", "check that the entrypoint's dist/index.js"}, ""},
+		{"package bin", map[string]string{"distill.yaml": "language: node\nentrypoint: [next, start]\n", "package.json": pkg("")},
+			[]string{"cmd /app/node_modules/.bin/next start", "check that the entrypoint's node_modules/.bin/next"}, ""},
+		{"two locks", map[string]string{"package.json": pkg(""), "package-lock.json": "{}", "yarn.lock": ""},
+			nil, "several lock files: yarn.lock, package-lock.json"},
+		{"packageManager picks the lock", map[string]string{"package.json": pkg(`,"packageManager":"pnpm@9.15.9"`), "package-lock.json": "{}", "pnpm-lock.yaml": "lockfileVersion: '9.0'\n"},
+			[]string{"corepack pnpm install --frozen-lockfile --prod"}, ""},
+		{"packageManager against the lock", map[string]string{"package.json": pkg(`,"packageManager":"pnpm@9.15.9"`), "package-lock.json": "{}"},
+			nil, "package.json asks for pnpm@9.15.9, but the lock file is package-lock.json"},
+		{"old berry", map[string]string{"package.json": pkg(`,"packageManager":"yarn@3.8.7"`), "yarn.lock": "__metadata:\n  version: 6\n"},
+			nil, "Yarn 3.8.7 cannot install production dependencies"},
+		{"engines none supported", map[string]string{"package.json": pkg(`,"engines":{"node":"^18"}`)},
+			nil, `engines.node "^18" allows no Node.js release`},
+		{"version unsupported", map[string]string{"distill.yaml": "language: node\nversion: \"20\"\n", "package.json": pkg("")},
+			nil, "distill.yaml:2:10: Node.js 20 has no distroless runtime"},
+		{"base static", map[string]string{"distill.yaml": "language: node\nbase: static\n", "package.json": pkg("")},
+			nil, `base "static" has no Node.js runtime`},
+		{"no package.json", map[string]string{"server.js": ""}, nil, "the build context has no package.json"},
+		{"no entrypoint", map[string]string{"package.json": `{}`}, nil, "no entrypoint"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if _, ok := tc.files["distill.yaml"]; !ok {
+				tc.files["distill.yaml"] = "language: node\n"
+			}
+			builds, err := planFiles(t, tc.files)
+			if tc.err != "" {
+				var me *manifest.Error
+				if err == nil || !strings.Contains(err.Error(), tc.err) || !errors.As(err, &me) {
+					t.Fatalf("err = %v, want a manifest error containing %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := builds[0]
+			var lines []string
+			for _, s := range b.Steps {
+				lines = append(lines, s.Name)
+			}
+			lines = append(lines, b.Builder.Ref, b.Runtime, "cmd "+strings.Join(b.Command, " "))
+			all := strings.Join(lines, "\n")
+			for _, w := range tc.want {
+				if !strings.Contains(all, w) {
+					t.Errorf("plan lacks %q:\n%s", w, all)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,311 @@
+package node
+
+import (
+	"context"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/distill-build/distill/frontend/providers"
+	"github.com/distill-build/distill/llb/plan"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// gypPackages are what node-gyp needs in a slim builder to compile an
+// addon: Python, make and a C++ compiler.
+var gypPackages = []string{"python3", "make", "g++"}
+
+var tsFileRE = regexp.MustCompile(`\.(ts|mts|cts)$`)
+
+// packages checks build-packages.
+func (pl *planner) packages(context.Context) error {
+	pkgs, err := providers.BuildPackages(pl.m)
+	pl.buildPkgs = pkgs
+	return err
+}
+
+// installer is how the package manager installs into a directory.
+type installer struct {
+	prod, full []string
+	env        []string
+	caches     []plan.Cache
+}
+
+func (pl *planner) installer() installer {
+	var in installer
+	switch pl.tool.manager {
+	case npm:
+		in.caches = []plan.Cache{{ID: "npm", Target: npmCache, Sharing: "shared"}}
+		if pl.lock != "" {
+			in.prod = []string{"npm", "ci", "--omit=dev"}
+			in.full = []string{"npm", "ci"}
+		} else {
+			in.prod = []string{"npm", "install", "--omit=dev", "--no-package-lock"}
+			in.full = []string{"npm", "install", "--no-package-lock"}
+		}
+	case yarnClassic:
+		in.env = []string{"YARN_CACHE_FOLDER=" + yarnCache}
+		in.caches = []plan.Cache{{ID: "yarn", Target: yarnCache, Sharing: "locked"}}
+		in.prod = []string{"yarn", "install", "--frozen-lockfile", "--production", "--non-interactive"}
+		in.full = []string{"yarn", "install", "--frozen-lockfile", "--non-interactive"}
+		if pl.lock == "" {
+			in.prod = []string{"yarn", "install", "--production", "--non-interactive", "--no-lockfile"}
+			in.full = []string{"yarn", "install", "--non-interactive", "--no-lockfile"}
+		}
+	case yarnBerry:
+		// node_modules, not Plug'n'Play: the runtime has no .pnp.cjs loader
+		// wired in, and the global cache keeps archives out of the project.
+		in.env = []string{"YARN_NODE_LINKER=node-modules", "YARN_ENABLE_GLOBAL_CACHE=true", "YARN_GLOBAL_FOLDER=" + berryCache,
+			"YARN_ENABLE_TELEMETRY=false", "YARN_ENABLE_PROGRESS_BARS=false", "YARN_ENABLE_INLINE_BUILDS=true"}
+		in.caches = []plan.Cache{{ID: "yarn-berry", Target: berryCache, Sharing: "locked"}}
+		in.prod = append(pl.corepack(), "workspaces", "focus", "--all", "--production")
+		in.full = append(pl.corepack(), "install", "--immutable")
+		if pl.lock == "" {
+			in.full = append(pl.corepack(), "install")
+		}
+	case pnpm:
+		// Copies, not hard links into a store on another mount; package
+		// executables as symlinks, which node can run (pnpm's default shims
+		// are shell scripts, and the runtime has no shell).
+		in.env = []string{"npm_config_store_dir=" + pnpmStore, "npm_config_package_import_method=copy",
+			"npm_config_prefer_symlinked_executables=true"}
+		in.caches = []plan.Cache{{ID: "pnpm", Target: pnpmStore, Sharing: "shared"}}
+		in.prod = append(pl.corepack(), "install", "--frozen-lockfile", "--prod")
+		in.full = append(pl.corepack(), "install", "--frozen-lockfile")
+		if pl.lock == "" {
+			in.prod = append(pl.corepack(), "install", "--prod", "--no-lockfile")
+			in.full = append(pl.corepack(), "install", "--no-lockfile")
+		}
+	}
+	common := []string{"npm_config_update_notifier=false", "npm_config_fund=false", "npm_config_audit=false", "npm_config_cache=" + npmCache}
+	if pl.tool.viaCorepack() {
+		// Yarn Berry from the npm registry (@yarnpkg/cli-dist), like pnpm,
+		// rather than repo.yarnpkg.com: build machines that reach one
+		// registry reach that one.
+		common = append(common, "COREPACK_HOME="+corepackHome, "COREPACK_ENABLE_DOWNLOAD_PROMPT=0", "COREPACK_ENABLE_AUTO_PIN=0",
+			"COREPACK_NPM_REGISTRY=https://registry.npmjs.org")
+		if !pl.tool.pinned {
+			common = append(common, "COREPACK_ENABLE_STRICT=0")
+		}
+		in.caches = append(in.caches, plan.Cache{ID: "corepack", Target: corepackHome, Sharing: "locked"},
+			plan.Cache{ID: "npm", Target: npmCache, Sharing: "shared"})
+	}
+	in.env = append(in.env, common...)
+	return in
+}
+
+// withNodedir runs argv with npm_config_nodedir set to the builder's own
+// Node.js prefix, so node-gyp compiles against the headers the builder
+// ships instead of downloading them (nodejs.org is often unreachable from
+// build machines, and the headers must match the builder's node anyway).
+func withNodedir(argv []string) []string {
+	return append([]string{"sh", "-c", `npm_config_nodedir="$(node -p 'path.dirname(path.dirname(process.execPath))')" exec "$@"`, "install"}, argv...)
+}
+
+// secrets are the build secrets an install step may use for private
+// registries: an .npmrc (npm, pnpm, Yarn classic), a .yarnrc.yml (Yarn
+// Berry), and a token for ${NPM_TOKEN} in the project's .npmrc. All are
+// optional, mounted only into the install steps, never in a layer.
+func secrets() []plan.Secret {
+	return []plan.Secret{
+		{ID: "npmrc", Target: "/root/.npmrc"},
+		{ID: "yarnrc", Target: "/root/.yarnrc.yml"},
+		{ID: "npm-token", Env: "NPM_TOKEN"},
+		{ID: "npm-token", Env: "NODE_AUTH_TOKEN"},
+		{ID: "npm-token", Env: "YARN_NPM_AUTH_TOKEN"},
+	}
+}
+
+// plan is the build of one target platform.
+func (pl *planner) plan(p ocispecs.Platform) providers.Build {
+	m := pl.m
+	// Installing runs the builder of the target: install scripts and
+	// native addons are built for it.
+	builderPlatform, emulated := providers.BuilderFor(pl.req, p)
+	langOrigin := providers.Origin("language", m.Language.Range)
+	depsOrigin := providers.DependenciesOrigin(m)
+	run := func(name string, origin plan.Origin, r plan.Run) plan.Step {
+		if r.Dir == "" {
+			r.Dir = AppDir
+		}
+		return plan.Step{Name: "[node] " + name + emulated, Origin: origin, Run: &r}
+	}
+	in := pl.installer()
+	var steps []plan.Step
+
+	// Debian packages for the builder: what the manifest lists, and
+	// node-gyp's toolchain when the lock has packages with install scripts
+	// or packages were asked for (they are there to be compiled against).
+	var pkgs []string
+	why := ""
+	if len(pl.native) > 0 || m.BuildPackages.Set() {
+		pkgs = slices.Clone(gypPackages)
+		why = " (node-gyp"
+		if len(pl.native) > 0 {
+			why += " for " + strings.Join(pl.native, ", ")
+		}
+		why += ")"
+	}
+	pkgOrigin := depsOrigin
+	if m.BuildPackages.Set() {
+		pkgOrigin = providers.Origin("build-packages", m.BuildPackages.Range)
+		for _, p := range pl.buildPkgs {
+			if !slices.Contains(pkgs, p) {
+				pkgs = append(pkgs, p)
+			}
+		}
+	}
+	if len(pkgs) > 0 {
+		steps = append(steps, run("apt-get install "+strings.Join(pkgs, " ")+why, pkgOrigin, providers.AptInstall(pkgs)))
+	}
+	npmGlobal := func(name string, args ...string) plan.Step {
+		return run(name, depsOrigin, plan.Run{
+			Args: args, Dir: "/", Env: []string{"npm_config_update_notifier=false", "npm_config_cache=" + npmCache},
+			Caches: []plan.Cache{{ID: "npm", Target: npmCache, Sharing: "shared"}}, Network: true,
+		})
+	}
+	switch {
+	case pl.tool.viaCorepack():
+		steps = append(steps, npmGlobal("corepack for "+pl.tool.String()+" (the builder's, else corepack@"+CorepackVersion+")",
+			"sh", "-c", `command -v corepack >/dev/null 2>&1 || npm install --global --no-audit --no-fund "corepack@$0"`, CorepackVersion))
+	case pl.tool.manager == yarnClassic:
+		// The builder's Yarn when it is the version asked for (the official
+		// images up to Node 24 ship 1.22.22), else that version from npm.
+		v, _, _ := strings.Cut(pl.tool.version, "+")
+		steps = append(steps, npmGlobal(pl.tool.String()+" (the builder's, else from the npm registry)",
+			"sh", "-c", `[ "$(yarn --version 2>/dev/null)" = "$0" ] || npm install --global --force --no-audit --no-fund "yarn@$0"`, v))
+	}
+
+	files := append([]string{"package.json"}, pl.inputs...)
+	if pl.lock != "" {
+		files = append(files, pl.lock)
+	}
+	slices.Sort(files)
+	copyInputs := func(dest string) plan.Step {
+		return plan.Step{Name: "[node] copy " + strings.Join(files, ", ") + " to " + dest, Origin: depsOrigin,
+			Copy: &plan.Copy{Paths: files, Dest: dest}}
+	}
+	installRun := func(what string, argv []string, dir string, origin plan.Origin) plan.Step {
+		return run(strings.Join(argv, " ")+" ("+what+")", origin, plan.Run{
+			Args: withNodedir(argv), Dir: dir, Env: slices.Clone(in.env), Caches: in.caches, Network: true, Secrets: secrets(),
+		})
+	}
+
+	// Production dependencies, installed fresh from the lock in the app
+	// directory; nothing here depends on the sources.
+	steps = append(steps, copyInputs(AppDir))
+	if pl.prodPkg != nil {
+		steps = append(steps, plan.Step{Name: "[node] package.json without the project's install scripts (for the production install)", Origin: depsOrigin,
+			Write: &plan.Write{Path: path.Join(AppDir, "package.json"), Content: string(pl.prodPkg)}})
+	}
+	steps = append(steps, installRun("production dependencies", in.prod, AppDir, depsOrigin))
+	steps = append(steps, run("carry the shared libraries native addons need", langOrigin, plan.Run{
+		Args: []string{HelperBin, "libs", "--runtime", RuntimeMount, "--out", sysroot, "--scan", path.Join(AppDir, "node_modules")},
+		Dir:  "/",
+		Mounts: []plan.Mount{
+			{From: plan.MountFrontend, Target: HelperMount},
+			{From: plan.MountRuntime, Target: RuntimeMount},
+		},
+	}))
+
+	// The app's files: the sources, or with a build step the tree it built
+	// from the sources and every dependency.
+	exclude := []string{".git", ".dockerignore", "**/node_modules", m.File, m.File + ".dockerignore"}
+	installOnly := append([]string{"package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml"}, installInputs...)
+	appDir := AppDir
+	if len(pl.build) > 0 {
+		appDir = srcDir
+		buildOrigin := langOrigin
+		if m.Build.Set() {
+			buildOrigin = providers.Origin("build", m.Build.Range)
+		}
+		steps = append(steps, copyInputs(srcDir),
+			installRun("all dependencies, for the build", in.full, srcDir, depsOrigin),
+			plan.Step{Name: "[node] copy sources to " + srcDir, Origin: langOrigin, Copy: &plan.Copy{Dest: srcDir, Exclude: exclude}},
+			run(strings.Join(pl.build, " "), buildOrigin, plan.Run{
+				// Package executables (tsc, webpack) on PATH, as package.json scripts have them.
+				Args: append([]string{"sh", "-c", `PATH="$PWD/node_modules/.bin:$PATH" exec "$@"`, "build"}, pl.build...),
+				Dir:  srcDir, Env: slices.Clone(in.env), Caches: in.caches, Network: true,
+			}))
+	} else {
+		steps = append(steps, plan.Step{Name: "[node] copy sources", Origin: langOrigin, Copy: &plan.Copy{Dest: AppDir, Exclude: exclude}})
+	}
+	if pl.check != "" {
+		where := path.Join(appDir, pl.check)
+		if strings.HasPrefix(pl.check, "node_modules/") {
+			where = path.Join(AppDir, pl.check)
+		}
+		origin := langOrigin
+		if m.Entrypoint.Set() {
+			origin = providers.Origin("entrypoint", m.Entrypoint.Range)
+		}
+		steps = append(steps, run("check that the entrypoint's "+pl.check+" is in the image", origin, plan.Run{
+			Args: []string{"sh", "-c", `test -e "$0" || { echo "distill: the entrypoint runs $1, which the image would not have (not in the build context${2:+ nor made by the build})" >&2; exit 1; }`,
+				where, pl.check, strings.Join(pl.build, " ")},
+			Dir: "/",
+		}))
+	}
+
+	appExclude := append([]string{"node_modules"}, installOnly...)
+	appExclude = append(appExclude, "**/*.d.ts", "**/*.d.mts", "**/*.d.cts", "**/*.tsbuildinfo")
+	if len(pl.build) > 0 && !tsFileRE.MatchString(pl.check) {
+		// Built: TypeScript sources are not run (the entrypoint is not one).
+		appExclude = append(appExclude, "**/*.ts", "**/*.mts", "**/*.cts")
+		if !pl.sourceMaps() {
+			appExclude = append(appExclude, "**/*.map")
+		}
+	}
+	artifacts := []plan.Artifact{
+		{From: plan.FromBuilder, Src: sysroot, Dest: "/", Layer: "dependencies", Origin: depsOrigin},
+		{From: plan.FromBuilder, Src: path.Join(AppDir, "node_modules"), Dest: path.Join(AppDir, "node_modules"), Exclude: pruneModules, Layer: "dependencies", Origin: depsOrigin},
+		{From: plan.FromBuilder, Src: appDir, Dest: AppDir, Exclude: appExclude, Layer: "app", Origin: langOrigin},
+	}
+	name := pl.pkg.Name
+	if i := strings.LastIndex(name, "/"); i >= 0 {
+		name = name[i+1:]
+	}
+	if name == "" {
+		name = "app"
+	}
+	return providers.Build{
+		Builder:               plan.Image{Ref: pl.builder, Platform: providers.FormatPlatform(builderPlatform)},
+		Flavour:               providers.CC,
+		FlavourReason:         "Node.js and native addons need libstdc++",
+		Runtime:               pl.runtime,
+		Steps:                 steps,
+		Artifacts:             artifacts,
+		Command:               slices.Clone(pl.command),
+		PrependBaseEntrypoint: pl.prepend,
+		Name:                  name,
+		Env:                   []string{"NODE_ENV=production"},
+	}
+}
+
+// sourceMaps reports whether the app asks Node for source-mapped stack
+// traces (then its own .map files stay).
+func (pl *planner) sourceMaps() bool {
+	if slices.Contains(pl.command, "--enable-source-maps") {
+		return true
+	}
+	for _, v := range pl.m.Env.Vars {
+		if v.Name.Value == "NODE_OPTIONS" && strings.Contains(v.Value.Value, "--enable-source-maps") {
+			return true
+		}
+	}
+	return false
+}
+
+// inputsIn lists the install inputs present in the context.
+func (pl *planner) inputsIn(ctx context.Context) error {
+	for _, f := range installInputs {
+		ok, err := providers.Exists(ctx, pl.req.FS, f)
+		if err != nil {
+			return err
+		}
+		if ok {
+			pl.inputs = append(pl.inputs, f)
+		}
+	}
+	return nil
+}
