@@ -175,3 +175,33 @@ func copyDir(t *testing.T, src string) string {
 }
 
 func example(name string) string { return filepath.Join(repoRoot, "examples", name) }
+
+// buildError is a manifest written over an example's and what its failed
+// build must print.
+type buildError struct {
+	name, manifest string
+	want           []string
+}
+
+// checkBuildErrors builds each broken manifest in a copy of the example:
+// the build must fail and its output carry every wanted line.
+func checkBuildErrors(t *testing.T, exampleName string, cases []buildError) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := copyDir(t, example(exampleName))
+			if err := os.WriteFile(filepath.Join(dir, "distill.yaml"), []byte("# syntax=ghcr.io/distill-build/distill:1\n"+tc.manifest), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, r := buildx(t, dir, "--platform", "linux/amd64")
+			if r.err == nil {
+				t.Fatal("the build succeeded")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(r.out, w) {
+					t.Errorf("output lacks %q:\n%s", w, tail(r.out, 40))
+				}
+			}
+		})
+	}
+}

@@ -236,31 +236,12 @@ func TestPythonSdist(t *testing.T) {
 // anything is built, or by the step that finds them.
 func TestPythonErrors(t *testing.T) {
 	requireLab(t)
-	for _, tc := range []struct {
-		name, manifest string
-		want           []string
-	}{
+	checkBuildErrors(t, "python-fastapi", []buildError{
 		{"minor mismatch", "language: python\nversion: \"3.12\"\nbuilder: python:3.13-slim-trixie\nentrypoint: [python, main.py]\n",
 			[]string{"distill.yaml:4:10: builder python:3.13-slim-trixie has Python 3.13, but the app is built for Python 3.12", ">>> builder: python:3.13-slim-trixie"}},
 		{"unknown console script", "language: python\nentrypoint: [uvicorrn, main:app]\n",
 			[]string{`entrypoint "uvicorrn": no console script of that name was installed`, "uvicorn"}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			dir := copyDir(t, example("python-fastapi"))
-			if err := os.WriteFile(filepath.Join(dir, "distill.yaml"), []byte("# syntax=ghcr.io/distill-build/distill:1\n"+tc.manifest), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			_, r := buildx(t, dir, "--platform", "linux/amd64")
-			if r.err == nil {
-				t.Fatal("the build succeeded")
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(r.out, w) {
-					t.Errorf("output lacks %q:\n%s", w, tail(r.out, 40))
-				}
-			}
-		})
-	}
+	})
 }
 
 // TestPythonPrivateIndex installs a package from an index that needs
