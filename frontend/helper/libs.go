@@ -4,7 +4,6 @@ import (
 	"debug/elf"
 	"fmt"
 	"io"
-	"runtime"
 	"sort"
 	"strings"
 )
@@ -25,15 +24,11 @@ type LibsOptions struct {
 	Log     io.Writer
 }
 
-// machines maps GOARCH to ELF machines.
-var machines = map[string]elf.Machine{
+// Machines maps GOARCH to ELF machines.
+var Machines = map[string]elf.Machine{
 	"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64, "arm": elf.EM_ARM, "386": elf.EM_386,
 	"ppc64le": elf.EM_PPC64, "s390x": elf.EM_S390, "riscv64": elf.EM_RISCV,
 }
-
-// HostMachine is the ELF machine of the running helper: a build step's
-// helper runs on the platform the step builds for.
-func HostMachine() elf.Machine { return machines[runtime.GOARCH] }
 
 // CarryLibraries copies, from the builder, the shared libraries that the
 // ELF objects under the scanned directories need and the runtime lacks,

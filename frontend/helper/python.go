@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	goruntime "runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -338,8 +339,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	case "libs":
 		fl := flag.NewFlagSet(args[0], flag.ContinueOnError)
 		fl.SetOutput(stderr)
-		var runtime, scan, out string
+		var runtime, scan, out, arch string
 		fl.StringVar(&runtime, "runtime", "", "runtime image root")
+		fl.StringVar(&arch, "arch", goruntime.GOARCH, "architecture (GOARCH) of the objects to follow; others are left as they are")
 		fl.StringVar(&out, "out", "/out/sysroot", "output tree")
 		fl.StringVar(&scan, "scan", "/app", "directories whose ELF objects need libraries (comma separated)")
 		if err := fl.Parse(args[1:]); err != nil {
@@ -354,7 +356,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		err := CarryLibraries(LibsOptions{Builder: Root{Dir: "/"}, Runtime: Root{Dir: runtime}, Out: out,
-			Scan: strings.Split(scan, ","), Machine: HostMachine(), Log: stdout})
+			Scan: strings.Split(scan, ","), Machine: Machines[arch], Log: stdout})
 		if err != nil {
 			fmt.Fprintln(stderr, "distill:", err)
 			return 1

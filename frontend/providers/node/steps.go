@@ -201,7 +201,7 @@ func (pl *planner) plan(p ocispecs.Platform) providers.Build {
 	}
 	steps = append(steps, installRun("production dependencies", in.prod, AppDir, depsOrigin))
 	steps = append(steps, run("carry the shared libraries native addons need", langOrigin, plan.Run{
-		Args: []string{HelperBin, "libs", "--runtime", RuntimeMount, "--out", sysroot, "--scan", path.Join(AppDir, "node_modules")},
+		Args: []string{HelperBin, "libs", "--runtime", RuntimeMount, "--out", sysroot, "--scan", path.Join(AppDir, "node_modules"), "--arch", p.Architecture},
 		Dir:  "/",
 		Mounts: []plan.Mount{
 			{From: plan.MountFrontend, Target: HelperMount},
