@@ -247,7 +247,9 @@ func (pl *planner) plan(p ocispecs.Platform) providers.Build {
 		}))
 	}
 
-	appExclude := append([]string{"node_modules"}, installOnly...)
+	// Yarn's own state (.yarn: releases, install state) and Plug'n'Play
+	// loaders are install-time only too.
+	appExclude := append([]string{"node_modules", ".yarn", ".pnp.cjs", ".pnp.loader.mjs"}, installOnly...)
 	appExclude = append(appExclude, "**/*.d.ts", "**/*.d.mts", "**/*.d.cts", "**/*.tsbuildinfo")
 	if len(pl.build) > 0 && !tsFileRE.MatchString(pl.check) {
 		// Built: TypeScript sources are not run (the entrypoint is not one).
