@@ -52,3 +52,30 @@ debian_sources() {
 		Signed-By: /usr/share/keyrings/debian-archive-keyring.pgp
 	EOF
 }
+
+# since EPOCH-SECONDS: the time elapsed since then, as "42s".
+since() { echo "$(($(date +%s) - $1))s"; }
+
+# build DIR NAME DOCKERFILE OUTPUT-NAMES BUILDCTL-OPTS...: builds the
+# fixture NAME from DIR/DOCKERFILE (DIR is also the build context) with the
+# lab's buildkitd for $PLATFORMS (default linux/amd64,linux/arm64), with
+# the CA bundle as the ca-bundle secret, and pushes it under OUTPUT-NAMES
+# (comma-separated). $BUILD_OUTPUT_ATTRS adds image exporter attributes
+# (comma-separated, e.g. annotations). Log: $DISTILL_LAB_DIR/logs/fixture-NAME.log.
+build() {
+	local dir=$1 what=$2 file=$3 names=$4 t0
+	local logf=$DISTILL_LAB_DIR/logs/fixture-$what.log
+	shift 4
+	t0=$(date +%s)
+	log "building $what"
+	buildctl build --frontend dockerfile.v0 \
+		--local context="$dir" --local dockerfile="$dir" \
+		--opt filename="$file" --opt platform="${PLATFORMS:-linux/amd64,linux/arm64}" \
+		--secret id=ca-bundle,src="${DISTILL_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}" "$@" \
+		--output "type=image,\"name=$names\",push=true,registry.insecure=true${BUILD_OUTPUT_ATTRS:+,$BUILD_OUTPUT_ATTRS}" \
+		--progress plain >"$logf" 2>&1 || {
+		tail -n 30 "$logf" >&2
+		die "building $what failed (see $logf)"
+	}
+	log "  pushed $what ($(since "$t0"))"
+}

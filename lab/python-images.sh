@@ -26,15 +26,12 @@ SECURITY_MIRROR=http://deb.debian.org/debian-security
 ARCHES=(amd64 arm64)
 # CPython releases: the official images' (lab/README.md), or the next patch where the Go module proxy refuses that tag (3.13.14).
 PYTHONS=(3.13.15 3.12.13)
-PLATFORMS=linux/amd64,linux/arm64
-ca=${DISTILL_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
 reg=$DISTILL_REGISTRY
 cache=$DISTILL_LAB_DIR/fixtures
 logs=$DISTILL_LAB_DIR/logs
 mkdir -p "$cache" "$logs"
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-0}
 started=$(date +%s)
-since() { echo "$(($(date +%s) - $1))s"; }
 
 
 # --- debian:trixie-slim -----------------------------------------------------
@@ -86,25 +83,6 @@ publish_debian_slim() {
 	log "  pushed library/debian:trixie-slim ($(since "$t0"))"
 }
 
-# build NAME DOCKERFILE OUTPUT-NAMES BUILDCTL-OPTS...: builds a fixture
-# with the lab's buildkitd and pushes it.
-build() {
-	local what=$1 file=$2 names=$3 t0
-	shift 3
-	t0=$(date +%s)
-	log "building $what"
-	buildctl build --frontend dockerfile.v0 \
-		--local context="$here/python" --local dockerfile="$here/python" \
-		--opt filename="$(basename "$file")" --opt platform="$PLATFORMS" \
-		--secret id=ca-bundle,src="$ca" "$@" \
-		--output "type=image,\"name=$names\",push=true,registry.insecure=true" \
-		--progress plain >"$logs/fixture-$what.log" 2>&1 || {
-		tail -n 30 "$logs/fixture-$what.log" >&2
-		die "building $what failed (see $logs/fixture-$what.log)"
-	}
-	log "  pushed $what ($(since "$t0"))"
-}
-
 publish_python() {
 	local v minor names target
 	for v in "${PYTHONS[@]}"; do
@@ -116,7 +94,7 @@ publish_python() {
 		names="$reg/library/python:$minor-slim-$SUITE,$reg/library/python:$v-slim-$SUITE"
 		target=slim
 		case $minor in 3.10 | 3.11 | 3.12) target=slim-lang ;; esac
-		build "python-$v" python.Dockerfile "$names" --opt target="$target" --opt build-arg:PYTHON_VERSION="$v"
+		build "$here/python" "python-$v" python.Dockerfile "$names" --opt target="$target" --opt build-arg:PYTHON_VERSION="$v"
 	done
 }
 
@@ -127,7 +105,7 @@ publish_distroless_python() {
 			log "distroless/python3-debian13:$variant present"
 			continue
 		fi
-		build "distroless-python3-$variant" distroless-python3.Dockerfile \
+		build "$here/python" "distroless-python3-$variant" distroless-python3.Dockerfile \
 			"$reg/distroless/python3-debian13:$variant" --opt build-arg:VARIANT="$variant"
 	done
 }

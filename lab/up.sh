@@ -7,7 +7,8 @@
 #     Go modules;
 #   - buildkitd mirroring docker.io, gcr.io, cgr.dev and ghcr.io to the
 #     registry, and a buildx builder "distill-lab" (remote driver) on it;
-#   - the fixture images (lab/fixtures.sh, lab/python-images.sh) and the frontend image
+#   - the fixture images (lab/fixtures.sh, lab/python-images.sh,
+#     lab/node-images.sh) and the frontend image
 #     (lab/publish-frontend.sh).
 # lab/down.sh stops what this started.
 set -euo pipefail
@@ -157,6 +158,7 @@ docker buildx inspect distill-lab --bootstrap >/dev/null 2>&1 || die "the buildx
 # 7. Fixture images and the frontend image.
 "$here/fixtures.sh"
 "$here/python-images.sh"
+"$here/node-images.sh"
 "$here/publish-frontend.sh"
 
 log "up in $(($(date +%s) - started))s: buildkitd ($workers) at $BUILDKIT_HOST, registry $DISTILL_REGISTRY, builder distill-lab"

@@ -34,11 +34,11 @@ ARG PYTHON_VERSION
 RUN set -eu; \
     gnuArch="$(dpkg-architecture --query DEB_BUILD_GNU_TYPE)"; \
     ./configure --build="$gnuArch" --enable-loadable-sqlite-extensions \
-      --enable-option-checking=fatal --enable-shared --with-ensurepip >/dev/null; \
+      --enable-option-checking=fatal --enable-shared --with-ensurepip --disable-test-modules >/dev/null; \
     make -s -j "$(nproc)" "LDFLAGS=-Wl,--strip-all" >/dev/null; \
     rm python; \
     make -s -j "$(nproc)" "LDFLAGS=-Wl,--strip-all,-rpath='\$\$ORIGIN/../lib'" python >/dev/null; \
-    make -s install >/dev/null; \
+    make -s install COMPILEALL_OPTS="-j0 -l" >/dev/null; \
     find /usr/local -depth \( \( -type d -a \( -name test -o -name tests -o -name idle_test \) \) \
       -o \( -type f -a \( -name '*.pyc' -o -name '*.pyo' -o -name 'libpython*.a' \) \) \) -exec rm -rf '{}' +; \
     /usr/local/bin/python3 -c 'import ssl, sqlite3, ctypes, lzma, bz2, zlib, uuid, readline, decimal'
@@ -59,12 +59,12 @@ RUN set -eu; \
     ./configure --build=x86_64-linux-gnu --host=aarch64-linux-gnu \
       --with-build-python="/usr/local/bin/python${PYTHON_VERSION%.*}" \
       --enable-loadable-sqlite-extensions --enable-option-checking=fatal --enable-shared --with-ensurepip \
-      CC=aarch64-linux-gnu-gcc READELF=aarch64-linux-gnu-readelf \
+      --disable-test-modules CC=aarch64-linux-gnu-gcc READELF=aarch64-linux-gnu-readelf \
       ac_cv_file__dev_ptmx=yes ac_cv_file__dev_ptc=no ac_cv_buggy_getaddrinfo=no >/dev/null; \
     make -s -j "$(nproc)" "LDFLAGS=-Wl,--strip-all" >/dev/null; \
     rm python; \
     make -s -j "$(nproc)" "LDFLAGS=-Wl,--strip-all,-rpath='\$\$ORIGIN/../lib'" python >/dev/null; \
-    make -s install DESTDIR=/out >/dev/null; \
+    make -s install DESTDIR=/out COMPILEALL_OPTS="-j0 -l" >/dev/null; \
     # ensurepip does not run when cross-compiling: install the bundled pip
     # wheel (pure Python) with the native interpreter of the same version.
     "/usr/local/bin/python${PYTHON_VERSION%.*}" -m pip install -q --no-compile --no-index --root /out --prefix /usr/local \
