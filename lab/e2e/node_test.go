@@ -398,3 +398,29 @@ func TestNodeSourceOnlyChange(t *testing.T) {
 		t.Errorf("the rebuilt image serves the old code: %s", body)
 	}
 }
+
+// TestNodeVersion22: `version: "22"` builds on node:22-trixie-slim and runs
+// on distroless nodejs22, whose node is a 22.x release.
+func TestNodeVersion22(t *testing.T) {
+	requireLab(t)
+	dir := copyDir(t, example("node-express"))
+	manifest := "# syntax=ghcr.io/distill-build/distill:1\nlanguage: node\nversion: \"22\"\nentrypoint: [node, server.js]\nexpose: [3000]\n"
+	if err := os.WriteFile(filepath.Join(dir, "distill.yaml"), []byte(manifest), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, r := buildx(t, dir, "--platform", "linux/amd64")
+	mustSucceed(t, r)
+	img := imagetest.Load(t, out, "linux/amd64")
+	checkNode(t, img, dir)
+	if base := img.Config.Config.Labels["org.opencontainers.image.base.name"]; base != "gcr.io/distroless/nodejs22-debian13:nonroot" {
+		t.Errorf("base = %q", base)
+	}
+	stdout, stderr, code := img.RunToCompletion(t, imagetest.RunOpts{Args: []string{"/nodejs/bin/node", "-p", "process.version"}}, 60*time.Second)
+	if code != 0 || !strings.HasPrefix(strings.TrimSpace(stdout), "v22.") {
+		t.Errorf("node version: exit %d, %q %q", code, stdout, stderr)
+	}
+	c := img.Run(t, imagetest.RunOpts{})
+	if body := c.HTTPGet(t, 3000, "/", 30*time.Second); !strings.Contains(body, "Hello from Express") {
+		t.Errorf("GET / = %q", body)
+	}
+}
