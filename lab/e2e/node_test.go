@@ -64,7 +64,7 @@ func checkNode(t *testing.T, img *imagetest.Image, example string) string {
 			t.Errorf("dev dependency %s is in the image", dev)
 		}
 	}
-	pruned := regexp.MustCompile(`^app/node_modules/.*(\.md|\.d\.ts|\.js\.map|\.ts)$`)
+	pruned := regexp.MustCompile(`^app/node_modules/(.*(\.md|\.d\.ts|\.js\.map|\.ts)|([^@./][^/]*|@[^/]+/[^/]+)/tests?/.*)$`)
 	tool := regexp.MustCompile(`(^|/)node_modules/(npm|corepack|pnpm|yarn|node-gyp)/package\.json$`)
 	for _, e := range img.Entries(t) {
 		name := strings.TrimPrefix(e.Header.Name, "./")

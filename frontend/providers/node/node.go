@@ -59,9 +59,13 @@ var installInputs = []string{
 
 // Files never read at run time, left out of node_modules: documentation,
 // TypeScript sources and declarations (Node does not strip types under
-// node_modules), source maps, editor, CI and lint configuration. Licence
-// files stay. README.md lists them with what they weigh in the examples.
+// node_modules), source maps, a package's own test directories (test/ and
+// tests/ at its root: a package named test, or @scope/test, stays), editor,
+// CI and lint configuration. Licence files stay. README.md lists them with
+// what they weigh in the examples.
 var pruneModules = []string{
+	"[^@.]*/test", "[^@.]*/tests", "@*/*/test", "@*/*/tests",
+	"**/node_modules/[^@.]*/test", "**/node_modules/[^@.]*/tests", "**/node_modules/@*/*/test", "**/node_modules/@*/*/tests",
 	"**/*.md", "**/*.markdown", "**/*.mkd",
 	"**/*.ts", "**/*.mts", "**/*.cts", "**/*.tsbuildinfo",
 	"**/*.js.map", "**/*.mjs.map", "**/*.cjs.map", "**/*.css.map", "**/*.ts.map",
