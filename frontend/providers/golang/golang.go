@@ -144,11 +144,16 @@ func (Provider) Plan(ctx context.Context, req providers.Request) ([]providers.Bu
 	var builds []providers.Build
 	for _, p := range req.Platforms {
 		builderPlatform := req.BuildPlatform
-		emulated := false
+		var cross *crossToolchain
+		emulated := ""
 		if cgo && !providers.SamePlatform(p, req.BuildPlatform) {
-			// cgo needs a C cross toolchain; until then the build runs
-			// under emulation on the target platform.
-			builderPlatform, emulated = p, true
+			// cgo needs a C toolchain for the target: Debian's cross
+			// compiler in the builder (same suite, so the same glibc as
+			// the runtime), else the target's builder under emulation.
+			if cross = debianCross(p, req.BuildPlatform, needsCXX(cgoWhy)); cross == nil {
+				builderPlatform = p
+				emulated = " (emulated: " + providers.FormatPlatform(p) + ": no Debian cross compiler for it on " + providers.FormatPlatform(req.BuildPlatform) + ")"
+			}
 		}
 		env := []string{
 			"GOMODCACHE=" + modCache,
@@ -157,6 +162,10 @@ func (Provider) Plan(ctx context.Context, req providers.Request) ([]providers.Bu
 			"GOFLAGS=-buildvcs=false",
 		}
 		var steps []plan.Step
+		if cross != nil {
+			steps = append(steps, plan.Step{Name: "[go] apt-get install " + strings.Join(cross.packages, " ") + " (cgo cross compiler for " + providers.FormatPlatform(p) + ")",
+				Origin: langOrigin, Run: ptr(providers.AptInstall(cross.packages))})
+		}
 		caches := []plan.Cache{{ID: "go-mod", Target: modCache, Sharing: "shared"}}
 		if !vendored {
 			files := []string{gomod}
@@ -181,11 +190,17 @@ func (Provider) Plan(ctx context.Context, req providers.Request) ([]providers.Bu
 			)
 		}
 		buildEnv := append(append([]string(nil), env...), crossEnv(p, cgo)...)
+		if cross != nil {
+			buildEnv = append(buildEnv, cross.env...)
+		}
 		bin := path.Join(outDir, name)
 		args := []string{"go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, mainPkg}
 		stepName := fmt.Sprintf("[go] go build %s", mainPkg)
-		if emulated {
-			stepName += " (emulated: cgo for " + providers.FormatPlatform(p) + ")"
+		switch {
+		case cross != nil:
+			stepName += " (cgo, cross-compiled for " + providers.FormatPlatform(p) + ")"
+		case emulated != "":
+			stepName += emulated
 		}
 		steps = append(steps,
 			plan.Step{Name: "[go] copy sources", Origin: buildOrigin, Copy: &plan.Copy{Dest: srcDir}},
@@ -232,3 +247,52 @@ func checkRelative(p string) error {
 	}
 	return nil
 }
+
+// crossToolchain is Debian's C cross compiler for a target: the packages
+// to install in the builder and the environment cgo uses them through.
+type crossToolchain struct {
+	packages []string
+	env      []string
+}
+
+// debianTriples are Debian's GNU triples and cross package suffixes per
+// target architecture (variant for arm).
+var debianTriples = map[string]struct{ triple, arch string }{
+	"amd64":   {"x86_64-linux-gnu", "amd64"},
+	"arm64":   {"aarch64-linux-gnu", "arm64"},
+	"arm/v7":  {"arm-linux-gnueabihf", "armhf"},
+	"arm/v6":  {"arm-linux-gnueabi", "armel"},
+	"386":     {"i686-linux-gnu", "i386"},
+	"ppc64le": {"powerpc64le-linux-gnu", "ppc64el"},
+	"s390x":   {"s390x-linux-gnu", "s390x"},
+	"riscv64": {"riscv64-linux-gnu", "riscv64"},
+}
+
+// debianCross is the cross toolchain for target on a build platform that
+// Debian ships cross compilers for (amd64 and arm64), or nil.
+func debianCross(target, build ocispecs.Platform, cxx bool) *crossToolchain {
+	if build.OS != "linux" || (build.Architecture != "amd64" && build.Architecture != "arm64") {
+		return nil
+	}
+	key := target.Architecture
+	if key == "arm" {
+		key += "/" + target.Variant
+	}
+	t, ok := debianTriples[key]
+	if !ok {
+		return nil
+	}
+	// The package names spell the triple with dashes (gcc-x86-64-linux-gnu).
+	pkgTriple := strings.ReplaceAll(t.triple, "_", "-")
+	c := &crossToolchain{
+		packages: []string{"gcc-" + pkgTriple, "libc6-dev-" + t.arch + "-cross"},
+		env:      []string{"CC=" + t.triple + "-gcc"},
+	}
+	if cxx {
+		c.packages = append(c.packages, "g++-"+pkgTriple)
+		c.env = append(c.env, "CXX="+t.triple+"-g++")
+	}
+	return c
+}
+
+func ptr[T any](v T) *T { return &v }

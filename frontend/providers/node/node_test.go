@@ -191,3 +191,65 @@ func TestPlanChoices(t *testing.T) {
 		})
 	}
 }
+
+// TestCrossInstall: another platform's dependencies are installed from the
+// build platform unless install scripts must run for it; emulated steps
+// say why.
+func TestCrossInstall(t *testing.T) {
+	t.Parallel()
+	arm64 := ocispecs.Platform{OS: "linux", Architecture: "arm64"}
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		want  string
+	}{
+		{"npm, JavaScript only", map[string]string{"package.json": `{"main":"a.js"}`, "package-lock.json": `{"packages":{"node_modules/x":{}}}`},
+			"npm ci --omit=dev (production dependencies) (for linux/arm64, from linux/amd64)"},
+		{"npm, an install script", map[string]string{"package.json": `{"main":"a.js"}`, "package-lock.json": `{"packages":{"node_modules/x":{"hasInstallScript":true}}}`},
+			"(emulated: linux/arm64: install scripts must run for it: x)"},
+		{"pnpm 10", map[string]string{"package.json": `{"main":"a.js"}`, "pnpm-lock.yaml": "lockfileVersion: '9.0'\n"},
+			"install --frozen-lockfile --prod --cpu=arm64 --os=linux --libc=glibc (production dependencies) (for linux/arm64"},
+		{"pnpm 10 with builds", map[string]string{"package.json": `{"main":"a.js","pnpm":{"onlyBuiltDependencies":["sharp"]}}`, "pnpm-lock.yaml": "lockfileVersion: '9.0'\n"},
+			"(emulated: linux/arm64: install scripts must run for it: sharp)"},
+		{"yarn", map[string]string{"package.json": `{"main":"a.js"}`, "yarn.lock": ""},
+			"(emulated: linux/arm64: Yarn installs for the platform it runs on)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.files["distill.yaml"] = "language: node\n"
+			dir := t.TempDir()
+			for k, v := range tc.files {
+				if err := os.WriteFile(filepath.Join(dir, k), []byte(v), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			m, err := manifest.Parse("distill.yaml", []byte(tc.files["distill.yaml"]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			amd64 := ocispecs.Platform{OS: "linux", Architecture: "amd64"}
+			builds, err := Provider{}.Plan(context.Background(), providers.Request{
+				Manifest: m, FS: contextfs.Dir(dir), Platforms: []ocispecs.Platform{arm64}, BuildPlatform: amd64,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := builds[0]
+			var names []string
+			for _, s := range b.Steps {
+				names = append(names, s.Name)
+			}
+			all := strings.Join(names, "\n")
+			if !strings.Contains(all, tc.want) {
+				t.Errorf("steps lack %q:\n%s", tc.want, all)
+			}
+			wantBuilder := "linux/amd64"
+			if strings.Contains(tc.want, "emulated") {
+				wantBuilder = "linux/arm64"
+			}
+			if b.Builder.Platform != wantBuilder {
+				t.Errorf("builder platform = %s, want %s", b.Builder.Platform, wantBuilder)
+			}
+		})
+	}
+}

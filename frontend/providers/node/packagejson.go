@@ -18,7 +18,10 @@ type packageJSON struct {
 	Engines        struct {
 		Node string `json:"node"`
 	} `json:"engines"`
-	Bin json.RawMessage `json:"bin"`
+	Bin  json.RawMessage `json:"bin"`
+	Pnpm struct {
+		OnlyBuiltDependencies []string `json:"onlyBuiltDependencies"`
+	} `json:"pnpm"`
 }
 
 func parsePackageJSON(data []byte) (*packageJSON, error) {

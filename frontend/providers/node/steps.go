@@ -29,7 +29,18 @@ func (pl *planner) packages(context.Context) error {
 type installer struct {
 	prod, full []string
 	env        []string
-	caches     []plan.Cache
+	// prodEnv is added to the production install's env.
+	prodEnv []string
+	caches  []plan.Cache
+}
+
+// crossFlags select another platform's packages on pnpm's command line
+// (npm takes them from its environment).
+func (pl *planner) crossFlags(p ocispecs.Platform) []string {
+	if pl.tool.manager != pnpm {
+		return nil
+	}
+	return []string{"--cpu=" + nodeArch[p.Architecture], "--os=linux", "--libc=glibc"}
 }
 
 func (pl *planner) installer() installer {
@@ -117,21 +128,66 @@ func secrets() []plan.Secret {
 	}
 }
 
+// nodeArch maps GOARCH to Node.js's process.arch, the cpu field of
+// package.json that package managers select optional packages by.
+var nodeArch = map[string]string{
+	"amd64": "x64", "arm64": "arm64", "arm": "arm", "386": "ia32", "ppc64le": "ppc64", "s390x": "s390x", "riscv64": "riscv64",
+}
+
+// emulationReason says why the dependencies of another platform must be
+// installed by that platform's builder, under emulation; "" when the
+// package manager installs them for it from the build platform (prebuilt
+// optional packages chosen by cpu, os and libc; JavaScript is the same
+// everywhere).
+func (pl *planner) emulationReason(p ocispecs.Platform) string {
+	switch {
+	case nodeArch[p.Architecture] == "":
+		return "Node.js has no name for " + p.Architecture
+	case len(pl.native) > 0:
+		return "install scripts must run for it: " + strings.Join(pl.native, ", ")
+	case len(pl.buildPkgs) > 0:
+		return "build-packages are compiled against"
+	case pl.tool.manager == yarnClassic || pl.tool.manager == yarnBerry:
+		return "Yarn installs for the platform it runs on"
+	case pl.tool.manager == pnpm && majorOf(pl.tool.version) < 10:
+		return "pnpm before 10 runs every dependency's install scripts"
+	case pl.tool.manager == pnpm && len(pl.pkg.Pnpm.OnlyBuiltDependencies) > 0:
+		return "install scripts must run for it: " + strings.Join(pl.pkg.Pnpm.OnlyBuiltDependencies, ", ")
+	case pl.tool.manager == npm && pl.lock == "":
+		return "without a lock, which packages have install scripts is unknown"
+	}
+	return ""
+}
+
 // plan is the build of one target platform.
 func (pl *planner) plan(p ocispecs.Platform) providers.Build {
 	m := pl.m
-	// Installing runs the builder of the target: install scripts and
-	// native addons are built for it.
-	builderPlatform, emulated := providers.BuilderFor(pl.req, p)
+	in := pl.installer()
+	// Another platform's dependencies are installed from the build
+	// platform when the package manager can select them (cross); when
+	// install scripts or compilers must run for the target, the builder
+	// of the target runs every step, emulated, and says why.
+	builderPlatform, suffix := pl.req.BuildPlatform, ""
+	if !providers.SamePlatform(p, pl.req.BuildPlatform) {
+		if why := pl.emulationReason(p); why != "" {
+			builderPlatform = p
+			suffix = " (emulated: " + providers.FormatPlatform(p) + ": " + why + ")"
+		} else {
+			suffix = " (for " + providers.FormatPlatform(p) + ", from " + providers.FormatPlatform(pl.req.BuildPlatform) + ")"
+			in.prod = append(in.prod, pl.crossFlags(p)...)
+			if pl.tool.manager == npm {
+				in.prodEnv = []string{"npm_config_cpu=" + nodeArch[p.Architecture], "npm_config_os=linux", "npm_config_libc=glibc"}
+			}
+		}
+	}
 	langOrigin := providers.Origin("language", m.Language.Range)
 	depsOrigin := providers.DependenciesOrigin(m)
 	run := func(name string, origin plan.Origin, r plan.Run) plan.Step {
 		if r.Dir == "" {
 			r.Dir = AppDir
 		}
-		return plan.Step{Name: "[node] " + name + emulated, Origin: origin, Run: &r}
+		return plan.Step{Name: "[node] " + name + suffix, Origin: origin, Run: &r}
 	}
-	in := pl.installer()
 	var steps []plan.Step
 
 	// Debian packages for the builder: what the manifest lists, and
@@ -186,9 +242,9 @@ func (pl *planner) plan(p ocispecs.Platform) providers.Build {
 		return plan.Step{Name: "[node] copy " + strings.Join(files, ", ") + " to " + dest, Origin: depsOrigin,
 			Copy: &plan.Copy{Paths: files, Dest: dest}}
 	}
-	installRun := func(what string, argv []string, dir string, origin plan.Origin) plan.Step {
+	installRun := func(what string, argv, env []string, dir string, origin plan.Origin) plan.Step {
 		return run(strings.Join(argv, " ")+" ("+what+")", origin, plan.Run{
-			Args: withNodedir(argv), Dir: dir, Env: slices.Clone(in.env), Caches: in.caches, Network: true, Secrets: secrets(),
+			Args: withNodedir(argv), Dir: dir, Env: append(slices.Clone(in.env), env...), Caches: in.caches, Network: true, Secrets: secrets(),
 		})
 	}
 
@@ -199,7 +255,7 @@ func (pl *planner) plan(p ocispecs.Platform) providers.Build {
 		steps = append(steps, plan.Step{Name: "[node] package.json without the project's install scripts (for the production install)", Origin: depsOrigin,
 			Write: &plan.Write{Path: path.Join(AppDir, "package.json"), Content: string(pl.prodPkg)}})
 	}
-	steps = append(steps, installRun("production dependencies", in.prod, AppDir, depsOrigin))
+	steps = append(steps, installRun("production dependencies", in.prod, in.prodEnv, AppDir, depsOrigin))
 	steps = append(steps, run("carry the shared libraries native addons need", langOrigin, plan.Run{
 		Args: []string{HelperBin, "libs", "--runtime", RuntimeMount, "--out", sysroot, "--scan", path.Join(AppDir, "node_modules"), "--arch", p.Architecture},
 		Dir:  "/",
@@ -221,7 +277,7 @@ func (pl *planner) plan(p ocispecs.Platform) providers.Build {
 			buildOrigin = providers.Origin("build", m.Build.Range)
 		}
 		steps = append(steps, copyInputs(srcDir),
-			installRun("all dependencies, for the build", in.full, srcDir, depsOrigin),
+			installRun("all dependencies, for the build", in.full, nil, srcDir, depsOrigin),
 			plan.Step{Name: "[node] copy sources to " + srcDir, Origin: langOrigin, Copy: &plan.Copy{Dest: srcDir, Exclude: exclude}},
 			run(strings.Join(pl.build, " "), buildOrigin, plan.Run{
 				// Package executables (tsc, webpack) on PATH, as package.json scripts have them.
