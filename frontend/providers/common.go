@@ -27,12 +27,17 @@ func ReadFile(ctx context.Context, fsys FS, name string) (data []byte, ok bool, 
 // BuilderFor is where the builder of a target platform runs, and the
 // suffix its step names carry: providers that install or compile for the
 // target run the builder of the target, emulated when it is not the build
-// platform.
-func BuilderFor(req Request, p ocispecs.Platform) (ocispecs.Platform, string) {
+// platform, and the step names say so and why.
+func BuilderFor(req Request, p ocispecs.Platform, why string) (ocispecs.Platform, string) {
 	if SamePlatform(p, req.BuildPlatform) {
 		return req.BuildPlatform, ""
 	}
-	return p, " (emulated: " + FormatPlatform(p) + ")"
+	return p, Emulated(p, why)
+}
+
+// Emulated is the suffix of a step that runs under emulation for p.
+func Emulated(p ocispecs.Platform, why string) string {
+	return " (emulated: " + FormatPlatform(p) + ": " + why + ")"
 }
 
 // DependenciesOrigin is the manifest field dependency steps point at:

@@ -152,7 +152,7 @@ func (Provider) Plan(ctx context.Context, req providers.Request) ([]providers.Bu
 			// the runtime), else the target's builder under emulation.
 			if cross = debianCross(p, req.BuildPlatform, needsCXX(cgoWhy)); cross == nil {
 				builderPlatform = p
-				emulated = " (emulated: " + providers.FormatPlatform(p) + ": no Debian cross compiler for it on " + providers.FormatPlatform(req.BuildPlatform) + ")"
+				emulated = providers.Emulated(p, "no Debian cross compiler for it on "+providers.FormatPlatform(req.BuildPlatform))
 			}
 		}
 		env := []string{

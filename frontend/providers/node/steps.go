@@ -171,7 +171,7 @@ func (pl *planner) plan(p ocispecs.Platform) providers.Build {
 	if !providers.SamePlatform(p, pl.req.BuildPlatform) {
 		if why := pl.emulationReason(p); why != "" {
 			builderPlatform = p
-			suffix = " (emulated: " + providers.FormatPlatform(p) + ": " + why + ")"
+			suffix = providers.Emulated(p, why)
 		} else {
 			suffix = " (for " + providers.FormatPlatform(p) + ", from " + providers.FormatPlatform(pl.req.BuildPlatform) + ")"
 			in.prod = append(in.prod, pl.crossFlags(p)...)

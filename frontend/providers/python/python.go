@@ -459,7 +459,7 @@ func (pl *planner) mainScript() string {
 func (pl *planner) build(p ocispecs.Platform) (providers.Build, error) {
 	m := pl.m
 	// Installing for another platform runs the builder for it.
-	builderPlatform, emulated := providers.BuilderFor(pl.req, p)
+	builderPlatform, emulated := providers.BuilderFor(pl.req, p, "Python packages are installed and compiled by the target's interpreter")
 	langOrigin := providers.Origin("language", m.Language.Range)
 	depsOrigin := providers.DependenciesOrigin(m)
 	pyexe := "python" + pl.minor
