@@ -94,6 +94,7 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 			return nil, err
 		}
 		res, err := compile.Target(ctx, target, compile.Options{
+			Probe:          prober(c, bc),
 			Frontend:       self,
 			Context:        *buildCtx,
 			SourceMap:      sm,
@@ -233,4 +234,26 @@ func currentFrontend(c gwclient.Client) (*llb.State, error) {
 		return &img, nil
 	}
 	return nil, nil
+}
+
+// prober solves a builder state and reads one of its files, for steps that
+// report whether they could do their work (compile.Options.Probe). The
+// solve is the real build up to that step: its result is cached and
+// reused when the build goes on from it.
+func prober(c gwclient.Client, bc *dockerui.Client) func(context.Context, llb.State, string) ([]byte, error) {
+	return func(ctx context.Context, st llb.State, path string) ([]byte, error) {
+		def, err := st.Marshal(ctx, llb.WithCaps(c.BuildOpts().LLBCaps))
+		if err != nil {
+			return nil, err
+		}
+		res, err := c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB(), CacheImports: bc.CacheImports})
+		if err != nil {
+			return nil, err
+		}
+		ref, err := res.SingleRef()
+		if err != nil {
+			return nil, err
+		}
+		return ref.ReadFile(ctx, gwclient.ReadRequest{Filename: path})
+	}
 }

@@ -121,6 +121,14 @@ func TestPythonFastAPIArm64(t *testing.T) {
 	requireLab(t)
 	out, r := buildx(t, example("python-fastapi"), "--platform", "linux/arm64")
 	mustSucceed(t, r)
+	// Every dependency has an aarch64 wheel: installed from the build
+	// platform, nothing emulated.
+	if found, _ := stepStatus(r.out, "[python] pip install -r requirements.txt (for linux/arm64, from linux/amd64)"); !found {
+		t.Errorf("pip did not install for arm64 from amd64:\n%s", tail(r.out, 40))
+	}
+	if strings.Contains(r.out, "(emulated: ") {
+		t.Errorf("a step ran emulated:\n%s", tail(r.out, 40))
+	}
 	img := imagetest.Load(t, out, "linux/arm64")
 	if img.Config.Architecture != "arm64" || img.Config.Variant != "v8" {
 		t.Errorf("platform = %s/%s", img.Config.Architecture, img.Config.Variant)
@@ -450,4 +458,33 @@ func TestPythonSourceOnlyChange(t *testing.T) {
 	if body := c.HTTPGet(t, 8000, "/", 30*time.Second); !strings.Contains(body, greeting) {
 		t.Errorf("the rebuilt image serves the old code: %s", body)
 	}
+}
+
+// TestPythonNoWheelFallback: a dependency published without any wheel
+// (docopt 0.6.2, an sdist) cannot be installed for arm64 from the build
+// platform; the build says so and installs under emulation instead, and
+// the image works.
+func TestPythonNoWheelFallback(t *testing.T) {
+	requireLab(t)
+	dir := t.TempDir()
+	files := map[string]string{
+		"distill.yaml":     "# syntax=ghcr.io/distill-build/distill:1\nlanguage: python\nentrypoint: [python, main.py]\n",
+		"requirements.txt": "docopt==0.6.2\n",
+		"main.py":          "import platform\nfrom docopt import docopt\nargs = docopt('Usage: main.py [--name=<n>]', argv=['--name=sdist'])\nprint('hello', args['--name'], platform.machine())\n",
+	}
+	for f, c := range files {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, r := buildx(t, dir, "--platform", "linux/arm64")
+	mustSucceed(t, r)
+	for _, want := range []string{"pip found no wheel for the target", "[python] pip install -r requirements.txt (emulated: linux/arm64: a dependency has no wheel for it)"} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("build output lacks %q:\n%s", want, tail(r.out, 60))
+		}
+	}
+	img := imagetest.Load(t, out, "linux/arm64")
+	checkPython(t, img)
+	runPrints(t, img, "hello sdist aarch64")
 }

@@ -59,6 +59,10 @@ type Options struct {
 	Labels map[string]string
 	// Epoch, when set, is the image creation time (SOURCE_DATE_EPOCH).
 	Epoch *time.Time
+	// Probe solves a builder state and returns one of its files; it lets
+	// a target switch to its fallback when a probing step reports it could
+	// not do its work. Nil makes every probe pass (tests without a daemon).
+	Probe func(ctx context.Context, st llb.State, path string) ([]byte, error)
 	// Frontend is the frontend's own image (the gateway's CurrentFrontend),
 	// mounted into steps that run a helper subcommand. Nil makes such steps
 	// an error.
@@ -104,26 +108,18 @@ func (c *compiler) constraints(name string, origin plan.Origin) []llb.Constraint
 }
 
 func (c *compiler) compile(ctx context.Context) (*Result, error) {
-	builder, _, _, err := c.image(ctx, c.t.Builder, "builder")
-	if err != nil {
-		return nil, err
-	}
 	runtime, base, baseDigest, err := c.image(ctx, c.t.Runtime, "runtime")
 	if err != nil {
 		return nil, err
 	}
 	c.runtime = runtime
-	for _, s := range c.t.Steps {
-		switch {
-		case s.Copy != nil:
-			builder = c.copyStep(builder, s)
-		case s.Write != nil:
-			builder = c.writeStep(builder, s)
-		case s.Run != nil:
-			builder, err = c.runStep(builder, s)
-			if err != nil {
-				return nil, err
-			}
+	builder, ok, err := c.steps(ctx, c.t.Builder, c.t.Steps)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		if builder, _, err = c.steps(ctx, c.t.Fallback.Builder, c.t.Fallback.Steps); err != nil {
+			return nil, err
 		}
 	}
 
@@ -150,6 +146,40 @@ func (c *compiler) compile(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 	return &Result{State: final, Image: img, Base: base}, nil
+}
+
+// steps applies steps to the builder image. It returns ok false when a
+// probing step reports it could not do its work and the target has a
+// fallback (only with a Probe function; without one, probes pass).
+func (c *compiler) steps(ctx context.Context, img plan.Image, steps []plan.Step) (llb.State, bool, error) {
+	builder, _, _, err := c.image(ctx, img, "builder")
+	if err != nil {
+		return llb.State{}, false, err
+	}
+	for _, s := range steps {
+		switch {
+		case s.Copy != nil:
+			builder = c.copyStep(builder, s)
+		case s.Write != nil:
+			builder = c.writeStep(builder, s)
+		case s.Run != nil:
+			builder, err = c.runStep(builder, s)
+			if err != nil {
+				return llb.State{}, false, err
+			}
+			if s.Run.Probe == "" || c.t.Fallback == nil || c.o.Probe == nil {
+				continue
+			}
+			status, err := c.o.Probe(ctx, builder, s.Run.Probe)
+			if err != nil {
+				return llb.State{}, false, fmt.Errorf("%s: reading %s: %w", s.Name, s.Run.Probe, err)
+			}
+			if strings.TrimSpace(string(status)) != plan.ProbeOK {
+				return llb.State{}, false, nil
+			}
+		}
+	}
+	return builder, true, nil
 }
 
 var rootOwned = &llb.ChownOpt{User: &llb.UserOpt{UID: 0}, Group: &llb.UserOpt{UID: 0}}

@@ -283,3 +283,43 @@ func TestPrependBaseEntrypoint(t *testing.T) {
 		t.Errorf("err = %v, want the missing entrypoint named", err)
 	}
 }
+
+// TestFallback: a probing step that reports failure switches the target
+// to its fallback builder and steps; a passing probe keeps the first.
+func TestFallback(t *testing.T) {
+	t.Parallel()
+	tgt := testTarget()
+	tgt.Steps[1].Run.Probe = "/tmp/probe"
+	tgt.Fallback = &plan.Fallback{
+		Builder: plan.Image{Ref: "docker.io/library/golang:1.26-trixie", Platform: "linux/arm64"},
+		Steps:   []plan.Step{{Name: "[go] emulated build", Run: &plan.Run{Args: []string{"go", "build", "-o", "/out/app", "."}, Dir: "/src"}}},
+	}
+	for _, tc := range []struct {
+		status, want string
+	}{{"ok\n", "go mod download"}, {"no wheel", "emulated build"}} {
+		probed := false
+		opts := Options{Context: llb.Local("context", llb.LocalUniqueID("test")),
+			Probe: func(_ context.Context, _ llb.State, p string) ([]byte, error) {
+				probed = p == "/tmp/probe"
+				return []byte(tc.status), nil
+			}}
+		res, err := Target(context.Background(), tgt, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		def, err := res.State.Marshal(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !probed {
+			t.Errorf("%q: the probe file was not read", tc.status)
+		}
+		var names []string
+		for _, m := range def.Metadata {
+			names = append(names, m.Description["llb.customname"])
+		}
+		if all := strings.Join(names, "\n"); !strings.Contains(all, tc.want) {
+			t.Errorf("probe %q: ops lack %q:\n%s", tc.status, tc.want, all)
+		}
+	}
+}

@@ -32,6 +32,18 @@ type Target struct {
 	// Artifacts are copied onto the runtime, one layer per Layer group.
 	Artifacts []Artifact `json:"artifacts"`
 	Config    Config     `json:"config"`
+	// Fallback, when set, is the same build run by another builder (the
+	// target platform's, emulated): the compiler switches to it when a
+	// step with a Probe reports that it could not do its work, e.g. a
+	// dependency with no wheel for the target.
+	Fallback *Fallback `json:"fallback,omitempty"`
+}
+
+// Fallback is an alternative builder and steps for a Target; they leave
+// the artifacts at the same paths.
+type Fallback struct {
+	Builder Image  `json:"builder"`
+	Steps   []Step `json:"steps"`
 }
 
 // Image is an image reference resolved for one platform. Digest is empty
@@ -93,7 +105,14 @@ type Run struct {
 	Mounts []Mount `json:"mounts,omitempty"`
 	// Secrets are build secrets the step may use (all optional).
 	Secrets []Secret `json:"secrets,omitempty"`
+	// Probe is a file the step writes: "ok" when it did its work, else
+	// why not. The compiler builds up to this step, reads the file, and
+	// switches to the target's Fallback when it is not "ok".
+	Probe string `json:"probe,omitempty"`
 }
+
+// ProbeOK is the content of a probe file whose step did its work.
+const ProbeOK = "ok"
 
 // Mount makes a whole image visible, read-only, inside a step.
 type Mount struct {
@@ -172,7 +191,11 @@ func (p *Plan) Normalize() {
 		t := &p.Targets[i]
 		slices.Sort(t.Config.Env)
 		slices.Sort(t.Config.ExposedPorts)
-		for _, s := range t.Steps {
+		steps := t.Steps
+		if t.Fallback != nil {
+			steps = append(slices.Clone(steps), t.Fallback.Steps...)
+		}
+		for _, s := range steps {
 			if s.Run != nil {
 				slices.Sort(s.Run.Env)
 			}

@@ -116,13 +116,116 @@ func (Provider) Plan(ctx context.Context, req providers.Request) ([]providers.Bu
 	}
 	var builds []providers.Build
 	for _, p := range req.Platforms {
-		b, err := pl.build(p)
+		b, err := pl.platformBuild(p)
 		if err != nil {
 			return nil, err
 		}
 		builds = append(builds, b)
 	}
 	return builds, nil
+}
+
+// How the packages of a target platform are installed.
+const (
+	native   = "native"   // the target is the build platform
+	cross    = "cross"    // from the build platform, for the target
+	emulated = "emulated" // by the target's builder, under emulation
+)
+
+// platformBuild plans one target platform. Another platform's packages
+// are installed from the build platform when only wheels are needed (pip
+// selects them by platform tag), with the emulated build as the fallback
+// the compiler switches to when a dependency has no wheel for the target.
+func (pl *planner) platformBuild(p ocispecs.Platform) (providers.Build, error) {
+	if providers.SamePlatform(p, pl.req.BuildPlatform) {
+		return pl.build(p, native, "")
+	}
+	if why := pl.crossReason(p); why != "" {
+		return pl.build(p, emulated, why)
+	}
+	b, err := pl.build(p, cross, "")
+	if err != nil {
+		return b, err
+	}
+	fb, err := pl.build(p, emulated, "a dependency has no wheel for it")
+	if err != nil {
+		return b, err
+	}
+	b.Fallback = &plan.Fallback{Builder: fb.Builder, Steps: fb.Steps}
+	return b, nil
+}
+
+// wheelArch maps GOARCH (and arm variants) to the machine part of
+// manylinux platform tags.
+var wheelArch = map[string]string{
+	"amd64": "x86_64", "arm64": "aarch64", "arm/v7": "armv7l", "386": "i686",
+	"ppc64le": "ppc64le", "s390x": "s390x", "riscv64": "riscv64",
+}
+
+// GlibcMinor is the glibc of Debian 13 (2.41), builders and runtimes
+// alike: a manylinux_2_N wheel with N up to it runs there.
+const GlibcMinor = 41
+
+// crossReason says why another platform's packages cannot be installed
+// from the build platform, or "".
+func (pl *planner) crossReason(p ocispecs.Platform) string {
+	key := p.Architecture
+	if p.Architecture == "arm" {
+		key += "/" + p.Variant
+	}
+	switch {
+	case wheelArch[key] == "":
+		return "no manylinux wheels for " + providers.FormatPlatform(p)
+	case pl.kind != managerPip && pl.kind != managerPipenv:
+		return map[string]string{managerUV: "uv sync", managerPoetry: "Poetry", managerProject: "the project is built from source, which"}[pl.kind] + " installs for the platform it runs on"
+	case pl.reqLocal:
+		return "local requirements are built from source"
+	case pl.m.BuildPackages.Set():
+		return "build-packages are compiled against"
+	case !strings.Contains(pl.runtime, "python3-debian"):
+		return "the interpreter is transplanted from the target's builder"
+	}
+	return ""
+}
+
+// crossPip is pip's selection of another platform's wheels: binary only,
+// every manylinux tag the target's glibc runs, installed into the
+// environment's site-packages (pip takes platform options only with
+// --target).
+func (pl *planner) crossPip(p ocispecs.Platform) []string {
+	key := p.Architecture
+	if p.Architecture == "arm" {
+		key += "/" + p.Variant
+	}
+	arch := wheelArch[key]
+	args := []string{"--only-binary=:all:", "--implementation", "cp", "--python-version", pl.minor, "--target", pl.sitePackages()}
+	for n := GlibcMinor; n >= 17; n-- {
+		args = append(args, "--platform", fmt.Sprintf("manylinux_2_%d_%s", n, arch))
+	}
+	return append(args, "--platform", "manylinux2014_"+arch)
+}
+
+func (pl *planner) sitePackages() string {
+	return path.Join(VenvDir, "lib", "python"+pl.minor, "site-packages")
+}
+
+// crossProbe is where a cross install reports whether it could install
+// every package from a wheel (plan.Run.Probe).
+const crossProbe = "/tmp/distill/cross-install"
+
+// probed runs a cross pip install so that it reports instead of failing:
+// "ok" in the probe file when it worked, and its console scripts moved
+// from site-packages/bin (pip --target's place) to the environment's bin.
+func (pl *planner) probed(argv []string) []string {
+	return append([]string{"sh", "-c", `probe=$1 site=$2 bin=$3; shift 3
+mkdir -p "${probe%/*}"
+if "$@"; then
+	if [ -d "$site/bin" ]; then mv "$site"/bin/* "$bin"/ && rmdir "$site/bin"; fi
+	echo ok >"$probe"
+else
+	echo "pip found no wheel for the target for every package: installing under emulation instead" >&2
+	echo "no wheel for the target" >"$probe"
+fi`, "install", crossProbe, pl.sitePackages(), path.Join(VenvDir, "bin")}, argv...)
 }
 
 func (pl *planner) read(ctx context.Context, name string) ([]byte, bool, error) {
@@ -456,10 +559,15 @@ func (pl *planner) mainScript() string {
 }
 
 // build is the plan of one target platform.
-func (pl *planner) build(p ocispecs.Platform) (providers.Build, error) {
+func (pl *planner) build(p ocispecs.Platform, mode, why string) (providers.Build, error) {
 	m := pl.m
-	// Installing for another platform runs the builder for it.
-	builderPlatform, emulated := providers.BuilderFor(pl.req, p, "Python packages are installed and compiled by the target's interpreter")
+	builderPlatform, suffix := pl.req.BuildPlatform, ""
+	switch mode {
+	case emulated:
+		builderPlatform, suffix = p, providers.Emulated(p, why)
+	case cross:
+		suffix = " (for " + providers.FormatPlatform(p) + ", from " + providers.FormatPlatform(pl.req.BuildPlatform) + ")"
+	}
 	langOrigin := providers.Origin("language", m.Language.Range)
 	depsOrigin := providers.DependenciesOrigin(m)
 	pyexe := "python" + pl.minor
@@ -472,9 +580,19 @@ func (pl *planner) build(p ocispecs.Platform) (providers.Build, error) {
 	pipInstall := func(args ...string) []string {
 		return append([]string{pyexe, "-m", "pip", "--python", pl.python(), "install", "--no-compile"}, args...)
 	}
+	// depsInstall is the install of the locked dependencies: for another
+	// platform, its wheels, reporting whether there were all.
+	var probe string
+	depsInstall := func(args ...string) []string {
+		if mode != cross {
+			return pipInstall(args...)
+		}
+		probe = crossProbe
+		return pl.probed(pipInstall(append(pl.crossPip(p), args...)...))
+	}
 	run := func(name string, origin plan.Origin, r plan.Run) plan.Step {
 		r.Dir = cmpOr(r.Dir, AppDir)
-		return plan.Step{Name: "[python] " + name + emulated, Origin: origin, Run: &r}
+		return plan.Step{Name: "[python] " + name + suffix, Origin: origin, Run: &r}
 	}
 
 	var steps []plan.Step
@@ -506,16 +624,18 @@ func (pl *planner) build(p ocispecs.Platform) (providers.Build, error) {
 		steps = append(steps, plan.Step{Name: "[python] copy " + strings.Join(pl.reqFiles, ", "), Origin: depsOrigin,
 			Copy: &plan.Copy{Paths: pl.reqFiles, Dest: AppDir}})
 		if !pl.reqLocal {
+			args := depsInstall("-r", path.Join(AppDir, pl.file))
 			steps = append(steps, run("pip install -r "+pl.file, depsOrigin, plan.Run{
-				Args: pipInstall("-r", path.Join(AppDir, pl.file)), Env: pipEnv, Caches: pipCaches, Network: true, Secrets: secrets,
+				Args: args, Env: pipEnv, Caches: pipCaches, Network: true, Secrets: secrets, Probe: probe,
 			}))
 		}
 	case managerPipenv:
 		lock := path.Join(lockDir, "Pipfile.lock.txt")
+		args := depsInstall("--require-hashes", "--no-deps", "-r", lock)
 		steps = append(steps,
 			plan.Step{Name: "[python] requirements from " + pl.file, Origin: depsOrigin, Write: &plan.Write{Path: lock, Content: pl.lockReqs}},
 			run("pip install "+pl.file+" (default packages, hashes checked)", depsOrigin, plan.Run{
-				Args: pipInstall("--require-hashes", "--no-deps", "-r", lock), Env: pipEnv, Caches: pipCaches, Network: true, Secrets: secrets,
+				Args: args, Env: pipEnv, Caches: pipCaches, Network: true, Secrets: secrets, Probe: probe,
 			}))
 	case managerUV, managerPoetry:
 		var t lockTool

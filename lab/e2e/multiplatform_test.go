@@ -1,0 +1,124 @@
+package e2e
+
+import (
+	"archive/tar"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/distill-build/distill/lab/e2e/imagetest"
+)
+
+// indexPlatforms lists the platforms of an OCI archive's image index as
+// its descriptors give them (os/arch[/variant]), attestations left out.
+func indexPlatforms(t *testing.T, archive string) []string {
+	t.Helper()
+	f, err := os.Open(archive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	blobs := map[string][]byte{}
+	tr := tar.NewReader(f)
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Name == "index.json" || strings.HasPrefix(h.Name, "blobs/") {
+			data, err := io.ReadAll(tr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			blobs[h.Name] = data
+		}
+	}
+	type desc struct {
+		MediaType   string            `json:"mediaType"`
+		Digest      string            `json:"digest"`
+		Annotations map[string]string `json:"annotations"`
+		Platform    *struct {
+			OS           string `json:"os"`
+			Architecture string `json:"architecture"`
+			Variant      string `json:"variant"`
+		} `json:"platform"`
+	}
+	var walk func(data []byte) []string
+	walk = func(data []byte) []string {
+		var idx struct {
+			Manifests []desc `json:"manifests"`
+		}
+		if err := json.Unmarshal(data, &idx); err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, d := range idx.Manifests {
+			switch {
+			case strings.HasSuffix(d.MediaType, "image.index.v1+json"):
+				out = append(out, walk(blobs["blobs/"+strings.Replace(d.Digest, ":", "/", 1)])...)
+			case d.Annotations["vnd.docker.reference.type"] == "attestation-manifest":
+			case d.Platform != nil:
+				p := d.Platform.OS + "/" + d.Platform.Architecture
+				if d.Platform.Variant != "" {
+					p += "/" + d.Platform.Variant
+				}
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	return walk(blobs["index.json"])
+}
+
+// TestMultiPlatformIndex builds each language's example for linux/amd64
+// and linux/arm64 with `docker buildx build`: one image index with both
+// platforms (arm64 as v8), each image for its architecture, the arm64 one
+// run under qemu.
+func TestMultiPlatformIndex(t *testing.T) {
+	requireLab(t)
+	for _, tc := range []struct {
+		example string
+		port    int
+		want    string
+		// emulated says whether some step may run emulated.
+		emulated bool
+	}{
+		{"go-hello", 8080, "Hello, Distroless", false},
+		{"node-express", 3000, `"message":"Hello from Express"`, false},
+		{"python-fastapi", 8000, `"message":"Hello, World!"`, true},
+	} {
+		t.Run(tc.example, func(t *testing.T) {
+			out, r := buildx(t, example(tc.example), "--platform", "linux/amd64,linux/arm64")
+			mustSucceed(t, r)
+			got := indexPlatforms(t, out)
+			slices.Sort(got)
+			if strings.Join(got, " ") != "linux/amd64 linux/arm64/v8" {
+				t.Errorf("index platforms = %v, want linux/amd64 and linux/arm64/v8", got)
+			}
+			if !tc.emulated && strings.Contains(r.out, "emulated") {
+				t.Errorf("a step ran emulated:\n%s", tail(r.out, 40))
+			}
+			for _, p := range []string{"linux/amd64", "linux/arm64"} {
+				img := imagetest.Load(t, out, p)
+				if arch := img.Config.OS + "/" + img.Config.Architecture; arch != p {
+					t.Errorf("image for %s has config platform %s", p, arch)
+				}
+				checkDistroless(t, img)
+				if p == "linux/arm64" {
+					c := img.Run(t, imagetest.RunOpts{})
+					if body := c.HTTPGet(t, tc.port, "/", 90*time.Second); !strings.Contains(body, tc.want) {
+						t.Errorf("GET / on arm64 (qemu) = %q", body)
+					}
+				}
+			}
+		})
+	}
+}
