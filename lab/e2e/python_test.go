@@ -479,7 +479,7 @@ func TestPythonNoWheelFallback(t *testing.T) {
 	}
 	out, r := buildx(t, dir, "--platform", "linux/arm64")
 	mustSucceed(t, r)
-	for _, want := range []string{"pip found no wheel for the target", "[python] pip install -r requirements.txt (emulated: linux/arm64: a dependency has no wheel for it)"} {
+	for _, want := range []string{"distill: not every package has a wheel for the target", "[python] pip install -r requirements.txt (emulated: linux/arm64: a dependency has no wheel for it)"} {
 		if !strings.Contains(r.out, want) {
 			t.Errorf("build output lacks %q:\n%s", want, tail(r.out, 60))
 		}

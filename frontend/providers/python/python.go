@@ -162,6 +162,11 @@ var wheelArch = map[string]string{
 	"ppc64le": "ppc64le", "s390x": "s390x", "riscv64": "riscv64",
 }
 
+// uvPlatform maps GOARCH to the machine of uv's --python-platform
+// (<machine>-manylinux_2_40 is the newest uv knows, within Debian 13's
+// glibc 2.41).
+var uvPlatform = map[string]string{"amd64": "x86_64", "arm64": "aarch64"}
+
 // GlibcMinor is the glibc of Debian 13 (2.41), builders and runtimes
 // alike: a manylinux_2_N wheel with N up to it runs there.
 const GlibcMinor = 41
@@ -176,8 +181,14 @@ func (pl *planner) crossReason(p ocispecs.Platform) string {
 	switch {
 	case wheelArch[key] == "":
 		return "no manylinux wheels for " + providers.FormatPlatform(p)
-	case pl.kind != managerPip && pl.kind != managerPipenv:
-		return map[string]string{managerUV: "uv sync", managerPoetry: "Poetry", managerProject: "the project is built from source, which"}[pl.kind] + " installs for the platform it runs on"
+	case pl.kind == managerUV && uvPlatform[p.Architecture] == "":
+		return "uv knows no manylinux platform for " + providers.FormatPlatform(p)
+	case pl.kind == managerUV && pl.pyproject.isPackage(pl.kind):
+		return "the project is a package, built for the target"
+	case pl.kind == managerPoetry:
+		return "Poetry installs for the platform it runs on"
+	case pl.kind == managerProject:
+		return "the project is built from source for the target"
 	case pl.reqLocal:
 		return "local requirements are built from source"
 	case pl.m.BuildPackages.Set():
@@ -213,7 +224,8 @@ func (pl *planner) sitePackages() string {
 // every package from a wheel (plan.Run.Probe).
 const crossProbe = "/tmp/distill/cross-install"
 
-// probed runs a cross pip install so that it reports instead of failing:
+// probed runs a cross install (pip's or uv's) so that it reports instead
+// of failing:
 // "ok" in the probe file when it worked, and its console scripts moved
 // from site-packages/bin (pip --target's place) to the environment's bin.
 func (pl *planner) probed(argv []string) []string {
@@ -223,7 +235,7 @@ if "$@"; then
 	if [ -d "$site/bin" ]; then mv "$site"/bin/* "$bin"/ && rmdir "$site/bin"; fi
 	echo ok >"$probe"
 else
-	echo "pip found no wheel for the target for every package: installing under emulation instead" >&2
+	echo "distill: not every package has a wheel for the target: installing under emulation instead" >&2
 	echo "no wheel for the target" >"$probe"
 fi`, "install", crossProbe, pl.sitePackages(), path.Join(VenvDir, "bin")}, argv...)
 }
@@ -674,9 +686,16 @@ func (pl *planner) build(p ocispecs.Platform, mode, why string) (providers.Build
 				Args: args, Dir: projectDir, Env: env, Caches: caches, Network: true, Secrets: secrets,
 			})
 		}
+		deps := toolRun(t.deps, depsOrigin)
+		if mode == cross {
+			// uv selects the target's wheels itself, into the environment;
+			// --no-build makes a missing wheel an error the probe reports.
+			deps.Run.Args = pl.probed(append(slices.Clone(t.deps), "--no-build", "--python-platform", uvPlatform[p.Architecture]+"-manylinux_2_40"))
+			deps.Run.Probe = crossProbe
+		}
 		steps = append(steps, t.install,
 			plan.Step{Name: "[python] copy " + strings.Join(files, ", "), Origin: depsOrigin, Copy: &plan.Copy{Paths: files, Dest: AppDir}},
-			toolRun(t.deps, depsOrigin))
+			deps)
 		if pl.pyproject.isPackage(pl.kind) {
 			// The project itself is a package: installed once its sources
 			// are there.
