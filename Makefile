@@ -7,7 +7,7 @@ PKGS := ./...
 # Unit tests: everything but the end-to-end package, which needs the lab.
 UNIT_PKGS = $(shell $(GO) list ./... | grep -v '/lab/e2e$$')
 
-.PHONY: all build unit fuzz schema check-schema lab-up lab-down e2e test demo clean
+.PHONY: all build unit fuzz schema check-schema lab-up lab-down e2e test demo bench clean
 
 all: build
 
@@ -39,6 +39,13 @@ test: unit lab-up e2e
 
 demo: lab-up
 	lab/demo.sh
+
+# Benchmarks (not tests): cold multi-platform builds against single-platform
+# and hand-written QEMU builds, in the lab; empties buildkitd's cache.
+# Writes bench/results/. BENCH_RUNS=3 for medians of three.
+BENCH_RUNS ?= 1
+bench: lab-up
+	source lab/env.sh && $(GO) run ./bench -runs $(BENCH_RUNS)
 
 clean:
 	rm -rf bin

@@ -1,0 +1,202 @@
+// Command bench measures what multi-platform builds cost, in the lab
+// (`make bench`): for each example, the distill build for linux/amd64
+// alone and for linux/amd64+linux/arm64, and the example's hand-written
+// Dockerfile (Dockerfile.seed, whose arm64 stages run under QEMU) for the
+// same two platforms, every build from an empty BuildKit cache
+// (`buildctl prune --all` first), in one run. It writes the figures as
+// ratios against the baselines of the same run to
+// bench/results/multiplatform.md and .json.
+//
+// It is a benchmark, not a test: it asserts nothing and is never run by
+// `make test`.
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+)
+
+// variant is one build of an example.
+type variant struct {
+	Name      string  `json:"name"`
+	File      string  `json:"file"`
+	Platforms string  `json:"platforms"`
+	Seconds   float64 `json:"seconds"`
+	// Emulated lists the build's steps that ran under emulation.
+	Emulated []string `json:"emulated,omitempty"`
+}
+
+type result struct {
+	Example  string    `json:"example"`
+	Variants []variant `json:"variants"`
+}
+
+type report struct {
+	Date    string   `json:"date"`
+	Machine string   `json:"machine"`
+	Runs    int      `json:"runs"`
+	Results []result `json:"results"`
+}
+
+func main() {
+	out := flag.String("out", "bench/results", "directory for the report")
+	runs := flag.Int("runs", 1, "builds per variant (the median is reported)")
+	examples := flag.String("examples", "go-hello,python-fastapi,node-express", "examples with a Dockerfile.seed")
+	builder := flag.String("builder", envOr("BUILDX_BUILDER", "distill-lab"), "buildx builder")
+	ca := flag.String("ca-bundle", envOr("DISTILL_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt"), "CA bundle passed as the ca-bundle secret")
+	flag.Parse()
+
+	rep := report{Date: time.Now().UTC().Format("2006-01-02"), Machine: machine(), Runs: *runs}
+	for _, ex := range strings.Split(*examples, ",") {
+		dir := filepath.Join("examples", ex)
+		res := result{Example: ex}
+		for _, v := range []variant{
+			{Name: "distill, amd64", File: "distill.yaml", Platforms: "linux/amd64"},
+			{Name: "distill, amd64+arm64", File: "distill.yaml", Platforms: "linux/amd64,linux/arm64"},
+			{Name: "hand-written Dockerfile, amd64", File: "Dockerfile.seed", Platforms: "linux/amd64"},
+			{Name: "hand-written Dockerfile, amd64+arm64 (QEMU)", File: "Dockerfile.seed", Platforms: "linux/amd64,linux/arm64"},
+		} {
+			var times []float64
+			for range *runs {
+				secs, emulated, err := build(*builder, *ca, dir, v.File, v.Platforms)
+				if err != nil {
+					fmt.Fprintf(os.Stderr, "bench: %s %s: %v\n", ex, v.Name, err)
+					os.Exit(1)
+				}
+				times = append(times, secs)
+				v.Emulated = emulated
+			}
+			v.Seconds = median(times)
+			fmt.Fprintf(os.Stderr, "bench: %s, %s: %.1f s\n", ex, v.Name, v.Seconds)
+			res.Variants = append(res.Variants, v)
+		}
+		rep.Results = append(rep.Results, res)
+	}
+	if err := write(*out, rep); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// build runs one cold build and returns its wall time and the names of
+// the steps that ran emulated.
+func build(builder, ca, dir, file, platforms string) (float64, []string, error) {
+	if out, err := exec.Command("buildctl", "prune", "--all").CombinedOutput(); err != nil {
+		return 0, nil, fmt.Errorf("buildctl prune: %v: %s", err, out)
+	}
+	tmp, err := os.MkdirTemp("", "distill-bench-")
+	if err != nil {
+		return 0, nil, err
+	}
+	defer os.RemoveAll(tmp)
+	cmd := exec.Command("docker", "buildx", "build", "--builder", builder, "--progress=plain",
+		"--platform", platforms, "-f", filepath.Join(dir, file),
+		"--secret", "id=ca-bundle,src="+ca,
+		"-o", "type=oci,dest="+filepath.Join(tmp, "image.tar"), dir)
+	var buf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	start := time.Now()
+	err = cmd.Run()
+	secs := time.Since(start).Seconds()
+	if err != nil {
+		return 0, nil, fmt.Errorf("%v\n%s", err, tail(buf.String(), 30))
+	}
+	return secs, emulatedSteps(buf.String()), nil
+}
+
+// emulatedSteps are the distill steps whose names say they ran emulated.
+func emulatedSteps(progress string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, line := range strings.Split(progress, "\n") {
+		_, name, ok := strings.Cut(line, " ")
+		if !ok || !strings.HasPrefix(line, "#") || !strings.Contains(name, "(emulated: ") || seen[name] {
+			continue
+		}
+		seen[name] = true
+		out = append(out, name)
+	}
+	return out
+}
+
+func write(dir string, rep report) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	js, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "multiplatform.json"), append(js, '\n'), 0o644); err != nil {
+		return err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Multi-platform build times\n\n")
+	fmt.Fprintf(&b, "Generated by `make bench` (bench/main.go) on %s, %s. Every build starts from an empty BuildKit cache (`buildctl prune --all`; base images come from the lab registry, packages through the lab's proxy); %d build(s) per variant, the median shown. Ratios are against builds of the same run.\n\n", rep.Date, rep.Machine, rep.Runs)
+	fmt.Fprintf(&b, "| example | distill amd64 | distill amd64+arm64 | two platforms / one | hand-written amd64 | hand-written amd64+arm64 (QEMU) | distill / hand-written, two platforms |\n|---|---|---|---|---|---|---|\n")
+	for _, r := range rep.Results {
+		v := r.Variants
+		fmt.Fprintf(&b, "| %s | %.1f s | %.1f s | %.2f× | %.1f s | %.1f s | %.2f× |\n", r.Example,
+			v[0].Seconds, v[1].Seconds, v[1].Seconds/v[0].Seconds, v[2].Seconds, v[3].Seconds, v[1].Seconds/v[3].Seconds)
+	}
+	fmt.Fprintf(&b, "\nSteps of the two-platform distill builds that ran emulated, and why:\n\n")
+	for _, r := range rep.Results {
+		if len(r.Variants[1].Emulated) == 0 {
+			fmt.Fprintf(&b, "- %s: none\n", r.Example)
+			continue
+		}
+		for _, s := range r.Variants[1].Emulated {
+			fmt.Fprintf(&b, "- %s: `%s`\n", r.Example, s)
+		}
+	}
+	return os.WriteFile(filepath.Join(dir, "multiplatform.md"), []byte(b.String()), 0o644)
+}
+
+func machine() string {
+	cpu := ""
+	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				cpu = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	mem := ""
+	if data, err := os.ReadFile("/proc/meminfo"); err == nil {
+		var kb int64
+		fmt.Sscanf(strings.TrimPrefix(strings.SplitN(string(data), "\n", 2)[0], "MemTotal:"), "%d", &kb)
+		mem = fmt.Sprintf(", %d GiB", (kb+(1<<19))>>20)
+	}
+	return fmt.Sprintf("%d cores (%s)%s, %s/%s", runtime.NumCPU(), cpu, mem, runtime.GOOS, runtime.GOARCH)
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
