@@ -241,14 +241,27 @@ func copyFile(w io.Writer, path string) error {
 	return err
 }
 
-// writeFileAtomic writes a file under a temporary name and renames it, so
-// that a reader never sees it half written.
+// writeFileAtomic writes a file under a temporary name of its own and
+// renames it, so that a reader never sees it half written. Two platforms
+// may archive the same directory (an identical layer) at once: each
+// writer needs its own temporary file.
 func writeFileAtomic(path string, data []byte) error {
-	tmp := path + ".tmp" + strconv.Itoa(os.Getpid())
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
+	if err != nil {
 		return err
 	}
-	return os.Rename(tmp, path)
+	defer os.Remove(f.Name())
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(f.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
 }
 
 func digestString(h hash.Hash) string {

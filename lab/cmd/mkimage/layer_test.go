@@ -293,3 +293,22 @@ func TestLayerSpecJSON(t *testing.T) {
 		t.Errorf("overrides: %+v", o.Overrides)
 	}
 }
+
+// TestWriteFileAtomicConcurrent: writers of the same file at once (two
+// platforms archiving an identical layer) each succeed.
+func TestWriteFileAtomicConcurrent(t *testing.T) {
+	t.Parallel()
+	p := filepath.Join(t.TempDir(), "layer.json")
+	errs := make(chan error, 16)
+	for range 16 {
+		go func() { errs <- writeFileAtomic(p, []byte(`{"digest":"sha256:x"}`)) }()
+	}
+	for range 16 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if data, err := os.ReadFile(p); err != nil || string(data) != `{"digest":"sha256:x"}` {
+		t.Fatalf("read %q, %v", data, err)
+	}
+}
