@@ -19,6 +19,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/distill-build/distill/lab/e2e/imagetest"
 )
 
 // repoRoot is the repository root, from this package's directory.
@@ -203,5 +205,51 @@ func checkBuildErrors(t *testing.T, exampleName string, cases []buildError) {
 				}
 			}
 		})
+	}
+}
+
+// sourceChange is an edit of an example's source: text in file is
+// replaced; the dependency install step must then be CACHED, the copy of
+// the sources re-run, and the app on port serve the new text.
+type sourceChange struct {
+	example, file, text string
+	install             string
+	port                int
+}
+
+// checkSourceOnlyChange builds a copy of the example, edits its source
+// and rebuilds it: the dependencies are reused and the new code served.
+func checkSourceOnlyChange(t *testing.T, sc sourceChange) {
+	t.Helper()
+	dir := copyDir(t, example(sc.example))
+	_, first := buildx(t, dir, "--platform", "linux/amd64")
+	mustSucceed(t, first)
+	src := filepath.Join(dir, sc.file)
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	greeting := fmt.Sprintf("Hello-%d", time.Now().UnixNano())
+	if !bytes.Contains(data, []byte(sc.text)) {
+		t.Fatalf("%s has no %q", sc.file, sc.text)
+	}
+	data = bytes.Replace(data, []byte(sc.text), []byte(greeting), 1)
+	if err := os.WriteFile(src, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, second := buildx(t, dir, "--platform", "linux/amd64")
+	mustSucceed(t, second)
+	if found, cached := stepStatus(second.out, sc.install); !found || !cached {
+		t.Errorf("%s after a source-only change: found=%v cached=%v\n%s", sc.install, found, cached, tail(second.out, 60))
+	}
+	copyStep := sc.install[:strings.Index(sc.install, "]")+1] + " copy sources"
+	if found, cached := stepStatus(second.out, copyStep); !found || cached {
+		t.Errorf("%s after a source change: found=%v cached=%v", copyStep, found, cached)
+	}
+	t.Logf("first build %s, rebuild after a source change %s", first.dur.Round(time.Millisecond), second.dur.Round(time.Millisecond))
+	img := imagetest.Load(t, out, "linux/amd64")
+	c := img.Run(t, imagetest.RunOpts{})
+	if body := c.HTTPGet(t, sc.port, "/", 30*time.Second); !strings.Contains(body, greeting) {
+		t.Errorf("the rebuilt image serves the old code: %s", body)
 	}
 }

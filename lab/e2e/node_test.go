@@ -375,33 +375,8 @@ func TestNodeAgainstSeed(t *testing.T) {
 // dependencies and serves the new code.
 func TestNodeSourceOnlyChange(t *testing.T) {
 	requireLab(t)
-	dir := copyDir(t, example("node-express"))
-	_, first := buildx(t, dir, "--platform", "linux/amd64")
-	mustSucceed(t, first)
-	src := filepath.Join(dir, "server.js")
-	data, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	greeting := fmt.Sprintf("Hello-%d", time.Now().UnixNano())
-	data = bytes.Replace(data, []byte("Hello from Express"), []byte(greeting), 1)
-	if err := os.WriteFile(src, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out, second := buildx(t, dir, "--platform", "linux/amd64")
-	mustSucceed(t, second)
-	if found, cached := stepStatus(second.out, "[node] npm ci --omit=dev"); !found || !cached {
-		t.Errorf("npm ci after a source-only change: found=%v cached=%v\n%s", found, cached, tail(second.out, 60))
-	}
-	if found, cached := stepStatus(second.out, "[node] copy sources"); !found || cached {
-		t.Errorf("copy sources after a source change: found=%v cached=%v", found, cached)
-	}
-	t.Logf("first build %s, rebuild after a source change %s", first.dur.Round(time.Millisecond), second.dur.Round(time.Millisecond))
-	img := imagetest.Load(t, out, "linux/amd64")
-	c := img.Run(t, imagetest.RunOpts{})
-	if body := c.HTTPGet(t, 3000, "/", 30*time.Second); !strings.Contains(body, greeting) {
-		t.Errorf("the rebuilt image serves the old code: %s", body)
-	}
+	checkSourceOnlyChange(t, sourceChange{example: "node-express", file: "server.js", text: "Hello from Express",
+		install: "[node] npm ci --omit=dev", port: 3000})
 }
 
 // TestNodeVersion22: `version: "22"` builds on node:22-trixie-slim and runs

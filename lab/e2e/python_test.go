@@ -431,33 +431,8 @@ func TestPythonAgainstSeeds(t *testing.T) {
 // dependencies and serves the new code.
 func TestPythonSourceOnlyChange(t *testing.T) {
 	requireLab(t)
-	dir := copyDir(t, example("python-fastapi"))
-	_, first := buildx(t, dir, "--platform", "linux/amd64")
-	mustSucceed(t, first)
-	src := filepath.Join(dir, "main.py")
-	data, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	greeting := fmt.Sprintf("Hello-%d", time.Now().UnixNano())
-	data = bytes.Replace(data, []byte(`"Hello, World!"`), []byte(`"`+greeting+`"`), 1)
-	if err := os.WriteFile(src, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out, second := buildx(t, dir, "--platform", "linux/amd64")
-	mustSucceed(t, second)
-	if found, cached := stepStatus(second.out, "[python] pip install"); !found || !cached {
-		t.Errorf("pip install after a source-only change: found=%v cached=%v\n%s", found, cached, tail(second.out, 60))
-	}
-	if found, cached := stepStatus(second.out, "[python] copy sources"); !found || cached {
-		t.Errorf("copy sources after a source change: found=%v cached=%v", found, cached)
-	}
-	t.Logf("first build %s, rebuild after a source change %s", first.dur.Round(time.Millisecond), second.dur.Round(time.Millisecond))
-	img := imagetest.Load(t, out, "linux/amd64")
-	c := img.Run(t, imagetest.RunOpts{})
-	if body := c.HTTPGet(t, 8000, "/", 30*time.Second); !strings.Contains(body, greeting) {
-		t.Errorf("the rebuilt image serves the old code: %s", body)
-	}
+	checkSourceOnlyChange(t, sourceChange{example: "python-fastapi", file: "main.py", text: "Hello, World!",
+		install: "[python] pip install", port: 8000})
 }
 
 // TestPythonNoWheelFallback: a dependency published without any wheel
