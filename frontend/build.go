@@ -2,8 +2,10 @@ package frontend
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/containerd/platforms"
@@ -106,6 +108,10 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 			Labels:         labels,
 			Epoch:          epoch,
 		})
+		var pe *compile.PlatformError
+		if errors.As(err, &pe) {
+			return nil, sourceError(sm, platformError(m, pe))
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -255,5 +261,24 @@ func prober(c gwclient.Client, bc *dockerui.Client) func(context.Context, llb.St
 			return nil, err
 		}
 		return ref.ReadFile(ctx, gwclient.ReadRequest{Filename: path})
+	}
+}
+
+// platformError points an image missing for a target platform at the
+// manifest line that chose it: platforms when written, else the base,
+// builder or version, else the language.
+func platformError(m *manifest.Manifest, pe *compile.PlatformError) error {
+	r := m.Language.Range
+	for _, f := range []struct {
+		set bool
+		r   manifest.Range
+	}{{m.Version.Set(), m.Version.Range}, {pe.Role == "builder" && m.Builder.Set(), m.Builder.Range}, {pe.Role == "runtime" && m.Base.Set(), m.Base.Range}, {m.Platforms.Set(), m.Platforms.Range}} {
+		if f.set {
+			r = f.r
+		}
+	}
+	return &manifest.Error{File: m.File, Range: r,
+		Msg:  fmt.Sprintf("the %s image %s is not published for %s", pe.Role, pe.Ref, pe.Platform),
+		Hint: "build for the platforms it is published for: " + strings.Join(pe.Available, ", "),
 	}
 }

@@ -122,3 +122,26 @@ func TestMultiPlatformIndex(t *testing.T) {
 		})
 	}
 }
+
+// TestPlatformNotPublished: a target platform the runtime image is not
+// published for fails before anything is built, at the manifest line,
+// naming the platforms that work.
+func TestPlatformNotPublished(t *testing.T) {
+	requireLab(t)
+	_, r := buildx(t, example("node-express"), "--platform", "linux/amd64,linux/s390x")
+	if r.err == nil {
+		t.Fatal("the build succeeded")
+	}
+	for _, want := range []string{
+		"the runtime image gcr.io/distroless/nodejs24-debian13:nonroot is not published for linux/s390x",
+		"build for the platforms it is published for: linux/amd64, linux/arm64",
+		">>> language: node",
+	} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("output lacks %q:\n%s", want, tail(r.out, 40))
+		}
+	}
+	if strings.Contains(r.out, "npm ci") {
+		t.Errorf("a step ran before the error:\n%s", tail(r.out, 40))
+	}
+}

@@ -206,6 +206,9 @@ func (c *compiler) image(ctx context.Context, im plan.Image, role string) (llb.S
 		ImageOpt: &sourceresolver.ResolveImageOpt{Platform: &p, ResolveMode: c.o.ResolveMode},
 	})
 	if err != nil {
+		if avail := c.publishedFor(ctx, ref, p); len(avail) > 0 {
+			return llb.State{}, nil, "", &PlatformError{Role: role, Ref: im.Ref, Platform: platforms.Format(p), Available: avail}
+		}
 		return llb.State{}, nil, "", fmt.Errorf("resolving %s image %s for %s: %w", role, im.Ref, platforms.Format(p), err)
 	}
 	var img dockerspec.DockerOCIImage
@@ -222,6 +225,40 @@ func (c *compiler) image(ctx context.Context, im plan.Image, role string) (llb.S
 		return llb.State{}, nil, "", fmt.Errorf("applying config of %s: %w", im.Ref, err)
 	}
 	return st, &img, dgst, nil
+}
+
+// knownPlatforms are the platforms publishedFor asks an image about.
+var knownPlatforms = []string{"linux/amd64", "linux/arm64", "linux/arm/v7", "linux/arm/v6", "linux/386", "linux/ppc64le", "linux/s390x", "linux/riscv64"}
+
+// publishedFor lists the platforms an image resolves for, when it does
+// not resolve for p (an image that cannot be resolved at all gives none:
+// that error is not about platforms).
+func (c *compiler) publishedFor(ctx context.Context, ref string, p ocispecs.Platform) []string {
+	var out []string
+	for _, s := range knownPlatforms {
+		q := platforms.Normalize(platforms.MustParse(s))
+		if platforms.Only(p).Match(q) && platforms.Only(q).Match(p) {
+			continue
+		}
+		if _, _, _, err := c.o.Resolver.ResolveImageConfig(ctx, ref, sourceresolver.Opt{
+			LogName:  fmt.Sprintf("[internal] check %s for %s", ref, s),
+			ImageOpt: &sourceresolver.ResolveImageOpt{Platform: &q, ResolveMode: c.o.ResolveMode},
+		}); err == nil {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// PlatformError is an image that is not published for a target platform.
+type PlatformError struct {
+	Role, Ref, Platform string
+	// Available are the platforms it is published for.
+	Available []string
+}
+
+func (e *PlatformError) Error() string {
+	return fmt.Sprintf("%s image %s is not published for %s (it is for %s)", e.Role, e.Ref, e.Platform, strings.Join(e.Available, ", "))
 }
 
 func (c *compiler) writeStep(st llb.State, s plan.Step) llb.State {

@@ -3,6 +3,8 @@ package compile
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -321,5 +323,37 @@ func TestFallback(t *testing.T) {
 		if all := strings.Join(names, "\n"); !strings.Contains(all, tc.want) {
 			t.Errorf("probe %q: ops lack %q:\n%s", tc.status, tc.want, all)
 		}
+	}
+}
+
+// platformResolver answers only for the platforms it has.
+type platformResolver struct{ have []string }
+
+func (r platformResolver) ResolveImageConfig(_ context.Context, ref string, opt sourceresolver.Opt) (string, digest.Digest, []byte, error) {
+	p := opt.ImageOpt.Platform
+	id := p.OS + "/" + p.Architecture
+	if p.Variant != "" {
+		id += "/" + p.Variant
+	}
+	if !slices.Contains(r.have, id) {
+		return "", "", nil, fmt.Errorf("%s: no match for platform in manifest: not found", ref)
+	}
+	return ref, digest.FromString(ref + id), []byte(`{"architecture":"` + p.Architecture + `","os":"linux"}`), nil
+}
+
+// TestPlatformNotPublished: an image missing for the target platform is a
+// PlatformError naming the platforms it has.
+func TestPlatformNotPublished(t *testing.T) {
+	t.Parallel()
+	tgt := testTarget()
+	tgt.Platform, tgt.Runtime.Platform = "linux/s390x", "linux/s390x"
+	_, err := Target(context.Background(), tgt, Options{Context: llb.Local("context", llb.LocalUniqueID("test")),
+		Resolver: platformResolver{have: []string{"linux/amd64", "linux/arm64"}}})
+	var pe *PlatformError
+	if !errors.As(err, &pe) {
+		t.Fatalf("err = %v, want a PlatformError", err)
+	}
+	if pe.Role != "runtime" || pe.Platform != "linux/s390x" || strings.Join(pe.Available, ",") != "linux/amd64,linux/arm64" {
+		t.Errorf("got %+v", pe)
 	}
 }
