@@ -90,6 +90,19 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 		return nil, err
 	}
 
+	// Every target's images first: one not published for a platform fails
+	// the build before any step of any platform runs.
+	for _, t := range p.Targets {
+		err := compile.CheckImages(ctx, t, compile.Options{Resolver: c, ResolveMode: bc.ImageResolveMode.String(), PlatformPrefix: bc.MultiPlatformRequested})
+		var pe *compile.PlatformError
+		if errors.As(err, &pe) {
+			return nil, sourceError(sm, platformError(m, pe))
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+
 	rb, err := bc.Build(ctx, func(ctx context.Context, platform *ocispecs.Platform, _ int) (*dockerui.BuildResult, error) {
 		target, err := targetFor(p, platform, buildPlatform)
 		if err != nil {

@@ -86,6 +86,26 @@ func Target(ctx context.Context, t plan.Target, o Options) (*Result, error) {
 	return c.compile(ctx)
 }
 
+// CheckImages resolves a target's images for their platforms (runtime,
+// builder, fallback builder) without building anything, so a platform an
+// image is not published for fails every target before any step runs.
+func CheckImages(ctx context.Context, t plan.Target, o Options) error {
+	c := &compiler{o: o, t: t}
+	if o.Resolver == nil {
+		return nil
+	}
+	imgs, roles := []plan.Image{t.Runtime, t.Builder}, []string{"runtime", "builder"}
+	if t.Fallback != nil {
+		imgs, roles = append(imgs, t.Fallback.Builder), append(roles, "builder")
+	}
+	for i, im := range imgs {
+		if _, _, _, err := c.image(ctx, im, roles[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 type compiler struct {
 	o       Options
 	t       plan.Target
