@@ -75,7 +75,7 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 	if err != nil {
 		return nil, sourceError(sm, err)
 	}
-	bc.TargetPlatforms = published(tps)
+	bc.TargetPlatforms = tps
 	if len(tps) > 1 {
 		bc.MultiPlatformRequested = true
 	}
@@ -294,18 +294,4 @@ func platformError(m *manifest.Manifest, pe *compile.PlatformError) error {
 		Msg:  fmt.Sprintf("the %s image %s is not published for %s", pe.Role, pe.Ref, pe.Platform),
 		Hint: "build for the platforms it is published for: " + strings.Join(pe.Available, ", "),
 	}
-}
-
-// published spells platforms as registries publish them in image indexes:
-// arm64 as variant v8 (distroless, docker-library), which normalizing
-// drops. The index dockerui assembles takes its platform fields from here.
-func published(ps []ocispecs.Platform) []ocispecs.Platform {
-	out := make([]ocispecs.Platform, len(ps))
-	for i, p := range ps {
-		if p.Architecture == "arm64" && p.Variant == "" {
-			p.Variant = "v8"
-		}
-		out[i] = p
-	}
-	return out
 }

@@ -260,8 +260,8 @@ func (c *compiler) publishedFor(ctx context.Context, ref string, p ocispecs.Plat
 		if platforms.Only(p).Match(q) && platforms.Only(q).Match(p) {
 			continue
 		}
+		// No log name: the misses are expected, not progress to show.
 		if _, _, _, err := c.o.Resolver.ResolveImageConfig(ctx, ref, sourceresolver.Opt{
-			LogName:  fmt.Sprintf("[internal] check %s for %s", ref, s),
 			ImageOpt: &sourceresolver.ResolveImageOpt{Platform: &q, ResolveMode: c.o.ResolveMode},
 		}); err == nil {
 			out = append(out, s)
