@@ -95,8 +95,11 @@ type planner struct {
 	lock      string
 	tool      toolSpec
 	depsRange manifest.Range
-	// native are packages of the lock with install scripts.
+	// native are packages of the lock with install scripts; jsOnly says
+	// the lock shows no native code at all (no install scripts, no
+	// packages built for particular platforms).
 	native  []string
+	jsOnly  bool
 	major   int
 	builder string
 	runtime string
@@ -248,6 +251,7 @@ func (pl *planner) managerFor(ctx context.Context, pinned *toolSpec) error {
 		pl.tool = toolSpec{manager: npm}
 		if pl.lock != "" {
 			pl.native = npmLockNeedsBuild(lock)
+			pl.jsOnly = len(pl.native) == 0 && len(npmLockPrebuilt(lock)) == 0
 		}
 	case yarnBerry:
 		berry := lock != nil && yarnIsBerry(lock)

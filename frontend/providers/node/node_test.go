@@ -253,3 +253,12 @@ func TestCrossInstall(t *testing.T) {
 		})
 	}
 }
+
+func TestNpmLockPrebuilt(t *testing.T) {
+	t.Parallel()
+	lock := `{"packages":{"":{},"node_modules/fsevents":{"os":["darwin"],"optional":true},
+	"node_modules/@img/sharp-linux-x64":{"os":["linux"],"cpu":["x64"]},"node_modules/tsgo":{"cpu":["x64"],"dev":true},"node_modules/x":{}}}`
+	if got := strings.Join(npmLockPrebuilt([]byte(lock)), ","); got != "node_modules/@img/sharp-linux-x64" {
+		t.Errorf("got %q", got)
+	}
+}

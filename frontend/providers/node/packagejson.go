@@ -168,6 +168,34 @@ func yarnIsBerry(lock []byte) bool {
 	return bytes.Contains(lock, []byte("\n__metadata:")) || bytes.HasPrefix(lock, []byte("__metadata:"))
 }
 
+// npmLockPrebuilt lists the production packages of an npm lock that are
+// built for particular platforms (a cpu or os field that Linux may
+// match): prebuilt binaries, whose shared libraries the runtime may lack.
+func npmLockPrebuilt(lock []byte) []string {
+	var l struct {
+		Packages map[string]struct {
+			Dev bool     `json:"dev"`
+			OS  []string `json:"os"`
+			CPU []string `json:"cpu"`
+		} `json:"packages"`
+	}
+	if json.Unmarshal(lock, &l) != nil {
+		return nil
+	}
+	var out []string
+	for k, p := range l.Packages {
+		if p.Dev || k == "" || (len(p.OS) == 0 && len(p.CPU) == 0) {
+			continue
+		}
+		if len(p.OS) > 0 && !slices.Contains(p.OS, "linux") && !slices.ContainsFunc(p.OS, func(o string) bool { return strings.HasPrefix(o, "!") && o != "!linux" }) {
+			continue
+		}
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
 // npmLockNeedsBuild reports whether an npm lock lists a package with an
 // install script (native addons compiled by node-gyp are among them).
 func npmLockNeedsBuild(lock []byte) []string {

@@ -256,14 +256,20 @@ func (pl *planner) plan(p ocispecs.Platform) providers.Build {
 			Write: &plan.Write{Path: path.Join(AppDir, "package.json"), Content: string(pl.prodPkg)}})
 	}
 	steps = append(steps, installRun("production dependencies", in.prod, in.prodEnv, AppDir, depsOrigin))
-	steps = append(steps, run("carry the shared libraries native addons need", langOrigin, plan.Run{
-		Args: []string{HelperBin, "libs", "--runtime", RuntimeMount, "--out", sysroot, "--scan", path.Join(AppDir, "node_modules"), "--arch", p.Architecture},
-		Dir:  "/",
-		Mounts: []plan.Mount{
-			{From: plan.MountFrontend, Target: HelperMount},
-			{From: plan.MountRuntime, Target: RuntimeMount},
-		},
-	}))
+	// The shared libraries of native code the runtime lacks; a lock that
+	// shows none (npm's lists install scripts and platform packages) needs
+	// no look, nor the runtime unpacked for one.
+	libs := !pl.jsOnly || len(pl.buildPkgs) > 0
+	if libs {
+		steps = append(steps, run("carry the shared libraries native addons need", langOrigin, plan.Run{
+			Args: []string{HelperBin, "libs", "--runtime", RuntimeMount, "--out", sysroot, "--scan", path.Join(AppDir, "node_modules"), "--arch", p.Architecture},
+			Dir:  "/",
+			Mounts: []plan.Mount{
+				{From: plan.MountFrontend, Target: HelperMount},
+				{From: plan.MountRuntime, Target: RuntimeMount},
+			},
+		}))
+	}
 
 	// The app's files: the sources, or with a build step the tree it built
 	// from the sources and every dependency.
@@ -314,11 +320,13 @@ func (pl *planner) plan(p ocispecs.Platform) providers.Build {
 			appExclude = append(appExclude, "**/*.map")
 		}
 	}
-	artifacts := []plan.Artifact{
-		{From: plan.FromBuilder, Src: sysroot, Dest: "/", Layer: "dependencies", Origin: depsOrigin},
-		{From: plan.FromBuilder, Src: path.Join(AppDir, "node_modules"), Dest: path.Join(AppDir, "node_modules"), Exclude: pruneModules, Layer: "dependencies", Origin: depsOrigin},
-		{From: plan.FromBuilder, Src: appDir, Dest: AppDir, Exclude: appExclude, Layer: "app", Origin: langOrigin},
+	var artifacts []plan.Artifact
+	if libs {
+		artifacts = append(artifacts, plan.Artifact{From: plan.FromBuilder, Src: sysroot, Dest: "/", Layer: "dependencies", Origin: depsOrigin})
 	}
+	artifacts = append(artifacts,
+		plan.Artifact{From: plan.FromBuilder, Src: path.Join(AppDir, "node_modules"), Dest: path.Join(AppDir, "node_modules"), Exclude: pruneModules, Layer: "dependencies", Origin: depsOrigin},
+		plan.Artifact{From: plan.FromBuilder, Src: appDir, Dest: AppDir, Exclude: appExclude, Layer: "app", Origin: langOrigin})
 	name := pl.pkg.Name
 	if i := strings.LastIndex(name, "/"); i >= 0 {
 		name = name[i+1:]
