@@ -25,6 +25,12 @@ func (pl *planner) packages(context.Context) error {
 	return err
 }
 
+// npmCacheMount is npm's cache, locked: two npm installs writing one
+// cache at once (the platforms of a multi-platform build) slow each
+// other down several times over; one after the other, each takes a
+// fraction of a second once the cache has the packages.
+var npmCacheMount = plan.Cache{ID: "npm", Target: npmCache, Sharing: "locked"}
+
 // installer is how the package manager installs into a directory.
 type installer struct {
 	prod, full []string
@@ -47,7 +53,7 @@ func (pl *planner) installer() installer {
 	var in installer
 	switch pl.tool.manager {
 	case npm:
-		in.caches = []plan.Cache{{ID: "npm", Target: npmCache, Sharing: "shared"}}
+		in.caches = []plan.Cache{npmCacheMount}
 		if pl.lock != "" {
 			in.prod = []string{"npm", "ci", "--omit=dev"}
 			in.full = []string{"npm", "ci"}
@@ -100,7 +106,7 @@ func (pl *planner) installer() installer {
 			common = append(common, "COREPACK_ENABLE_STRICT=0")
 		}
 		in.caches = append(in.caches, plan.Cache{ID: "corepack", Target: corepackHome, Sharing: "locked"},
-			plan.Cache{ID: "npm", Target: npmCache, Sharing: "shared"})
+			npmCacheMount)
 	}
 	in.env = append(in.env, common...)
 	return in
@@ -218,7 +224,7 @@ func (pl *planner) plan(p ocispecs.Platform) providers.Build {
 	npmGlobal := func(name string, args ...string) plan.Step {
 		return run(name, depsOrigin, plan.Run{
 			Args: args, Dir: "/", Env: []string{"npm_config_update_notifier=false", "npm_config_cache=" + npmCache},
-			Caches: []plan.Cache{{ID: "npm", Target: npmCache, Sharing: "shared"}}, Network: true,
+			Caches: []plan.Cache{npmCacheMount}, Network: true,
 		})
 	}
 	switch {
