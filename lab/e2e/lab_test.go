@@ -253,3 +253,23 @@ func checkSourceOnlyChange(t *testing.T, sc sourceChange) {
 		t.Errorf("the rebuilt image serves the old code: %s", body)
 	}
 }
+
+// buildArm64Cross builds an example for linux/arm64, which must be done
+// from the build platform: the named step is there and nothing ran
+// emulated. It returns the arm64 image, checked to be arm64 (v8).
+func buildArm64Cross(t *testing.T, exampleName, step string) *imagetest.Image {
+	t.Helper()
+	out, r := buildx(t, example(exampleName), "--platform", "linux/arm64")
+	mustSucceed(t, r)
+	if found, _ := stepStatus(r.out, step); !found {
+		t.Errorf("no step %q:\n%s", step, tail(r.out, 40))
+	}
+	if strings.Contains(r.out, "(emulated: ") {
+		t.Errorf("a step ran emulated:\n%s", tail(r.out, 40))
+	}
+	img := imagetest.Load(t, out, "linux/arm64")
+	if img.Config.Architecture != "arm64" || img.Config.Variant != "v8" {
+		t.Errorf("platform = %s/%s", img.Config.Architecture, img.Config.Variant)
+	}
+	return img
+}
