@@ -91,9 +91,11 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 	}
 
 	// Every target's images first: one not published for a platform fails
-	// the build before any step of any platform runs.
+	// the build before any step of any platform runs. The compilation
+	// below reuses what this resolved.
+	resolver := newCachingResolver(c)
 	for _, t := range p.Targets {
-		err := compile.CheckImages(ctx, t, compile.Options{Resolver: c, ResolveMode: bc.ImageResolveMode.String(), PlatformPrefix: bc.MultiPlatformRequested})
+		err := compile.CheckImages(ctx, t, compile.Options{Resolver: resolver, ResolveMode: bc.ImageResolveMode.String(), PlatformPrefix: bc.MultiPlatformRequested})
 		var pe *compile.PlatformError
 		if errors.As(err, &pe) {
 			return nil, sourceError(sm, platformError(m, pe))
@@ -113,7 +115,7 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 			Frontend:       self,
 			Context:        *buildCtx,
 			SourceMap:      sm,
-			Resolver:       c,
+			Resolver:       resolver,
 			ResolveMode:    bc.ImageResolveMode.String(),
 			CacheNS:        bc.CacheIDNamespace,
 			PlatformPrefix: bc.MultiPlatformRequested,
