@@ -441,7 +441,9 @@ func TestPythonNoWheelFallback(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	out, r := buildx(t, dir, "--platform", "linux/arm64")
+	// --no-cache: the probing step's own output is the evidence, and a
+	// cached step prints none.
+	out, r := buildx(t, dir, "--platform", "linux/arm64", "--no-cache")
 	mustSucceed(t, r)
 	for _, want := range []string{"distill: not every package has a wheel for the target", "[python] pip install -r requirements.txt (emulated: linux/arm64: a dependency has no wheel for it)"} {
 		if !strings.Contains(r.out, want) {
