@@ -24,17 +24,6 @@ func ReadFile(ctx context.Context, fsys FS, name string) (data []byte, ok bool, 
 	return data, true, nil
 }
 
-// BuilderFor is where the builder of a target platform runs, and the
-// suffix its step names carry: providers that install or compile for the
-// target run the builder of the target, emulated when it is not the build
-// platform, and the step names say so and why.
-func BuilderFor(req Request, p ocispecs.Platform, why string) (ocispecs.Platform, string) {
-	if SamePlatform(p, req.BuildPlatform) {
-		return req.BuildPlatform, ""
-	}
-	return p, Emulated(p, why)
-}
-
 // Emulated is the suffix of a step that runs under emulation for p.
 func Emulated(p ocispecs.Platform, why string) string {
 	return " (emulated: " + FormatPlatform(p) + ": " + why + ")"

@@ -1,11 +1,6 @@
 package e2e
 
 import (
-	"archive/tar"
-	"encoding/json"
-	"errors"
-	"io"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -13,70 +8,6 @@ import (
 
 	"github.com/distill-build/distill/lab/e2e/imagetest"
 )
-
-// indexPlatforms lists the platforms of an OCI archive's image index as
-// its descriptors give them (os/arch[/variant]), attestations left out.
-func indexPlatforms(t *testing.T, archive string) []string {
-	t.Helper()
-	f, err := os.Open(archive)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	blobs := map[string][]byte{}
-	tr := tar.NewReader(f)
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if h.Name == "index.json" || strings.HasPrefix(h.Name, "blobs/") {
-			data, err := io.ReadAll(tr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			blobs[h.Name] = data
-		}
-	}
-	type desc struct {
-		MediaType   string            `json:"mediaType"`
-		Digest      string            `json:"digest"`
-		Annotations map[string]string `json:"annotations"`
-		Platform    *struct {
-			OS           string `json:"os"`
-			Architecture string `json:"architecture"`
-			Variant      string `json:"variant"`
-		} `json:"platform"`
-	}
-	var walk func(data []byte) []string
-	walk = func(data []byte) []string {
-		var idx struct {
-			Manifests []desc `json:"manifests"`
-		}
-		if err := json.Unmarshal(data, &idx); err != nil {
-			t.Fatal(err)
-		}
-		var out []string
-		for _, d := range idx.Manifests {
-			switch {
-			case strings.HasSuffix(d.MediaType, "image.index.v1+json"):
-				out = append(out, walk(blobs["blobs/"+strings.Replace(d.Digest, ":", "/", 1)])...)
-			case d.Annotations["vnd.docker.reference.type"] == "attestation-manifest":
-			case d.Platform != nil:
-				p := d.Platform.OS + "/" + d.Platform.Architecture
-				if d.Platform.Variant != "" {
-					p += "/" + d.Platform.Variant
-				}
-				out = append(out, p)
-			}
-		}
-		return out
-	}
-	return walk(blobs["index.json"])
-}
 
 // TestMultiPlatformIndex builds each language's example for linux/amd64
 // and linux/arm64 with `docker buildx build`: one image index with both
@@ -101,7 +32,7 @@ func TestMultiPlatformIndex(t *testing.T) {
 			mustSucceed(t, r)
 			// BuildKit's exporter writes index entries normalized: arm64
 			// without its default variant v8; the image config has it.
-			got := indexPlatforms(t, out)
+			got := imagetest.IndexPlatforms(t, out)
 			slices.Sort(got)
 			if strings.Join(got, " ") != "linux/amd64 linux/arm64" {
 				t.Errorf("index platforms = %v, want linux/amd64 and linux/arm64", got)

@@ -18,7 +18,6 @@ type packageJSON struct {
 	Engines        struct {
 		Node string `json:"node"`
 	} `json:"engines"`
-	Bin  json.RawMessage `json:"bin"`
 	Pnpm struct {
 		OnlyBuiltDependencies []string `json:"onlyBuiltDependencies"`
 	} `json:"pnpm"`

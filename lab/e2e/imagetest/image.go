@@ -280,3 +280,35 @@ func resolve(rootfs, p string, depth int) (string, error) {
 	}
 	return cur, nil
 }
+
+// IndexPlatforms lists the platforms of an OCI archive's image index as
+// its descriptors give them (os/arch[/variant]), nested indexes followed,
+// attestation manifests left out: what a registry client sees, where Load
+// reads each image's config.
+func IndexPlatforms(t testing.TB, archive string) []string {
+	t.Helper()
+	blobs := readTar(t, archive)
+	var walk func(data []byte) []string
+	walk = func(data []byte) []string {
+		var idx index
+		if err := json.Unmarshal(data, &idx); err != nil {
+			t.Fatalf("%s: %v", archive, err)
+		}
+		var out []string
+		for _, d := range idx.Manifests {
+			switch {
+			case strings.HasSuffix(d.MediaType, "image.index.v1+json"):
+				out = append(out, walk(blobs["blobs/"+strings.Replace(d.Digest, ":", "/", 1)])...)
+			case d.Annotations["vnd.docker.reference.type"] == "attestation-manifest":
+			case d.Platform != nil:
+				p := d.Platform.OS + "/" + d.Platform.Architecture
+				if d.Platform.Variant != "" {
+					p += "/" + d.Platform.Variant
+				}
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	return walk(blobs["index.json"])
+}
