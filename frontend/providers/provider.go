@@ -69,9 +69,6 @@ type Build struct {
 	// it from the manifest (it overrides Entrypoint and the manifest's
 	// entrypoint, which the provider has already mapped).
 	Command []string
-	// Fallback is the build by another builder that the compiler switches
-	// to when a probing step reports it could not do its work.
-	Fallback *plan.Fallback
 	// PrependBaseEntrypoint runs Command (or the manifest's entrypoint)
 	// after the runtime image's own entrypoint, its interpreter.
 	PrependBaseEntrypoint bool

@@ -145,7 +145,6 @@ func Resolve(ctx context.Context, m *manifest.Manifest, fsys providers.FS, opts 
 			Steps:     b.Steps,
 			Artifacts: append(slices.Clone(b.Artifacts), inLayer(extra, b.Artifacts)...),
 			Config:    cfg,
-			Fallback:  b.Fallback,
 		})
 	}
 	p.Normalize()

@@ -166,6 +166,35 @@ func stepStatus(out, name string) (found, cached bool) {
 	return found, cached
 }
 
+// checkEmulatedOnly checks that the build ran exactly the steps named in
+// want emulated (each shown with "(emulated: " and its reason), and no
+// other.
+func checkEmulatedOnly(t *testing.T, out string, want []string) {
+	t.Helper()
+	seen := map[string]bool{}
+	re := regexp.MustCompile(`^#\d+ (\[.*\(emulated: .*)$`)
+	for _, line := range strings.Split(out, "\n") {
+		m := re.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		known := false
+		for _, w := range want {
+			if strings.Contains(m[1], w) {
+				seen[w], known = true, true
+			}
+		}
+		if !known {
+			t.Errorf("step ran emulated: %s", m[1])
+		}
+	}
+	for _, w := range want {
+		if !seen[w] {
+			t.Errorf("no emulated step %q:\n%s", w, tail(out, 60))
+		}
+	}
+}
+
 // copyDir copies an example to a temp dir, so tests can change it.
 func copyDir(t *testing.T, src string) string {
 	t.Helper()

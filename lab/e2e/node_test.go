@@ -160,31 +160,52 @@ func TestNodePackageManagers(t *testing.T) {
 
 // TestNodeNativeAddon: libpq's addon is compiled from source by node-gyp in
 // the builder; the image gets the addon and the system libraries it links
-// (libpq5 and what it needs), recorded for scanners, and no toolchain.
+// (libpq5 and what it needs), recorded for scanners, and no toolchain. For
+// arm64 only that install runs emulated (the addon is compiled for the
+// target); the rest of the build stays native, and the image runs under
+// qemu.
 func TestNodeNativeAddon(t *testing.T) {
 	requireLab(t)
-	img := buildNode(t, "node-native")
-	rootfs := checkNode(t, img, example("node-native"))
-	for _, p := range []string{"/usr/lib/x86_64-linux-gnu/libpq.so.5", "/var/lib/dpkg/status.d/libpq5"} {
-		if !imagetest.Exists(rootfs, p) {
-			t.Errorf("%s is not in the image", p)
-		}
+	for _, tc := range []struct{ platform, triplet string }{
+		{"linux/amd64", "x86_64-linux-gnu"},
+		{"linux/arm64", "aarch64-linux-gnu"},
+	} {
+		t.Run(tc.platform, func(t *testing.T) {
+			out, r := buildx(t, example("node-native"), "--platform", tc.platform)
+			mustSucceed(t, r)
+			if tc.platform == "linux/arm64" {
+				checkEmulatedOnly(t, r.out, []string{
+					"[node] npm ci --omit=dev (production dependencies) (emulated: linux/arm64: install scripts must run for it: libpq)",
+					"[node] apt-get install python3 make g++ libpq-dev (node-gyp for libpq) (emulated: linux/arm64: install scripts must run for it: libpq)",
+				})
+				if found, _ := stepStatus(r.out, "[node] carry the shared libraries native addons need"); !found {
+					t.Errorf("the libraries' closure is not a native step:\n%s", tail(r.out, 40))
+				}
+			}
+			img := imagetest.Load(t, out, tc.platform)
+			rootfs := checkNode(t, img, example("node-native"))
+			for _, p := range []string{"/usr/lib/" + tc.triplet + "/libpq.so.5", "/var/lib/dpkg/status.d/libpq5"} {
+				if !imagetest.Exists(rootfs, p) {
+					t.Errorf("%s is not in the image", p)
+				}
+			}
+			for _, p := range []string{"/usr/bin/pg_config", "/usr/include/postgresql", "/usr/lib/" + tc.triplet + "/libpq.a"} {
+				if imagetest.Exists(rootfs, p) {
+					t.Errorf("%s is in the image", p)
+				}
+			}
+			addon := false
+			for _, e := range img.Entries(t) {
+				if strings.HasSuffix(e.Header.Name, ".node") && strings.Contains(e.Header.Name, "node_modules/libpq/") {
+					addon = true
+				}
+			}
+			if !addon {
+				t.Error("the compiled addon (node_modules/libpq/**/*.node) is not in the image")
+			}
+			runPrints(t, img, "native addon loaded")
+		})
 	}
-	for _, p := range []string{"/usr/bin/pg_config", "/usr/include/postgresql", "/usr/lib/x86_64-linux-gnu/libpq.a"} {
-		if imagetest.Exists(rootfs, p) {
-			t.Errorf("%s is in the image", p)
-		}
-	}
-	addon := false
-	for _, e := range img.Entries(t) {
-		if strings.HasSuffix(e.Header.Name, ".node") && strings.Contains(e.Header.Name, "node_modules/libpq/") {
-			addon = true
-		}
-	}
-	if !addon {
-		t.Error("the compiled addon (node_modules/libpq/**/*.node) is not in the image")
-	}
-	runPrints(t, img, "native addon loaded")
 }
 
 // TestNodeErrors: mistakes are reported with the manifest line before

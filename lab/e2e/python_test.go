@@ -426,8 +426,8 @@ func TestPythonSourceOnlyChange(t *testing.T) {
 
 // TestPythonNoWheelFallback: a dependency published without any wheel
 // (docopt 0.6.2, an sdist) cannot be installed for arm64 from the build
-// platform; the build says so and installs under emulation instead, and
-// the image works.
+// platform; the build says so and redoes that install under emulation,
+// for that step only, and the image works.
 func TestPythonNoWheelFallback(t *testing.T) {
 	requireLab(t)
 	dir := t.TempDir()
@@ -445,9 +445,16 @@ func TestPythonNoWheelFallback(t *testing.T) {
 	// cached step prints none.
 	out, r := buildx(t, dir, "--platform", "linux/arm64", "--no-cache")
 	mustSucceed(t, r)
-	for _, want := range []string{"distill: not every package has a wheel for the target", "[python] pip install -r requirements.txt (emulated: linux/arm64: a dependency has no wheel for it)"} {
-		if !strings.Contains(r.out, want) {
-			t.Errorf("build output lacks %q:\n%s", want, tail(r.out, 60))
+	if !strings.Contains(r.out, "distill: not every package has a wheel for the target") {
+		t.Errorf("the cross install did not report the missing wheel:\n%s", tail(r.out, 60))
+	}
+	// That install alone is redone emulated; the environment, the
+	// bytecode and the libraries' closure stay native.
+	checkEmulatedOnly(t, r.out, []string{"[python] pip install -r requirements.txt (emulated: linux/arm64: a dependency has no wheel for it)"})
+	for _, native := range []string{"[python] create the virtual environment /app/.venv (for linux/arm64, from linux/amd64)",
+		"[python] compile bytecode of the environment (for linux/arm64, from linux/amd64)"} {
+		if found, _ := stepStatus(r.out, native); !found {
+			t.Errorf("no native step %q:\n%s", native, tail(r.out, 60))
 		}
 	}
 	img := imagetest.Load(t, out, "linux/arm64")

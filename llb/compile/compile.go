@@ -95,8 +95,10 @@ func CheckImages(ctx context.Context, t plan.Target, o Options) error {
 		return nil
 	}
 	imgs, roles := []plan.Image{t.Runtime, t.Builder}, []string{"runtime", "builder"}
-	if t.Fallback != nil {
-		imgs, roles = append(imgs, t.Fallback.Builder), append(roles, "builder")
+	for _, s := range plan.AllSteps(t.Steps) {
+		if s.Run != nil && s.Run.Emulated != nil {
+			imgs, roles = append(imgs, s.Run.Emulated.Builder), append(roles, "builder")
+		}
 	}
 	for i, im := range imgs {
 		if _, _, _, err := c.image(ctx, im, roles[i]); err != nil {
@@ -133,14 +135,9 @@ func (c *compiler) compile(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 	c.runtime = runtime
-	builder, ok, err := c.steps(ctx, c.t.Builder, c.t.Steps)
+	builder, err := c.steps(ctx, c.t.Builder, c.t.Steps)
 	if err != nil {
 		return nil, err
-	}
-	if !ok {
-		if builder, _, err = c.steps(ctx, c.t.Fallback.Builder, c.t.Fallback.Steps); err != nil {
-			return nil, err
-		}
 	}
 
 	// Each layer group is collected into a scratch tree, then added onto
@@ -168,38 +165,75 @@ func (c *compiler) compile(ctx context.Context) (*Result, error) {
 	return &Result{State: final, Image: img, Base: base}, nil
 }
 
-// steps applies steps to the builder image. It returns ok false when a
-// probing step reports it could not do its work and the target has a
-// fallback (only with a Probe function; without one, probes pass).
-func (c *compiler) steps(ctx context.Context, img plan.Image, steps []plan.Step) (llb.State, bool, error) {
-	builder, _, _, err := c.image(ctx, img, "builder")
+// steps applies steps to a builder image. A probing step that reports it
+// could not do its work is replaced by its fallback (only with a Probe
+// function; without one, probes pass).
+func (c *compiler) steps(ctx context.Context, img plan.Image, steps []plan.Step) (llb.State, error) {
+	st, _, _, err := c.image(ctx, img, "builder")
 	if err != nil {
-		return llb.State{}, false, err
+		return llb.State{}, err
 	}
 	for _, s := range steps {
-		switch {
-		case s.Copy != nil:
-			builder = c.copyStep(builder, s)
-		case s.Write != nil:
-			builder = c.writeStep(builder, s)
-		case s.Run != nil:
-			builder, err = c.runStep(builder, s)
+		next, err := c.step(ctx, st, s)
+		if err != nil {
+			return llb.State{}, err
+		}
+		if r := s.Run; r != nil && r.Probe != "" && r.Fallback != nil && c.o.Probe != nil {
+			status, err := c.o.Probe(ctx, next, r.Probe)
 			if err != nil {
-				return llb.State{}, false, err
-			}
-			if s.Run.Probe == "" || c.t.Fallback == nil || c.o.Probe == nil {
-				continue
-			}
-			status, err := c.o.Probe(ctx, builder, s.Run.Probe)
-			if err != nil {
-				return llb.State{}, false, fmt.Errorf("%s: reading %s: %w", s.Name, s.Run.Probe, err)
+				return llb.State{}, fmt.Errorf("%s: reading %s: %w", s.Name, r.Probe, err)
 			}
 			if strings.TrimSpace(string(status)) != plan.ProbeOK {
-				return llb.State{}, false, nil
+				if next, err = c.step(ctx, st, *r.Fallback); err != nil {
+					return llb.State{}, err
+				}
 			}
 		}
+		st = next
 	}
-	return builder, true, nil
+	return st, nil
+}
+
+func (c *compiler) step(ctx context.Context, st llb.State, s plan.Step) (llb.State, error) {
+	switch {
+	case s.Copy != nil:
+		return c.copyStep(st, s), nil
+	case s.Write != nil:
+		return c.writeStep(st, s), nil
+	case s.Run != nil && s.Run.Emulated != nil:
+		return c.emulatedStep(ctx, st, s)
+	case s.Run != nil:
+		exec, err := c.exec(st, s)
+		if err != nil {
+			return llb.State{}, err
+		}
+		return exec.Root(), nil
+	}
+	return llb.State{}, fmt.Errorf("step %q does nothing", s.Name)
+}
+
+// emulatedStep runs a step in the target platform's builder (after its
+// setup steps) with the shared directories of the build mounted, and
+// copies what it leaves in them back into the build.
+func (c *compiler) emulatedStep(ctx context.Context, st llb.State, s plan.Step) (llb.State, error) {
+	e := s.Run.Emulated
+	emu, err := c.steps(ctx, e.Builder, e.Setup)
+	if err != nil {
+		return llb.State{}, err
+	}
+	var shared []llb.RunOption
+	for _, d := range e.Dirs {
+		shared = append(shared, llb.AddMount(d, st, llb.SourcePath(d)))
+	}
+	exec, err := c.exec(emu, s, shared...)
+	if err != nil {
+		return llb.State{}, err
+	}
+	for _, d := range e.Dirs {
+		st = st.File(llb.Copy(exec.GetMount(d), "/", d, &llb.CopyInfo{CopyDirContentsOnly: true, CreateDestPath: true}),
+			c.constraints(fmt.Sprintf("[distill] %s from the %s builder", d, e.Builder.Platform), s.Origin)...)
+	}
+	return st, nil
 }
 
 var rootOwned = &llb.ChownOpt{User: &llb.UserOpt{UID: 0}, Group: &llb.UserOpt{UID: 0}}
@@ -305,20 +339,21 @@ func (c *compiler) copyStep(st llb.State, s plan.Step) llb.State {
 	return st.File(fa, c.constraints(s.Name, s.Origin)...)
 }
 
-func (c *compiler) runStep(st llb.State, s plan.Step) (llb.State, error) {
+// exec runs a step's command on st, with extra options (mounts).
+func (c *compiler) exec(st llb.State, s plan.Step, extra ...llb.RunOption) (llb.ExecState, error) {
 	r := s.Run
-	opts := []llb.RunOption{llb.Args(r.Args), llb.Dir(r.Dir)}
+	opts := append([]llb.RunOption{llb.Args(r.Args), llb.Dir(r.Dir)}, extra...)
 	for _, m := range r.Mounts {
 		switch m.From {
 		case plan.MountRuntime:
 			opts = append(opts, llb.AddMount(m.Target, c.runtime, llb.Readonly))
 		case plan.MountFrontend:
 			if c.o.Frontend == nil {
-				return llb.State{}, fmt.Errorf("step %q runs a distill helper, but the frontend image is not available (BuildKit too old to report it?)", s.Name)
+				return llb.ExecState{}, fmt.Errorf("step %q runs a distill helper, but the frontend image is not available (BuildKit too old to report it?)", s.Name)
 			}
 			opts = append(opts, llb.AddMount(m.Target, *c.o.Frontend, llb.Readonly))
 		default:
-			return llb.State{}, fmt.Errorf("step %q: unknown mount source %q", s.Name, m.From)
+			return llb.ExecState{}, fmt.Errorf("step %q: unknown mount source %q", s.Name, m.From)
 		}
 	}
 	for _, sec := range r.Secrets {
@@ -348,7 +383,7 @@ func (c *compiler) runStep(st llb.State, s plan.Step) (llb.State, error) {
 	for _, co := range c.constraints(s.Name, s.Origin) {
 		opts = append(opts, co)
 	}
-	return st.Run(opts...).Root(), nil
+	return st.Run(opts...), nil
 }
 
 func sharing(s string) llb.CacheMountSharingMode {

@@ -286,19 +286,27 @@ func TestPrependBaseEntrypoint(t *testing.T) {
 	}
 }
 
-// TestFallback: a probing step that reports failure switches the target
-// to its fallback builder and steps; a passing probe keeps the first.
+// TestFallback: a probing step that reports failure is replaced by its
+// fallback, an emulated step that shares the source directory with the
+// build; a passing probe keeps the step.
 func TestFallback(t *testing.T) {
 	t.Parallel()
 	tgt := testTarget()
 	tgt.Steps[1].Run.Probe = "/tmp/probe"
-	tgt.Fallback = &plan.Fallback{
-		Builder: plan.Image{Ref: "docker.io/library/golang:1.26-trixie", Platform: "linux/arm64"},
-		Steps:   []plan.Step{{Name: "[go] emulated build", Run: &plan.Run{Args: []string{"go", "build", "-o", "/out/app", "."}, Dir: "/src"}}},
-	}
+	tgt.Steps[1].Run.Fallback = &plan.Step{Name: "[go] emulated download", Run: &plan.Run{
+		Args: []string{"go", "mod", "download"}, Dir: "/src",
+		Emulated: &plan.Emulated{
+			Builder: plan.Image{Ref: "docker.io/library/golang:1.26-trixie", Platform: "linux/arm64"},
+			Dirs:    []string{"/src"},
+		},
+	}}
 	for _, tc := range []struct {
-		status, want string
-	}{{"ok\n", "go mod download"}, {"no wheel", "emulated build"}} {
+		status string
+		want   []string
+	}{
+		{"ok\n", []string{"go mod download"}},
+		{"no wheel", []string{"emulated download", "[distill] /src from the linux/arm64 builder"}},
+	} {
 		probed := false
 		opts := Options{Context: llb.Local("context", llb.LocalUniqueID("test")),
 			Probe: func(_ context.Context, _ llb.State, p string) ([]byte, error) {
@@ -320,8 +328,28 @@ func TestFallback(t *testing.T) {
 		for _, m := range def.Metadata {
 			names = append(names, m.Description["llb.customname"])
 		}
-		if all := strings.Join(names, "\n"); !strings.Contains(all, tc.want) {
-			t.Errorf("probe %q: ops lack %q:\n%s", tc.status, tc.want, all)
+		all := strings.Join(names, "\n")
+		for _, w := range tc.want {
+			if !strings.Contains(all, w) {
+				t.Errorf("probe %q: ops lack %q:\n%s", tc.status, w, all)
+			}
+		}
+		var arms []string
+		for _, dt := range def.Def {
+			var op pb.Op
+			if err := op.UnmarshalVT(dt); err != nil {
+				t.Fatal(err)
+			}
+			if e := op.GetExec(); e != nil && op.Platform.Architecture == "arm64" {
+				arms = append(arms, strings.Join(e.Meta.Args, " "))
+			}
+		}
+		want := []string{}
+		if tc.status != "ok\n" {
+			want = []string{"go mod download"}
+		}
+		if !slices.Equal(arms, want) {
+			t.Errorf("probe %q: commands run on arm64 = %q, want %q", tc.status, arms, want)
 		}
 	}
 }

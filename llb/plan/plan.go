@@ -32,18 +32,6 @@ type Target struct {
 	// Artifacts are copied onto the runtime, one layer per Layer group.
 	Artifacts []Artifact `json:"artifacts"`
 	Config    Config     `json:"config"`
-	// Fallback, when set, is the same build run by another builder (the
-	// target platform's, emulated): the compiler switches to it when a
-	// step with a Probe reports that it could not do its work, e.g. a
-	// dependency with no wheel for the target.
-	Fallback *Fallback `json:"fallback,omitempty"`
-}
-
-// Fallback is an alternative builder and steps for a Target; they leave
-// the artifacts at the same paths.
-type Fallback struct {
-	Builder Image  `json:"builder"`
-	Steps   []Step `json:"steps"`
 }
 
 // Image is an image reference resolved for one platform. Digest is empty
@@ -105,10 +93,26 @@ type Run struct {
 	Mounts []Mount `json:"mounts,omitempty"`
 	// Secrets are build secrets the step may use (all optional).
 	Secrets []Secret `json:"secrets,omitempty"`
+	// Emulated, when set, runs the step in another builder, the target
+	// platform's under emulation, for work that cannot be done for the
+	// target from the build platform (an extension compiled from source).
+	// The rest of the build stays native.
+	Emulated *Emulated `json:"emulated,omitempty"`
 	// Probe is a file the step writes: "ok" when it did its work, else
 	// why not. The compiler builds up to this step, reads the file, and
-	// switches to the target's Fallback when it is not "ok".
-	Probe string `json:"probe,omitempty"`
+	// runs Fallback instead, on the build as it was before the step, when
+	// it is not "ok".
+	Probe    string `json:"probe,omitempty"`
+	Fallback *Step  `json:"fallback,omitempty"`
+}
+
+// Emulated is where an emulated step runs: Builder, after its Setup steps
+// (a compiler installed there), sees only Dirs of the build, mounted at
+// their own paths; what the step leaves in them is copied back.
+type Emulated struct {
+	Builder Image    `json:"builder"`
+	Setup   []Step   `json:"setup,omitempty"`
+	Dirs    []string `json:"dirs"`
 }
 
 // ProbeOK is the content of a probe file whose step did its work.
@@ -191,11 +195,7 @@ func (p *Plan) Normalize() {
 		t := &p.Targets[i]
 		slices.Sort(t.Config.Env)
 		slices.Sort(t.Config.ExposedPorts)
-		steps := t.Steps
-		if t.Fallback != nil {
-			steps = append(slices.Clone(steps), t.Fallback.Steps...)
-		}
-		for _, s := range steps {
+		for _, s := range AllSteps(t.Steps) {
 			if s.Run != nil {
 				slices.Sort(s.Run.Env)
 			}
@@ -221,7 +221,7 @@ func (p *Plan) Validate() error {
 		if t.Builder.Ref == "" || t.Runtime.Ref == "" {
 			return fmt.Errorf("target %s: builder and runtime are required", t.Platform)
 		}
-		for _, s := range t.Steps {
+		for _, s := range AllSteps(t.Steps) {
 			n := 0
 			for _, set := range []bool{s.Copy != nil, s.Write != nil, s.Run != nil} {
 				if set {
@@ -233,6 +233,12 @@ func (p *Plan) Validate() error {
 			}
 			if s.Run != nil && len(s.Run.Args) == 0 {
 				return fmt.Errorf("target %s: step %q has no command", t.Platform, s.Name)
+			}
+			if s.Run != nil && s.Run.Fallback != nil && s.Run.Probe == "" {
+				return fmt.Errorf("target %s: step %q has a fallback but no probe", t.Platform, s.Name)
+			}
+			if s.Run != nil && s.Run.Emulated != nil && len(s.Run.Emulated.Dirs) == 0 {
+				return fmt.Errorf("target %s: emulated step %q shares no directory with the build", t.Platform, s.Name)
 			}
 			if s.Run != nil {
 				for _, m := range s.Run.Mounts {
@@ -252,6 +258,32 @@ func (p *Plan) Validate() error {
 		}
 	}
 	return nil
+}
+
+// AllSteps lists steps with the steps they hold: an emulated step's setup
+// and a probing step's fallback (depth first, each before its own).
+func AllSteps(steps []Step) []*Step {
+	var out []*Step
+	for i := range steps {
+		out = withHeld(out, &steps[i])
+	}
+	return out
+}
+
+func withHeld(out []*Step, s *Step) []*Step {
+	out = append(out, s)
+	if s.Run == nil {
+		return out
+	}
+	if e := s.Run.Emulated; e != nil {
+		for i := range e.Setup {
+			out = withHeld(out, &e.Setup[i])
+		}
+	}
+	if s.Run.Fallback != nil {
+		out = withHeld(out, s.Run.Fallback)
+	}
+	return out
 }
 
 // JSON returns the plan as indented JSON (version constraints such as

@@ -243,12 +243,19 @@ func TestCrossInstall(t *testing.T) {
 			if !strings.Contains(all, tc.want) {
 				t.Errorf("steps lack %q:\n%s", tc.want, all)
 			}
-			wantBuilder := "linux/amd64"
-			if strings.Contains(tc.want, "emulated") {
-				wantBuilder = "linux/arm64"
+			// Only the production install is emulated, in the target's
+			// builder; every other step runs in the build platform's.
+			if b.Builder.Platform != "linux/amd64" {
+				t.Errorf("builder platform = %s, want linux/amd64", b.Builder.Platform)
 			}
-			if b.Builder.Platform != wantBuilder {
-				t.Errorf("builder platform = %s, want %s", b.Builder.Platform, wantBuilder)
+			for _, s := range b.Steps {
+				e := s.Run != nil && s.Run.Emulated != nil
+				if e != strings.Contains(s.Name, "emulated") {
+					t.Errorf("step %q: emulated %v", s.Name, e)
+				}
+				if e && (s.Run.Emulated.Builder.Platform != "linux/arm64" || !strings.Contains(s.Name, "production dependencies")) {
+					t.Errorf("step %q emulated on %s", s.Name, s.Run.Emulated.Builder.Platform)
+				}
 			}
 		})
 	}

@@ -172,12 +172,12 @@ func (pl *planner) plan(p ocispecs.Platform) providers.Build {
 	// Another platform's dependencies are installed from the build
 	// platform when the package manager can select them (cross); when
 	// install scripts or compilers must run for the target, the builder
-	// of the target runs every step, emulated, and says why.
-	builderPlatform, suffix := pl.req.BuildPlatform, ""
+	// of the target runs that install, emulated, and says why: every other
+	// step (the build, pruning, the libraries' closure) stays native.
+	suffix, emulate := "", ""
 	if !providers.SamePlatform(p, pl.req.BuildPlatform) {
 		if why := pl.emulationReason(p); why != "" {
-			builderPlatform = p
-			suffix = providers.Emulated(p, why)
+			emulate = why
 		} else {
 			suffix = " (for " + providers.FormatPlatform(p) + ", from " + providers.FormatPlatform(pl.req.BuildPlatform) + ")"
 			in.prod = append(in.prod, pl.crossFlags(p)...)
@@ -218,8 +218,11 @@ func (pl *planner) plan(p ocispecs.Platform) providers.Build {
 			}
 		}
 	}
+	// prep readies the builder for installs: the packages, the package
+	// manager.
+	var prep []plan.Step
 	if len(pkgs) > 0 {
-		steps = append(steps, run("apt-get install "+strings.Join(pkgs, " ")+why, pkgOrigin, providers.AptInstall(pkgs)))
+		prep = append(prep, run("apt-get install "+strings.Join(pkgs, " ")+why, pkgOrigin, providers.AptInstall(pkgs)))
 	}
 	npmGlobal := func(name string, args ...string) plan.Step {
 		return run(name, depsOrigin, plan.Run{
@@ -229,14 +232,20 @@ func (pl *planner) plan(p ocispecs.Platform) providers.Build {
 	}
 	switch {
 	case pl.tool.viaCorepack():
-		steps = append(steps, npmGlobal("corepack for "+pl.tool.String()+" (the builder's, else corepack@"+CorepackVersion+")",
+		prep = append(prep, npmGlobal("corepack for "+pl.tool.String()+" (the builder's, else corepack@"+CorepackVersion+")",
 			"sh", "-c", `command -v corepack >/dev/null 2>&1 || npm install --global --no-audit --no-fund "corepack@$0"`, CorepackVersion))
 	case pl.tool.manager == yarnClassic:
 		// The builder's Yarn when it is the version asked for (the official
 		// images up to Node 24 ship 1.22.22), else that version from npm.
 		v, _, _ := strings.Cut(pl.tool.version, "+")
-		steps = append(steps, npmGlobal(pl.tool.String()+" (the builder's, else from the npm registry)",
+		prep = append(prep, npmGlobal(pl.tool.String()+" (the builder's, else from the npm registry)",
 			"sh", "-c", `[ "$(yarn --version 2>/dev/null)" = "$0" ] || npm install --global --force --no-audit --no-fund "yarn@$0"`, v))
+	}
+
+	if emulate == "" || len(pl.build) > 0 {
+		// (Emulated, the production install readies its own builder; the
+		// build's install of every dependency is native.)
+		steps = append(steps, prep...)
 	}
 
 	files := append([]string{"package.json"}, pl.inputs...)
@@ -261,7 +270,21 @@ func (pl *planner) plan(p ocispecs.Platform) providers.Build {
 		steps = append(steps, plan.Step{Name: "[node] package.json without the project's install scripts (for the production install)", Origin: depsOrigin,
 			Write: &plan.Write{Path: path.Join(AppDir, "package.json"), Content: string(pl.prodPkg)}})
 	}
-	steps = append(steps, installRun("production dependencies", in.prod, in.prodEnv, AppDir, depsOrigin))
+	prod := installRun("production dependencies", in.prod, in.prodEnv, AppDir, depsOrigin)
+	if emulate != "" {
+		suffix := providers.Emulated(p, emulate)
+		setup := slices.Clone(prep)
+		for i := range setup {
+			r := *setup[i].Run
+			setup[i].Name, setup[i].Run = setup[i].Name+suffix, &r
+		}
+		prod.Name += suffix
+		prod.Run.Emulated = &plan.Emulated{
+			Builder: plan.Image{Ref: pl.builder, Platform: providers.FormatPlatform(p)},
+			Setup:   setup, Dirs: []string{AppDir},
+		}
+	}
+	steps = append(steps, prod)
 	// The shared libraries of native code the runtime lacks; a lock that
 	// shows none (npm's lists install scripts and platform packages) needs
 	// no look, nor the runtime unpacked for one.
@@ -341,7 +364,7 @@ func (pl *planner) plan(p ocispecs.Platform) providers.Build {
 		name = "app"
 	}
 	return providers.Build{
-		Builder:               plan.Image{Ref: pl.builder, Platform: providers.FormatPlatform(builderPlatform)},
+		Builder:               plan.Image{Ref: pl.builder, Platform: providers.FormatPlatform(pl.req.BuildPlatform)},
 		Flavour:               providers.CC,
 		FlavourReason:         "Node.js and native addons need libstdc++",
 		Runtime:               pl.runtime,

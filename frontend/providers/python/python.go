@@ -134,8 +134,9 @@ const (
 
 // platformBuild plans one target platform. Another platform's packages
 // are installed from the build platform when only wheels are needed (pip
-// selects them by platform tag), with the emulated build as the fallback
-// the compiler switches to when a dependency has no wheel for the target.
+// selects them by platform tag); when a dependency has no wheel for the
+// target, the compiler replaces that install by its fallback, the same
+// install by the target's builder under emulation, for that step only.
 func (pl *planner) platformBuild(p ocispecs.Platform) (providers.Build, error) {
 	if providers.SamePlatform(p, pl.req.BuildPlatform) {
 		return pl.build(p, native, "")
@@ -143,16 +144,7 @@ func (pl *planner) platformBuild(p ocispecs.Platform) (providers.Build, error) {
 	if why := pl.crossReason(p); why != "" {
 		return pl.build(p, emulated, why)
 	}
-	b, err := pl.build(p, cross, "")
-	if err != nil {
-		return b, err
-	}
-	fb, err := pl.build(p, emulated, "a dependency has no wheel for it")
-	if err != nil {
-		return b, err
-	}
-	b.Fallback = &plan.Fallback{Builder: fb.Builder, Steps: fb.Steps}
-	return b, nil
+	return pl.build(p, cross, "")
 }
 
 // wheelArch maps GOARCH (and arm variants) to the machine part of
@@ -606,6 +598,26 @@ func (pl *planner) build(p ocispecs.Platform, mode, why string) (providers.Build
 		r.Dir = cmpOr(r.Dir, AppDir)
 		return plan.Step{Name: "[python] " + name + suffix, Origin: origin, Run: &r}
 	}
+	// fallback is a cross install's replacement when a wheel is missing:
+	// the same install run by the target's builder, emulated, on the app
+	// directory (the environment) of this build, after setup steps there
+	// (a tool the install runs, for the target).
+	fallback := func(name string, origin plan.Origin, r plan.Run, setup ...plan.Step) *plan.Step {
+		if mode != cross {
+			return nil
+		}
+		noWheel := providers.Emulated(p, "a dependency has no wheel for it")
+		for i := range setup {
+			sr := *setup[i].Run
+			setup[i].Name, setup[i].Run = strings.TrimSuffix(setup[i].Name, suffix)+noWheel, &sr
+		}
+		r.Dir = cmpOr(r.Dir, AppDir)
+		r.Emulated = &plan.Emulated{
+			Builder: plan.Image{Ref: pl.builder, Platform: providers.FormatPlatform(p)},
+			Setup:   setup, Dirs: []string{AppDir},
+		}
+		return &plan.Step{Name: "[python] " + name + noWheel, Origin: origin, Run: &r}
+	}
 
 	var steps []plan.Step
 	if m.BuildPackages.Set() {
@@ -639,15 +651,23 @@ func (pl *planner) build(p ocispecs.Platform, mode, why string) (providers.Build
 			args := depsInstall("-r", path.Join(AppDir, pl.file))
 			steps = append(steps, run("pip install -r "+pl.file, depsOrigin, plan.Run{
 				Args: args, Env: pipEnv, Caches: pipCaches, Network: true, Secrets: secrets, Probe: probe,
+				Fallback: fallback("pip install -r "+pl.file, depsOrigin, plan.Run{
+					Args: pipInstall("-r", path.Join(AppDir, pl.file)), Env: pipEnv, Caches: pipCaches, Network: true, Secrets: secrets,
+				}),
 			}))
 		}
 	case managerPipenv:
 		lock := path.Join(lockDir, "Pipfile.lock.txt")
-		args := depsInstall("--require-hashes", "--no-deps", "-r", lock)
+		hashed := []string{"--require-hashes", "--no-deps", "-r", lock}
+		args := depsInstall(hashed...)
+		name := "pip install " + pl.file + " (default packages, hashes checked)"
 		steps = append(steps,
 			plan.Step{Name: "[python] requirements from " + pl.file, Origin: depsOrigin, Write: &plan.Write{Path: lock, Content: pl.lockReqs}},
-			run("pip install "+pl.file+" (default packages, hashes checked)", depsOrigin, plan.Run{
+			run(name, depsOrigin, plan.Run{
 				Args: args, Env: pipEnv, Caches: pipCaches, Network: true, Secrets: secrets, Probe: probe,
+				Fallback: fallback(name, depsOrigin, plan.Run{
+					Args: pipInstall(hashed...), Env: pipEnv, Caches: pipCaches, Network: true, Secrets: secrets,
+				}),
 			}))
 	case managerUV, managerPoetry:
 		var t lockTool
@@ -688,6 +708,9 @@ func (pl *planner) build(p ocispecs.Platform, mode, why string) (providers.Build
 		}
 		deps := toolRun(t.deps, depsOrigin)
 		if mode == cross {
+			deps.Run.Fallback = fallback(path.Base(t.deps[0])+" "+strings.Join(t.deps[1:], " "), depsOrigin, plan.Run{
+				Args: t.deps, Dir: projectDir, Env: env, Caches: caches, Network: true, Secrets: secrets,
+			}, t.install)
 			// uv selects the target's wheels itself, into the environment;
 			// --no-build makes a missing wheel an error the probe reports.
 			deps.Run.Args = pl.probed(append(slices.Clone(t.deps), "--no-build", "--python-platform", uvPlatform[p.Architecture]+"-manylinux_2_40"))
