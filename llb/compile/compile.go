@@ -223,6 +223,9 @@ func (c *compiler) emulatedStep(ctx context.Context, st llb.State, s plan.Step) 
 	}
 	var shared []llb.RunOption
 	for _, d := range e.Dirs {
+		// (A directory the step creates, such as an output directory, is
+		// made first: a mount needs its source.)
+		st = st.File(llb.Mkdir(d, 0o755, llb.WithParents(true)), c.constraints("[distill] mkdir "+d, s.Origin)...)
 		shared = append(shared, llb.AddMount(d, st, llb.SourcePath(d)))
 	}
 	exec, err := c.exec(emu, s, shared...)

@@ -143,15 +143,14 @@ func (Provider) Plan(ctx context.Context, req providers.Request) ([]providers.Bu
 
 	var builds []providers.Build
 	for _, p := range req.Platforms {
-		builderPlatform := req.BuildPlatform
 		var cross *crossToolchain
 		emulated := ""
 		if cgo && !providers.SamePlatform(p, req.BuildPlatform) {
 			// cgo needs a C toolchain for the target: Debian's cross
 			// compiler in the builder (same suite, so the same glibc as
-			// the runtime), else the target's builder under emulation.
+			// the runtime), else the target's builder under emulation, for
+			// the build step alone (modules are the same everywhere).
 			if cross = debianCross(p, req.BuildPlatform, needsCXX(cgoWhy)); cross == nil {
-				builderPlatform = p
 				emulated = providers.Emulated(p, "no Debian cross compiler for it on "+providers.FormatPlatform(req.BuildPlatform))
 			}
 		}
@@ -202,16 +201,20 @@ func (Provider) Plan(ctx context.Context, req providers.Request) ([]providers.Bu
 		case emulated != "":
 			stepName += emulated
 		}
-		steps = append(steps,
-			plan.Step{Name: "[go] copy sources", Origin: buildOrigin, Copy: &plan.Copy{Dest: srcDir}},
-			plan.Step{Name: stepName, Origin: buildOrigin, Run: &plan.Run{
-				Args: args, Dir: path.Join(srcDir, modDir), Env: buildEnv,
-				Caches:  append(caches, plan.Cache{ID: "go-build", Target: buildCache, Sharing: "shared"}),
-				Network: !vendored,
-			}},
-		)
+		build := plan.Step{Name: stepName, Origin: buildOrigin, Run: &plan.Run{
+			Args: args, Dir: path.Join(srcDir, modDir), Env: buildEnv,
+			Caches:  append(caches, plan.Cache{ID: "go-build", Target: buildCache, Sharing: "shared"}),
+			Network: !vendored,
+		}}
+		if emulated != "" {
+			build.Run.Emulated = &plan.Emulated{
+				Builder: plan.Image{Ref: builderRef, Platform: providers.FormatPlatform(p)},
+				Dirs:    []string{srcDir, outDir},
+			}
+		}
+		steps = append(steps, plan.Step{Name: "[go] copy sources", Origin: buildOrigin, Copy: &plan.Copy{Dest: srcDir}}, build)
 		builds = append(builds, providers.Build{
-			Builder:       plan.Image{Ref: builderRef, Platform: providers.FormatPlatform(builderPlatform)},
+			Builder:       plan.Image{Ref: builderRef, Platform: providers.FormatPlatform(req.BuildPlatform)},
 			Flavour:       flavour,
 			FlavourReason: flavourWhy,
 			FlavourOrigin: flavourRange,
