@@ -178,6 +178,40 @@ func TestPythonLockTools(t *testing.T) {
 	}
 }
 
+// TestPythonEmulatedInstalls: a project pip builds from source (no lock)
+// and a Poetry project, for arm64: only the steps that install packages
+// run in the target's builder, under emulation, with their reason (Poetry
+// installed there first); the environment, bytecode and libraries' steps
+// run natively, and the image runs under qemu.
+func TestPythonEmulatedInstalls(t *testing.T) {
+	requireLab(t)
+	for _, tc := range []struct {
+		example, line string
+		emulated      []string
+	}{
+		{"python-package", "package:", []string{
+			"[python] pip install pyproject.toml dependencies (emulated: linux/arm64: the project is built from source for the target)",
+			"[python] pip install . (the project) (emulated: linux/arm64: the project is built from source for the target)",
+		}},
+		{"python-poetry", "poetry:", []string{
+			"[python] install poetry 2.5.1 (emulated: linux/arm64: Poetry installs for the platform it runs on)",
+			"[python] poetry install --only main --no-root --no-ansi (emulated: linux/arm64: Poetry installs for the platform it runs on)",
+		}},
+	} {
+		t.Run(tc.example, func(t *testing.T) {
+			out, r := buildx(t, example(tc.example), "--platform", "linux/arm64")
+			mustSucceed(t, r)
+			checkEmulatedOnly(t, r.out, tc.emulated)
+			if found, _ := stepStatus(r.out, "[python] compile bytecode of the environment (for linux/arm64, from linux/amd64)"); !found {
+				t.Errorf("bytecode not compiled natively:\n%s", tail(r.out, 40))
+			}
+			img := imagetest.Load(t, out, "linux/arm64")
+			checkPython(t, img)
+			runPrints(t, img, tc.line)
+		})
+	}
+}
+
 // TestPython312 runs an app on a minor distroless does not publish: the
 // builder's interpreter transplanted onto cc-debian13 with its libraries.
 func TestPython312(t *testing.T) {

@@ -270,34 +270,42 @@ func (pl *planner) plan(p ocispecs.Platform) providers.Build {
 		steps = append(steps, plan.Step{Name: "[node] package.json without the project's install scripts (for the production install)", Origin: depsOrigin,
 			Write: &plan.Write{Path: path.Join(AppDir, "package.json"), Content: string(pl.prodPkg)}})
 	}
-	prod := installRun("production dependencies", in.prod, in.prodEnv, AppDir, depsOrigin)
-	if emulate != "" {
+	// emulated moves a step into the target's builder, readied by prep
+	// (the same ops for every such step, so BuildKit runs them once).
+	emulated := func(s plan.Step, dirs ...string) plan.Step {
+		if emulate == "" {
+			return s
+		}
 		suffix := providers.Emulated(p, emulate)
 		setup := slices.Clone(prep)
 		for i := range setup {
 			r := *setup[i].Run
 			setup[i].Name, setup[i].Run = setup[i].Name+suffix, &r
 		}
-		prod.Name += suffix
-		prod.Run.Emulated = &plan.Emulated{
+		s.Name += suffix
+		s.Run.Emulated = &plan.Emulated{
 			Builder: plan.Image{Ref: pl.builder, Platform: providers.FormatPlatform(p)},
-			Setup:   setup, Dirs: []string{AppDir},
+			Setup:   setup, Dirs: dirs,
 		}
+		return s
 	}
-	steps = append(steps, prod)
+	steps = append(steps, emulated(installRun("production dependencies", in.prod, in.prodEnv, AppDir, depsOrigin), AppDir))
 	// The shared libraries of native code the runtime lacks; a lock that
 	// shows none (npm's lists install scripts and platform packages) needs
 	// no look, nor the runtime unpacked for one.
 	libs := !pl.jsOnly || len(pl.buildPkgs) > 0
 	if libs {
-		steps = append(steps, run("carry the shared libraries native addons need", langOrigin, plan.Run{
+		// Emulated, the addons' libraries are the target builder's (the
+		// packages prep installed there); the helper itself is the
+		// frontend's own binary and runs natively.
+		steps = append(steps, emulated(run("carry the shared libraries native addons need", langOrigin, plan.Run{
 			Args: []string{HelperBin, "libs", "--runtime", RuntimeMount, "--out", sysroot, "--scan", path.Join(AppDir, "node_modules"), "--arch", p.Architecture},
 			Dir:  "/",
 			Mounts: []plan.Mount{
 				{From: plan.MountFrontend, Target: HelperMount},
 				{From: plan.MountRuntime, Target: RuntimeMount},
 			},
-		}))
+		}), AppDir, sysroot))
 	}
 
 	// The app's files: the sources, or with a build step the tree it built

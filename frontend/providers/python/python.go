@@ -129,7 +129,8 @@ func (Provider) Plan(ctx context.Context, req providers.Request) ([]providers.Bu
 const (
 	native   = "native"   // the target is the build platform
 	cross    = "cross"    // from the build platform, for the target
-	emulated = "emulated" // by the target's builder, under emulation
+	installs = "installs" // installs by the target's builder, under emulation; the rest native
+	emulated = "emulated" // every step by the target's builder, under emulation
 )
 
 // platformBuild plans one target platform. Another platform's packages
@@ -141,10 +142,16 @@ func (pl *planner) platformBuild(p ocispecs.Platform) (providers.Build, error) {
 	if providers.SamePlatform(p, pl.req.BuildPlatform) {
 		return pl.build(p, native, "")
 	}
-	if why := pl.crossReason(p); why != "" {
+	why := pl.crossReason(p)
+	switch {
+	case why == "":
+		return pl.build(p, cross, "")
+	case pl.m.BuildPackages.Set() || !strings.Contains(pl.runtime, "python3-debian"):
+		// The shared libraries carried into the image, and a transplanted
+		// interpreter, come from the builder: it must be the target's.
 		return pl.build(p, emulated, why)
 	}
-	return pl.build(p, cross, "")
+	return pl.build(p, installs, why)
 }
 
 // wheelArch maps GOARCH (and arm variants) to the machine part of
@@ -569,7 +576,7 @@ func (pl *planner) build(p ocispecs.Platform, mode, why string) (providers.Build
 	switch mode {
 	case emulated:
 		builderPlatform, suffix = p, providers.Emulated(p, why)
-	case cross:
+	case cross, installs:
 		suffix = " (for " + providers.FormatPlatform(p) + ", from " + providers.FormatPlatform(pl.req.BuildPlatform) + ")"
 	}
 	langOrigin := providers.Origin("language", m.Language.Range)
@@ -598,25 +605,41 @@ func (pl *planner) build(p ocispecs.Platform, mode, why string) (providers.Build
 		r.Dir = cmpOr(r.Dir, AppDir)
 		return plan.Step{Name: "[python] " + name + suffix, Origin: origin, Run: &r}
 	}
+	// inTarget turns a step into the same step run by the target's
+	// builder, under emulation, on the build's directories dirs, after
+	// setup steps there (a tool the step runs, for the target).
+	inTarget := func(reason string, s plan.Step, setup []plan.Step, dirs ...string) plan.Step {
+		suffixed := providers.Emulated(p, reason)
+		setup = slices.Clone(setup)
+		for i := range setup {
+			sr := *setup[i].Run
+			setup[i].Name, setup[i].Run = strings.TrimSuffix(setup[i].Name, suffix)+suffixed, &sr
+		}
+		r := *s.Run
+		r.Emulated = &plan.Emulated{
+			Builder: plan.Image{Ref: pl.builder, Platform: providers.FormatPlatform(p)},
+			Setup:   setup, Dirs: dirs,
+		}
+		s.Name, s.Run = strings.TrimSuffix(s.Name, suffix)+suffixed, &r
+		return s
+	}
+	// install is a step that installs packages: in installs mode, run by
+	// the target's builder (the rest of the build stays native).
+	install := func(s plan.Step, setup []plan.Step, dirs ...string) plan.Step {
+		if mode != installs {
+			return s
+		}
+		return inTarget(why, s, setup, dirs...)
+	}
 	// fallback is a cross install's replacement when a wheel is missing:
-	// the same install run by the target's builder, emulated, on the app
-	// directory (the environment) of this build, after setup steps there
-	// (a tool the install runs, for the target).
+	// the same install run by the target's builder on the app directory
+	// (the environment).
 	fallback := func(name string, origin plan.Origin, r plan.Run, setup ...plan.Step) *plan.Step {
 		if mode != cross {
 			return nil
 		}
-		noWheel := providers.Emulated(p, "a dependency has no wheel for it")
-		for i := range setup {
-			sr := *setup[i].Run
-			setup[i].Name, setup[i].Run = strings.TrimSuffix(setup[i].Name, suffix)+noWheel, &sr
-		}
-		r.Dir = cmpOr(r.Dir, AppDir)
-		r.Emulated = &plan.Emulated{
-			Builder: plan.Image{Ref: pl.builder, Platform: providers.FormatPlatform(p)},
-			Setup:   setup, Dirs: []string{AppDir},
-		}
-		return &plan.Step{Name: "[python] " + name + noWheel, Origin: origin, Run: &r}
+		s := inTarget("a dependency has no wheel for it", run(name, origin, r), setup, AppDir)
+		return &s
 	}
 
 	var steps []plan.Step
@@ -706,7 +729,7 @@ func (pl *planner) build(p ocispecs.Platform, mode, why string) (providers.Build
 				Args: args, Dir: projectDir, Env: env, Caches: caches, Network: true, Secrets: secrets,
 			})
 		}
-		deps := toolRun(t.deps, depsOrigin)
+		deps := install(toolRun(t.deps, depsOrigin), []plan.Step{t.install}, AppDir)
 		if mode == cross {
 			deps.Run.Fallback = fallback(path.Base(t.deps[0])+" "+strings.Join(t.deps[1:], " "), depsOrigin, plan.Run{
 				Args: t.deps, Dir: projectDir, Env: env, Caches: caches, Network: true, Secrets: secrets,
@@ -716,7 +739,11 @@ func (pl *planner) build(p ocispecs.Platform, mode, why string) (providers.Build
 			deps.Run.Args = pl.probed(append(slices.Clone(t.deps), "--no-build", "--python-platform", uvPlatform[p.Architecture]+"-manylinux_2_40"))
 			deps.Run.Probe = crossProbe
 		}
-		steps = append(steps, t.install,
+		if mode != installs {
+			// (Else only steps in the target's builder run the tool.)
+			steps = append(steps, t.install)
+		}
+		steps = append(steps,
 			plan.Step{Name: "[python] copy " + strings.Join(files, ", "), Origin: depsOrigin, Copy: &plan.Copy{Paths: files, Dest: AppDir}},
 			deps)
 		if pl.pyproject.isPackage(pl.kind) {
@@ -724,7 +751,7 @@ func (pl *planner) build(p ocispecs.Platform, mode, why string) (providers.Build
 			// are there.
 			packageProject = true
 			steps = append(steps, plan.Step{Name: "[python] copy sources", Origin: langOrigin, Copy: &plan.Copy{Dest: AppDir, Exclude: exclude}},
-				toolRun(t.project, langOrigin))
+				install(toolRun(t.project, langOrigin), []plan.Step{t.install}, AppDir))
 		}
 	case managerProject:
 		// A project without a lock is installed as a package; its static
@@ -736,17 +763,17 @@ func (pl *planner) build(p ocispecs.Platform, mode, why string) (providers.Build
 			lock := path.Join(lockDir, "pyproject-dependencies.txt")
 			steps = append(steps,
 				plan.Step{Name: "[python] dependencies of " + pl.file, Origin: depsOrigin, Write: &plan.Write{Path: lock, Content: reqs}},
-				run("pip install "+pl.file+" dependencies", depsOrigin, plan.Run{
+				install(run("pip install "+pl.file+" dependencies", depsOrigin, plan.Run{
 					Args: pipInstall("-r", lock), Env: pipEnv, Caches: pipCaches, Network: true, Secrets: secrets,
-				}))
+				}), nil, AppDir))
 		}
 		// Built from a copy outside /app: an in-tree build leaves build/
 		// and *.egg-info behind, which the image does not need.
 		projectDir = path.Join(srcDir, pl.dir)
 		steps = append(steps, plan.Step{Name: "[python] copy sources to build the project", Origin: langOrigin, Copy: &plan.Copy{Dest: srcDir, Exclude: exclude}},
-			run("pip install "+path.Dir(pl.file)+" (the project)", depsOrigin, plan.Run{
+			install(run("pip install "+path.Dir(pl.file)+" (the project)", depsOrigin, plan.Run{
 				Args: pipInstall(projectDir), Dir: projectDir, Env: pipEnv, Caches: pipCaches, Network: true, Secrets: secrets,
-			}))
+			}), nil, AppDir, srcDir))
 	}
 	finalize := []string{HelperBin, "python-finalize",
 		"--venv", VenvDir, "--python", pl.minor, "--runtime", RuntimeMount, "--out", sysroot, "--scan", AppDir}
@@ -787,9 +814,9 @@ func (pl *planner) build(p ocispecs.Platform, mode, why string) (providers.Build
 		if !packageProject {
 			steps = append(steps, plan.Step{Name: "[python] copy sources", Origin: langOrigin, Copy: &plan.Copy{Dest: AppDir, Exclude: exclude}},
 				// Local paths in the requirements need the sources.
-				run("pip install -r "+pl.file, depsOrigin, plan.Run{
+				install(run("pip install -r "+pl.file, depsOrigin, plan.Run{
 					Args: pipInstall("-r", path.Join(AppDir, pl.file)), Env: pipEnv, Caches: pipCaches, Network: true, Secrets: secrets,
-				}))
+				}), nil, AppDir))
 		}
 		steps = append(steps, finalizeStep, compile("compile bytecode", nil, AppDir, sysroot))
 	} else {
