@@ -221,19 +221,25 @@ func (c *compiler) emulatedStep(ctx context.Context, st llb.State, s plan.Step) 
 	if err != nil {
 		return llb.State{}, err
 	}
+	// (A directory the step creates, such as an output directory, is made
+	// first: a mount needs its source.)
+	for _, d := range e.Dirs {
+		st = st.File(llb.Mkdir(d, 0o755, llb.WithParents(true)), c.constraints("[distill] mkdir "+d, s.Origin)...)
+	}
 	var shared []llb.RunOption
 	for _, d := range e.Dirs {
-		// (A directory the step creates, such as an output directory, is
-		// made first: a mount needs its source.)
-		st = st.File(llb.Mkdir(d, 0o755, llb.WithParents(true)), c.constraints("[distill] mkdir "+d, s.Origin)...)
 		shared = append(shared, llb.AddMount(d, st, llb.SourcePath(d)))
 	}
 	exec, err := c.exec(emu, s, shared...)
 	if err != nil {
 		return llb.State{}, err
 	}
-	for _, d := range e.Dirs {
-		st = st.File(llb.Copy(exec.GetMount(d), "/", d, &llb.CopyInfo{CopyDirContentsOnly: true, CreateDestPath: true}),
+	// A mount's output is its whole source with the step's changes under
+	// the mounted directory: the first one is the build from here on, the
+	// others' directories are copied into it.
+	st = exec.GetMount(e.Dirs[0])
+	for _, d := range e.Dirs[1:] {
+		st = st.File(llb.Copy(exec.GetMount(d), d, d, &llb.CopyInfo{CopyDirContentsOnly: true, CreateDestPath: true}),
 			c.constraints(fmt.Sprintf("[distill] %s from the %s builder", d, e.Builder.Platform), s.Origin)...)
 	}
 	return st, nil

@@ -305,7 +305,7 @@ func TestFallback(t *testing.T) {
 		want   []string
 	}{
 		{"ok\n", []string{"go mod download"}},
-		{"no wheel", []string{"emulated download", "[distill] /src from the linux/arm64 builder"}},
+		{"no wheel", []string{"emulated download", "[distill] mkdir /src"}},
 	} {
 		probed := false
 		opts := Options{Context: llb.Local("context", llb.LocalUniqueID("test")),
@@ -342,6 +342,13 @@ func TestFallback(t *testing.T) {
 			}
 			if e := op.GetExec(); e != nil && op.Platform.Architecture == "arm64" {
 				arms = append(arms, strings.Join(e.Meta.Args, " "))
+				shared := false
+				for _, m := range e.Mounts {
+					shared = shared || (m.Dest == "/src" && m.Selector == "/src" && m.Output != int64(pb.SkipOutput))
+				}
+				if !shared {
+					t.Errorf("the emulated step does not write to the build's /src: %v", e.Mounts)
+				}
 			}
 		}
 		want := []string{}
