@@ -633,12 +633,12 @@ func (pl *planner) build(p ocispecs.Platform, mode, why string) (providers.Build
 	}
 	// fallback is a cross install's replacement when a wheel is missing:
 	// the same install run by the target's builder on the app directory
-	// (the environment).
-	fallback := func(name string, origin plan.Origin, r plan.Run, setup ...plan.Step) *plan.Step {
+	// (the environment) and the generated requirements it reads.
+	fallback := func(name string, origin plan.Origin, r plan.Run, setup []plan.Step, dirs ...string) *plan.Step {
 		if mode != cross {
 			return nil
 		}
-		s := inTarget("a dependency has no wheel for it", run(name, origin, r), setup, AppDir)
+		s := inTarget("a dependency has no wheel for it", run(name, origin, r), setup, dirs...)
 		return &s
 	}
 
@@ -676,7 +676,7 @@ func (pl *planner) build(p ocispecs.Platform, mode, why string) (providers.Build
 				Args: args, Env: pipEnv, Caches: pipCaches, Network: true, Secrets: secrets, Probe: probe,
 				Fallback: fallback("pip install -r "+pl.file, depsOrigin, plan.Run{
 					Args: pipInstall("-r", path.Join(AppDir, pl.file)), Env: pipEnv, Caches: pipCaches, Network: true, Secrets: secrets,
-				}),
+				}, nil, AppDir),
 			}))
 		}
 	case managerPipenv:
@@ -690,7 +690,7 @@ func (pl *planner) build(p ocispecs.Platform, mode, why string) (providers.Build
 				Args: args, Env: pipEnv, Caches: pipCaches, Network: true, Secrets: secrets, Probe: probe,
 				Fallback: fallback(name, depsOrigin, plan.Run{
 					Args: pipInstall(hashed...), Env: pipEnv, Caches: pipCaches, Network: true, Secrets: secrets,
-				}),
+				}, nil, AppDir, lockDir),
 			}))
 	case managerUV, managerPoetry:
 		var t lockTool
@@ -733,7 +733,7 @@ func (pl *planner) build(p ocispecs.Platform, mode, why string) (providers.Build
 		if mode == cross {
 			deps.Run.Fallback = fallback(path.Base(t.deps[0])+" "+strings.Join(t.deps[1:], " "), depsOrigin, plan.Run{
 				Args: t.deps, Dir: projectDir, Env: env, Caches: caches, Network: true, Secrets: secrets,
-			}, t.install)
+			}, []plan.Step{t.install}, AppDir)
 			// uv selects the target's wheels itself, into the environment;
 			// --no-build makes a missing wheel an error the probe reports.
 			deps.Run.Args = pl.probed(append(slices.Clone(t.deps), "--no-build", "--python-platform", uvPlatform[p.Architecture]+"-manylinux_2_40"))
@@ -765,7 +765,7 @@ func (pl *planner) build(p ocispecs.Platform, mode, why string) (providers.Build
 				plan.Step{Name: "[python] dependencies of " + pl.file, Origin: depsOrigin, Write: &plan.Write{Path: lock, Content: reqs}},
 				install(run("pip install "+pl.file+" dependencies", depsOrigin, plan.Run{
 					Args: pipInstall("-r", lock), Env: pipEnv, Caches: pipCaches, Network: true, Secrets: secrets,
-				}), nil, AppDir))
+				}), nil, AppDir, lockDir))
 		}
 		// Built from a copy outside /app: an in-tree build leaves build/
 		// and *.egg-info behind, which the image does not need.
