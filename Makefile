@@ -40,12 +40,17 @@ test: unit lab-up e2e
 demo: lab-up
 	lab/demo.sh
 
-# Benchmarks (not tests): cold multi-platform builds against single-platform
-# and hand-written QEMU builds, in the lab; empties buildkitd's cache.
-# Writes bench/results/. BENCH_RUNS=3 for medians of three.
+# Benchmarks (not tests), in the lab; they empty buildkitd's cache. The seed
+# articles' comparisons (full, slim, hand-written distroless and distill
+# images of each seed app; the frontend's own cost) and multi-platform
+# builds against single-platform and hand-written QEMU builds. Writes
+# bench/results/ and docs/benchmarks.md (+ .png). BENCH_RUNS=3 for medians
+# of three; BENCH_SUITE=seeds or multiplatform for one of them.
 BENCH_RUNS ?= 1
+BENCH_SUITE ?= all
 bench: lab-up
-	source lab/env.sh && $(GO) run ./bench -runs $(BENCH_RUNS)
+	lab/bench-images.sh
+	source lab/env.sh && $(GO) run ./bench -runs $(BENCH_RUNS) -suite $(BENCH_SUITE)
 
 clean:
 	rm -rf bin

@@ -1,11 +1,23 @@
-// Command bench measures what multi-platform builds cost, in the lab
-// (`make bench`): for each example, the distill build for linux/amd64
-// alone and for linux/amd64+linux/arm64, and the example's hand-written
-// Dockerfile (Dockerfile.seed, whose arm64 stages run under QEMU) for the
-// same two platforms: each from an empty BuildKit cache (`buildctl prune
-// --all` first), then again after a source-only change, in one run. It
-// writes the figures as ratios against the baselines of the same run to
-// bench/results/multiplatform.md and .json.
+// Command bench is distill's benchmarks, run in the lab (`make bench`),
+// each figure a ratio against a baseline built in the same run:
+//
+//   - seeds: the seed articles' comparisons. For each seed app, its
+//     single-stage Dockerfile on the full and on the slim image, its
+//     hand-written distroless Dockerfile (the baseline) and distill, each
+//     built from an empty BuildKit cache and again after a source-only
+//     change; every image read for its size, layers, files, packages,
+//     shell, package managers, compilers and user. Also the frontend's own
+//     cost: the time to produce each example's LLB (against the Dockerfile
+//     frontend's for the hand-written Dockerfile) and the frontend image's
+//     size. Results: bench/results/seeds.json.
+//   - multiplatform: for each example, the distill build for linux/amd64
+//     alone and for linux/amd64+linux/arm64, and the hand-written
+//     Dockerfile (whose arm64 stages run under QEMU) for the same two
+//     platforms, cold and after a source-only change. Results:
+//     bench/results/multiplatform.md and .json.
+//
+// From the results it writes the report, docs/benchmarks.md, and its
+// chart, docs/benchmarks.png.
 //
 // It is a benchmark, not a test: it asserts nothing and is never run by
 // `make test`.
@@ -50,21 +62,68 @@ type report struct {
 	Results []result `json:"results"`
 }
 
-func main() {
-	out := flag.String("out", "bench/results", "directory for the report")
-	runs := flag.Int("runs", 1, "builds per variant (the median is reported)")
-	examples := flag.String("examples", "go-hello:main.go,python-fastapi:main.py,node-express:server.js", "examples with a Dockerfile.seed, each with the source file a rebuild edits")
-	builder := flag.String("builder", envOr("BUILDX_BUILDER", "distill-lab"), "buildx builder")
-	ca := flag.String("ca-bundle", envOr("DISTILL_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt"), "CA bundle passed as the ca-bundle secret")
-	flag.Parse()
+// options are the flags every suite uses.
+type options struct {
+	builder, ca string
+	runs        int
+	date        string
+	goCmd       string
+	registry    string
+	frontendRef string
+}
 
-	rep := report{Date: time.Now().UTC().Format("2006-01-02"), Machine: machine(), Runs: *runs}
-	for _, spec := range strings.Split(*examples, ",") {
+func main() {
+	out := flag.String("out", "bench/results", "directory for the results (JSON and the multi-platform report)")
+	docs := flag.String("docs", "docs", "directory for the report users read (benchmarks.md and its chart)")
+	suite := flag.String("suite", "all", "what to run: seeds (the seed articles' comparisons), multiplatform, all, or report (rewrite the report from the results)")
+	runs := flag.Int("runs", 1, "builds per variant (the median is reported)")
+	examples := flag.String("examples", "go-hello:main.go,python-fastapi:main.py,node-express:server.js", "multiplatform: examples with a Dockerfile.seed, each with the source file a rebuild edits")
+	only := flag.String("apps", "", "seeds: only these examples (comma-separated; default every seed app)")
+	o := options{date: time.Now().UTC().Format("2006-01-02")}
+	flag.StringVar(&o.builder, "builder", envOr("BUILDX_BUILDER", "distill-lab"), "buildx builder")
+	flag.StringVar(&o.ca, "ca-bundle", envOr("DISTILL_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt"), "CA bundle passed as the ca-bundle secret")
+	flag.StringVar(&o.goCmd, "go", envOr("GO", "go"), "go command (for the LLB benchmark)")
+	flag.StringVar(&o.registry, "registry", envOr("DISTILL_REGISTRY", "127.0.0.1:5000"), "the lab registry")
+	flag.StringVar(&o.frontendRef, "frontend", "ghcr.io/distill-build/distill:1", "the frontend image whose size is reported")
+	flag.Parse()
+	o.runs = *runs
+
+	fail := func(err error) {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+	if *suite == "seeds" || *suite == "all" {
+		rep, err := runSeeds(o, *only)
+		if err != nil {
+			fail(err)
+		}
+		if err := writeJSON(filepath.Join(*out, "seeds.json"), rep); err != nil {
+			fail(err)
+		}
+	}
+	if *suite == "multiplatform" || *suite == "all" {
+		rep, err := runMultiplatform(o, *examples)
+		if err != nil {
+			fail(err)
+		}
+		if err := write(*out, rep); err != nil {
+			fail(err)
+		}
+	}
+	if err := writeReport(*out, *docs); err != nil {
+		fail(err)
+	}
+}
+
+// runMultiplatform measures two-platform builds against one-platform
+// builds and against hand-written Dockerfiles under QEMU.
+func runMultiplatform(o options, examples string) (report, error) {
+	rep := report{Date: o.date, Machine: machine(), Runs: o.runs}
+	for _, spec := range strings.Split(examples, ",") {
 		ex, source, _ := strings.Cut(spec, ":")
 		dir, err := copyExample(filepath.Join("examples", ex))
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "bench:", err)
-			os.Exit(1)
+			return rep, err
 		}
 		defer os.RemoveAll(filepath.Dir(dir))
 		res := result{Example: ex}
@@ -75,24 +134,20 @@ func main() {
 			{Name: "hand-written Dockerfile, amd64+arm64 (QEMU)", File: "Dockerfile.seed", Platforms: "linux/amd64,linux/arm64"},
 		} {
 			var cold, warm []float64
-			for i := range *runs {
-				if out, err := exec.Command("buildctl", "prune", "--all").CombinedOutput(); err != nil {
-					fmt.Fprintf(os.Stderr, "bench: buildctl prune: %v: %s\n", err, out)
-					os.Exit(1)
+			for i := range o.runs {
+				if err := prune(); err != nil {
+					return rep, err
 				}
-				secs, emulated, err := build(*builder, *ca, dir, v.File, v.Platforms)
+				secs, emulated, err := build(o, dir, v.File, v.Platforms, "")
 				if err != nil {
-					fmt.Fprintf(os.Stderr, "bench: %s %s: %v\n", ex, v.Name, err)
-					os.Exit(1)
+					return rep, fmt.Errorf("%s %s: %w", ex, v.Name, err)
 				}
 				cold, v.Emulated = append(cold, secs), emulated
 				if err := touchSource(filepath.Join(dir, source), i); err != nil {
-					fmt.Fprintln(os.Stderr, "bench:", err)
-					os.Exit(1)
+					return rep, err
 				}
-				if secs, _, err = build(*builder, *ca, dir, v.File, v.Platforms); err != nil {
-					fmt.Fprintf(os.Stderr, "bench: %s %s (rebuild): %v\n", ex, v.Name, err)
-					os.Exit(1)
+				if secs, _, err = build(o, dir, v.File, v.Platforms, ""); err != nil {
+					return rep, fmt.Errorf("%s %s (rebuild): %w", ex, v.Name, err)
 				}
 				warm = append(warm, secs)
 			}
@@ -102,10 +157,15 @@ func main() {
 		}
 		rep.Results = append(rep.Results, res)
 	}
-	if err := write(*out, rep); err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		os.Exit(1)
+	return rep, nil
+}
+
+// prune empties buildkitd's cache, for a cold build.
+func prune() error {
+	if out, err := exec.Command("buildctl", "prune", "--all").CombinedOutput(); err != nil {
+		return fmt.Errorf("buildctl prune: %v: %s", err, out)
 	}
+	return nil
 }
 
 // copyExample copies an example to a temporary directory, which the
@@ -139,22 +199,25 @@ func touchSource(file string, n int) error {
 	return err
 }
 
-// build runs one build and returns its wall time and the names of the
+// build runs one build, exported to output (an exporter spec; empty: an
+// OCI archive thrown away), and returns its wall time and the names of the
 // steps that ran emulated.
-func build(builder, ca, dir, file, platforms string) (float64, []string, error) {
-	tmp, err := os.MkdirTemp("", "distill-bench-")
-	if err != nil {
-		return 0, nil, err
+func build(o options, dir, file, platforms, output string) (float64, []string, error) {
+	if output == "" {
+		tmp, err := os.MkdirTemp("", "distill-bench-")
+		if err != nil {
+			return 0, nil, err
+		}
+		defer os.RemoveAll(tmp)
+		output = "type=oci,dest=" + filepath.Join(tmp, "image.tar")
 	}
-	defer os.RemoveAll(tmp)
-	cmd := exec.Command("docker", "buildx", "build", "--builder", builder, "--progress=plain",
+	cmd := exec.Command("docker", "buildx", "build", "--builder", o.builder, "--progress=plain",
 		"--platform", platforms, "-f", filepath.Join(dir, file),
-		"--secret", "id=ca-bundle,src="+ca,
-		"-o", "type=oci,dest="+filepath.Join(tmp, "image.tar"), dir)
+		"--secret", "id=ca-bundle,src="+o.ca, "-o", output, dir)
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf
 	start := time.Now()
-	err = cmd.Run()
+	err := cmd.Run()
 	secs := time.Since(start).Seconds()
 	if err != nil {
 		return 0, nil, fmt.Errorf("%v\n%s", err, tail(buf.String(), 30))
@@ -177,19 +240,28 @@ func emulatedSteps(progress string) []string {
 	return out
 }
 
-func write(dir string, rep report) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+func writeJSON(file string, v any) error {
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
 		return err
 	}
-	js, err := json.MarshalIndent(rep, "", "  ")
+	js, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "multiplatform.json"), append(js, '\n'), 0o644); err != nil {
+	return os.WriteFile(file, append(js, '\n'), 0o644)
+}
+
+func write(dir string, rep report) error {
+	if err := writeJSON(filepath.Join(dir, "multiplatform.json"), rep); err != nil {
 		return err
 	}
+	return os.WriteFile(filepath.Join(dir, "multiplatform.md"), []byte("# Multi-platform build times\n\n"+multiplatformMarkdown(rep, "###")), 0o644)
+}
+
+// multiplatformMarkdown is the multi-platform results as Markdown, with
+// headings of the given level.
+func multiplatformMarkdown(rep report, heading string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Multi-platform build times\n\n")
 	fmt.Fprintf(&b, "Generated by `make bench` (bench/main.go) on %s, %s. Each cold build starts from an empty BuildKit cache (`buildctl prune --all`; base images come from the lab registry, packages through the lab's proxy); the rebuild follows it after a comment is appended to the app's source. %d build(s) per variant, the median shown. Ratios are against builds of the same run.\n\n", rep.Date, rep.Machine, rep.Runs)
 	for _, kind := range []struct {
 		title string
@@ -198,7 +270,7 @@ func write(dir string, rep report) error {
 		{"Cold builds (empty BuildKit cache)", func(v variant) float64 { return v.Seconds }},
 		{"Rebuild after a source-only change (the cold build's cache)", func(v variant) float64 { return v.Rebuild }},
 	} {
-		fmt.Fprintf(&b, "### %s\n\n", kind.title)
+		fmt.Fprintf(&b, "%s %s\n\n", heading, kind.title)
 		fmt.Fprintf(&b, "| example | distill amd64 | distill amd64+arm64 | two platforms / one | hand-written amd64 | hand-written amd64+arm64 (QEMU) | distill / hand-written, two platforms |\n|---|---|---|---|---|---|---|\n")
 		for _, r := range rep.Results {
 			v := r.Variants
@@ -217,7 +289,7 @@ func write(dir string, rep report) error {
 			fmt.Fprintf(&b, "- %s: `%s`\n", r.Example, s)
 		}
 	}
-	return os.WriteFile(filepath.Join(dir, "multiplatform.md"), []byte(b.String()), 0o644)
+	return b.String()
 }
 
 func machine() string {

@@ -112,3 +112,19 @@ CMD ["node"]
 FROM gcr.io/distroless/cc-debian13:${VARIANT} AS distroless
 COPY --from=node /distroless/ /
 ENTRYPOINT ["/nodejs/bin/node"]
+
+# The full image (node:<major>-trixie), for the benchmarks only: the same
+# distribution on buildpack-deps:trixie (lab/bench/buildpack-deps.Dockerfile).
+FROM buildpack-deps:trixie AS full
+RUN groupadd --gid 1000 node \
+  && useradd --uid 1000 --gid node --shell /bin/bash --create-home node
+ARG NODE_VERSION
+ENV NODE_VERSION=${NODE_VERSION}
+COPY --from=slim-dist /dist/usr/local/ /usr/local/
+ARG YARN_VERSION
+ENV YARN_VERSION=${YARN_VERSION}
+COPY --from=slim-dist /yarn/ /
+COPY --chmod=0755 docker-entrypoint.sh /usr/local/bin/
+RUN node --version && npm --version && yarn --version && rm -rf /tmp/*
+ENTRYPOINT ["docker-entrypoint.sh"]
+CMD ["node"]

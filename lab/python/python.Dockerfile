@@ -98,3 +98,28 @@ CMD ["python3"]
 # 3.10 to 3.12 images also set LANG.
 FROM slim AS slim-lang
 ENV LANG=C.UTF-8
+
+# The full image (python:<minor>-trixie), for the benchmarks only: the same
+# interpreter on buildpack-deps:trixie (lab/bench/buildpack-deps.Dockerfile)
+# with the packages the official full image adds. The official one builds
+# CPython on that base; this one reuses the build above, which links the
+# same Debian libraries (tkinter is left out: the build has no tk-dev).
+FROM buildpack-deps:trixie AS full
+ENV PATH=/usr/local/bin:$PATH
+RUN set -eux; \
+	apt-get update; \
+	apt-get install -y --no-install-recommends \
+		libbluetooth-dev \
+		tk-dev \
+		uuid-dev \
+	; \
+	apt-get dist-clean
+ARG PYTHON_VERSION
+ENV PYTHON_VERSION=${PYTHON_VERSION}
+COPY --from=build /usr/local/ /usr/local/
+RUN set -eu; \
+    ldconfig; \
+    cd /usr/local/bin; \
+    for src in idle3 pip3 pydoc3 python3 python3-config; do [ -e "$src" ] && ln -sfT "$src" "${src%3}"; done; \
+    python3 --version; pip --version >/dev/null
+CMD ["python3"]

@@ -1,0 +1,239 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// seedApp is a seed article's app: the example that reproduces it and the
+// source file a rebuild edits.
+type seedApp struct {
+	Title   string `json:"title"`
+	Seed    string `json:"seed"`
+	Example string `json:"example"`
+	Source  string `json:"source"`
+}
+
+var seedApps = []seedApp{
+	{"FastAPI", "000", "python-fastapi", "main.py"},
+	{"emoji", "001", "python-emoji", "src/app.py"},
+	{"Go server", "003", "go-hello", "main.go"},
+	{"Express API", "004", "node-express", "server.js"},
+}
+
+// The variants of each app: the seeds' single-stage Dockerfiles on the
+// full and the slim image, their hand-written distroless multi-stage
+// Dockerfile (the baseline), and distill.
+var seedVariants = []struct{ Name, File string }{
+	{"full", "Dockerfile.full"},
+	{"slim", "Dockerfile.slim"},
+	{"hand-written distroless", "Dockerfile.seed"},
+	{"distill", "distill.yaml"},
+}
+
+// baseline is the variant ratios are taken against.
+const baseline = "hand-written distroless"
+
+type seedImage struct {
+	Variant string `json:"variant"`
+	File    string `json:"file"`
+	imageStats
+	// Seconds is the cold build (empty BuildKit cache); Rebuild the build
+	// after a source-only change that follows it.
+	Seconds float64 `json:"seconds"`
+	Rebuild float64 `json:"rebuildSeconds"`
+}
+
+type seedResult struct {
+	App    seedApp     `json:"app"`
+	Images []seedImage `json:"images"`
+}
+
+// llbCost is the frontend's time to produce an example's LLB, and the
+// Dockerfile frontend's for its hand-written Dockerfile (go test -bench).
+type llbCost struct {
+	Example    string  `json:"example"`
+	Distill    float64 `json:"distillMicroseconds"`
+	Dockerfile float64 `json:"dockerfileMicroseconds,omitempty"`
+}
+
+type seedReport struct {
+	Date    string       `json:"date"`
+	Machine string       `json:"machine"`
+	Runs    int          `json:"runs"`
+	Results []seedResult `json:"results"`
+	LLB     []llbCost    `json:"llb"`
+	// FrontendImage is the compressed size of the frontend image
+	// (linux/amd64), as the lab registry serves it.
+	FrontendImage int64  `json:"frontendImageBytes"`
+	FrontendRef   string `json:"frontendRef"`
+}
+
+// runSeeds builds every variant of every seed app and reads the images.
+func runSeeds(o options, only string) (seedReport, error) {
+	rep := seedReport{Date: o.date, Machine: machine(), Runs: o.runs}
+	for _, app := range seedApps {
+		if only != "" && !slices.Contains(strings.Split(only, ","), app.Example) {
+			continue
+		}
+		dir, err := copyExample(filepath.Join("examples", app.Example))
+		if err != nil {
+			return rep, err
+		}
+		defer os.RemoveAll(filepath.Dir(dir))
+		res := seedResult{App: app}
+		for i, v := range seedVariants {
+			img := seedImage{Variant: v.Name, File: v.File}
+			var cold, warm []float64
+			for run := range o.runs {
+				if err := prune(); err != nil {
+					return rep, err
+				}
+				out, err := os.MkdirTemp("", "distill-bench-image-")
+				if err != nil {
+					return rep, err
+				}
+				secs, _, err := build(o, dir, v.File, "linux/amd64", "type=oci,tar=false,dest="+out)
+				if err != nil {
+					os.RemoveAll(out)
+					return rep, fmt.Errorf("%s, %s: %w", app.Example, v.Name, err)
+				}
+				if run == 0 {
+					st, err := analyzeImage(out)
+					if err != nil {
+						os.RemoveAll(out)
+						return rep, fmt.Errorf("%s, %s: %w", app.Example, v.Name, err)
+					}
+					img.imageStats = *st
+				}
+				os.RemoveAll(out)
+				cold = append(cold, secs)
+				if err := touchSource(filepath.Join(dir, app.Source), 100*i+run); err != nil {
+					return rep, err
+				}
+				if secs, _, err = build(o, dir, v.File, "linux/amd64", ""); err != nil {
+					return rep, fmt.Errorf("%s, %s (rebuild): %w", app.Example, v.Name, err)
+				}
+				warm = append(warm, secs)
+			}
+			img.Seconds, img.Rebuild = median(cold), median(warm)
+			fmt.Fprintf(os.Stderr, "bench: %s, %s: %s compressed, %d packages, %.1f s cold, %.1f s rebuild\n",
+				app.Example, v.Name, mb(img.Compressed), img.Packages, img.Seconds, img.Rebuild)
+			res.Images = append(res.Images, img)
+		}
+		rep.Results = append(rep.Results, res)
+	}
+	var err error
+	if rep.LLB, err = llbCosts(o.goCmd); err != nil {
+		return rep, err
+	}
+	rep.FrontendRef = o.frontendRef
+	if rep.FrontendImage, err = registryImageSize(o.registry, o.frontendRef); err != nil {
+		return rep, err
+	}
+	return rep, nil
+}
+
+var benchLineRE = regexp.MustCompile(`^BenchmarkLLB/([^/]+)/(distill|dockerfile)-\d+\s+\d+\s+([0-9.]+) ns/op`)
+
+// llbCosts runs the frontend's LLB benchmark (frontend/resolve).
+func llbCosts(goCmd string) ([]llbCost, error) {
+	cmd := exec.Command(goCmd, "test", "-run", "^$", "-bench", "^BenchmarkLLB$", "-benchtime", "2s", "./frontend/resolve")
+	var buf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("go test -bench: %v\n%s", err, tail(buf.String(), 20))
+	}
+	var out []llbCost
+	byName := map[string]int{}
+	sc := bufio.NewScanner(&buf)
+	for sc.Scan() {
+		m := benchLineRE.FindStringSubmatch(sc.Text())
+		if m == nil {
+			continue
+		}
+		ns, _ := strconv.ParseFloat(m[3], 64)
+		i, ok := byName[m[1]]
+		if !ok {
+			i, byName[m[1]] = len(out), len(out)
+			out = append(out, llbCost{Example: m[1]})
+		}
+		if m[2] == "distill" {
+			out[i].Distill = ns / 1e3
+		} else {
+			out[i].Dockerfile = ns / 1e3
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("go test -bench printed no BenchmarkLLB results:\n%s", tail(buf.String(), 20))
+	}
+	return out, nil
+}
+
+// registryImageSize is the compressed size (config and layers) of ref's
+// linux/amd64 image in the lab registry; ref is host-less
+// (ghcr.io/distill-build/distill:1 is mirrored as distill-build/distill:1).
+func registryImageSize(registry, ref string) (int64, error) {
+	name, tag, _ := strings.Cut(ref[strings.Index(ref, "/")+1:], ":")
+	get := func(what string) (ociManifest, error) {
+		var m ociManifest
+		req, err := http.NewRequest("GET", "http://"+registry+"/v2/"+name+"/manifests/"+what, nil)
+		if err != nil {
+			return m, err
+		}
+		req.Header.Set("Accept", "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return m, err
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return m, fmt.Errorf("%s: %s", req.URL, resp.Status)
+		}
+		return m, json.NewDecoder(resp.Body).Decode(&m)
+	}
+	m, err := get(tag)
+	if err != nil {
+		return 0, err
+	}
+	if len(m.Manifests) > 0 {
+		found := ""
+		for _, d := range m.Manifests {
+			if d.Platform != nil && d.Platform.OS == "linux" && d.Platform.Architecture == "amd64" {
+				found = d.Digest
+			}
+		}
+		if found == "" {
+			return 0, fmt.Errorf("%s has no linux/amd64 image", ref)
+		}
+		if m, err = get(found); err != nil {
+			return 0, err
+		}
+	}
+	size := m.Config.Size
+	for _, l := range m.Layers {
+		size += l.Size
+	}
+	return size, nil
+}
+
+func mb(n int64) string {
+	v := float64(n) / 1e6
+	switch {
+	case v >= 100:
+		return fmt.Sprintf("%.0f MB", v)
+	case v >= 10:
+		return fmt.Sprintf("%.1f MB", v)
+	}
+	return fmt.Sprintf("%.2f MB", v)
+}
