@@ -18,6 +18,7 @@ import (
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/dockerui"
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/moby/buildkit/frontend/subrequests/outline"
 	"github.com/moby/buildkit/frontend/subrequests/targets"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -43,8 +44,43 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 		return nil, sourceError(sm, err)
 	}
 
+	// The plan: the context read for what the providers need, for the
+	// target platforms worked out once (the plan and dockerui's
+	// per-platform loop both follow that list).
+	buildPlatform := platforms.DefaultSpec()
+	if len(bc.BuildPlatforms) > 0 {
+		buildPlatform = bc.BuildPlatforms[0]
+	}
+	var buildCtx *llb.State
+	var tps []ocispecs.Platform
+	planBuild := func(ctx context.Context) (*plan.Plan, error) {
+		var err error
+		if buildCtx, err = bc.MainContext(ctx); err != nil {
+			return nil, err
+		}
+		fsys, err := solveContext(ctx, c, bc, *buildCtx)
+		if err != nil {
+			return nil, err
+		}
+		if tps, err = resolve.TargetPlatforms(m, resolve.Options{Platforms: bc.TargetPlatforms, BuildPlatform: buildPlatform}); err != nil {
+			return nil, sourceError(sm, err)
+		}
+		p, err := resolve.Resolve(ctx, m, fsys, resolve.Options{Platforms: tps, BuildPlatform: buildPlatform})
+		if err != nil {
+			return nil, sourceError(sm, err)
+		}
+		return p, nil
+	}
+
 	if res, ok, err := bc.HandleSubrequest(ctx, dockerui.RequestHandler{
 		ListTargets: func(context.Context) (*targets.List, error) { return listTargets(), nil },
+		Outline: func(ctx context.Context) (*outline.Outline, error) {
+			p, err := planBuild(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return outlineOf(p, src.Data, compile.DefaultCASecret, bc.CacheIDNamespace, bc.BuildArgs), nil
+		},
 	}); err != nil || ok {
 		return res, err
 	}
@@ -52,28 +88,9 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 		return nil, fmt.Errorf("unknown target %q: %s builds only the target %q", bc.Target, m.File, TargetRuntime)
 	}
 
-	buildCtx, err := bc.MainContext(ctx)
+	p, err := planBuild(ctx)
 	if err != nil {
 		return nil, err
-	}
-	fsys, err := solveContext(ctx, c, bc, *buildCtx)
-	if err != nil {
-		return nil, err
-	}
-
-	buildPlatform := platforms.DefaultSpec()
-	if len(bc.BuildPlatforms) > 0 {
-		buildPlatform = bc.BuildPlatforms[0]
-	}
-	// Work the platforms out once; the plan and dockerui's per-platform
-	// loop both follow this list.
-	tps, err := resolve.TargetPlatforms(m, resolve.Options{Platforms: bc.TargetPlatforms, BuildPlatform: buildPlatform})
-	if err != nil {
-		return nil, sourceError(sm, err)
-	}
-	p, err := resolve.Resolve(ctx, m, fsys, resolve.Options{Platforms: tps, BuildPlatform: buildPlatform})
-	if err != nil {
-		return nil, sourceError(sm, err)
 	}
 	bc.TargetPlatforms = tps
 	if len(tps) > 1 {

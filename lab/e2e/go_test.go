@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -304,6 +305,48 @@ func TestImageMetadata(t *testing.T) {
 
 // TestTargets: --call=targets lists the runtime target; an unknown
 // --target fails and names the targets there are.
+// TestOutline: --call=outline answers, from the plan, which build secrets
+// the steps may use and which cache mounts they keep, each pointing at the
+// manifest line that causes it (the FastAPI example: the CA bundle and the
+// pip index secrets, at its dependencies line).
+func TestOutline(t *testing.T) {
+	requireLab(t)
+	dir := example("python-fastapi")
+	r := run(t, dir, nil, "docker", "buildx", "build", "--builder", builder, "--call=outline,format=json",
+		"-f", filepath.Join(dir, "distill.yaml"), dir)
+	mustSucceed(t, r)
+	var o struct {
+		Name    string
+		Secrets []struct {
+			Name     string
+			Location struct {
+				Ranges []struct{ Start struct{ Line int } }
+			}
+		}
+		Cache []struct{ ID string }
+	}
+	start := strings.Index(r.out, "{\n")
+	if start < 0 {
+		t.Fatalf("no JSON in the output:\n%s", r.out)
+	}
+	if err := json.NewDecoder(strings.NewReader(r.out[start:])).Decode(&o); err != nil {
+		t.Fatalf("%v:\n%s", err, r.out)
+	}
+	var names []string
+	for _, s := range o.Secrets {
+		names = append(names, s.Name)
+		if len(s.Location.Ranges) == 0 || s.Location.Ranges[0].Start.Line < 1 {
+			t.Errorf("secret %s has no manifest location", s.Name)
+		}
+	}
+	if got := strings.Join(names, ","); got != "ca-bundle,netrc,pip-extra-index-url,pip-index-url" {
+		t.Errorf("outline secrets = %s\n%s", got, r.out)
+	}
+	if o.Name != "runtime" || len(o.Cache) != 1 || o.Cache[0].ID != "distill-pip" {
+		t.Errorf("outline name %q, cache %+v", o.Name, o.Cache)
+	}
+}
+
 func TestTargets(t *testing.T) {
 	requireLab(t)
 	dir := example("go-hello")
