@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io/fs"
 	"regexp"
+	"slices"
+	"strings"
 
 	"github.com/distill-build/distill/frontend/manifest"
 	"github.com/distill-build/distill/llb/plan"
@@ -27,6 +29,23 @@ func ReadFile(ctx context.Context, fsys FS, name string) (data []byte, ok bool, 
 // Emulated is the suffix of a step that runs under emulation for p.
 func Emulated(p ocispecs.Platform, why string) string {
 	return " (emulated: " + FormatPlatform(p) + ": " + why + ")"
+}
+
+// InTarget is step s run by builder, the target platform's under
+// emulation, on the build's directories dirs, after setup steps there (a
+// compiler, the tool the step runs): the plan's per-step emulation. The
+// names of s and of the setup steps end in emulated (an Emulated suffix)
+// instead of native, the suffix they had as native steps.
+func InTarget(s plan.Step, builder plan.Image, emulated, native string, setup []plan.Step, dirs ...string) plan.Step {
+	setup = slices.Clone(setup)
+	for i := range setup {
+		r := *setup[i].Run
+		setup[i].Name, setup[i].Run = strings.TrimSuffix(setup[i].Name, native)+emulated, &r
+	}
+	r := *s.Run
+	r.Emulated = &plan.Emulated{Builder: builder, Setup: setup, Dirs: dirs}
+	s.Name, s.Run = strings.TrimSuffix(s.Name, native)+emulated, &r
+	return s
 }
 
 // DependenciesOrigin is the manifest field dependency steps point at:

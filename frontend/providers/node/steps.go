@@ -276,18 +276,8 @@ func (pl *planner) plan(p ocispecs.Platform) providers.Build {
 		if emulate == "" {
 			return s
 		}
-		suffix := providers.Emulated(p, emulate)
-		setup := slices.Clone(prep)
-		for i := range setup {
-			r := *setup[i].Run
-			setup[i].Name, setup[i].Run = setup[i].Name+suffix, &r
-		}
-		s.Name += suffix
-		s.Run.Emulated = &plan.Emulated{
-			Builder: plan.Image{Ref: pl.builder, Platform: providers.FormatPlatform(p)},
-			Setup:   setup, Dirs: dirs,
-		}
-		return s
+		builder := plan.Image{Ref: pl.builder, Platform: providers.FormatPlatform(p)}
+		return providers.InTarget(s, builder, providers.Emulated(p, emulate), "", prep, dirs...)
 	}
 	steps = append(steps, emulated(installRun("production dependencies", in.prod, in.prodEnv, AppDir, depsOrigin), AppDir))
 	// The shared libraries of native code the runtime lacks; a lock that

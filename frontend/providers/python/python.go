@@ -605,23 +605,10 @@ func (pl *planner) build(p ocispecs.Platform, mode, why string) (providers.Build
 		r.Dir = cmpOr(r.Dir, AppDir)
 		return plan.Step{Name: "[python] " + name + suffix, Origin: origin, Run: &r}
 	}
-	// inTarget turns a step into the same step run by the target's
-	// builder, under emulation, on the build's directories dirs, after
-	// setup steps there (a tool the step runs, for the target).
+	// inTarget is a step run by the target's builder instead, for reason.
 	inTarget := func(reason string, s plan.Step, setup []plan.Step, dirs ...string) plan.Step {
-		suffixed := providers.Emulated(p, reason)
-		setup = slices.Clone(setup)
-		for i := range setup {
-			sr := *setup[i].Run
-			setup[i].Name, setup[i].Run = strings.TrimSuffix(setup[i].Name, suffix)+suffixed, &sr
-		}
-		r := *s.Run
-		r.Emulated = &plan.Emulated{
-			Builder: plan.Image{Ref: pl.builder, Platform: providers.FormatPlatform(p)},
-			Setup:   setup, Dirs: dirs,
-		}
-		s.Name, s.Run = strings.TrimSuffix(s.Name, suffix)+suffixed, &r
-		return s
+		builder := plan.Image{Ref: pl.builder, Platform: providers.FormatPlatform(p)}
+		return providers.InTarget(s, builder, providers.Emulated(p, reason), suffix, setup, dirs...)
 	}
 	// install is a step that installs packages: in installs mode, run by
 	// the target's builder (the rest of the build stays native).
