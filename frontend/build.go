@@ -26,6 +26,9 @@ import (
 // Targets a build can stop at.
 const (
 	TargetRuntime = "runtime"
+	// TargetDebug is the same app on the base's :debug variant, which has
+	// a busybox shell, for looking inside.
+	TargetDebug = "debug"
 )
 
 // Build is the gateway BuildFunc of the distill frontend.
@@ -65,7 +68,7 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 		if tps, err = resolve.TargetPlatforms(m, resolve.Options{Platforms: bc.TargetPlatforms, BuildPlatform: buildPlatform}); err != nil {
 			return nil, sourceError(sm, err)
 		}
-		p, err := resolve.Resolve(ctx, m, fsys, resolve.Options{Platforms: tps, BuildPlatform: buildPlatform})
+		p, err := resolve.Resolve(ctx, m, fsys, resolve.Options{Platforms: tps, BuildPlatform: buildPlatform, Debug: bc.Target == TargetDebug})
 		if err != nil {
 			return nil, sourceError(sm, err)
 		}
@@ -84,8 +87,8 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 	}); err != nil || ok {
 		return res, err
 	}
-	if bc.Target != "" && bc.Target != TargetRuntime {
-		return nil, fmt.Errorf("unknown target %q: %s builds only the target %q", bc.Target, m.File, TargetRuntime)
+	if bc.Target != "" && bc.Target != TargetRuntime && bc.Target != TargetDebug {
+		return nil, fmt.Errorf("unknown target %q: %s builds the targets %q (the default) and %q", bc.Target, m.File, TargetRuntime, TargetDebug)
 	}
 
 	p, err := planBuild(ctx)
@@ -201,11 +204,10 @@ func targetFor(p *plan.Plan, platform *ocispecs.Platform, def ocispecs.Platform)
 }
 
 func listTargets() *targets.List {
-	return &targets.List{Targets: []targets.Target{{
-		Name:        TargetRuntime,
-		Default:     true,
-		Description: "the app on its distroless runtime",
-	}}}
+	return &targets.List{Targets: []targets.Target{
+		{Name: TargetRuntime, Default: true, Description: "the app on its distroless runtime"},
+		{Name: TargetDebug, Description: "the same app on the runtime's :debug variant (busybox shell in /busybox)"},
+	}}
 }
 
 // imageLabels are the labels from the client: --label and the VCS info

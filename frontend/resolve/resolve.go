@@ -51,6 +51,9 @@ type Options struct {
 	Platforms []ocispecs.Platform
 	// BuildPlatform is the platform build steps run on natively.
 	BuildPlatform ocispecs.Platform
+	// Debug puts the app on the distroless base's debug variant (a
+	// busybox shell in /busybox), the same image otherwise.
+	Debug bool
 }
 
 // TargetPlatforms works out the platforms to build, normalized and without
@@ -118,7 +121,7 @@ func Resolve(ctx context.Context, m *manifest.Manifest, fsys providers.FS, opts 
 
 	p := &plan.Plan{Version: plan.Version, Manifest: m.File, Language: prov.Language()}
 	for i, b := range builds {
-		runtime, err := runtimeRef(m, b, user)
+		runtime, err := runtimeRef(m, b, user, opts.Debug)
 		if err != nil {
 			return nil, err
 		}
@@ -191,17 +194,29 @@ func resolveUser(m *manifest.Manifest) (string, error) {
 // flavours orders the distroless runtimes by what they provide.
 var flavours = []string{providers.Static, providers.Base, providers.CC}
 
-func runtimeRef(m *manifest.Manifest, b providers.Build, user string) (string, error) {
+func runtimeRef(m *manifest.Manifest, b providers.Build, user string, debug bool) (string, error) {
 	tag := "latest"
 	if user == "65532:65532" {
 		tag = "nonroot"
+	}
+	if debug {
+		// distroless's debug tags: debug (root) and debug-nonroot.
+		tag = strings.TrimSuffix("debug-"+tag, "-latest")
+	}
+	noDebug := func(ref string) error {
+		if !debug {
+			return nil
+		}
+		return &manifest.Error{File: m.File, Range: m.Base.Range,
+			Msg:  fmt.Sprintf("the debug target needs a distroless base (its :debug variant has a shell); %s is not one", ref),
+			Hint: "build the debug target with a distroless base: static, base, cc, or the language's default"}
 	}
 	if b.Runtime != "" {
 		// The provider chose (and checked) the runtime, base included.
 		if strings.HasPrefix(b.Runtime, DistrolessRepo+"/") && !strings.ContainsAny(path.Base(b.Runtime), ":@") {
 			return b.Runtime + ":" + tag, nil
 		}
-		return b.Runtime, nil
+		return b.Runtime, noDebug(b.Runtime)
 	}
 	flavour := b.Flavour
 	if m.Base.Set() {
@@ -210,7 +225,7 @@ func runtimeRef(m *manifest.Manifest, b providers.Build, user string) (string, e
 			if strings.ContainsAny(v, " \t") || v == "" {
 				return "", &manifest.Error{File: m.File, Range: m.Base.Range, Msg: fmt.Sprintf("invalid base %q", v), Hint: "use static, base, cc or an image reference"}
 			}
-			return v, nil
+			return v, noDebug(v)
 		}
 		if slices.Index(flavours, v) < slices.Index(flavours, b.Flavour) {
 			return "", &manifest.Error{

@@ -362,3 +362,41 @@ func firstDiff(want, got []byte) string {
 	}
 	return "(no difference)"
 }
+
+// TestDebugRuntime: the debug target moves every language's distroless
+// runtime to its debug tag, and refuses a base that is not distroless.
+func TestDebugRuntime(t *testing.T) {
+	t.Parallel()
+	for example, want := range map[string]string{
+		"go-hello":       "gcr.io/distroless/static-debian13:debug-nonroot",
+		"python-fastapi": "gcr.io/distroless/python3-debian13:debug-nonroot",
+		"node-express":   "gcr.io/distroless/nodejs24-debian13:debug-nonroot",
+		"python-312":     "gcr.io/distroless/cc-debian13:debug-nonroot",
+	} {
+		dir := filepath.Join("..", "..", "examples", example)
+		data, err := os.ReadFile(filepath.Join(dir, manifest.DefaultFilename))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := manifest.Parse(manifest.DefaultFilename, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := Resolve(context.Background(), m, contextfs.Dir(dir), Options{Platforms: []ocispecs.Platform{amd64}, BuildPlatform: amd64, Debug: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.Targets[0].Runtime.Ref; got != want {
+			t.Errorf("%s: debug runtime = %s, want %s", example, got, want)
+		}
+	}
+	m, err := manifest.Parse("distill.yaml", []byte("language: go\nbase: docker.io/library/debian:trixie-slim\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := fstest.MapFS{"main.go": {Data: []byte("package main\nfunc main() {}\n")}, "go.mod": {Data: []byte("module x\n\ngo 1.26\n")}}
+	_, err = Resolve(context.Background(), m, mapFS{fs}, Options{BuildPlatform: amd64, Debug: true})
+	if err == nil || !strings.Contains(err.Error(), "the debug target needs a distroless base") || !strings.Contains(err.Error(), "distill.yaml:2") {
+		t.Errorf("error = %v, want the debug target refused at distill.yaml:2", err)
+	}
+}

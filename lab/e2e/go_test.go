@@ -347,13 +347,48 @@ func TestOutline(t *testing.T) {
 	}
 }
 
+// TestDebugTarget: --target debug puts the same app on the base's
+// debug-nonroot variant: the busybox shell is there, the app still runs as
+// 65532 and answers, and the runtime target stays shell-less.
+func TestDebugTarget(t *testing.T) {
+	requireLab(t)
+	for _, tc := range []struct{ example, base string }{
+		{"go-hello", "gcr.io/distroless/static-debian13:debug-nonroot"},
+		{"python-emoji", "gcr.io/distroless/python3-debian13:debug-nonroot"},
+	} {
+		t.Run(tc.example, func(t *testing.T) {
+			out, r := buildx(t, example(tc.example), "--platform", "linux/amd64", "--target", "debug")
+			mustSucceed(t, r)
+			img := imagetest.Load(t, out, "linux/amd64")
+			if got := img.Config.Config.Labels["org.opencontainers.image.base.name"]; got != tc.base {
+				t.Errorf("base = %q, want %q", got, tc.base)
+			}
+			if img.Config.Config.User != "65532:65532" {
+				t.Errorf("user = %q", img.Config.Config.User)
+			}
+			stdout, stderr, code := img.RunToCompletion(t, imagetest.RunOpts{Args: []string{"/busybox/sh", "-c", "id -u; ls /app"}}, 60*time.Second)
+			if code != 0 || !strings.HasPrefix(stdout, "65532\n") {
+				t.Errorf("shell in the debug image: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+			}
+			if tc.example == "go-hello" {
+				c := img.Run(t, imagetest.RunOpts{})
+				if body := c.HTTPGet(t, 8080, "/", 30*time.Second); !strings.Contains(body, "Hello, Distroless") {
+					t.Errorf("GET / = %q", body)
+				}
+			} else {
+				runPrints(t, img, "")
+			}
+		})
+	}
+}
+
 func TestTargets(t *testing.T) {
 	requireLab(t)
 	dir := example("go-hello")
 	r := run(t, dir, nil, "docker", "buildx", "build", "--builder", builder, "--call=targets",
 		"-f", filepath.Join(dir, "distill.yaml"), dir)
 	mustSucceed(t, r)
-	if !regexp.MustCompile(`runtime \(default\)`).MatchString(r.out) {
+	if !regexp.MustCompile(`runtime \(default\)`).MatchString(r.out) || !strings.Contains(r.out, "debug") {
 		t.Errorf("targets output:\n%s", r.out)
 	}
 	_, r = buildx(t, dir, "--target", "debugger")
