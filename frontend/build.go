@@ -29,6 +29,9 @@ const (
 	// TargetDebug is the same app on the base's :debug variant, which has
 	// a busybox shell, for looking inside.
 	TargetDebug = "debug"
+	// TargetBuild is the builder after every build step, with the builder
+	// image's config: what the runtime's artifacts are collected from.
+	TargetBuild = "build"
 )
 
 // Build is the gateway BuildFunc of the distill frontend.
@@ -87,8 +90,8 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 	}); err != nil || ok {
 		return res, err
 	}
-	if bc.Target != "" && bc.Target != TargetRuntime && bc.Target != TargetDebug {
-		return nil, fmt.Errorf("unknown target %q: %s builds the targets %q (the default) and %q", bc.Target, m.File, TargetRuntime, TargetDebug)
+	if bc.Target != "" && bc.Target != TargetRuntime && bc.Target != TargetDebug && bc.Target != TargetBuild {
+		return nil, fmt.Errorf("unknown target %q: %s builds the targets %q (the default), %q and %q", bc.Target, m.File, TargetRuntime, TargetDebug, TargetBuild)
 	}
 
 	p, err := planBuild(ctx)
@@ -150,7 +153,11 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		def, err := res.State.Marshal(ctx, llb.WithCaps(c.BuildOpts().LLBCaps), llb.Platform(*platform))
+		st, img, base := res.State, res.Image, res.Base
+		if bc.Target == TargetBuild {
+			st, img, base = res.Builder, res.BuilderImage, nil
+		}
+		def, err := st.Marshal(ctx, llb.WithCaps(c.BuildOpts().LLBCaps), llb.Platform(*platform))
 		if err != nil {
 			return nil, fmt.Errorf("marshalling %s: %w", target.Platform, err)
 		}
@@ -162,7 +169,7 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &dockerui.BuildResult{Reference: ref, Image: res.Image, BaseImage: res.Base, Epoch: epoch}, nil
+		return &dockerui.BuildResult{Reference: ref, Image: img, BaseImage: base, Epoch: epoch}, nil
 	})
 	if err != nil {
 		return nil, err
@@ -207,6 +214,7 @@ func listTargets() *targets.List {
 	return &targets.List{Targets: []targets.Target{
 		{Name: TargetRuntime, Default: true, Description: "the app on its distroless runtime"},
 		{Name: TargetDebug, Description: "the same app on the runtime's :debug variant (busybox shell in /busybox)"},
+		{Name: TargetBuild, Description: "the builder after every build step, for inspecting what the image is collected from"},
 	}}
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -382,13 +383,33 @@ func TestDebugTarget(t *testing.T) {
 	}
 }
 
+// TestBuildTarget: --target build exports the builder after every step,
+// with the builder image's config: the toolchain and the built binary the
+// runtime image collects.
+func TestBuildTarget(t *testing.T) {
+	requireLab(t)
+	out, r := buildx(t, example("go-hello"), "--platform", "linux/amd64", "--target", "build")
+	mustSucceed(t, r)
+	img := imagetest.Load(t, out, "linux/amd64")
+	rootfs := t.TempDir()
+	img.Unpack(t, rootfs)
+	for _, p := range []string{"/out/go-hello", "/usr/local/go/bin/go", "/src/main.go"} {
+		if !imagetest.Exists(rootfs, p) {
+			t.Errorf("%s is not in the build target", p)
+		}
+	}
+	if !slices.Contains(img.Config.Config.Env, "GOTOOLCHAIN=local") {
+		t.Errorf("env %q is not the builder image's", img.Config.Config.Env)
+	}
+}
+
 func TestTargets(t *testing.T) {
 	requireLab(t)
 	dir := example("go-hello")
 	r := run(t, dir, nil, "docker", "buildx", "build", "--builder", builder, "--call=targets",
 		"-f", filepath.Join(dir, "distill.yaml"), dir)
 	mustSucceed(t, r)
-	if !regexp.MustCompile(`runtime \(default\)`).MatchString(r.out) || !strings.Contains(r.out, "debug") {
+	if !regexp.MustCompile(`runtime \(default\)`).MatchString(r.out) || !strings.Contains(r.out, "debug") || !strings.Contains(r.out, "build") {
 		t.Errorf("targets output:\n%s", r.out)
 	}
 	_, r = buildx(t, dir, "--target", "debugger")

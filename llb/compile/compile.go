@@ -75,6 +75,10 @@ type Result struct {
 	Image *dockerspec.DockerOCIImage
 	// Base is the runtime image's config as resolved.
 	Base *dockerspec.DockerOCIImage
+	// Builder is the builder after every step (the build target, for
+	// inspection), BuilderImage the builder image's own config.
+	Builder      llb.State
+	BuilderImage *dockerspec.DockerOCIImage
 }
 
 // Target compiles one target of a plan.
@@ -162,7 +166,12 @@ func (c *compiler) compile(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Result{State: final, Image: img, Base: base}, nil
+	// (Resolved already by steps; the resolver answers from its cache.)
+	_, builderImg, _, err := c.image(ctx, c.t.Builder, "builder")
+	if err != nil {
+		return nil, err
+	}
+	return &Result{State: final, Image: img, Base: base, Builder: builder, BuilderImage: builderImg}, nil
 }
 
 // steps applies steps to a builder image. A probing step that reports it
