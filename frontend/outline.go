@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/distill-build/distill/llb/plan"
+	"github.com/distill-build/distill/llb/sourcemap"
 	"github.com/moby/buildkit/frontend/subrequests/outline"
 	"github.com/moby/buildkit/solver/pb"
 )
@@ -60,12 +61,9 @@ func outlineOf(p *plan.Plan, manifestData []byte, caSecret, cacheNS string, args
 
 // location points at an origin's manifest lines (source 0, the manifest).
 func location(o plan.Origin) *pb.Location {
-	if o.Line <= 0 {
+	r := sourcemap.OriginRange(o)
+	if r == nil {
 		return nil
 	}
-	end := max(o.EndLine, o.Line)
-	return &pb.Location{SourceIndex: 0, Ranges: []*pb.Range{{
-		Start: &pb.Position{Line: int32(o.Line)},
-		End:   &pb.Position{Line: int32(end)},
-	}}}
+	return &pb.Location{SourceIndex: 0, Ranges: []*pb.Range{r}}
 }

@@ -3,12 +3,9 @@ package resolve
 import (
 	"bytes"
 	"context"
-	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/distill-build/distill/frontend/contextfs"
-	"github.com/distill-build/distill/frontend/manifest"
 	"github.com/distill-build/distill/llb/compile"
 	"github.com/moby/buildkit/client/llb"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
@@ -44,21 +41,10 @@ func TestExampleLLBDeterministic(t *testing.T) {
 
 func exampleDefs(t *testing.T, dir string) [][]byte {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(dir, manifest.DefaultFilename))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := manifest.Parse(manifest.DefaultFilename, data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := Resolve(context.Background(), m, contextfs.Dir(dir), Options{
+	p := examplePlan(t, dir, Options{
 		Platforms:     []ocispecs.Platform{amd64, {OS: "linux", Architecture: "arm64"}},
 		BuildPlatform: amd64,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	self := llb.Image("ghcr.io/distill-build/distill:1")
 	var out [][]byte
 	for _, tgt := range p.Targets {

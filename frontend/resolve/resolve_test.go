@@ -14,6 +14,7 @@ import (
 	"github.com/containerd/platforms"
 	"github.com/distill-build/distill/frontend/contextfs"
 	"github.com/distill-build/distill/frontend/manifest"
+	"github.com/distill-build/distill/llb/plan"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
@@ -65,7 +66,8 @@ func TestExamplePlans(t *testing.T) {
 	}
 }
 
-func planJSON(t *testing.T, dir string, opts Options) []byte {
+// examplePlan resolves the plan of the example in dir.
+func examplePlan(t *testing.T, dir string, opts Options) *plan.Plan {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(dir, manifest.DefaultFilename))
 	if err != nil {
@@ -79,7 +81,12 @@ func planJSON(t *testing.T, dir string, opts Options) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	js, err := p.JSON()
+	return p
+}
+
+func planJSON(t *testing.T, dir string, opts Options) []byte {
+	t.Helper()
+	js, err := examplePlan(t, dir, opts).JSON()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -373,19 +380,7 @@ func TestDebugRuntime(t *testing.T) {
 		"node-express":   "gcr.io/distroless/nodejs24-debian13:debug-nonroot",
 		"python-312":     "gcr.io/distroless/cc-debian13:debug-nonroot",
 	} {
-		dir := filepath.Join("..", "..", "examples", example)
-		data, err := os.ReadFile(filepath.Join(dir, manifest.DefaultFilename))
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, err := manifest.Parse(manifest.DefaultFilename, data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := Resolve(context.Background(), m, contextfs.Dir(dir), Options{Platforms: []ocispecs.Platform{amd64}, BuildPlatform: amd64, Debug: true})
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := examplePlan(t, filepath.Join("..", "..", "examples", example), Options{Platforms: []ocispecs.Platform{amd64}, BuildPlatform: amd64, Debug: true})
 		if got := p.Targets[0].Runtime.Ref; got != want {
 			t.Errorf("%s: debug runtime = %s, want %s", example, got, want)
 		}

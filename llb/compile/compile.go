@@ -139,7 +139,7 @@ func (c *compiler) compile(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 	c.runtime = runtime
-	builder, err := c.steps(ctx, c.t.Builder, c.t.Steps)
+	builder, builderImg, err := c.steps(ctx, c.t.Builder, c.t.Steps)
 	if err != nil {
 		return nil, err
 	}
@@ -166,41 +166,37 @@ func (c *compiler) compile(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	// (Resolved already by steps; the resolver answers from its cache.)
-	_, builderImg, _, err := c.image(ctx, c.t.Builder, "builder")
-	if err != nil {
-		return nil, err
-	}
 	return &Result{State: final, Image: img, Base: base, Builder: builder, BuilderImage: builderImg}, nil
 }
 
-// steps applies steps to a builder image. A probing step that reports it
-// could not do its work is replaced by its fallback (only with a Probe
-// function; without one, probes pass).
-func (c *compiler) steps(ctx context.Context, img plan.Image, steps []plan.Step) (llb.State, error) {
-	st, _, _, err := c.image(ctx, img, "builder")
+// steps applies steps to a builder image and returns the result and the
+// image's own config. A probing step that reports it could not do its work
+// is replaced by its fallback (only with a Probe function; without one,
+// probes pass).
+func (c *compiler) steps(ctx context.Context, img plan.Image, steps []plan.Step) (llb.State, *dockerspec.DockerOCIImage, error) {
+	st, cfg, _, err := c.image(ctx, img, "builder")
 	if err != nil {
-		return llb.State{}, err
+		return llb.State{}, nil, err
 	}
 	for _, s := range steps {
 		next, err := c.step(ctx, st, s)
 		if err != nil {
-			return llb.State{}, err
+			return llb.State{}, nil, err
 		}
 		if r := s.Run; r != nil && r.Probe != "" && r.Fallback != nil && c.o.Probe != nil {
 			status, err := c.o.Probe(ctx, next, r.Probe)
 			if err != nil {
-				return llb.State{}, fmt.Errorf("%s: reading %s: %w", s.Name, r.Probe, err)
+				return llb.State{}, nil, fmt.Errorf("%s: reading %s: %w", s.Name, r.Probe, err)
 			}
 			if strings.TrimSpace(string(status)) != plan.ProbeOK {
 				if next, err = c.step(ctx, st, *r.Fallback); err != nil {
-					return llb.State{}, err
+					return llb.State{}, nil, err
 				}
 			}
 		}
 		st = next
 	}
-	return st, nil
+	return st, cfg, nil
 }
 
 func (c *compiler) step(ctx context.Context, st llb.State, s plan.Step) (llb.State, error) {
@@ -226,7 +222,7 @@ func (c *compiler) step(ctx context.Context, st llb.State, s plan.Step) (llb.Sta
 // copies what it leaves in them back into the build.
 func (c *compiler) emulatedStep(ctx context.Context, st llb.State, s plan.Step) (llb.State, error) {
 	e := s.Run.Emulated
-	emu, err := c.steps(ctx, e.Builder, e.Setup)
+	emu, _, err := c.steps(ctx, e.Builder, e.Setup)
 	if err != nil {
 		return llb.State{}, err
 	}

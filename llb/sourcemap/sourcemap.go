@@ -35,13 +35,23 @@ func (r Range) pb() *pb.Range {
 	}
 }
 
+// OriginRange is the origin's manifest lines as a BuildKit range, or nil
+// when the origin has no line.
+func OriginRange(o plan.Origin) *pb.Range {
+	if o.Line <= 0 {
+		return nil
+	}
+	return Range{StartLine: o.Line, EndLine: o.EndLine}.pb()
+}
+
 // Location returns the option that attaches the origin's lines to an op,
 // or nothing when the origin has no line.
 func (m *Map) Location(o plan.Origin) []llb.ConstraintsOpt {
-	if m == nil || m.sm == nil || o.Line <= 0 {
+	r := OriginRange(o)
+	if m == nil || m.sm == nil || r == nil {
 		return nil
 	}
-	return []llb.ConstraintsOpt{m.sm.Location([]*pb.Range{Range{StartLine: o.Line, EndLine: o.EndLine}.pb()})}
+	return []llb.ConstraintsOpt{m.sm.Location([]*pb.Range{r})}
 }
 
 // WithSource attaches the manifest snippet at r to err, so buildx prints
