@@ -1,15 +1,20 @@
 package frontend
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/containerd/platforms"
+	"github.com/distill-build/distill/frontend/check"
 	"github.com/distill-build/distill/frontend/contextfs"
+	"github.com/distill-build/distill/frontend/lock"
 	"github.com/distill-build/distill/frontend/manifest"
 	"github.com/distill-build/distill/frontend/resolve"
 	"github.com/distill-build/distill/llb/compile"
@@ -18,6 +23,7 @@ import (
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/dockerui"
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/moby/buildkit/frontend/subrequests/lint"
 	"github.com/moby/buildkit/frontend/subrequests/outline"
 	"github.com/moby/buildkit/frontend/subrequests/targets"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
@@ -40,7 +46,11 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading build options: %w", err)
 	}
-	src, err := bc.ReadEntrypoint(ctx, "yaml")
+	// The manifest, its .dockerignore and its lock come from the
+	// manifest's directory (the dockerfile local).
+	filename := cmp.Or(c.BuildOpts().Opts["filename"], manifest.DefaultFilename)
+	lockName := lock.Name(path.Base(filename))
+	src, err := bc.ReadEntrypoint(ctx, "yaml", llb.FollowPaths([]string{filename, filename + ".dockerignore", path.Join(path.Dir(filename), lockName)}))
 	if err != nil {
 		return nil, err
 	}
@@ -48,6 +58,12 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 	m, err := manifest.Parse(src.Filename, src.Data)
 	if err != nil {
 		return nil, sourceError(sm, err)
+	}
+	var lk *lock.File
+	if lockOn(bc.BuildArgs) {
+		if lk, err = readLock(ctx, c, src.SourceMap.State, path.Join(path.Dir(src.Filename), lockName)); err != nil {
+			return nil, err
+		}
 	}
 
 	// The plan: the context read for what the providers need, for the
@@ -58,45 +74,82 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 		buildPlatform = bc.BuildPlatforms[0]
 	}
 	var buildCtx *llb.State
+	var fsys contextfs.Ref
 	var tps []ocispecs.Platform
-	planBuild := func(ctx context.Context) (*plan.Plan, error) {
+	var findings []check.Finding
+	// planBuild plans the build; with the lock applied unless unlocked.
+	planBuild := func(ctx context.Context, unlocked bool) (*plan.Plan, error) {
 		var err error
 		if buildCtx, err = bc.MainContext(ctx); err != nil {
 			return nil, err
 		}
-		fsys, err := solveContext(ctx, c, bc, *buildCtx)
-		if err != nil {
+		if fsys, err = solveContext(ctx, c, bc, *buildCtx); err != nil {
 			return nil, err
 		}
 		if tps, err = resolve.TargetPlatforms(m, resolve.Options{Platforms: bc.TargetPlatforms, BuildPlatform: buildPlatform}); err != nil {
 			return nil, sourceError(sm, err)
 		}
-		p, err := resolve.Resolve(ctx, m, fsys, resolve.Options{Platforms: tps, BuildPlatform: buildPlatform, Debug: bc.Target == TargetDebug})
+		p, f, err := resolve.Checked(ctx, m, fsys, resolve.Options{Platforms: tps, BuildPlatform: buildPlatform, Debug: bc.Target == TargetDebug})
 		if err != nil {
-			return nil, sourceError(sm, err)
+			return nil, err
+		}
+		findings = f
+		if lk != nil && !unlocked {
+			lk.Apply(p)
 		}
 		return p, nil
 	}
+	resolver := newCachingResolver(c)
 
 	if res, ok, err := bc.HandleSubrequest(ctx, dockerui.RequestHandler{
 		ListTargets: func(context.Context) (*targets.List, error) { return listTargets(), nil },
 		Outline: func(ctx context.Context) (*outline.Outline, error) {
-			p, err := planBuild(ctx)
+			p, err := planBuild(ctx, false)
 			if err != nil {
-				return nil, err
+				return nil, sourceError(sm, err)
 			}
 			return outlineOf(p, src.Data, compile.DefaultCASecret, bc.CacheIDNamespace, bc.BuildArgs), nil
 		},
+		Lint: func(ctx context.Context) (*lint.LintResults, error) {
+			p, err := planBuild(ctx, false)
+			if err != nil {
+				return lintResults(src.SourceMap, nil, err), nil
+			}
+			dr, err := drift(ctx, resolver, m, p, lk, bc.ImageResolveMode.String())
+			if err != nil {
+				return nil, err
+			}
+			f, err := check.Run(ctx, check.Input{
+				Manifest: m, Plan: p, Provider: findings, Context: contextHas(fsys),
+				Images: &imageFiles{c: c, refs: map[string]gwclient.Reference{}},
+				Locked: lk.Pins, Drift: dr,
+			})
+			if err != nil {
+				return nil, err
+			}
+			return lintResults(src.SourceMap, f, nil), nil
+		},
+		AllowOther: true,
 	}); err != nil || ok {
 		return res, err
+	}
+	if bc.BuildOpts().Opts[keyRequestID] == RequestLock {
+		p, err := planBuild(ctx, true)
+		if err != nil {
+			return nil, sourceError(sm, err)
+		}
+		return lockResult(ctx, resolver, p, bc.ImageResolveMode.String())
+	}
+	if id := bc.BuildOpts().Opts[keyRequestID]; id != "" {
+		return nil, fmt.Errorf("%s does not answer %q: it answers outline, targets, check and lock (--call=lock)", m.File, strings.TrimPrefix(id, "frontend."))
 	}
 	if bc.Target != "" && bc.Target != TargetRuntime && bc.Target != TargetDebug && bc.Target != TargetBuild {
 		return nil, fmt.Errorf("unknown target %q: %s builds the targets %q (the default), %q and %q", bc.Target, m.File, TargetRuntime, TargetDebug, TargetBuild)
 	}
 
-	p, err := planBuild(ctx)
+	p, err := planBuild(ctx, false)
 	if err != nil {
-		return nil, err
+		return nil, sourceError(sm, err)
 	}
 	bc.TargetPlatforms = tps
 	if len(tps) > 1 {
@@ -116,18 +169,27 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 	// Every target's images first: one not published for a platform fails
 	// the build before any step of any platform runs. The compilation
 	// below reuses what this resolved.
-	resolver := newCachingResolver(c)
 	for _, t := range p.Targets {
 		err := compile.CheckImages(ctx, t, compile.Options{Resolver: resolver, ResolveMode: bc.ImageResolveMode.String(), PlatformPrefix: bc.MultiPlatformRequested})
 		var pe *compile.PlatformError
 		if errors.As(err, &pe) {
 			return nil, sourceError(sm, platformError(m, pe))
 		}
+		var le *compile.LockError
+		if errors.As(err, &le) {
+			return nil, sourceError(sm, &manifest.Error{File: m.File, Range: check.ImageRange(m, le.Role), Msg: le.Error() + " in " + lockName,
+				Hint: "the registry serves another image under the locked digest: check it, then run `distill lock` again"})
+		}
 		if err != nil {
 			return nil, err
 		}
 	}
 
+	scanner, err := sbomScanner(ctx, c, bc, buildPlatform)
+	if err != nil {
+		return nil, err
+	}
+	var scans sync.Map // platform id → scanTargets
 	rb, err := bc.Build(ctx, func(ctx context.Context, platform *ocispecs.Platform, _ int) (*dockerui.BuildResult, error) {
 		target, err := targetFor(p, platform, buildPlatform)
 		if err != nil {
@@ -154,9 +216,16 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 			return nil, err
 		}
 		st, img, base := res.State, res.Image, res.Base
+		extras := map[string]llb.State{}
 		if bc.Target == TargetBuild {
 			st, img, base = res.Builder, res.BuilderImage, nil
+		} else if scanStage(bc.BuildArgs) {
+			extras["builder"] = res.Builder
 		}
+		if scanContext(bc.BuildArgs) {
+			extras["context"] = *buildCtx
+		}
+		scans.Store(platformID(platform, buildPlatform), scanTargets{core: st, extras: extras})
 		def, err := st.Marshal(ctx, llb.WithCaps(c.BuildOpts().LLBCaps), llb.Platform(*platform))
 		if err != nil {
 			return nil, fmt.Errorf("marshalling %s: %w", target.Platform, err)
@@ -173,6 +242,11 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if scanner != nil {
+		if err := attachSBOMs(ctx, c, rb, scanner, &scans, bc.IsNoCache("")); err != nil {
+			return nil, err
+		}
 	}
 	return rb.Finalize()
 }

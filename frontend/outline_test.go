@@ -8,10 +8,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/distill-build/distill/frontend/check"
 	"github.com/distill-build/distill/frontend/contextfs"
 	"github.com/distill-build/distill/frontend/manifest"
 	"github.com/distill-build/distill/frontend/resolve"
 	"github.com/distill-build/distill/llb/compile"
+	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/subrequests/outline"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -68,4 +70,27 @@ func mustJSON(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return dt
+}
+
+// TestLintResults: findings become warnings at their manifest lines, an
+// error that is a rule's finding is a warning too, any other planning
+// error is the build error; either makes the status non-zero.
+func TestLintResults(t *testing.T) {
+	src := llb.NewSourceMap(nil, "distill.yaml", "yaml", []byte("language: go\nbase: static\n"))
+	res := lintResults(src, []check.Finding{{Rule: check.UnpinnedImage, Msg: "m", Hint: "h", Range: manifest.Range{Start: manifest.Pos{Line: 1, Column: 1}, End: manifest.Pos{Line: 1, Column: 13}}}},
+		&manifest.Error{File: "distill.yaml", Range: manifest.Range{Start: manifest.Pos{Line: 2, Column: 7}}, Msg: "cgo", Hint: "use base", Rule: check.CgoOnStaticBase.Name})
+	if len(res.Warnings) != 2 || res.Error != nil {
+		t.Fatalf("results = %+v", res)
+	}
+	if w := res.Warnings[1]; w.RuleName != "CgoOnStaticBase" || w.Location.Ranges[0].Start.Line != 2 || w.Detail != "cgo (use base)" {
+		t.Errorf("warning = %+v", w)
+	}
+	res = lintResults(src, nil, &manifest.Error{File: "distill.yaml", Range: manifest.Range{Start: manifest.Pos{Line: 1, Column: 11}}, Msg: "unsupported language"})
+	if res.Error == nil || res.Error.Message != "unsupported language" || res.Error.Location.Ranges[0].Start.Line != 1 {
+		t.Fatalf("error = %+v", res.Error)
+	}
+	r, err := res.ToResult(nil)
+	if err != nil || string(r.Metadata["result.statuscode"]) != "1" {
+		t.Fatalf("status = %s, %v", r.Metadata["result.statuscode"], err)
+	}
 }

@@ -20,6 +20,7 @@ import (
 
 const usage = `usage:
   distill plan [-f distill.yaml] [--platform linux/amd64,linux/arm64] [dir]
+  distill lock [-f distill.yaml] [--platform linux/amd64,linux/arm64] [dir] [-- docker buildx build flags]
   distill schema
 `
 
@@ -37,6 +38,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	switch args[0] {
 	case "plan":
 		return planCmd(ctx, args[1:], out)
+	case "lock":
+		return lockCmd(ctx, args[1:], out)
 	case "schema":
 		s, err := manifest.Schema(resolve.Languages())
 		if err != nil {

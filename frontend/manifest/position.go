@@ -32,6 +32,9 @@ type Error struct {
 	// Msg says what is wrong; Hint says how to fix it.
 	Msg  string
 	Hint string
+	// Rule, when set, is the `--call=check` rule this error is: check
+	// reports it as a finding of that rule instead of failing.
+	Rule string
 }
 
 func (e *Error) Error() string {

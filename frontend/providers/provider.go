@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io/fs"
 
+	"github.com/distill-build/distill/frontend/check"
 	"github.com/distill-build/distill/frontend/manifest"
 	"github.com/distill-build/distill/llb/plan"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
@@ -81,6 +82,9 @@ type Build struct {
 	Env []string
 	// Name is the app's name (binary name), used for paths and labels.
 	Name string
+	// Findings are what `--call=check` reports of the project (the same
+	// for every platform).
+	Findings []check.Finding
 }
 
 // Provider plans the build of one language.

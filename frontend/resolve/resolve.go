@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/containerd/platforms"
+	"github.com/distill-build/distill/frontend/check"
 	"github.com/distill-build/distill/frontend/manifest"
 	"github.com/distill-build/distill/frontend/providers"
 	"github.com/distill-build/distill/frontend/providers/golang"
@@ -96,35 +97,44 @@ func TargetPlatforms(m *manifest.Manifest, opts Options) ([]ocispecs.Platform, e
 
 // Resolve plans the build.
 func Resolve(ctx context.Context, m *manifest.Manifest, fsys providers.FS, opts Options) (*plan.Plan, error) {
+	p, _, err := Checked(ctx, m, fsys, opts)
+	return p, err
+}
+
+// Checked plans the build and returns what the language provider found
+// to report to `--call=check` as well.
+func Checked(ctx context.Context, m *manifest.Manifest, fsys providers.FS, opts Options) (*plan.Plan, []check.Finding, error) {
 	prov, err := provider(m)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	targets, err := TargetPlatforms(m, opts)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	user, err := resolveUser(m)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	extra, err := includes(ctx, m, fsys)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	builds, err := prov.Plan(ctx, providers.Request{
 		Manifest: m, FS: fsys, Platforms: targets, BuildPlatform: platforms.Normalize(opts.BuildPlatform),
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	var findings []check.Finding
 
 	p := &plan.Plan{Version: plan.Version, Manifest: m.File, Language: prov.Language()}
 	for i, b := range builds {
 		runtime, err := runtimeRef(m, b, user, opts.Debug)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+		findings = append(findings, b.Findings...)
 		cfg := plan.Config{
 			Entrypoint:            entrypoint(m, b),
 			PrependBaseEntrypoint: b.PrependBaseEntrypoint,
@@ -152,9 +162,9 @@ func Resolve(ctx context.Context, m *manifest.Manifest, fsys providers.FS, opts 
 	}
 	p.Normalize()
 	if err := p.Validate(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return p, nil
+	return p, findings, nil
 }
 
 func provider(m *manifest.Manifest) (providers.Provider, error) {
@@ -228,7 +238,11 @@ func runtimeRef(m *manifest.Manifest, b providers.Build, user string, debug bool
 			return v, noDebug(v)
 		}
 		if slices.Index(flavours, v) < slices.Index(flavours, b.Flavour) {
-			return "", &manifest.Error{
+			rule := ""
+			if v == providers.Static && strings.Contains(b.FlavourReason, "cgo") {
+				rule = check.CgoOnStaticBase.Name
+			}
+			return "", &manifest.Error{Rule: rule,
 				File: m.File, Range: m.Base.Range,
 				Msg:  fmt.Sprintf("base %q cannot run this app: it needs %s (%s)", v, b.Flavour, b.FlavourReason),
 				Hint: fmt.Sprintf("use base: %s, or set cgo: false if the code builds without cgo", b.Flavour),

@@ -279,6 +279,11 @@ func (c *compiler) image(ctx context.Context, im plan.Image, role string) (llb.S
 		}
 		return llb.State{}, nil, "", fmt.Errorf("resolving %s image %s for %s: %w", role, im.Ref, platforms.Format(p), err)
 	}
+	if im.Config != "" {
+		if got := digest.FromBytes(cfg); got.String() != im.Config {
+			return llb.State{}, nil, "", &LockError{Role: role, Ref: im.Ref, Platform: platforms.Format(p), Digest: im.Digest, Want: im.Config, Got: got.String()}
+		}
+	}
 	var img dockerspec.DockerOCIImage
 	if err := json.Unmarshal(cfg, &img); err != nil {
 		return llb.State{}, nil, "", fmt.Errorf("reading config of %s: %w", im.Ref, err)
@@ -316,6 +321,17 @@ func (c *compiler) publishedFor(ctx context.Context, ref string, p ocispecs.Plat
 		}
 	}
 	return out
+}
+
+// LockError is a locked image whose config for a platform is not the
+// one the lock recorded.
+type LockError struct {
+	Role, Ref, Platform, Digest string
+	Want, Got                   string
+}
+
+func (e *LockError) Error() string {
+	return fmt.Sprintf("the %s image %s@%s has config %s for %s, but the lock recorded %s", e.Role, e.Ref, e.Digest, e.Got, e.Platform, e.Want)
 }
 
 // PlatformError is an image that is not published for a target platform.

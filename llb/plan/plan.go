@@ -40,6 +40,9 @@ type Image struct {
 	Ref      string `json:"ref"`
 	Platform string `json:"platform"`
 	Digest   string `json:"digest,omitempty"`
+	// Config, when set, is the digest the image's config for Platform
+	// must have (distill.lock's record): the compiler refuses another.
+	Config string `json:"config,omitempty"`
 }
 
 // Origin points a step back at the manifest field that caused it.

@@ -24,7 +24,8 @@ type Range struct {
 	StartLine, StartColumn, EndLine, EndColumn int
 }
 
-func (r Range) pb() *pb.Range {
+// PB is r as a BuildKit range (0-based characters).
+func (r Range) PB() *pb.Range {
 	end := r.EndLine
 	if end < r.StartLine {
 		end = r.StartLine
@@ -41,7 +42,7 @@ func OriginRange(o plan.Origin) *pb.Range {
 	if o.Line <= 0 {
 		return nil
 	}
-	return Range{StartLine: o.Line, EndLine: o.EndLine}.pb()
+	return Range{StartLine: o.Line, EndLine: o.EndLine}.PB()
 }
 
 // Location returns the option that attaches the origin's lines to an op,
@@ -67,7 +68,7 @@ func (m *Map) WithSource(err error, ranges ...Range) error {
 	var rs []*pb.Range
 	for _, r := range ranges {
 		if r.StartLine > 0 {
-			rs = append(rs, r.pb())
+			rs = append(rs, r.PB())
 		}
 	}
 	return errdefs.WithSource(err, &errdefs.Source{Info: info, Ranges: rs})

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/distill-build/distill/frontend/check"
 	"github.com/distill-build/distill/frontend/manifest"
 	"github.com/distill-build/distill/frontend/providers"
 	"github.com/distill-build/distill/llb/plan"
@@ -108,6 +109,13 @@ func (Provider) Plan(ctx context.Context, req providers.Request) ([]providers.Bu
 	hasSum, err := providers.Exists(ctx, req.FS, path.Join(modDir, "go.sum"))
 	if err != nil {
 		return nil, err
+	}
+
+	var findings []check.Finding
+	if mod.requires && !hasSum && !vendored {
+		findings = append(findings, check.Finding{Rule: check.DependenciesWithoutLock, Range: gomodRange,
+			Msg:  fmt.Sprintf("%s requires modules but there is no go.sum next to it: their content is not pinned", gomod),
+			Hint: "run `go mod tidy` and add go.sum to the context"})
 	}
 
 	cgo, cgoWhy, err := detectCgo(ctx, req.FS, modDir)
@@ -224,6 +232,7 @@ func (Provider) Plan(ctx context.Context, req providers.Request) ([]providers.Bu
 			}},
 			Entrypoint: []string{path.Join(appDir, name)},
 			Name:       name,
+			Findings:   findings,
 		})
 	}
 	return builds, nil

@@ -15,6 +15,8 @@ type goMod struct {
 	// localReplaces are replacement directories inside the module tree
 	// (replace x => ./y): the download step needs their go.mod files.
 	localReplaces []string
+	// requires says go.mod requires other modules.
+	requires bool
 }
 
 // version is the Go release the module asks for, as major.minor: the
@@ -41,6 +43,9 @@ func parseGoMod(data []byte) (goMod, error) {
 		line := strings.TrimSpace(sc.Text())
 		if i := strings.Index(line, "//"); i >= 0 {
 			line = strings.TrimSpace(line[:i])
+		}
+		if strings.HasPrefix(line, "require ") || line == "require (" {
+			m.requires = true
 		}
 		switch {
 		case line == "replace (":

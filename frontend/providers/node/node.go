@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/distill-build/distill/frontend/check"
 	"github.com/distill-build/distill/frontend/manifest"
 	"github.com/distill-build/distill/frontend/providers"
 )
@@ -84,9 +85,11 @@ var _ providers.Provider = Provider{}
 func (Provider) Language() string { return "node" }
 
 type planner struct {
-	req providers.Request
-	m   *manifest.Manifest
-	pkg *packageJSON
+	// findings are what `--call=check` reports of the dependencies.
+	findings []check.Finding
+	req      providers.Request
+	m        *manifest.Manifest
+	pkg      *packageJSON
 	// pkgData is package.json as written; prodPkg the same without the
 	// project's install scripts, when it had some.
 	pkgData, prodPkg []byte
@@ -112,6 +115,12 @@ type planner struct {
 	check     string
 	inputs    []string
 	buildPkgs []string
+}
+
+// mismatch is a builder or base that does not match the app's version or
+// Debian release: an error, which `--call=check` reports as its rule.
+func (pl *planner) mismatch(r manifest.Range, hint, format string, args ...any) error {
+	return &manifest.Error{File: pl.m.File, Range: r, Msg: fmt.Sprintf(format, args...), Hint: hint, Rule: check.VersionMismatch.Name}
 }
 
 func (pl *planner) fail(r manifest.Range, hint, format string, args ...any) error {
@@ -212,6 +221,11 @@ func (pl *planner) dependencies(ctx context.Context) error {
 		case len(found) > 1:
 			return pl.fail(pl.depsRange, "set dependencies: to the one to install from, and delete the others", "the build context has several lock files: %s", strings.Join(found, ", "))
 		}
+	}
+	if pl.lock == "" && (len(pl.pkg.Dependencies) > 0 || len(pl.pkg.DevDependencies) > 0) {
+		pl.findings = append(pl.findings, check.Finding{Rule: check.DependenciesWithoutLock, Range: pl.depsRange,
+			Msg:  "package.json has no lock file next to it: every build resolves its dependencies anew",
+			Hint: "run `npm install` (or pnpm install, yarn) and add the lock file to the context"})
 	}
 	return pl.managerFor(ctx, pinned)
 }
@@ -374,11 +388,11 @@ func (pl *planner) images(context.Context) error {
 	if m.Builder.Set() {
 		b := m.Builder.Value
 		if mm := nodeTagRE.FindStringSubmatch(b); mm != nil && mm[1] != strconv.Itoa(pl.major) {
-			return pl.fail(m.Builder.Range, fmt.Sprintf("use node:%d-%s-slim, or set version: %q", pl.major, Suite, mm[1]),
+			return pl.mismatch(m.Builder.Range, fmt.Sprintf("use node:%d-%s-slim, or set version: %q", pl.major, Suite, mm[1]),
 				"builder %s has Node.js %s, but the runtime is Node.js %d: native addons would not load", b, mm[1], pl.major)
 		}
 		if mm := suiteRE.FindStringSubmatch(b); mm != nil {
-			return pl.fail(m.Builder.Range, fmt.Sprintf("use a Debian 13 (trixie) builder, e.g. node:%d-%s-slim", pl.major, Suite),
+			return pl.mismatch(m.Builder.Range, fmt.Sprintf("use a Debian 13 (trixie) builder, e.g. node:%d-%s-slim", pl.major, Suite),
 				"builder %s is not Debian 13 (%s), the runtime's suite: native addons would need a glibc the runtime lacks", b, mm[1])
 		}
 		pl.builder = b

@@ -15,7 +15,11 @@ type packageJSON struct {
 	Main           string            `json:"main"`
 	Scripts        map[string]string `json:"scripts"`
 	PackageManager string            `json:"packageManager"`
-	Engines        struct {
+	// Dependencies and DevDependencies are read only to know whether
+	// there is anything to lock.
+	Dependencies    map[string]string `json:"dependencies"`
+	DevDependencies map[string]string `json:"devDependencies"`
+	Engines         struct {
 		Node string `json:"node"`
 	} `json:"engines"`
 	Pnpm struct {

@@ -362,6 +362,7 @@ func (pl *planner) plan(p ocispecs.Platform) providers.Build {
 		name = "app"
 	}
 	return providers.Build{
+		Findings:              pl.findings,
 		Builder:               plan.Image{Ref: pl.builder, Platform: providers.FormatPlatform(pl.req.BuildPlatform)},
 		Flavour:               providers.CC,
 		FlavourReason:         "Node.js and native addons need libstdc++",

@@ -247,3 +247,28 @@ func requirementsRefs(data []byte) (files []string, local bool) {
 	}
 	return files, local
 }
+
+// unpinnedRequirements lists the requirements of a requirements file that
+// do not pin one version (name==x.y, a direct URL or a local path do).
+func unpinnedRequirements(data []byte) []string {
+	var out []string
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if i := strings.Index(line, " #"); i >= 0 {
+			line = strings.TrimSpace(line[:i])
+		}
+		line = strings.TrimSpace(strings.TrimSuffix(line, "\\"))
+		if line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "-") || strings.HasPrefix(line, ".") || strings.HasPrefix(line, "/") {
+			continue
+		}
+		spec, _, _ := strings.Cut(line, ";")
+		if strings.Contains(spec, "===") || strings.Contains(spec, "@") || (strings.Contains(spec, "==") && !strings.Contains(spec, "*")) {
+			continue
+		}
+		name := strings.FieldsFunc(spec, func(r rune) bool { return strings.ContainsRune("<>=!~[ ", r) })
+		if len(name) > 0 {
+			out = append(out, name[0])
+		}
+	}
+	return out
+}

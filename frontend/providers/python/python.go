@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/distill-build/distill/frontend/check"
 	"github.com/distill-build/distill/frontend/manifest"
 	"github.com/distill-build/distill/frontend/providers"
 	"github.com/distill-build/distill/llb/plan"
@@ -93,6 +94,14 @@ type planner struct {
 	command   []string
 	script    string
 	name      string
+	// findings are what `--call=check` reports of the dependencies.
+	findings []check.Finding
+}
+
+// mismatch is a builder or base that does not match the app's version or
+// Debian release: an error, which `--call=check` reports as its rule.
+func (pl *planner) mismatch(r manifest.Range, hint, format string, args ...any) error {
+	return &manifest.Error{File: pl.m.File, Range: r, Msg: fmt.Sprintf(format, args...), Hint: hint, Rule: check.VersionMismatch.Name}
 }
 
 func (pl *planner) fail(r manifest.Range, hint, format string, args ...any) error {
@@ -313,6 +322,11 @@ func (pl *planner) dependencies(ctx context.Context) error {
 		}
 		pl.pyproject = p
 		pl.name = p.name()
+		if pl.kind == managerProject && p.Project != nil && len(p.Project.Dependencies) > 0 {
+			pl.findings = append(pl.findings, check.Finding{Rule: check.DependenciesWithoutLock, Range: pl.depsRange,
+				Msg:  fmt.Sprintf("%s has no lock next to it: its dependencies resolve to the newest matching versions on every build", pp),
+				Hint: "run `uv lock` (or `poetry lock`) and add the lock file to the context"})
+		}
 	}
 	switch pl.kind {
 	case managerPipenv:
@@ -343,6 +357,11 @@ func (pl *planner) dependencies(ctx context.Context) error {
 				return pl.fail(pl.depsRange, "add it to the build context or remove the -r/-c line", "%s includes %s, which is not in the build context", pl.file, f)
 			}
 			pl.reqFiles = append(pl.reqFiles, f)
+			if loose := unpinnedRequirements(data); len(loose) > 0 {
+				pl.findings = append(pl.findings, check.Finding{Rule: check.DependenciesWithoutLock, Range: pl.depsRange,
+					Msg:  fmt.Sprintf("%s does not pin %s: every build may install other versions", f, strings.Join(loose, ", ")),
+					Hint: "pin every requirement (pip freeze, pip-compile --generate-hashes, uv pip compile) or use a lock file (uv.lock, poetry.lock)"})
+			}
 			refs, local := requirementsRefs(data)
 			pl.reqLocal = pl.reqLocal || local
 			for _, r := range refs {
@@ -454,11 +473,11 @@ func (pl *planner) images() error {
 	if m.Builder.Set() {
 		b := m.Builder.Value
 		if mm := pythonTagRE.FindStringSubmatch(b); mm != nil && mm[1] != minor {
-			return pl.fail(m.Builder.Range, fmt.Sprintf("use python:%s-slim-%s, or set version: %q", minor, Suite, mm[1]),
+			return pl.mismatch(m.Builder.Range, fmt.Sprintf("use python:%s-slim-%s, or set version: %q", minor, Suite, mm[1]),
 				"builder %s has Python %s, but the app is built for Python %s: compiled extensions would not load", b, mm[1], minor)
 		}
 		if mm := suiteRE.FindStringSubmatch(b); mm != nil {
-			return pl.fail(m.Builder.Range, "use a Debian 13 (trixie) builder, e.g. python:"+minor+"-slim-"+Suite,
+			return pl.mismatch(m.Builder.Range, "use a Debian 13 (trixie) builder, e.g. python:"+minor+"-slim-"+Suite,
 				"builder %s is not Debian 13 (%s), the runtime's suite: its glibc and libraries would not match", b, mm[1])
 		}
 		pl.builder = b
@@ -491,10 +510,10 @@ func (pl *planner) images() error {
 						"base %s ships Python %s, but the app is built for Python %s", b, DistrolessMinor, minor)
 				}
 			} else if mm := suiteRE.FindStringSubmatch(b); mm != nil {
-				return pl.fail(m.Base.Range, "use a Debian 13 base, e.g. gcr.io/distroless/cc-debian13",
+				return pl.mismatch(m.Base.Range, "use a Debian 13 base, e.g. gcr.io/distroless/cc-debian13",
 					"base %s is not Debian 13 (%s), the builder's suite", b, mm[1])
 			} else if mm := pythonTagRE.FindStringSubmatch(b); mm != nil && mm[1] != minor {
-				return pl.fail(m.Base.Range, fmt.Sprintf("set version: %q or pick a base with Python %s", mm[1], minor),
+				return pl.mismatch(m.Base.Range, fmt.Sprintf("set version: %q or pick a base with Python %s", mm[1], minor),
 					"base %s has Python %s, but the app is built for Python %s", b, mm[1], minor)
 			}
 			pl.runtime = b
@@ -828,6 +847,7 @@ func (pl *planner) build(p ocispecs.Platform, mode, why string) (providers.Build
 		name = "app"
 	}
 	return providers.Build{
+		Findings:      pl.findings,
 		Builder:       plan.Image{Ref: pl.builder, Platform: providers.FormatPlatform(builderPlatform)},
 		Flavour:       providers.CC,
 		FlavourReason: "Python interpreter and compiled extensions",

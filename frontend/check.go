@@ -1,0 +1,160 @@
+package frontend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+
+	"github.com/containerd/platforms"
+	"github.com/distill-build/distill/frontend/check"
+	"github.com/distill-build/distill/frontend/contextfs"
+	"github.com/distill-build/distill/frontend/lock"
+	"github.com/distill-build/distill/frontend/manifest"
+	"github.com/distill-build/distill/llb/plan"
+	"github.com/distill-build/distill/llb/sourcemap"
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/client/llb/sourceresolver"
+	gwclient "github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/moby/buildkit/frontend/subrequests/lint"
+	"github.com/moby/buildkit/solver/pb"
+)
+
+// lintResults turns findings into `--call=check`'s answer; a planning
+// error that is no rule's finding is its build error.
+func lintResults(src *llb.SourceMap, findings []check.Finding, planErr error) *lint.LintResults {
+	info := &pb.SourceInfo{Filename: src.Filename, Language: src.Language, Data: src.Data}
+	if src.Definition != nil {
+		info.Definition = src.Definition.ToPB()
+	}
+	res := &lint.LintResults{Warnings: []lint.Warning{}, Sources: []*pb.SourceInfo{info}}
+	const idx = 0
+	add := func(r check.Rule, detail string, mr manifest.Range) {
+		w := lint.Warning{RuleName: r.Name, Description: r.Description, URL: r.URL(), Detail: detail, Location: &pb.Location{SourceIndex: -1}}
+		if mr.Known() {
+			w.Location = &pb.Location{SourceIndex: int32(idx), Ranges: []*pb.Range{pbRange(mr)}}
+		}
+		res.Warnings = append(res.Warnings, w)
+	}
+	for _, f := range findings {
+		add(f.Rule, f.Detail(), f.Range)
+	}
+	var rest []*manifest.Error
+	for _, e := range manifest.Errors(planErr) {
+		if r, ok := ruleNamed(e.Rule); ok {
+			add(r, strings.TrimSuffix(e.Msg+" ("+e.Hint+")", " ()"), e.Range)
+		} else {
+			rest = append(rest, e)
+		}
+	}
+	switch {
+	case planErr != nil && len(manifest.Errors(planErr)) == 0:
+		res.Error = &lint.BuildError{Message: planErr.Error(), Location: pb.Location{SourceIndex: -1}}
+	case len(rest) > 0:
+		e := rest[0]
+		res.Error = &lint.BuildError{Message: strings.TrimSuffix(e.Msg+" ("+e.Hint+")", " ()"), Location: pb.Location{SourceIndex: int32(idx)}}
+		if e.Range.Known() {
+			res.Error.Location.Ranges = []*pb.Range{pbRange(e.Range)}
+		}
+	}
+	return res
+}
+
+func pbRange(r manifest.Range) *pb.Range {
+	return sourcemap.Range{StartLine: r.Start.Line, StartColumn: r.Start.Column, EndLine: r.End.Line, EndColumn: r.End.Column}.PB()
+}
+
+func ruleNamed(name string) (check.Rule, bool) {
+	for _, r := range check.Rules {
+		if r.Name == name && name != "" {
+			return r, true
+		}
+	}
+	return check.Rule{}, false
+}
+
+// imageFiles answers the checks' questions about the runtime images by
+// solving them (a pull, no build step) and statting files.
+type imageFiles struct {
+	c    gwclient.Client
+	refs map[string]gwclient.Reference
+}
+
+func (im *imageFiles) Exists(ctx context.Context, ref, platform, p string) (bool, error) {
+	key := ref + " " + platform
+	r, ok := im.refs[key]
+	if !ok {
+		pl, err := platforms.Parse(platform)
+		if err != nil {
+			return false, err
+		}
+		def, err := llb.Image(ref, llb.Platform(pl), llb.WithCustomName("[check] load "+ref+" for "+platform)).Marshal(ctx, llb.WithCaps(im.c.BuildOpts().LLBCaps))
+		if err != nil {
+			return false, err
+		}
+		res, err := im.c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB()})
+		if err != nil {
+			return false, fmt.Errorf("loading %s for %s: %w", ref, platform, err)
+		}
+		if r, err = res.SingleRef(); err != nil {
+			return false, err
+		}
+		im.refs[key] = r
+	}
+	if r == nil {
+		return false, nil
+	}
+	_, err := r.StatFile(ctx, gwclient.StatRequest{Path: p})
+	return err == nil, nil
+}
+
+// drift resolves every locked tag the plan uses anew and reports the ones
+// that moved since `distill lock`.
+func drift(ctx context.Context, res llb.ImageMetaResolver, m *manifest.Manifest, p *plan.Plan, lk *lock.File, resolveMode string) ([]check.Finding, error) {
+	if lk == nil {
+		return nil, nil
+	}
+	var out []check.Finding
+	seen := map[string]bool{}
+	for _, t := range p.Targets {
+		for _, ri := range []struct {
+			role string
+			im   plan.Image
+		}{{"builder", t.Builder}, {"runtime", t.Runtime}} {
+			e, ok := lk.Find(ri.im.Ref)
+			if !ok || seen[ri.im.Ref+ri.im.Platform] {
+				continue
+			}
+			seen[ri.im.Ref+ri.im.Platform] = true
+			pl, err := platforms.Parse(ri.im.Platform)
+			if err != nil {
+				return nil, err
+			}
+			_, dgst, _, err := res.ResolveImageConfig(ctx, ri.im.Ref, sourceresolver.Opt{
+				LogName:  fmt.Sprintf("[check] resolve %s for %s", ri.im.Ref, ri.im.Platform),
+				ImageOpt: &sourceresolver.ResolveImageOpt{Platform: &pl, ResolveMode: resolveMode},
+			})
+			if err != nil {
+				return nil, fmt.Errorf("resolving %s: %w", ri.im.Ref, err)
+			}
+			if dgst.String() != e.Digest {
+				out = append(out, check.Finding{Rule: check.LockDrift, Range: check.ImageRange(m, ri.role),
+					Msg:  fmt.Sprintf("%s now resolves to %s; %s has %s", ri.im.Ref, dgst, lock.Name(m.File), e.Digest),
+					Hint: "run `distill lock` to take the new image, or keep building the locked one"})
+			}
+		}
+	}
+	return out, nil
+}
+
+// contextHas reports whether the build context has a file.
+func contextHas(fsys contextfs.Ref) func(context.Context, string) (bool, error) {
+	return func(ctx context.Context, name string) (bool, error) {
+		_, err := fsys.Stat(ctx, name)
+		if errors.Is(err, fs.ErrNotExist) {
+			return false, nil
+		}
+		return err == nil, err
+	}
+}

@@ -1,0 +1,394 @@
+// Package check holds distill's lint rules, answered by `--call=check`:
+// what builds but is fragile, unsafe or wrong at run time, each at the
+// manifest lines that cause it. Rules that need the provider's view (a
+// dependency file without a lock, cgo) are reported by the providers;
+// rules that need the images (pins, drift, what a base contains) ask the
+// Images the frontend gives.
+package check
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/distill-build/distill/frontend/manifest"
+	"github.com/distill-build/distill/llb/plan"
+)
+
+// Rule is one lint rule.
+type Rule struct {
+	Name        string
+	Description string
+}
+
+// URL is the rule's documentation.
+func (r Rule) URL() string {
+	return "https://github.com/distill-build/distill/blob/main/docs/checks.md#" + strings.ToLower(r.Name)
+}
+
+// The rules, in the order docs/checks.md lists them.
+var (
+	UnpinnedImage           = Rule{"UnpinnedImage", "Builder and runtime images should be pinned by digest (distill.lock)"}
+	LockDrift               = Rule{"LockDrift", "distill.lock should match the images its tags name today"}
+	InlineCredentials       = Rule{"InlineCredentials", "Credentials should be build secrets, not values written in env"}
+	CgoOnStaticBase         = Rule{"CgoOnStaticBase", "A binary built with cgo needs a base with a C library"}
+	EntrypointNotFound      = Rule{"EntrypointNotFound", "The entrypoint should name a file the image has"}
+	VersionMismatch         = Rule{"VersionMismatch", "Builder and runtime should carry the same language version and Debian release"}
+	DependenciesWithoutLock = Rule{"DependenciesWithoutLock", "Dependencies should be installed from a lock file"}
+)
+
+// Rules lists every rule.
+var Rules = []Rule{UnpinnedImage, LockDrift, InlineCredentials, CgoOnStaticBase, EntrypointNotFound, VersionMismatch, DependenciesWithoutLock}
+
+// Finding is one rule's finding at a manifest range.
+type Finding struct {
+	Rule  Rule
+	Msg   string
+	Hint  string
+	Range manifest.Range
+}
+
+// Detail is the finding's text: what is wrong and how to fix it.
+func (f Finding) Detail() string {
+	if f.Hint == "" {
+		return f.Msg
+	}
+	return f.Msg + " (" + f.Hint + ")"
+}
+
+// Images is what the checks ask of the images a plan names.
+type Images interface {
+	// Exists reports whether the image ref, for platform, has a file (or
+	// directory) at p, links followed inside the image.
+	Exists(ctx context.Context, ref, platform, p string) (bool, error)
+}
+
+// Input is what the checks read.
+type Input struct {
+	Manifest *manifest.Manifest
+	Plan     *plan.Plan
+	// Provider holds the findings the language provider made.
+	Provider []Finding
+	// Context reports whether a file is in the build context.
+	Context func(ctx context.Context, name string) (bool, error)
+	// Images may be nil: the checks that need them are skipped.
+	Images Images
+	// Locked reports whether distill.lock pins ref for platform.
+	Locked func(ref, platform string) bool
+	// Drift is what the lock check found (LockDrift findings).
+	Drift []Finding
+}
+
+// Run runs every rule and returns the findings, ordered by line and
+// without duplicates (a finding for every platform is one finding).
+func Run(ctx context.Context, in Input) ([]Finding, error) {
+	out := slices.Clone(in.Provider)
+	out = append(out, in.Drift...)
+	out = append(out, unpinned(in)...)
+	out = append(out, credentials(in.Manifest)...)
+	out = append(out, versionMismatch(in)...)
+	f, err := runtimeChecks(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, f...)
+	return dedupe(out), nil
+}
+
+func dedupe(fs []Finding) []Finding {
+	var out []Finding
+	for _, f := range fs {
+		if !slices.ContainsFunc(out, func(g Finding) bool { return g.Rule == f.Rule && g.Msg == f.Msg && g.Range == f.Range }) {
+			out = append(out, f)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Finding) int { return a.Range.Start.Line - b.Range.Start.Line })
+	return out
+}
+
+// ImageRange is the manifest line that chose an image: builder or base
+// when written, else version, else language.
+func ImageRange(m *manifest.Manifest, role string) manifest.Range {
+	switch {
+	case role == "builder" && m.Builder.Set():
+		return m.Builder.Range
+	case role == "runtime" && m.Base.Set():
+		return m.Base.Range
+	case m.Version.Set():
+		return m.Version.Range
+	}
+	return m.Language.Range
+}
+
+func unpinned(in Input) []Finding {
+	var out []Finding
+	for _, t := range in.Plan.Targets {
+		for _, im := range images(t) {
+			if im.image.Digest != "" || strings.Contains(im.image.Ref, "@") || (in.Locked != nil && in.Locked(im.image.Ref, im.image.Platform)) {
+				continue
+			}
+			out = append(out, Finding{Rule: UnpinnedImage, Range: ImageRange(in.Manifest, im.role),
+				Msg:  fmt.Sprintf("the %s %s is named by tag: a rebuild may get another image", im.role, im.image.Ref),
+				Hint: "run `distill lock` to pin it by digest in distill.lock",
+			})
+		}
+	}
+	return out
+}
+
+type roleImage struct {
+	role  string
+	image plan.Image
+}
+
+// images lists a target's builder, emulated builders and runtime.
+func images(t plan.Target) []roleImage {
+	out := []roleImage{{"builder", t.Builder}}
+	for _, s := range plan.AllSteps(t.Steps) {
+		if s.Run != nil && s.Run.Emulated != nil {
+			out = append(out, roleImage{"builder", s.Run.Emulated.Builder})
+		}
+	}
+	return append(out, roleImage{"runtime", t.Runtime})
+}
+
+var (
+	secretName = regexp.MustCompile(`(?i)(^|_)(PASSWORD|PASSWD|PASS|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?|AUTH)($|_)`)
+	// userinfo in a URL: scheme://user:password@host.
+	urlPassword = regexp.MustCompile(`[a-zA-Z][a-zA-Z0-9+.-]*://[^/@\s:]+:[^/@\s]+@`)
+)
+
+// credentials finds secrets written as image environment values: they
+// are in the image config, readable by anyone who pulls it.
+func credentials(m *manifest.Manifest) []Finding {
+	var out []Finding
+	for _, v := range m.Env.Vars {
+		name, val := v.Name.Value, v.Value.Value
+		switch {
+		case val == "":
+		case urlPassword.MatchString(val):
+			out = append(out, Finding{Rule: InlineCredentials, Range: v.Value.Range,
+				Msg:  fmt.Sprintf("env %s holds a URL with a password: it is stored in the image config", name),
+				Hint: "pass it at run time, or for the build as a secret (--secret id=…)"})
+		case secretName.MatchString(name) && !strings.HasPrefix(val, "/") && !strings.Contains(val, "${"):
+			out = append(out, Finding{Rule: InlineCredentials, Range: v.Value.Range,
+				Msg:  fmt.Sprintf("env %s looks like a credential written in the manifest: it is stored in the image config", name),
+				Hint: "pass it at run time (docker run -e, a mounted file), or for the build as a secret (--secret id=…)"})
+		}
+	}
+	return out
+}
+
+var (
+	suiteOfTag = regexp.MustCompile(`(bookworm|bullseye|buster|trixie|forky)`)
+	suiteOfRef = regexp.MustCompile(`-debian([0-9]+)`)
+	suites     = map[string]string{"buster": "10", "bullseye": "11", "bookworm": "12", "trixie": "13", "forky": "14"}
+	nodeOfRef  = regexp.MustCompile(`/nodejs([0-9]+)-`)
+	versionTag = regexp.MustCompile(`^([0-9]+(\.[0-9]+)?)`)
+)
+
+// versionMismatch compares what the builder's tag and the runtime's name
+// say: the Debian release (glibc and the shared libraries carried over)
+// and, for Node.js, the major version the runtime runs.
+func versionMismatch(in Input) []Finding {
+	m := in.Manifest
+	var out []Finding
+	for _, t := range in.Plan.Targets {
+		btag := tagOf(t.Builder.Ref)
+		rname := t.Runtime.Ref
+		bs := suiteOfTag.FindString(btag)
+		rs := suiteOfRef.FindStringSubmatch(rname)
+		if bs != "" && rs != nil && suites[bs] != rs[1] {
+			out = append(out, Finding{Rule: VersionMismatch, Range: ImageRange(m, mismatchRole(m)),
+				Msg:  fmt.Sprintf("the builder %s is Debian %s (%s) but the runtime %s is Debian %s: what is built links a different glibc", t.Builder.Ref, suites[bs], bs, rname, rs[1]),
+				Hint: "use a builder and a base of the same Debian release"})
+		}
+		if in.Plan.Language == "node" {
+			bv := versionTag.FindString(btag)
+			rv := nodeOfRef.FindStringSubmatch(rname)
+			if bv != "" && rv != nil && strings.Split(bv, ".")[0] != rv[1] {
+				out = append(out, Finding{Rule: VersionMismatch, Range: ImageRange(m, mismatchRole(m)),
+					Msg:  fmt.Sprintf("the builder %s installs for Node.js %s but the runtime %s runs Node.js %s: native addons and engines checks differ", t.Builder.Ref, bv, rname, rv[1]),
+					Hint: "use the same Node.js major version for both (or drop builder:/base: and let version: choose both)"})
+			}
+		}
+	}
+	return out
+}
+
+// mismatchRole is the side a mismatch is reported on: the one written.
+func mismatchRole(m *manifest.Manifest) string {
+	if m.Builder.Set() {
+		return "builder"
+	}
+	return "runtime"
+}
+
+// tagOf is the tag of an image reference ("" when it has none).
+func tagOf(ref string) string {
+	ref, _, _ = strings.Cut(ref, "@")
+	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+		return ref[i+1:]
+	}
+	return ""
+}
+
+// libcPaths are where a glibc base has its C library.
+var libcPaths = map[string][]string{
+	"amd64":   {"/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/libc.so.6"},
+	"arm64":   {"/lib/aarch64-linux-gnu/libc.so.6", "/usr/lib/aarch64-linux-gnu/libc.so.6"},
+	"arm":     {"/lib/arm-linux-gnueabihf/libc.so.6", "/usr/lib/arm-linux-gnueabihf/libc.so.6"},
+	"386":     {"/lib/i386-linux-gnu/libc.so.6", "/usr/lib/i386-linux-gnu/libc.so.6"},
+	"ppc64le": {"/lib/powerpc64le-linux-gnu/libc.so.6", "/usr/lib/powerpc64le-linux-gnu/libc.so.6"},
+	"s390x":   {"/lib/s390x-linux-gnu/libc.so.6", "/usr/lib/s390x-linux-gnu/libc.so.6"},
+	"riscv64": {"/lib/riscv64-linux-gnu/libc.so.6", "/usr/lib/riscv64-linux-gnu/libc.so.6"},
+}
+
+// runtimeChecks look into the runtime image: a cgo binary on a base
+// without a C library, an entrypoint that names nothing.
+func runtimeChecks(ctx context.Context, in Input) ([]Finding, error) {
+	m, p := in.Manifest, in.Plan
+	var out []Finding
+	for _, t := range p.Targets {
+		exists := func(f string) (bool, error) {
+			for _, a := range t.Artifacts {
+				if a.Dest == f || strings.HasPrefix(f, strings.TrimSuffix(a.Dest, "/")+"/") {
+					return true, nil
+				}
+			}
+			if in.Images == nil {
+				return true, nil
+			}
+			return in.Images.Exists(ctx, t.Runtime.Ref, t.Platform, f)
+		}
+		if p.Language == "go" && m.Base.Set() && cgoEnabled(t) {
+			arch := strings.Split(t.Platform, "/")[1]
+			found := false
+			for _, f := range libcPaths[arch] {
+				ok, err := exists(f)
+				if err != nil {
+					return nil, err
+				}
+				found = found || ok
+			}
+			if !found {
+				out = append(out, Finding{Rule: CgoOnStaticBase, Range: m.Base.Range,
+					Msg:  fmt.Sprintf("the binary is built with cgo but the base %s has no C library (libc.so.6) for %s: it will not start", t.Runtime.Ref, t.Platform),
+					Hint: "use base: base (or cc), or set cgo: false if the code builds without cgo"})
+			}
+		}
+		f, err := entrypointCheck(ctx, in, t, exists)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f...)
+	}
+	return out, nil
+}
+
+// cgoEnabled reports whether the target's go build step links C.
+func cgoEnabled(t plan.Target) bool {
+	for _, s := range plan.AllSteps(t.Steps) {
+		if s.Run != nil && len(s.Run.Args) > 1 && s.Run.Args[0] == "go" && s.Run.Args[1] == "build" {
+			return slices.Contains(s.Run.Env, "CGO_ENABLED=1")
+		}
+	}
+	return false
+}
+
+var interpreters = regexp.MustCompile(`^(python[0-9.]*|node|nodejs)$`)
+
+// entrypointCheck finds an entrypoint program that is neither an
+// artifact nor in the runtime image, and an interpreter's script that is
+// not in the build context.
+func entrypointCheck(ctx context.Context, in Input, t plan.Target, exists func(string) (bool, error)) ([]Finding, error) {
+	m := in.Manifest
+	if !m.Entrypoint.Set() || len(m.Entrypoint.Items) == 0 {
+		return nil, nil
+	}
+	argv := t.Config.Entrypoint
+	if len(argv) == 0 {
+		return nil, nil
+	}
+	item := m.Entrypoint.Items[0]
+	prog := argv[0]
+	if t.Config.PrependBaseEntrypoint {
+		// argv is the arguments of the base's interpreter.
+	} else if !path.IsAbs(prog) {
+		found, known, err := lookPath(prog, t, exists)
+		if err != nil {
+			return nil, err
+		}
+		if !found && known {
+			return []Finding{{Rule: EntrypointNotFound, Range: item.Range,
+				Msg:  fmt.Sprintf("%q is in no directory of the image's PATH (%s)", prog, pathOf(t)),
+				Hint: "name the program by its absolute path in the image, or one that the dependencies install"}}, nil
+		}
+	} else if ok, err := exists(prog); err != nil {
+		return nil, err
+	} else if !ok {
+		return []Finding{{Rule: EntrypointNotFound, Range: item.Range,
+			Msg:  fmt.Sprintf("%s is not in the image", prog),
+			Hint: "name a file of the image (the app is in /app)"}}, nil
+	}
+	// An interpreter's script, relative to the app dir: it is copied from
+	// the context unless a build step makes it.
+	if interpreters.MatchString(path.Base(m.Entrypoint.Items[0].Value)) && len(m.Entrypoint.Items) > 1 && in.Context != nil && !m.Build.Set() {
+		script := m.Entrypoint.Items[1]
+		v := script.Value
+		if strings.HasPrefix(v, "-") || path.IsAbs(v) || !strings.ContainsAny(path.Base(v), ".") {
+			return nil, nil
+		}
+		ok, err := in.Context(ctx, path.Clean(v))
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return []Finding{{Rule: EntrypointNotFound, Range: script.Range,
+				Msg:  fmt.Sprintf("%s is not in the build context, so not in /app", v),
+				Hint: "check the path (relative to the context) and that .dockerignore does not exclude it"}}, nil
+		}
+	}
+	return nil, nil
+}
+
+// pathOf is the image's PATH, the runtime base's where the plan's env
+// expands it (distroless: /usr/local/sbin:…:/bin).
+func pathOf(t plan.Target) string {
+	p := "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+	for _, e := range t.Config.Env {
+		if v, ok := strings.CutPrefix(e, "PATH="); ok {
+			p = strings.ReplaceAll(v, "${PATH}", p)
+		}
+	}
+	return p
+}
+
+// lookPath looks a program up in the image's PATH. known is false when a
+// PATH directory is filled by the build (a venv's bin): only the build
+// knows its programs.
+func lookPath(prog string, t plan.Target, exists func(string) (bool, error)) (found, known bool, err error) {
+	if strings.Contains(prog, "/") {
+		ok, err := exists(path.Join("/app", prog))
+		return ok, true, err
+	}
+	known = true
+	for _, dir := range strings.Split(pathOf(t), ":") {
+		if dir == "" {
+			continue
+		}
+		for _, a := range t.Artifacts {
+			if a.From == plan.FromBuilder && (a.Dest == dir || strings.HasPrefix(dir, strings.TrimSuffix(a.Dest, "/")+"/")) {
+				known = false
+			}
+		}
+		ok, err := exists(path.Join(dir, prog))
+		if err != nil || ok {
+			return ok, true, err
+		}
+	}
+	return false, known, nil
+}

@@ -1,0 +1,95 @@
+package frontend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+
+	"github.com/containerd/platforms"
+	"github.com/distill-build/distill/frontend/lock"
+	"github.com/distill-build/distill/llb/plan"
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/client/llb/sourceresolver"
+	gwclient "github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/opencontainers/go-digest"
+)
+
+const keyRequestID = "requestid"
+
+// RequestLock is the subrequest `docker buildx build --call=lock` sends:
+// its answer is the manifest's distill.lock, resolved by the builder.
+const RequestLock = "frontend.lock"
+
+// lockOn reports whether the lock is honoured: by default;
+// --build-arg DISTILL_LOCK=false builds from the tags.
+func lockOn(args map[string]string) bool { return boolArg(args, "DISTILL_LOCK", true) }
+
+// readLock reads the manifest's lock from the manifest's source, nil when
+// there is none.
+func readLock(ctx context.Context, c gwclient.Client, st *llb.State, name string) (*lock.File, error) {
+	if st == nil {
+		return nil, nil
+	}
+	def, err := st.Marshal(ctx, llb.WithCaps(c.BuildOpts().LLBCaps))
+	if err != nil {
+		return nil, err
+	}
+	res, err := c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB()})
+	if err != nil {
+		return nil, err
+	}
+	ref, err := res.SingleRef()
+	if err != nil || ref == nil {
+		return nil, err
+	}
+	data, err := ref.ReadFile(ctx, gwclient.ReadRequest{Filename: name})
+	if err != nil {
+		// A missing file is an error from the gateway too; only a file
+		// that exists and cannot be read is one here.
+		if _, serr := ref.StatFile(ctx, gwclient.StatRequest{Path: name}); serr != nil || errors.Is(err, fs.ErrNotExist) || errors.Is(err, os.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("reading %s: %w", name, err)
+	}
+	return lock.Parse(name, data)
+}
+
+// lockResult resolves every image of the plan for its platform and
+// answers with the lock file.
+func lockResult(ctx context.Context, res llb.ImageMetaResolver, p *plan.Plan, resolveMode string) (*gwclient.Result, error) {
+	f := &lock.File{Version: lock.Version}
+	for _, im := range lock.Images(p) {
+		pl, err := platforms.Parse(im.Platform)
+		if err != nil {
+			return nil, err
+		}
+		_, dgst, cfg, err := res.ResolveImageConfig(ctx, im.Ref, sourceresolver.Opt{
+			LogName:  fmt.Sprintf("[lock] resolve %s for %s", im.Ref, im.Platform),
+			ImageOpt: &sourceresolver.ResolveImageOpt{Platform: &pl, ResolveMode: resolveMode},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("resolving %s for %s: %w", im.Ref, im.Platform, err)
+		}
+		i := -1
+		for j, e := range f.Images {
+			if e.Ref == im.Ref {
+				i = j
+			}
+		}
+		if i < 0 {
+			f.Images = append(f.Images, lock.Image{Ref: im.Ref, Digest: dgst.String(), Platforms: map[string]string{}})
+			i = len(f.Images) - 1
+		}
+		if f.Images[i].Digest != dgst.String() {
+			return nil, fmt.Errorf("%s resolved to %s and %s while locking: its tag moved, run the lock again", im.Ref, f.Images[i].Digest, dgst)
+		}
+		f.Images[i].Platforms[im.Platform] = digest.FromBytes(cfg).String()
+	}
+	out := f.Marshal()
+	r := gwclient.NewResult()
+	r.AddMeta("result.json", out)
+	r.AddMeta("result.txt", out)
+	return r, nil
+}
