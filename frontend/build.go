@@ -26,6 +26,9 @@ import (
 	"github.com/moby/buildkit/frontend/subrequests/lint"
 	"github.com/moby/buildkit/frontend/subrequests/outline"
 	"github.com/moby/buildkit/frontend/subrequests/targets"
+	"github.com/moby/buildkit/solver/pb"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	"github.com/opencontainers/go-digest"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
@@ -89,7 +92,7 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 		if tps, err = resolve.TargetPlatforms(m, resolve.Options{Platforms: bc.TargetPlatforms, BuildPlatform: buildPlatform}); err != nil {
 			return nil, sourceError(sm, err)
 		}
-		p, f, err := resolve.Checked(ctx, m, fsys, resolve.Options{Platforms: tps, BuildPlatform: buildPlatform, Debug: bc.Target == TargetDebug})
+		p, f, err := resolve.Checked(ctx, m, fsys, resolve.Options{Platforms: tps, BuildPlatform: buildPlatform, Debug: bc.Target == TargetDebug, BuildArgs: bc.BuildArgs})
 		if err != nil {
 			return nil, err
 		}
@@ -108,7 +111,7 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 			if err != nil {
 				return nil, sourceError(sm, err)
 			}
-			return outlineOf(p, src.Data, compile.DefaultCASecret, bc.CacheIDNamespace, bc.BuildArgs), nil
+			return outlineOf(p, m, src.Data, compile.DefaultCASecret, bc.CacheIDNamespace, bc.BuildArgs), nil
 		},
 		Lint: func(ctx context.Context) (*lint.LintResults, error) {
 			p, err := planBuild(ctx, false)
@@ -151,12 +154,19 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 	if err != nil {
 		return nil, sourceError(sm, err)
 	}
+	for _, a := range resolve.UnusedArgs(m, bc.BuildArgs) {
+		opts := gwclient.WarnOpts{Detail: [][]byte{[]byte("declare it under args: in the manifest to pass it to the build steps")}}
+		if m.Args.Range.Known() {
+			opts.Range = []*pb.Range{pbRange(m.Args.Range)}
+		}
+		src.Warn(ctx, fmt.Sprintf("build arg %s is not declared in %s: no step sees it", a, m.File), opts)
+	}
 	bc.TargetPlatforms = tps
 	if len(tps) > 1 {
 		bc.MultiPlatformRequested = true
 	}
 
-	epoch, err := sourceDateEpoch(bc.BuildArgs)
+	epoch, err := sourceDateEpoch(ctx, bc)
 	if err != nil {
 		return nil, err
 	}
@@ -166,11 +176,12 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 		return nil, err
 	}
 
+	named := namedImage(bc)
 	// Every target's images first: one not published for a platform fails
 	// the build before any step of any platform runs. The compilation
 	// below reuses what this resolved.
 	for _, t := range p.Targets {
-		err := compile.CheckImages(ctx, t, compile.Options{Resolver: resolver, ResolveMode: bc.ImageResolveMode.String(), PlatformPrefix: bc.MultiPlatformRequested})
+		err := compile.CheckImages(ctx, t, compile.Options{Resolver: resolver, ResolveMode: bc.ImageResolveMode.String(), PlatformPrefix: bc.MultiPlatformRequested, Named: named})
 		var pe *compile.PlatformError
 		if errors.As(err, &pe) {
 			return nil, sourceError(sm, platformError(m, pe))
@@ -207,6 +218,7 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 			IgnoreCache:    bc.IsNoCache(""),
 			Labels:         labels,
 			Epoch:          epoch,
+			Named:          named,
 		})
 		var pe *compile.PlatformError
 		if errors.As(err, &pe) {
@@ -249,6 +261,21 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 		}
 	}
 	return rb.Finalize()
+}
+
+// namedImage looks an image reference up in the client's named build
+// contexts (--build-context name=docker-image://…|oci-layout://…|dir),
+// as the Dockerfile frontend does for FROM.
+func namedImage(bc *dockerui.Client) func(context.Context, string, ocispecs.Platform) (*llb.State, *dockerspec.DockerOCIImage, digest.Digest, error) {
+	return func(ctx context.Context, ref string, p ocispecs.Platform) (*llb.State, *dockerspec.DockerOCIImage, digest.Digest, error) {
+		var dgst digest.Digest
+		nc, err := bc.NamedContext(ref, dockerui.ContextOpt{Platform: &p, ResolveMode: bc.ImageResolveMode.String(), CaptureDigest: &dgst})
+		if err != nil || nc == nil {
+			return nil, nil, "", err
+		}
+		st, img, err := nc.Load(ctx)
+		return st, img, dgst, err
+	}
 }
 
 // solveContext makes the build context readable for providers (go.mod,
@@ -309,17 +336,40 @@ func imageLabels(bc *dockerui.Client) map[string]string {
 	return labels
 }
 
-func sourceDateEpoch(args map[string]string) (*time.Time, error) {
-	v, ok := args["SOURCE_DATE_EPOCH"]
-	if !ok || v == "" {
+// sourceDateEpoch is the image creation time: SOURCE_DATE_EPOCH in
+// seconds (buildx passes the variable of its environment as this build
+// arg), or "context" for the main context's time (a git context's commit
+// time, an HTTP context's Last-Modified), as for Dockerfiles. Unset, a
+// remote context's time is the default; a local context has none (the
+// build's time).
+func sourceDateEpoch(ctx context.Context, bc *dockerui.Client) (*time.Time, error) {
+	v, ok := bc.BuildArgs["SOURCE_DATE_EPOCH"]
+	switch {
+	case ok && v == "context", !ok && remoteContext(bc.BuildOpts().Opts["context"]):
+		t, err := bc.ResolveMainContextSourceDateEpoch(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("SOURCE_DATE_EPOCH from the build context: %w", err)
+		}
+		if t != nil {
+			u := t.UTC()
+			return &u, nil
+		}
+		return nil, nil
+	case !ok || v == "":
 		return nil, nil
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil {
-		return nil, fmt.Errorf("invalid SOURCE_DATE_EPOCH %q: want seconds since 1970", v)
+		return nil, fmt.Errorf("invalid SOURCE_DATE_EPOCH %q: want seconds since 1970, or context", v)
 	}
 	t := time.Unix(n, 0).UTC()
 	return &t, nil
+}
+
+// remoteContext reports whether the main context is a git repository or
+// an HTTP URL rather than the client's directory.
+func remoteContext(ctxOpt string) bool {
+	return strings.HasPrefix(ctxOpt, "git") || strings.HasPrefix(ctxOpt, "http://") || strings.HasPrefix(ctxOpt, "https://") || strings.HasSuffix(ctxOpt, ".git")
 }
 
 // sourceError attaches the manifest lines of every manifest error in err.

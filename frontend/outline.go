@@ -1,10 +1,15 @@
 package frontend
 
 import (
+	"cmp"
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 
+	"github.com/distill-build/distill/frontend/lock"
+	"github.com/distill-build/distill/frontend/manifest"
+	"github.com/distill-build/distill/frontend/resolve"
 	"github.com/distill-build/distill/llb/plan"
 	"github.com/distill-build/distill/llb/sourcemap"
 	"github.com/moby/buildkit/frontend/subrequests/outline"
@@ -16,7 +21,7 @@ import (
 // that cause it: the build secrets its steps may use (all optional, as the
 // steps mount them), the cache mounts, and the build arguments distill
 // reads. Sources holds the manifest, the file the locations point into.
-func outlineOf(p *plan.Plan, manifestData []byte, caSecret, cacheNS string, args map[string]string) *outline.Outline {
+func outlineOf(p *plan.Plan, m *manifest.Manifest, manifestData []byte, caSecret, cacheNS string, args map[string]string) *outline.Outline {
 	o := &outline.Outline{
 		Name:        TargetRuntime,
 		Description: fmt.Sprintf("the %s app's image, on its runtime base (the default target)", p.Language),
@@ -51,12 +56,43 @@ func outlineOf(p *plan.Plan, manifestData []byte, caSecret, cacheNS string, args
 	}
 	slices.SortFunc(o.Secrets, func(a, b outline.Secret) int { return strings.Compare(a.Name, b.Name) })
 	slices.SortFunc(o.Cache, func(a, b outline.CacheMount) int { return strings.Compare(a.ID, b.ID) })
-	o.Args = []outline.Arg{{
+	for _, v := range m.Args.Vars {
+		a := outline.Arg{Name: v.Name.Value, Description: "declared in " + m.File + ": every build step sees it", Value: v.Value.Value, Location: rangeLocation(v.Name.Range)}
+		if g, ok := args[v.Name.Value]; ok {
+			a.Value = g
+		}
+		o.Args = append(o.Args, a)
+	}
+	o.Args = append(o.Args, outline.Arg{
 		Name:        "SOURCE_DATE_EPOCH",
-		Description: "image creation time in seconds since 1970 (reproducible builds); default: the build's time",
+		Description: "image creation time in seconds since 1970 (reproducible builds); default: the commit time buildx sends, else the build's time",
 		Value:       args["SOURCE_DATE_EPOCH"],
-	}}
+	}, outline.Arg{
+		Name:        "DISTILL_LOCK",
+		Description: "false builds from the tags, ignoring " + lock.Name(path.Base(m.File)),
+		Value:       cmp.Or(args["DISTILL_LOCK"], "true"),
+	})
+	for _, k := range resolve.ProxyArgs {
+		if v, ok := args[k]; ok {
+			o.Args = append(o.Args, outline.Arg{Name: k, Description: "proxy for the steps that download (predefined)", Value: v})
+		}
+	}
+	for _, t := range p.Targets {
+		for _, s := range plan.AllSteps(t.Steps) {
+			if s.Run != nil && s.Run.SSH && len(o.SSH) == 0 {
+				o.SSH = append(o.SSH, outline.SSH{Name: "default", Location: location(s.Origin)})
+			}
+		}
+	}
 	return o
+}
+
+// rangeLocation points at a manifest range (source 0, the manifest).
+func rangeLocation(r manifest.Range) *pb.Location {
+	if !r.Known() {
+		return nil
+	}
+	return &pb.Location{SourceIndex: 0, Ranges: []*pb.Range{pbRange(r)}}
 }
 
 // location points at an origin's manifest lines (source 0, the manifest).

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -37,7 +38,7 @@ func TestOutline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := outlineOf(p, data, compile.DefaultCASecret, "ns-", map[string]string{"SOURCE_DATE_EPOCH": "0"})
+	o := outlineOf(p, m, data, compile.DefaultCASecret, "ns-", map[string]string{"SOURCE_DATE_EPOCH": "0"})
 	var names []string
 	for _, s := range o.Secrets {
 		names = append(names, s.Name)
@@ -54,12 +55,60 @@ func TestOutline(t *testing.T) {
 	if len(o.Sources) != 1 || string(o.Sources[0]) != string(data) {
 		t.Error("the manifest is not the outline's source")
 	}
-	if len(o.Args) != 1 || o.Args[0].Name != "SOURCE_DATE_EPOCH" || o.Args[0].Value != "0" {
+	if len(o.Args) != 2 || o.Args[0].Name != "SOURCE_DATE_EPOCH" || o.Args[0].Value != "0" || o.Args[1].Name != "DISTILL_LOCK" {
 		t.Errorf("args = %+v", o.Args)
 	}
 	// buildx prints it with BuildKit's own printer.
 	if err := outline.PrintOutline(mustJSON(t, o), &strings.Builder{}); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestOutlineArgs: declared args are listed at their lines with the
+// client's value, the proxy args given too; the Go module download
+// offers the netrc secret and the SSH agent; every step sees the args.
+func TestOutlineArgs(t *testing.T) {
+	data := []byte("language: go\nargs:\n  GOPRIVATE: example.com/private\n  GOFLAGS: -tags=netgo\n")
+	m, err := manifest.Parse(manifest.DefaultFilename, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	amd64 := ocispecs.Platform{OS: "linux", Architecture: "amd64"}
+	given := map[string]string{"GOFLAGS": "-tags=osusergo", "HTTPS_PROXY": "http://proxy:3128", "UNUSED": "x"}
+	p, err := resolve.Resolve(context.Background(), m, contextfs.Dir(filepath.Join("..", "examples", "go-hello")), resolve.Options{Platforms: []ocispecs.Platform{amd64}, BuildPlatform: amd64, BuildArgs: given})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := outlineOf(p, m, data, compile.DefaultCASecret, "", given)
+	var args []string
+	for _, a := range o.Args {
+		args = append(args, a.Name+"="+a.Value)
+	}
+	if got := strings.Join(args, " "); got != "GOPRIVATE=example.com/private GOFLAGS=-tags=osusergo SOURCE_DATE_EPOCH= DISTILL_LOCK=true HTTPS_PROXY=http://proxy:3128" {
+		t.Errorf("args = %s", got)
+	}
+	if o.Args[0].Location == nil || o.Args[0].Location.Ranges[0].Start.Line != 3 {
+		t.Errorf("GOPRIVATE location = %v", o.Args[0].Location)
+	}
+	if len(o.SSH) != 1 || o.SSH[0].Name != "default" || o.SSH[0].Required {
+		t.Errorf("ssh = %+v", o.SSH)
+	}
+	if !slices.ContainsFunc(o.Secrets, func(s outline.Secret) bool { return s.Name == "netrc" }) {
+		t.Errorf("secrets = %+v, want netrc", o.Secrets)
+	}
+	for _, s := range p.Targets[0].Steps {
+		if s.Run == nil {
+			continue
+		}
+		if !slices.Contains(s.Run.Env, "GOPRIVATE=example.com/private") || !slices.Contains(s.Run.Env, "GOFLAGS=-buildvcs=false -tags=osusergo") {
+			t.Errorf("step %s env = %v (GOFLAGS adds to the provider's)", s.Name, s.Run.Env)
+		}
+		if got := slices.Contains(s.Run.Env, "HTTPS_PROXY=http://proxy:3128"); got != s.Run.Network {
+			t.Errorf("step %s (network %v): proxy env %v", s.Name, s.Run.Network, got)
+		}
+	}
+	if got := resolve.UnusedArgs(m, given); !slices.Equal(got, []string{"UNUSED"}) {
+		t.Errorf("unused = %v", got)
 	}
 }
 

@@ -36,6 +36,7 @@ type Manifest struct {
 	Builder       String  `yaml:"builder" doc:"Builder image override. Default: the official language image of the same Debian suite as the runtime."`
 	Platforms     Strings `yaml:"platforms" doc:"Target platforms when the client names none, e.g. [linux/amd64, linux/arm64]."`
 	BuildPackages Strings `yaml:"build-packages" doc:"Debian packages installed in the builder only, e.g. [gcc, libpq-dev] for Python sdists that compile. The shared libraries the built code links are carried into the runtime."`
+	Args          Args    `yaml:"args" doc:"Build arguments, with their defaults, that every build step sees as environment variables (not the image), e.g. {GOPRIVATE: example.com/private, GOFLAGS: -tags=netgo}. --build-arg NAME=value overrides a default; one not declared here is not used (a warning says so)."`
 	CGO           Bool    `yaml:"cgo" doc:"Go only: build with cgo (needs a libc base). Default: detected from the sources (import \"C\")."`
 }
 

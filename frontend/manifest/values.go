@@ -149,6 +149,17 @@ func (Env) schema() map[string]any {
 	}
 }
 
+// Args are the build arguments the manifest declares, with their
+// defaults: a mapping like env, where a value may be left empty (null).
+type Args struct{ Env }
+
+func (Args) schema() map[string]any {
+	return map[string]any{
+		"type":                 "object",
+		"additionalProperties": map[string]any{"type": []string{"string", "number", "boolean", "null"}},
+	}
+}
+
 // Port is an exposed port: 8080, "8080/tcp" or "53/udp".
 type Port struct {
 	Number   int    `json:"number"`

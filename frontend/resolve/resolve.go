@@ -55,6 +55,77 @@ type Options struct {
 	// Debug puts the app on the distroless base's debug variant (a
 	// busybox shell in /busybox), the same image otherwise.
 	Debug bool
+	// BuildArgs are the client's --build-arg values: the manifest's
+	// declared args take them, and the proxy variables reach the steps
+	// that download.
+	BuildArgs map[string]string
+}
+
+// ProxyArgs are the build arguments every step that downloads gets
+// without a declaration, as in a Dockerfile (predefined ARGs).
+var ProxyArgs = []string{"HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "ftp_proxy", "no_proxy", "all_proxy"}
+
+// stepArgs adds the declared args (the client's value, else the default)
+// to every step, and the proxy args given to every step that downloads.
+// A declared arg overrides the provider's variable of the same name,
+// except GOFLAGS, whose flags are added to the provider's.
+func stepArgs(m *manifest.Manifest, t *plan.Target, given map[string]string) {
+	var args []string
+	for _, v := range m.Args.Vars {
+		val := v.Value.Value
+		if g, ok := given[v.Name.Value]; ok {
+			val = g
+		}
+		args = append(args, v.Name.Value+"="+val)
+	}
+	var proxies []string
+	for _, k := range ProxyArgs {
+		if v, ok := given[k]; ok && !slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, k+"=") }) {
+			proxies = append(proxies, k+"="+v)
+		}
+	}
+	if len(args) == 0 && len(proxies) == 0 {
+		return
+	}
+	for _, s := range plan.AllSteps(t.Steps) {
+		if s.Run == nil {
+			continue
+		}
+		add := args
+		if s.Run.Network {
+			add = append(slices.Clone(args), proxies...)
+		}
+		for _, a := range add {
+			name, val, _ := strings.Cut(a, "=")
+			i := slices.IndexFunc(s.Run.Env, func(e string) bool { return strings.HasPrefix(e, name+"=") })
+			switch {
+			case i < 0:
+				s.Run.Env = append(s.Run.Env, a)
+			case name == "GOFLAGS":
+				// Flags add up: the provider's stay (-buildvcs=false).
+				s.Run.Env[i] = strings.TrimSpace(s.Run.Env[i] + " " + val)
+			default:
+				s.Run.Env[i] = a
+			}
+		}
+	}
+}
+
+// UnusedArgs are the client's build args that nothing reads: neither
+// declared in the manifest nor one BuildKit, distill or the proxy steps
+// read.
+func UnusedArgs(m *manifest.Manifest, given map[string]string) []string {
+	var out []string
+	for k := range given {
+		switch {
+		case strings.HasPrefix(k, "BUILDKIT_"), strings.HasPrefix(k, "DISTILL_"), k == "SOURCE_DATE_EPOCH", slices.Contains(ProxyArgs, k):
+		case slices.ContainsFunc(m.Args.Vars, func(v manifest.Var) bool { return v.Name.Value == k }):
+		default:
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // TargetPlatforms works out the platforms to build, normalized and without
@@ -151,14 +222,16 @@ func Checked(ctx context.Context, m *manifest.Manifest, fsys providers.FS, opts 
 		for _, port := range m.Expose.Items {
 			cfg.ExposedPorts = append(cfg.ExposedPorts, port.String())
 		}
-		p.Targets = append(p.Targets, plan.Target{
+		t := plan.Target{
 			Platform:  platforms.Format(targets[i]),
 			Builder:   b.Builder,
 			Runtime:   plan.Image{Ref: runtime, Platform: platforms.Format(targets[i])},
 			Steps:     b.Steps,
 			Artifacts: append(slices.Clone(b.Artifacts), inLayer(extra, b.Artifacts)...),
 			Config:    cfg,
-		})
+		}
+		stepArgs(m, &t, opts.BuildArgs)
+		p.Targets = append(p.Targets, t)
 	}
 	p.Normalize()
 	if err := p.Validate(); err != nil {

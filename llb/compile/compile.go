@@ -67,6 +67,11 @@ type Options struct {
 	// mounted into steps that run a helper subcommand. Nil makes such steps
 	// an error.
 	Frontend *llb.State
+	// Named, when set, is asked for every image first: a named build
+	// context the client gave for the reference (--build-context
+	// golang:1.26-trixie=docker-image://…, as for a Dockerfile's FROM)
+	// replaces it. A nil state means there is none.
+	Named func(ctx context.Context, ref string, p ocispecs.Platform) (*llb.State, *dockerspec.DockerOCIImage, digest.Digest, error)
 }
 
 // Result is a compiled target.
@@ -156,9 +161,12 @@ func (c *compiler) compile(ctx context.Context) (*Result, error) {
 			}
 			layer = layer.File(llb.Copy(from, a.Src, a.Dest, &llb.CopyInfo{
 				CreateDestPath: true, CopyDirContentsOnly: true, ChownOpt: rootOwned, ExcludePatterns: a.Exclude,
+				CreatedTime: c.o.Epoch,
 			}), c.constraints(fmt.Sprintf("[distill] collect %s", a.Dest), a.Origin)...)
 		}
-		final = final.File(llb.Copy(layer, "/", "/", &llb.CopyInfo{CopyDirContentsOnly: true}),
+		// With SOURCE_DATE_EPOCH every file of the app's layers has that
+		// time: a rebuild from the same inputs gives the same layers.
+		final = final.File(llb.Copy(layer, "/", "/", &llb.CopyInfo{CopyDirContentsOnly: true, CreatedTime: c.o.Epoch}),
 			c.constraints(g.description(c.t.Runtime.Ref), plan.Origin{Field: "language"})...)
 	}
 
@@ -264,6 +272,18 @@ func (c *compiler) image(ctx context.Context, im plan.Image, role string) (llb.S
 	ref := im.Ref
 	if im.Digest != "" && !strings.Contains(ref, "@") {
 		ref += "@" + im.Digest
+	}
+	if c.o.Named != nil {
+		st, img, dgst, err := c.o.Named(ctx, im.Ref, p)
+		if err != nil {
+			return llb.State{}, nil, "", fmt.Errorf("the %s image %s given as a build context: %w", role, im.Ref, err)
+		}
+		if st != nil {
+			if img == nil {
+				img = &dockerspec.DockerOCIImage{}
+			}
+			return *st, img, dgst, nil
+		}
 	}
 	name := c.name(fmt.Sprintf("[internal] load %s %s", role, im.Ref))
 	if c.o.Resolver == nil {
@@ -392,6 +412,9 @@ func (c *compiler) exec(st llb.State, s plan.Step, extra ...llb.RunOption) (llb.
 		} else {
 			opts = append(opts, llb.AddSecret(sec.Target, llb.SecretID(sec.ID), llb.SecretOptional))
 		}
+	}
+	if r.SSH {
+		opts = append(opts, llb.AddSSHSocket(llb.SSHOptional))
 	}
 	env := slices.Clone(r.Env)
 	if r.Network {

@@ -96,6 +96,9 @@ type Run struct {
 	Mounts []Mount `json:"mounts,omitempty"`
 	// Secrets are build secrets the step may use (all optional).
 	Secrets []Secret `json:"secrets,omitempty"`
+	// SSH forwards the client's default SSH agent (--ssh default), when
+	// it gives one, for git dependencies fetched over ssh.
+	SSH bool `json:"ssh,omitempty"`
 	// Emulated, when set, runs the step in another builder, the target
 	// platform's under emulation, for work that cannot be done for the
 	// target from the build platform (an extension compiled from source).

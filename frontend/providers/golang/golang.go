@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/distill-build/distill/frontend/check"
@@ -192,7 +193,7 @@ func (Provider) Plan(ctx context.Context, req providers.Request) ([]providers.Bu
 				plan.Step{Name: "[go] copy go.mod and go.sum", Origin: depsOrigin, Copy: &plan.Copy{Paths: files, Dest: srcDir}},
 				plan.Step{Name: "[go] go mod download", Origin: depsOrigin, Run: &plan.Run{
 					Args: []string{"go", "mod", "download", "-x"}, Dir: path.Join(srcDir, modDir),
-					Env: env, Caches: caches, Network: true,
+					Env: append(slices.Clone(env), "NETRC=/root/.netrc"), Caches: caches, Network: true, Secrets: moduleSecrets(), SSH: true,
 				}},
 			)
 		}
@@ -236,6 +237,14 @@ func (Provider) Plan(ctx context.Context, req providers.Request) ([]providers.Bu
 		})
 	}
 	return builds, nil
+}
+
+// moduleSecrets are what the module download may use for private
+// modules (GOPRIVATE, declared under args:): a netrc for a private
+// GOPROXY or git over https, and, with --ssh default, the client's SSH
+// agent for git over ssh. All optional, none in a layer.
+func moduleSecrets() []plan.Secret {
+	return []plan.Secret{{ID: "netrc", Target: "/root/.netrc"}}
 }
 
 // crossEnv selects the target platform for the Go toolchain.

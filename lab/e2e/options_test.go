@@ -1,0 +1,520 @@
+package e2e
+
+import (
+	"archive/tar"
+	"archive/zip"
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/distill-build/distill/lab/e2e/imagetest"
+)
+
+// writeManifest replaces the manifest of a context dir.
+func writeManifest(t *testing.T, dir, body string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, "distill.yaml"), []byte("# syntax=ghcr.io/distill-build/distill:1\n"+body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// call runs `docker buildx build --call=<what>` on a context dir.
+func call(t *testing.T, dir, what string, extra ...string) result {
+	t.Helper()
+	args := append([]string{"buildx", "build", "--builder", builder, "--call=" + what, "-f", filepath.Join(dir, "distill.yaml")}, extra...)
+	return run(t, dir, nil, "docker", append(args, dir)...)
+}
+
+// TestCheck: --call=check reports each rule's finding at its manifest
+// line, as buildx prints Dockerfile checks, and exits non-zero; the same
+// project locked and fixed has no finding and exits 0.
+func TestCheck(t *testing.T) {
+	requireLab(t)
+	dir := copyDir(t, example("go-cgo"))
+	writeManifest(t, dir, `language: go
+base: gcr.io/distroless/static-debian13:nonroot
+entrypoint: [/app/server]
+env:
+  API_TOKEN: tok_4711
+builder: golang:1.26-bookworm
+`)
+	r := call(t, dir, "check")
+	if r.err == nil {
+		t.Fatalf("check found nothing to report:\n%s", r.out)
+	}
+	for _, want := range []string{
+		"WARNING: InlineCredentials", "distill.yaml:6",
+		"WARNING: CgoOnStaticBase", "has no C library (libc.so.6) for linux/amd64", "distill.yaml:3",
+		"WARNING: EntrypointNotFound", "/app/server is not in the image", "distill.yaml:4",
+		"WARNING: VersionMismatch", "distill.yaml:7",
+		"WARNING: UnpinnedImage", "docs/checks.md#unpinnedimage",
+	} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("check output lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Log(r.out)
+	}
+
+	// A plan error is the check's error, with its line.
+	writeManifest(t, dir, "language: go\nbase: static\n")
+	r = call(t, dir, "check")
+	if r.err == nil || !strings.Contains(r.out, "WARNING: CgoOnStaticBase") || !strings.Contains(r.out, "distill.yaml:3") {
+		t.Errorf("cgo on base: static: err %v\n%s", r.err, r.out)
+	}
+	writeManifest(t, dir, "language: rust\n")
+	r = call(t, dir, "check")
+	if r.err == nil || !strings.Contains(r.out, `unsupported language "rust"`) {
+		t.Errorf("unplannable manifest: err %v\n%s", r.err, r.out)
+	}
+
+	// Fixed and locked: nothing to report, exit 0.
+	clean := copyDir(t, example("go-hello"))
+	lockExample(t, clean, "linux/amd64")
+	r = call(t, clean, "check")
+	mustSucceed(t, r)
+	if !strings.Contains(r.out, "Check complete, no warnings found.") {
+		t.Errorf("clean check:\n%s", r.out)
+	}
+	r = call(t, clean, "check,format=json")
+	mustSucceed(t, r)
+	if !strings.Contains(r.out, `"warnings": []`) {
+		t.Errorf("JSON check:\n%s", r.out)
+	}
+}
+
+// distillCLI builds the distill CLI once per test binary.
+var distillCLI = func() func(t *testing.T) string {
+	var bin string
+	return func(t *testing.T) string {
+		t.Helper()
+		if bin != "" {
+			return bin
+		}
+		out := filepath.Join(os.TempDir(), fmt.Sprintf("distill-e2e-%d", os.Getpid()))
+		cmd := exec.Command("go", "build", "-o", out, "./cmd/distill")
+		cmd.Dir = repoRoot
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("building the CLI: %v\n%s", err, b)
+		}
+		bin = out
+		return bin
+	}
+}()
+
+type lockFile struct {
+	Images []struct {
+		Ref       string
+		Digest    string
+		Platforms map[string]string
+	}
+}
+
+// lockExample runs `distill lock` on a context dir and reads the lock.
+func lockExample(t *testing.T, dir, platforms string) lockFile {
+	t.Helper()
+	r := run(t, dir, nil, distillCLI(t), "lock", "--platform", platforms, dir, "--", "--builder", builder)
+	mustSucceed(t, r)
+	data, err := os.ReadFile(filepath.Join(dir, "distill.lock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lf lockFile
+	if err := json.Unmarshal(data, &lf); err != nil {
+		t.Fatalf("%v:\n%s", err, data)
+	}
+	return lf
+}
+
+// TestLock: `distill lock` pins every builder and runtime for every
+// target platform; the build uses the locked digests; a lock whose tag
+// has moved is reported by check; a lock that does not match what the
+// registry serves fails the build at the manifest line.
+func TestLock(t *testing.T) {
+	requireLab(t)
+	dir := copyDir(t, example("go-hello"))
+	lf := lockExample(t, dir, "linux/amd64,linux/arm64")
+	got := map[string][]string{}
+	for _, im := range lf.Images {
+		for p := range im.Platforms {
+			got[im.Ref] = append(got[im.Ref], p)
+		}
+		sort.Strings(got[im.Ref])
+		if !strings.HasPrefix(im.Digest, "sha256:") {
+			t.Errorf("%s: digest %q", im.Ref, im.Digest)
+		}
+	}
+	want := map[string][]string{
+		"docker.io/library/golang:1.26-trixie":      {"linux/amd64"},
+		"gcr.io/distroless/static-debian13:nonroot": {"linux/amd64", "linux/arm64"},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("locked %v, want %v (the builder runs on the build platform only)", got, want)
+	}
+	var runtimeDigest string
+	for _, im := range lf.Images {
+		if strings.Contains(im.Ref, "static") {
+			runtimeDigest = im.Digest
+		}
+	}
+
+	out, r := buildx(t, dir, "--platform", "linux/amd64")
+	mustSucceed(t, r)
+	if !strings.Contains(r.out, "gcr.io/distroless/static-debian13:nonroot@"+runtimeDigest) {
+		t.Errorf("the build did not load the locked runtime %s:\n%s", runtimeDigest, tail(r.out, 30))
+	}
+	img := imagetest.Load(t, out, "linux/amd64")
+	if d := img.Config.Config.Labels["org.opencontainers.image.base.digest"]; d != runtimeDigest {
+		t.Errorf("base digest label = %q, want the locked %s", d, runtimeDigest)
+	}
+	checkHello(t, out, "linux/amd64", 20*time.Second)
+
+	// The lock names another image (the base's :latest) under the tag:
+	// check reports the drift, the build keeps the locked image.
+	data, err := os.ReadFile(filepath.Join(dir, "distill.lock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	latest := resolveDigest(t, "gcr.io/distroless/static-debian13:latest")
+	drifted := strings.ReplaceAll(string(data), runtimeDigest, latest)
+	if err := os.WriteFile(filepath.Join(dir, "distill.lock"), []byte(drifted), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = call(t, dir, "check")
+	if r.err == nil || !strings.Contains(r.out, "WARNING: LockDrift") || !strings.Contains(r.out, "now resolves to "+runtimeDigest) {
+		t.Errorf("drift not reported: err %v\n%s", r.err, r.out)
+	}
+	// That image's config is not the one recorded for the platform: the
+	// build refuses it.
+	_, r = buildx(t, dir, "--platform", "linux/amd64")
+	if r.err == nil || !strings.Contains(r.out, "but the lock recorded") || !strings.Contains(r.out, "distill.lock") {
+		t.Errorf("mismatching lock: err %v\n%s", r.err, tail(r.out, 20))
+	}
+	// DISTILL_LOCK=false builds from the tags.
+	_, r = buildx(t, dir, "--platform", "linux/amd64", "--build-arg", "DISTILL_LOCK=false")
+	mustSucceed(t, r)
+}
+
+// resolveDigest is what a tag resolves to in the lab (through a lock of
+// a throwaway manifest whose base is that image).
+func resolveDigest(t *testing.T, ref string) string {
+	t.Helper()
+	dir := copyDir(t, example("go-hello"))
+	writeManifest(t, dir, "language: go\nbase: "+ref+"\n")
+	lf := lockExample(t, dir, "linux/amd64")
+	for _, im := range lf.Images {
+		if im.Ref == ref {
+			return im.Digest
+		}
+	}
+	t.Fatalf("%s not in the lock %+v", ref, lf)
+	return ""
+}
+
+// imageDigest is the digest of the platform's image manifest in an OCI
+// archive (attestations are off in the builds that compare it).
+func imageDigest(t *testing.T, archive string) string {
+	t.Helper()
+	f, err := os.Open(archive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tr := tar.NewReader(f)
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			t.Fatalf("%s: no index.json: %v", archive, err)
+		}
+		if h.Name != "index.json" {
+			continue
+		}
+		var idx struct {
+			Manifests []struct{ Digest string }
+		}
+		if err := json.NewDecoder(tr).Decode(&idx); err != nil || len(idx.Manifests) != 1 {
+			t.Fatalf("index.json: %v %+v", err, idx)
+		}
+		return idx.Manifests[0].Digest
+	}
+}
+
+// TestReproducibleDigest: two builds from the same inputs with
+// SOURCE_DATE_EPOCH, the second with --no-cache (every step runs again),
+// give the same image digest; the app's files, the config and the history
+// carry that time, not the build's.
+func TestReproducibleDigest(t *testing.T) {
+	requireLab(t)
+	const epoch = "1700000000"
+	for _, name := range []string{"go-hello", "python-fastapi"} {
+		t.Run(name, func(t *testing.T) {
+			dir := example(name)
+			args := []string{"--platform", "linux/amd64", "--provenance=false", "--build-arg", "SOURCE_DATE_EPOCH=" + epoch}
+			out1, r := buildx(t, dir, args...)
+			mustSucceed(t, r)
+			out2, r := buildx(t, dir, append(args, "--no-cache")...)
+			mustSucceed(t, r)
+			d1, d2 := imageDigest(t, out1), imageDigest(t, out2)
+			if d1 != d2 {
+				t.Errorf("digests differ: %s, then %s with --no-cache", d1, d2)
+			}
+			img := imagetest.Load(t, out2, "linux/amd64")
+			if img.Config.Created != "2023-11-14T22:13:20Z" {
+				t.Errorf("created = %q", img.Config.Created)
+			}
+			if bytes.Contains(img.RawConfig, []byte(time.Now().UTC().Format("2006-01-02T"))) {
+				t.Errorf("the config has today's date: %s", img.RawConfig)
+			}
+			// The layers distill adds (above the base's) have the epoch's
+			// time on every file.
+			nbase := len(img.Layers) - 2
+			if name == "go-hello" {
+				nbase = len(img.Layers) - 1
+			}
+			want := time.Unix(1700000000, 0)
+			for _, e := range img.Entries(t) {
+				if e.Layer >= nbase && !e.Header.ModTime.Equal(want) {
+					t.Errorf("%s (layer %d) has mtime %s, want %s", e.Header.Name, e.Layer, e.Header.ModTime.UTC(), want.UTC())
+					break
+				}
+			}
+			t.Logf("%s: %s both times", name, d1)
+		})
+	}
+}
+
+// TestBuildArgs: a declared arg reaches the build steps with the
+// client's value (GOFLAGS adds a build tag the app prints), an arg the
+// manifest does not declare is reported and reaches nothing, and the
+// outline lists the declared one at its line.
+func TestBuildArgs(t *testing.T) {
+	requireLab(t)
+	dir := copyDir(t, example("go-hello"))
+	writeManifest(t, dir, "language: go\nargs:\n  GOFLAGS: -tags=plain\n  GREETING_UNUSED:\n")
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(`package main
+
+import "fmt"
+
+var flavour = "untagged"
+
+func main() { fmt.Println("flavour:", flavour) }
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "fancy.go"), []byte("//go:build fancy\n\npackage main\n\nfunc init() { flavour = \"fancy\" }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, r := buildx(t, dir, "--platform", "linux/amd64", "--build-arg", "GOFLAGS=-tags=fancy", "--build-arg", "NOT_DECLARED=1")
+	mustSucceed(t, r)
+	img := imagetest.Load(t, out, "linux/amd64")
+	runPrints(t, img, "flavour: fancy")
+	if !strings.Contains(r.out, "build arg NOT_DECLARED is not declared in distill.yaml") {
+		t.Errorf("no warning for the undeclared arg:\n%s", tail(r.out, 20))
+	}
+	for _, e := range img.Entries(t) {
+		if bytes.Contains(e.Data, []byte("NOT_DECLARED")) {
+			t.Errorf("%s has the undeclared arg", e.Header.Name)
+		}
+	}
+	if slices.ContainsFunc(img.Config.Config.Env, func(e string) bool { return strings.HasPrefix(e, "GOFLAGS") }) {
+		t.Errorf("build args are in the image env: %v", img.Config.Config.Env)
+	}
+	r = call(t, dir, "outline")
+	mustSucceed(t, r)
+	if !regexp.MustCompile(`GOFLAGS\s+-tags=plain`).MatchString(r.out) || !strings.Contains(r.out, "GREETING_UNUSED") {
+		t.Errorf("outline:\n%s", r.out)
+	}
+}
+
+// TestManifestDockerignore: distill.yaml.dockerignore is the ignore file
+// of builds from that manifest (over .dockerignore), as
+// Dockerfile.dockerignore is for a Dockerfile.
+func TestManifestDockerignore(t *testing.T) {
+	requireLab(t)
+	dir := copyDir(t, example("node-express"))
+	for f, s := range map[string]string{
+		"notes-internal.txt":        "internal\n",
+		"public.txt":                "public\n",
+		".dockerignore":             "node_modules\npublic.txt\n",
+		"distill.yaml.dockerignore": "node_modules\nnotes-internal.txt\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, r := buildx(t, dir, "--platform", "linux/amd64")
+	mustSucceed(t, r)
+	img := imagetest.Load(t, out, "linux/amd64")
+	rootfs := t.TempDir()
+	img.Unpack(t, rootfs)
+	if imagetest.Exists(rootfs, "/app/notes-internal.txt") {
+		t.Error("distill.yaml.dockerignore was not applied")
+	}
+	if !imagetest.Exists(rootfs, "/app/public.txt") {
+		t.Error(".dockerignore was applied although distill.yaml.dockerignore is there")
+	}
+}
+
+// TestNamedContextImage: --build-context replaces an image the plan
+// names, as it replaces a Dockerfile's FROM: here the runtime by its debug
+// variant, so the image has busybox.
+func TestNamedContextImage(t *testing.T) {
+	requireLab(t)
+	dir := example("go-hello")
+	out, r := buildx(t, dir, "--platform", "linux/amd64",
+		"--build-context", "gcr.io/distroless/static-debian13:nonroot=docker-image://gcr.io/distroless/static-debian13:debug-nonroot")
+	mustSucceed(t, r)
+	img := imagetest.Load(t, out, "linux/amd64")
+	stdout, stderr, code := img.RunToCompletion(t, imagetest.RunOpts{Args: []string{"/busybox/sh", "-c", "ls /app"}}, 60*time.Second)
+	if code != 0 || !strings.Contains(stdout, "go-hello") {
+		t.Errorf("busybox from the named context: exit %d, %q %q", code, stdout, stderr)
+	}
+}
+
+// TestGoPrivateModule: a module from a private GOPROXY that needs basic
+// auth, the credentials given only as the netrc build secret and the
+// proxy declared under args: the module is fetched, the app runs, and the
+// password is in no layer, not in the config, not in the build output.
+func TestGoPrivateModule(t *testing.T) {
+	requireLab(t)
+	const user, password = "distill", "go_s3cr3t_4711"
+	const mod, version = "private.example/greet", "v1.0.0"
+	gomod := "module " + mod + "\n\ngo 1.21\n"
+	files := map[string]string{"go.mod": gomod, "greet.go": "package greet\n\nfunc Hello() string { return \"hello from a private module\" }\n"}
+	zipData, zipHash := moduleZip(t, mod+"@"+version, files)
+	modHash := dirHash(map[string][]byte{"go.mod": []byte(gomod)})
+
+	// Go sends credentials over HTTPS only: the proxy's certificate is
+	// added to the CA bundle secret, as a corporate CA would be.
+	var hits, denied atomic.Int32
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, p, ok := r.BasicAuth(); !ok || u != user || p != password {
+			denied.Add(1)
+			w.Header().Set("WWW-Authenticate", `Basic realm="private"`)
+			http.Error(w, "auth required", http.StatusUnauthorized)
+			return
+		}
+		hits.Add(1)
+		base := "/" + mod + "/@v/"
+		switch r.URL.Path {
+		case base + "list":
+			io.WriteString(w, version+"\n")
+		case base + version + ".info":
+			fmt.Fprintf(w, `{"Version":%q,"Time":"2024-01-01T00:00:00Z"}`, version)
+		case base + version + ".mod":
+			io.WriteString(w, gomod)
+		case base + version + ".zip":
+			w.Write(zipData)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	host := strings.TrimPrefix(srv.URL, "https://")
+	hostCAs, err := os.ReadFile(caBundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bundle := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(bundle, append(hostCAs, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	dir := t.TempDir()
+	for f, s := range map[string]string{
+		"distill.yaml": "# syntax=ghcr.io/distill-build/distill:1\nlanguage: go\nargs:\n  GOPROXY: " + srv.URL + "\n  GONOSUMDB: private.example\n",
+		"go.mod":       "module example.com/app\n\ngo 1.26\n\nrequire " + mod + " " + version + "\n",
+		"go.sum":       fmt.Sprintf("%s %s %s\n%s %s/go.mod %s\n", mod, version, zipHash, mod, version, modHash),
+		"main.go":      "package main\n\nimport (\n\t\"fmt\"\n\n\t\"" + mod + "\"\n)\n\nfunc main() { fmt.Println(greet.Hello()) }\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	netrc := filepath.Join(t.TempDir(), "netrc")
+	if err := os.WriteFile(netrc, []byte("machine "+host+" login "+user+" password "+password+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "image.tar")
+	r := run(t, dir, nil, "docker", "buildx", "build", "--builder", builder, "--progress=plain", "-f", filepath.Join(dir, "distill.yaml"),
+		"--platform", "linux/amd64", "--no-cache", "--secret", "id=ca-bundle,src="+bundle, "--secret", "id=netrc,src="+netrc,
+		"-o", "type=oci,dest="+out, dir)
+	mustSucceed(t, r)
+	if hits.Load() == 0 {
+		t.Fatalf("the private proxy was never asked with the credentials (denied %d)", denied.Load())
+	}
+	img := imagetest.Load(t, out, "linux/amd64")
+	checkDistroless(t, img)
+	runPrints(t, img, "hello from a private module")
+	checkNoSecret(t, img, r, password)
+}
+
+// checkNoSecret scans every layer file, the image config and the build
+// output for a secret value.
+func checkNoSecret(t *testing.T, img *imagetest.Image, r result, secret string) {
+	t.Helper()
+	for _, e := range img.Entries(t) {
+		if bytes.Contains(e.Data, []byte(secret)) {
+			t.Errorf("the secret is in %s (layer %d)", e.Header.Name, e.Layer)
+		}
+	}
+	if bytes.Contains(img.RawConfig, []byte(secret)) {
+		t.Error("the secret is in the image config")
+	}
+	if strings.Contains(r.out, secret) {
+		t.Error("the secret was printed in the build output")
+	}
+}
+
+// moduleZip makes a module zip as the module proxy protocol serves it,
+// and its go.sum hash.
+func moduleZip(t *testing.T, prefix string, files map[string]string) ([]byte, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	contents := map[string][]byte{}
+	for name, s := range files {
+		w, err := zw.Create(prefix + "/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(w, s)
+		contents[prefix+"/"+name] = []byte(s)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes(), dirHash(contents)
+}
+
+// dirHash is Go's "h1:" hash of a file tree (golang.org/x/mod's
+// dirhash.Hash1): the SHA-256 of the sorted "sha256  name" lines.
+func dirHash(files map[string][]byte) string {
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	h := sha256.New()
+	for _, n := range names {
+		fmt.Fprintf(h, "%x  %s\n", sha256.Sum256(files[n]), n)
+	}
+	return "h1:" + base64.StdEncoding.EncodeToString(h.Sum(nil))
+}
