@@ -5,15 +5,18 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/containerd/platforms"
 	"github.com/distill-build/distill/frontend/contextfs"
+	"github.com/distill-build/distill/frontend/lock"
 	"github.com/distill-build/distill/frontend/manifest"
 	"github.com/distill-build/distill/frontend/resolve"
 )
@@ -90,6 +93,17 @@ func planCmd(ctx context.Context, args []string, out io.Writer) error {
 	}
 	p, err := resolve.Resolve(ctx, m, contextfs.Dir(dir), opts)
 	if err != nil {
+		return err
+	}
+	// The images pinned as the frontend pins them.
+	lf := filepath.Join(dir, filepath.Dir(*file), lock.Name(filepath.Base(*file)))
+	if data, err := os.ReadFile(lf); err == nil {
+		l, err := lock.Parse(lf, data)
+		if err != nil {
+			return err
+		}
+		l.Apply(p)
+	} else if !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
 	js, err := p.JSON()

@@ -290,7 +290,7 @@ func TestNodePrivateRegistry(t *testing.T) {
 	if err := os.WriteFile(secret, []byte("@distill:registry="+base+"/\n"+host+"/:_authToken="+token+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out, r := buildx(t, dir, "--platform", "linux/amd64", "--no-cache", "--secret", "id=npmrc,src="+secret)
+	out, r := buildx(t, dir, "--platform", "linux/amd64", "--no-cache", "--provenance=mode=max", "--secret", "id=npmrc,src="+secret)
 	mustSucceed(t, r)
 	if hits.Load() == 0 {
 		t.Fatalf("the private registry was never asked (denied %d)", denied.Load())
@@ -298,7 +298,7 @@ func TestNodePrivateRegistry(t *testing.T) {
 	img := imagetest.Load(t, out, "linux/amd64")
 	checkNode(t, img, dir)
 	runPrints(t, img, "hello from a private registry")
-	checkNoSecret(t, img, r, token)
+	checkNoSecret(t, out, img, r, token)
 }
 
 // npmTarball makes a package tarball as npm pack does (gzip'd tar with a

@@ -454,7 +454,7 @@ func TestGoPrivateModule(t *testing.T) {
 	}
 	out := filepath.Join(t.TempDir(), "image.tar")
 	r := run(t, dir, nil, "docker", "buildx", "build", "--builder", builder, "--progress=plain", "-f", filepath.Join(dir, "distill.yaml"),
-		"--platform", "linux/amd64", "--no-cache", "--secret", "id=ca-bundle,src="+bundle, "--secret", "id=netrc,src="+netrc,
+		"--platform", "linux/amd64", "--no-cache", "--provenance=mode=max", "--secret", "id=ca-bundle,src="+bundle, "--secret", "id=netrc,src="+netrc,
 		"-o", "type=oci,dest="+out, dir)
 	mustSucceed(t, r)
 	if hits.Load() == 0 {
@@ -463,12 +463,13 @@ func TestGoPrivateModule(t *testing.T) {
 	img := imagetest.Load(t, out, "linux/amd64")
 	checkDistroless(t, img)
 	runPrints(t, img, "hello from a private module")
-	checkNoSecret(t, img, r, password)
+	checkNoSecret(t, out, img, r, password)
 }
 
-// checkNoSecret scans every layer file, the image config and the build
-// output for a secret value.
-func checkNoSecret(t *testing.T, img *imagetest.Image, r result, secret string) {
+// checkNoSecret scans every layer file, the image config, every other
+// blob of the OCI archive (the provenance, which with mode=max holds the
+// build's whole LLB definition) and the build output for a secret value.
+func checkNoSecret(t *testing.T, archive string, img *imagetest.Image, r result, secret string) {
 	t.Helper()
 	for _, e := range img.Entries(t) {
 		if bytes.Contains(e.Data, []byte(secret)) {
@@ -477,6 +478,37 @@ func checkNoSecret(t *testing.T, img *imagetest.Image, r result, secret string) 
 	}
 	if bytes.Contains(img.RawConfig, []byte(secret)) {
 		t.Error("the secret is in the image config")
+	}
+	f, err := os.Open(archive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tr := tar.NewReader(f)
+	llb := false
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := io.ReadAll(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Layers are compressed: their files were scanned above.
+		if bytes.HasPrefix(data, []byte{0x1f, 0x8b}) {
+			continue
+		}
+		llb = llb || bytes.Contains(data, []byte(`"llbDefinition"`))
+		if bytes.Contains(data, []byte(secret)) || bytes.Contains(data, []byte(base64.StdEncoding.EncodeToString([]byte(secret)))) {
+			t.Errorf("the secret is in %s of the archive", h.Name)
+		}
+	}
+	if !llb {
+		t.Error("the archive has no provenance with the LLB definition to scan (build with --provenance=mode=max)")
 	}
 	if strings.Contains(r.out, secret) {
 		t.Error("the secret was printed in the build output")
@@ -517,4 +549,96 @@ func dirHash(files map[string][]byte) string {
 		fmt.Fprintf(h, "%x  %s\n", sha256.Sum256(files[n]), n)
 	}
 	return "h1:" + base64.StdEncoding.EncodeToString(h.Sum(nil))
+}
+
+// freshDaemon starts a buildkitd of the lab's release with an empty state
+// of its own (the lab's mirrors), for tests that need a cache that has
+// nothing yet; it is stopped when the test ends. It returns its address.
+func freshDaemon(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "distill-fresh-buildkitd-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(dir, "buildkitd.sock")
+	cfg := exec.Command("bash", "-c", `source lab/env.sh && source lab/lib.sh && buildkitd_toml "$1" "$2" 5GB`, "bash", filepath.Join(dir, "root"), sock)
+	cfg.Dir = repoRoot
+	toml, err := cfg.Output()
+	if err != nil {
+		t.Fatalf("buildkitd configuration: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "buildkitd.toml"), toml, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	logf, err := os.Create(filepath.Join(dir, "buildkitd.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := exec.Command("buildkitd", "--config", filepath.Join(dir, "buildkitd.toml"))
+	d.Stdout, d.Stderr = logf, logf
+	if err := d.Start(); err != nil {
+		t.Fatalf("starting buildkitd: %v", err)
+	}
+	t.Cleanup(func() {
+		d.Process.Signal(os.Interrupt)
+		done := make(chan error, 1)
+		go func() { done <- d.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			d.Process.Kill()
+			<-done
+		}
+		logf.Close()
+		os.RemoveAll(dir)
+	})
+	addr := "unix://" + sock
+	for i := 0; ; i++ {
+		if exec.Command("buildctl", "--addr", addr, "debug", "workers").Run() == nil {
+			return addr
+		}
+		if i == 120 {
+			b, _ := os.ReadFile(filepath.Join(dir, "buildkitd.log"))
+			t.Fatalf("the fresh buildkitd did not start:\n%s", tail(string(b), 20))
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// TestCacheExportImport: --cache-to exports the build's cache (local and
+// registry, mode=max), and a buildkitd that has never built the app
+// imports it with --cache-from: every build step is cached there.
+func TestCacheExportImport(t *testing.T) {
+	requireLab(t)
+	dir := copyDir(t, example("go-hello"))
+	// A source of its own, so the registry's cache is this run's.
+	stamp := fmt.Sprintf("// run %d\n", time.Now().UnixNano())
+	if err := os.WriteFile(filepath.Join(dir, "stamp.go"), []byte(stamp+"package main\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	local := filepath.Join(t.TempDir(), "cache")
+	remote := env("DISTILL_REGISTRY", "127.0.0.1:5000") + "/distill-e2e/cache:go-hello"
+	_, r := buildx(t, dir, "--platform", "linux/amd64",
+		"--cache-to", "type=local,mode=max,dest="+local, "--cache-to", "type=registry,mode=max,ref="+remote)
+	mustSucceed(t, r)
+
+	addr := freshDaemon(t)
+	for _, from := range []string{"type=local,src=" + local, "type=registry,ref=" + remote} {
+		t.Run(strings.Split(from, ",")[0], func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "image.tar")
+			r := run(t, dir, nil, "buildctl", "--addr", addr, "build", "--progress=plain", "--frontend", "dockerfile.v0",
+				"--local", "context="+dir, "--local", "dockerfile="+dir, "--opt", "filename=distill.yaml",
+				"--opt", "platform=linux/amd64", "--secret", "id=ca-bundle,src="+caBundle,
+				"--import-cache", from, "--output", "type=oci,dest="+out)
+			mustSucceed(t, r)
+			for _, step := range []string{"[go] go mod download", "[go] go build ."} {
+				if found, cached := stepStatus(r.out, step); !found || !cached {
+					t.Errorf("%s: found %v, cached %v (want it from the imported cache)", step, found, cached)
+				}
+			}
+			checkHello(t, out, "linux/amd64", 20*time.Second)
+			// The next import must not find this one's cache.
+			mustSucceed(t, run(t, dir, nil, "buildctl", "--addr", addr, "prune", "--all"))
+		})
+	}
 }

@@ -325,7 +325,7 @@ func TestPythonPrivateIndex(t *testing.T) {
 	if err := os.WriteFile(secret, []byte(indexURL), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out, r := buildx(t, dir, "--platform", "linux/amd64", "--no-cache", "--secret", "id=pip-extra-index-url,src="+secret)
+	out, r := buildx(t, dir, "--platform", "linux/amd64", "--no-cache", "--provenance=mode=max", "--secret", "id=pip-extra-index-url,src="+secret)
 	mustSucceed(t, r)
 	if hits.Load() == 0 {
 		t.Fatalf("the private index was never asked (denied %d)", denied.Load())
@@ -333,7 +333,7 @@ func TestPythonPrivateIndex(t *testing.T) {
 	img := imagetest.Load(t, out, "linux/amd64")
 	checkPython(t, img)
 	runPrints(t, img, "hello from a private index")
-	checkNoSecret(t, img, r, pass)
+	checkNoSecret(t, out, img, r, pass)
 }
 
 // privateWheel builds a pure-Python wheel in memory.
