@@ -68,61 +68,104 @@ type index struct {
 // (buildctl/buildx -o type=oci). Attestation manifests are skipped.
 func Load(t testing.TB, archive, platform string) *Image {
 	t.Helper()
-	blobs := readTar(t, archive)
-	blob := func(d string) []byte {
-		b, ok := blobs["blobs/"+strings.Replace(d, ":", "/", 1)]
-		if !ok {
-			t.Fatalf("%s: blob %s missing", archive, d)
-		}
-		return b
+	a := openArchive(t, archive)
+	f := a.findImage(t, platform)
+	img := &Image{Config: f.config, RawConfig: f.rawConfig, Platforms: f.platforms}
+	img.Size = f.manifest.Config.Size
+	for _, l := range f.manifest.Layers {
+		img.Layers = append(img.Layers, a.blob(t, l.Digest))
+		img.Size += l.Size
 	}
+	return img
+}
+
+// ociArchive is an OCI archive's files by name ("index.json",
+// "blobs/sha256/…").
+type ociArchive struct {
+	name  string
+	files map[string][]byte
+}
+
+func openArchive(t testing.TB, archive string) *ociArchive {
+	t.Helper()
+	return &ociArchive{name: archive, files: readTar(t, archive)}
+}
+
+func (a *ociArchive) blob(t testing.TB, d string) []byte {
+	t.Helper()
+	b, ok := a.files["blobs/"+strings.Replace(d, ":", "/", 1)]
+	if !ok {
+		t.Fatalf("%s: blob %s missing", a.name, d)
+	}
+	return b
+}
+
+func (a *ociArchive) index(t testing.TB) index {
+	t.Helper()
 	var idx index
-	if err := json.Unmarshal(blobs["index.json"], &idx); err != nil {
-		t.Fatalf("%s: index.json: %v", archive, err)
+	if err := json.Unmarshal(a.files["index.json"], &idx); err != nil {
+		t.Fatalf("%s: index.json: %v", a.name, err)
 	}
-	img := &Image{}
-	var pick func(descs []descriptor) *index
-	pick = func(descs []descriptor) *index {
+	return idx
+}
+
+func isIndex(d descriptor) bool {
+	return strings.HasSuffix(d.MediaType, "image.index.v1+json") || strings.HasSuffix(d.MediaType, "manifest.list.v2+json")
+}
+
+// foundImage is one platform's image manifest in an archive.
+type foundImage struct {
+	desc      descriptor // the manifest's descriptor in its index
+	manifest  index
+	config    Config
+	rawConfig []byte
+	// platforms are those of the images looked at, up to the one found.
+	platforms []string
+}
+
+// findImage finds the image manifest of platform (os/arch or
+// os/arch/variant, as its config gives it), following nested indexes and
+// skipping attestation manifests.
+func (a *ociArchive) findImage(t testing.TB, platform string) *foundImage {
+	t.Helper()
+	f := &foundImage{}
+	var pick func(descs []descriptor) bool
+	pick = func(descs []descriptor) bool {
 		for _, d := range descs {
 			switch {
-			case strings.HasSuffix(d.MediaType, "image.index.v1+json") || strings.HasSuffix(d.MediaType, "manifest.list.v2+json"):
+			case isIndex(d):
 				var sub index
-				if err := json.Unmarshal(blob(d.Digest), &sub); err != nil {
+				if err := json.Unmarshal(a.blob(t, d.Digest), &sub); err != nil {
 					t.Fatal(err)
 				}
-				if m := pick(sub.Manifests); m != nil {
-					return m
+				if pick(sub.Manifests) {
+					return true
 				}
 			case d.Annotations["vnd.docker.reference.type"] == "attestation-manifest":
 			default:
 				var m index
-				if err := json.Unmarshal(blob(d.Digest), &m); err != nil {
+				if err := json.Unmarshal(a.blob(t, d.Digest), &m); err != nil {
 					t.Fatal(err)
 				}
+				raw := a.blob(t, m.Config.Digest)
 				var c Config
-				if err := json.Unmarshal(blob(m.Config.Digest), &c); err != nil {
+				if err := json.Unmarshal(raw, &c); err != nil {
 					t.Fatal(err)
 				}
 				p := c.OS + "/" + c.Architecture
-				img.Platforms = append(img.Platforms, p)
+				f.platforms = append(f.platforms, p)
 				if p == platform || p+"/"+c.Variant == platform {
-					img.Config, img.RawConfig = c, blob(m.Config.Digest)
-					return &m
+					f.desc, f.manifest, f.config, f.rawConfig = d, m, c, raw
+					return true
 				}
 			}
 		}
-		return nil
+		return false
 	}
-	m := pick(idx.Manifests)
-	if m == nil {
-		t.Fatalf("%s: no image for %s (has %v)", archive, platform, img.Platforms)
+	if !pick(a.index(t).Manifests) {
+		t.Fatalf("%s: no image for %s (has %v)", a.name, platform, f.platforms)
 	}
-	img.Size = m.Config.Size
-	for _, l := range m.Layers {
-		img.Layers = append(img.Layers, blob(l.Digest))
-		img.Size += l.Size
-	}
-	return img
+	return f
 }
 
 func readTar(t testing.TB, archive string) map[string][]byte {
