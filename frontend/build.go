@@ -103,6 +103,27 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 		return p, nil
 	}
 	resolver := newCachingResolver(c)
+	checkCfg, err := checkConfig(m, bc.BuildArgs)
+	if err != nil {
+		return nil, sourceError(sm, err)
+	}
+	// runChecks runs the `--call=check` rules on a plan, without the ones
+	// the check directive skips; drift resolves the locked tags again.
+	runChecks := func(ctx context.Context, p *plan.Plan, withDrift bool) ([]check.Finding, error) {
+		var dr []check.Finding
+		if withDrift {
+			var err error
+			if dr, err = drift(ctx, resolver, m, p, lk, bc.ImageResolveMode.String()); err != nil {
+				return nil, err
+			}
+		}
+		f, err := check.Run(ctx, check.Input{
+			Manifest: m, Plan: p, Provider: findings, Context: contextHas(fsys),
+			Images: &imageFiles{c: c, refs: map[string]gwclient.Reference{}},
+			Locked: lk.Pins, Drift: dr,
+		})
+		return checkCfg.filter(f), err
+	}
 
 	if res, ok, err := bc.HandleSubrequest(ctx, dockerui.RequestHandler{
 		ListTargets: func(context.Context) (*targets.List, error) { return listTargets(), nil },
@@ -118,15 +139,7 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 			if err != nil {
 				return lintResults(src.SourceMap, nil, err), nil
 			}
-			dr, err := drift(ctx, resolver, m, p, lk, bc.ImageResolveMode.String())
-			if err != nil {
-				return nil, err
-			}
-			f, err := check.Run(ctx, check.Input{
-				Manifest: m, Plan: p, Provider: findings, Context: contextHas(fsys),
-				Images: &imageFiles{c: c, refs: map[string]gwclient.Reference{}},
-				Locked: lk.Pins, Drift: dr,
-			})
+			f, err := runChecks(ctx, p, true)
 			if err != nil {
 				return nil, err
 			}
@@ -153,6 +166,13 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 	p, err := planBuild(ctx, false)
 	if err != nil {
 		return nil, sourceError(sm, err)
+	}
+	// The checks, as warnings of the build (as Dockerfile builds print
+	// theirs); with error=true, findings fail it before any step runs.
+	if f, err := runChecks(ctx, p, false); err != nil {
+		return nil, err
+	} else if err := warnFindings(ctx, src, sm, m, f, checkCfg.Error); err != nil {
+		return nil, err
 	}
 	for _, a := range resolve.UnusedArgs(m, bc.BuildArgs) {
 		opts := gwclient.WarnOpts{Detail: [][]byte{[]byte("declare it under args: in the manifest to pass it to the build steps")}}
@@ -219,6 +239,8 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 			Labels:         labels,
 			Epoch:          epoch,
 			Named:          named,
+			Exec: compile.Exec{ExtraHosts: bc.ExtraHosts, Network: bc.NetworkMode, ShmSize: bc.ShmSize, Ulimits: bc.Ulimits,
+				CgroupParent: bc.CgroupParent},
 		})
 		var pe *compile.PlatformError
 		if errors.As(err, &pe) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 
 	"github.com/containerd/platforms"
@@ -16,6 +17,7 @@ import (
 	"github.com/distill-build/distill/llb/sourcemap"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/client/llb/sourceresolver"
+	"github.com/moby/buildkit/frontend/dockerui"
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
 	"github.com/moby/buildkit/frontend/subrequests/lint"
 	"github.com/moby/buildkit/solver/pb"
@@ -72,6 +74,62 @@ func ruleNamed(name string) (check.Rule, bool) {
 		}
 	}
 	return check.Rule{}, false
+}
+
+// checkConfig is the check directive of the manifest, or the
+// BUILDKIT_DOCKERFILE_CHECK build arg's, which wins as for Dockerfiles.
+func checkConfig(m *manifest.Manifest, args map[string]string) (checkOpts, error) {
+	c := m.Check
+	if v, ok := args["BUILDKIT_DOCKERFILE_CHECK"]; ok {
+		var err error
+		if c, err = manifest.ParseCheck(v); err != nil {
+			return checkOpts{}, fmt.Errorf("BUILDKIT_DOCKERFILE_CHECK: %w", err)
+		}
+	}
+	for _, r := range c.Skip {
+		if _, ok := ruleNamed(r); !ok && r != "all" {
+			return checkOpts{}, &manifest.Error{File: m.File, Range: m.Check.Range, Msg: fmt.Sprintf("unknown check rule %q", r), Hint: "rules: " + ruleNames()}
+		}
+	}
+	return checkOpts{c}, nil
+}
+
+type checkOpts struct{ manifest.CheckDirective }
+
+// filter drops the skipped rules' findings.
+func (c checkOpts) filter(fs []check.Finding) []check.Finding {
+	if slices.Contains(c.Skip, "all") {
+		return nil
+	}
+	return slices.DeleteFunc(fs, func(f check.Finding) bool { return slices.Contains(c.Skip, f.Rule.Name) })
+}
+
+func ruleNames() string {
+	var out []string
+	for _, r := range check.Rules {
+		out = append(out, r.Name)
+	}
+	return strings.Join(out, ", ")
+}
+
+// warnFindings prints the findings as the build's warnings, at their
+// manifest lines; with fail, findings are the build's error instead.
+func warnFindings(ctx context.Context, src *dockerui.Source, sm *sourcemap.Map, m *manifest.Manifest, fs []check.Finding, fail bool) error {
+	if fail && len(fs) > 0 {
+		var errs []error
+		for _, f := range fs {
+			errs = append(errs, &manifest.Error{File: m.File, Range: f.Range, Msg: f.Rule.Name + ": " + f.Msg, Hint: f.Hint})
+		}
+		return sourceError(sm, fmt.Errorf("%d check findings and the check directive says error=true:\n%w", len(fs), errors.Join(errs...)))
+	}
+	for _, f := range fs {
+		opts := gwclient.WarnOpts{URL: f.Rule.URL(), Detail: [][]byte{[]byte(f.Rule.Description)}}
+		if f.Range.Known() {
+			opts.Range = []*pb.Range{pbRange(f.Range)}
+		}
+		src.Warn(ctx, f.Rule.Name+": "+f.Detail(), opts)
+	}
+	return nil
 }
 
 // imageFiles answers the checks' questions about the runtime images by

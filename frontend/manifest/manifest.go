@@ -21,6 +21,10 @@ type Manifest struct {
 	File string `yaml:"-" json:"file"`
 	// Syntax is the value of the "# syntax=" directive on line 1, if any.
 	Syntax string `yaml:"-" json:"syntax,omitempty"`
+	// Check is the "# check=" directive of the leading comments, if any:
+	// which `--call=check` rules to skip and whether findings fail the
+	// build, as the Dockerfile directive of that name.
+	Check CheckDirective `yaml:"-" json:"check,omitempty"`
 
 	Language      String  `yaml:"language" required:"true" doc:"Language of the app: go, python or node. Selects the builder image, the dependency step and the runtime base."`
 	Version       String  `yaml:"version" doc:"Toolchain version, e.g. \"1.26\", \"3.12\" or \"24\". Default: read from the project (go.mod's toolchain or go line; .python-version or requires-python; .nvmrc, .node-version or package.json engines.node), else the newest supported."`
@@ -45,6 +49,7 @@ type Manifest struct {
 func Parse(file string, data []byte) (*Manifest, error) {
 	m := &Manifest{File: file, Syntax: syntaxDirective(data)}
 	d := &decoder{file: file}
+	m.Check = checkDirective(d, data)
 
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -73,6 +78,75 @@ func Parse(file string, data []byte) (*Manifest, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// CheckDirective is "# check=skip=Rule1,Rule2;error=true".
+type CheckDirective struct {
+	// Skip lists rule names, or "all".
+	Skip  []string `json:"skip,omitempty"`
+	Error bool     `json:"error,omitempty"`
+	Range Range    `json:"range"`
+}
+
+// Set reports whether the manifest has the directive.
+func (c CheckDirective) Set() bool { return c.Range.Known() }
+
+// ParseCheck reads a check directive's value (also the
+// BUILDKIT_DOCKERFILE_CHECK build arg's).
+func ParseCheck(v string) (CheckDirective, error) {
+	var c CheckDirective
+	for _, part := range strings.Split(v, ";") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		k, val, ok := strings.Cut(part, "=")
+		switch strings.TrimSpace(k) {
+		case "skip":
+			for _, r := range strings.Split(val, ",") {
+				if r = strings.TrimSpace(r); r != "" {
+					c.Skip = append(c.Skip, r)
+				}
+			}
+		case "error":
+			switch strings.TrimSpace(val) {
+			case "true":
+				c.Error = true
+			case "false":
+			default:
+				return c, fmt.Errorf("check error=%q: want true or false", val)
+			}
+		default:
+			if !ok {
+				return c, fmt.Errorf("check option %q: want skip=Rule,… or error=true", part)
+			}
+			return c, fmt.Errorf("unknown check option %q: want skip or error", k)
+		}
+	}
+	return c, nil
+}
+
+// checkDirective finds "# check=" among the comment lines the manifest
+// starts with.
+func checkDirective(d *decoder, data []byte) CheckDirective {
+	for i, line := range strings.Split(string(data), "\n") {
+		s := strings.TrimSpace(line)
+		if !strings.HasPrefix(s, "#") {
+			break
+		}
+		k, v, ok := strings.Cut(strings.TrimSpace(strings.TrimPrefix(s, "#")), "=")
+		if !ok || strings.ToLower(strings.TrimSpace(k)) != "check" {
+			continue
+		}
+		r := Range{Start: Pos{i + 1, 1}, End: Pos{i + 1, len(line) + 1}}
+		c, err := ParseCheck(v)
+		if err != nil {
+			d.add(r, "write e.g. # check=skip=UnpinnedImage;error=true", "%v", err)
+		}
+		c.Range = r
+		return c
+	}
+	return CheckDirective{}
 }
 
 // syntaxDirective returns the value of a "# syntax=" line at the top.

@@ -113,3 +113,22 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestCheckDirective(t *testing.T) {
+	m, err := Parse("distill.yaml", []byte("# syntax=ghcr.io/distill-build/distill:1\n# check=skip=UnpinnedImage, InlineCredentials;error=true\nlanguage: go\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := m.Check; !c.Error || len(c.Skip) != 2 || c.Skip[1] != "InlineCredentials" || c.Range.Start.Line != 2 {
+		t.Errorf("check = %+v", c)
+	}
+	_, err = Parse("distill.yaml", []byte("# check=fail=yes\nlanguage: go\n"))
+	if err == nil || !strings.Contains(err.Error(), "distill.yaml:1:1: unknown check option") {
+		t.Errorf("err = %v", err)
+	}
+	// Not a directive once the YAML has started.
+	m, err = Parse("distill.yaml", []byte("language: go\n# check=error=true\n"))
+	if err != nil || m.Check.Set() {
+		t.Errorf("check = %+v, %v", m.Check, err)
+	}
+}

@@ -85,6 +85,24 @@ builder: golang:1.26-bookworm
 		t.Errorf("unplannable manifest: err %v\n%s", r.err, r.out)
 	}
 
+	// A build prints the findings as warnings; with the check directive's
+	// error=true they fail it before any step runs; skip silences a rule.
+	writeManifest(t, dir, "language: go\nenv:\n  API_TOKEN: tok_4711\n")
+	_, r = buildx(t, dir, "--platform", "linux/amd64")
+	mustSucceed(t, r)
+	if !strings.Contains(r.out, "InlineCredentials: env API_TOKEN looks like a credential") {
+		t.Errorf("the build did not warn:\n%s", tail(r.out, 30))
+	}
+	if err := os.WriteFile(filepath.Join(dir, "distill.yaml"), []byte("# syntax=ghcr.io/distill-build/distill:1\n# check=skip=UnpinnedImage;error=true\nlanguage: go\nenv:\n  API_TOKEN: tok_4711\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, r = buildx(t, dir, "--platform", "linux/amd64")
+	if r.err == nil || !strings.Contains(r.out, "check directive says error=true") || !strings.Contains(r.out, "distill.yaml:5") || strings.Contains(r.out, "UnpinnedImage") {
+		t.Errorf("error=true: err %v\n%s", r.err, tail(r.out, 30))
+	}
+	_, r = buildx(t, dir, "--platform", "linux/amd64", "--build-arg", "BUILDKIT_DOCKERFILE_CHECK=skip=InlineCredentials,UnpinnedImage;error=true")
+	mustSucceed(t, r)
+
 	// Fixed and locked: nothing to report, exit 0.
 	clean := copyDir(t, example("go-hello"))
 	lockExample(t, clean, "linux/amd64")
@@ -389,8 +407,8 @@ func TestNamedContextImage(t *testing.T) {
 }
 
 // TestGoPrivateModule: a module from a private GOPROXY that needs basic
-// auth, the credentials given only as the netrc build secret and the
-// proxy declared under args: the module is fetched, the app runs, and the
+// auth, the credentials given only as the netrc build secret, the proxy
+// declared under args: and its name given with --add-host the module is fetched, the app runs, and the
 // password is in no layer, not in the config, not in the build output.
 func TestGoPrivateModule(t *testing.T) {
 	requireLab(t)
@@ -427,7 +445,10 @@ func TestGoPrivateModule(t *testing.T) {
 		}
 	}))
 	t.Cleanup(srv.Close)
-	host := strings.TrimPrefix(srv.URL, "https://")
+	// The proxy by a name the build resolves through --add-host (the test
+	// server's certificate is for example.com).
+	host := strings.Replace(strings.TrimPrefix(srv.URL, "https://"), "127.0.0.1", "example.com", 1)
+	proxyURL := "https://" + host
 	hostCAs, err := os.ReadFile(caBundle)
 	if err != nil {
 		t.Fatal(err)
@@ -439,7 +460,7 @@ func TestGoPrivateModule(t *testing.T) {
 
 	dir := t.TempDir()
 	for f, s := range map[string]string{
-		"distill.yaml": "# syntax=ghcr.io/distill-build/distill:1\nlanguage: go\nargs:\n  GOPROXY: " + srv.URL + "\n  GONOSUMDB: private.example\n",
+		"distill.yaml": "# syntax=ghcr.io/distill-build/distill:1\nlanguage: go\nargs:\n  GOPROXY: " + proxyURL + "\n  GONOSUMDB: private.example\n",
 		"go.mod":       "module example.com/app\n\ngo 1.26\n\nrequire " + mod + " " + version + "\n",
 		"go.sum":       fmt.Sprintf("%s %s %s\n%s %s/go.mod %s\n", mod, version, zipHash, mod, version, modHash),
 		"main.go":      "package main\n\nimport (\n\t\"fmt\"\n\n\t\"" + mod + "\"\n)\n\nfunc main() { fmt.Println(greet.Hello()) }\n",
@@ -454,7 +475,7 @@ func TestGoPrivateModule(t *testing.T) {
 	}
 	out := filepath.Join(t.TempDir(), "image.tar")
 	r := run(t, dir, nil, "docker", "buildx", "build", "--builder", builder, "--progress=plain", "-f", filepath.Join(dir, "distill.yaml"),
-		"--platform", "linux/amd64", "--no-cache", "--provenance=mode=max", "--secret", "id=ca-bundle,src="+bundle, "--secret", "id=netrc,src="+netrc,
+		"--platform", "linux/amd64", "--no-cache", "--provenance=mode=max", "--add-host", "example.com=127.0.0.1", "--secret", "id=ca-bundle,src="+bundle, "--secret", "id=netrc,src="+netrc,
 		"-o", "type=oci,dest="+out, dir)
 	mustSucceed(t, r)
 	if hits.Load() == 0 {

@@ -16,6 +16,7 @@ import (
 	"github.com/distill-build/distill/llb/sourcemap"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/client/llb/sourceresolver"
+	"github.com/moby/buildkit/solver/pb"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	"github.com/opencontainers/go-digest"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
@@ -67,11 +68,51 @@ type Options struct {
 	// mounted into steps that run a helper subcommand. Nil makes such steps
 	// an error.
 	Frontend *llb.State
+	// Exec are the client's options for every build step (--add-host,
+	// --network, --shm-size, --ulimit, --cgroup-parent), as a Dockerfile
+	// build applies them to its RUN steps.
+	Exec Exec
 	// Named, when set, is asked for every image first: a named build
 	// context the client gave for the reference (--build-context
 	// golang:1.26-trixie=docker-image://…, as for a Dockerfile's FROM)
 	// replaces it. A nil state means there is none.
 	Named func(ctx context.Context, ref string, p ocispecs.Platform) (*llb.State, *dockerspec.DockerOCIImage, digest.Digest, error)
+}
+
+// Exec are options for every step that runs a command.
+type Exec struct {
+	ExtraHosts []llb.HostIP
+	// Network: NetMode_UNSET keeps distill's (downloading steps on the
+	// network, others none); HOST puts the downloading steps on the
+	// host's (with the network.host entitlement); NONE takes every step
+	// off the network.
+	Network      pb.NetMode
+	ShmSize      int64 // bytes of /dev/shm, 0 for the default
+	Ulimits      []*pb.Ulimit
+	CgroupParent string
+}
+
+func (e Exec) options(network bool) []llb.RunOption {
+	var opts []llb.RunOption
+	for _, h := range e.ExtraHosts {
+		opts = append(opts, llb.AddExtraHost(h.Host, h.IP))
+	}
+	switch {
+	case e.Network == pb.NetMode_NONE || !network:
+		opts = append(opts, llb.Network(llb.NetModeNone))
+	case e.Network == pb.NetMode_HOST:
+		opts = append(opts, llb.Network(llb.NetModeHost))
+	}
+	if e.ShmSize > 0 {
+		opts = append(opts, llb.AddMount("/dev/shm", llb.Scratch(), llb.Tmpfs(llb.TmpfsSize(e.ShmSize))))
+	}
+	for _, u := range e.Ulimits {
+		opts = append(opts, llb.AddUlimit(llb.UlimitName(u.Name), u.Soft, u.Hard))
+	}
+	if e.CgroupParent != "" {
+		opts = append(opts, llb.WithCgroupParent(e.CgroupParent))
+	}
+	return opts
 }
 
 // Result is a compiled target.
@@ -422,9 +463,8 @@ func (c *compiler) exec(st llb.State, s plan.Step, extra ...llb.RunOption) (llb.
 		for _, k := range caEnv {
 			env = append(env, k+"="+caBundle)
 		}
-	} else {
-		opts = append(opts, llb.Network(llb.NetModeNone))
 	}
+	opts = append(opts, c.o.Exec.options(r.Network)...)
 	slices.Sort(env)
 	for _, kv := range env {
 		k, v, _ := strings.Cut(kv, "=")

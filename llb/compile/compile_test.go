@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"slices"
 	"strings"
 	"testing"
@@ -390,5 +391,56 @@ func TestPlatformNotPublished(t *testing.T) {
 	}
 	if pe.Role != "runtime" || pe.Platform != "linux/s390x" || strings.Join(pe.Available, ",") != "linux/amd64,linux/arm64" {
 		t.Errorf("got %+v", pe)
+	}
+}
+
+// TestExecOptions: the client's --add-host, --network, --shm-size and
+// --ulimit reach the exec ops; --network=none takes the downloading
+// steps off the network too.
+func TestExecOptions(t *testing.T) {
+	e := Exec{ExtraHosts: []llb.HostIP{{Host: "git.internal", IP: net.ParseIP("10.0.0.7")}}, ShmSize: 1 << 20,
+		Ulimits: []*pb.Ulimit{{Name: "nofile", Soft: 1024, Hard: 2048}}}
+	exec := func(e Exec, network bool) *pb.ExecOp {
+		st := llb.Image("docker.io/library/golang:1.26-trixie").Run(append([]llb.RunOption{llb.Args([]string{"true"})}, e.options(network)...)...).Root()
+		def, err := st.Marshal(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, dt := range def.Def {
+			var op pb.Op
+			if err := op.UnmarshalVT(dt); err != nil {
+				t.Fatal(err)
+			}
+			if x := op.GetExec(); x != nil {
+				return x
+			}
+		}
+		t.Fatal("no exec op")
+		return nil
+	}
+	x := exec(e, true)
+	if len(x.Meta.ExtraHosts) != 1 || x.Meta.ExtraHosts[0].Host != "git.internal" || x.Network != pb.NetMode_UNSET {
+		t.Errorf("downloading step: hosts %v, network %v", x.Meta.ExtraHosts, x.Network)
+	}
+	if len(x.Meta.Ulimit) != 1 || x.Meta.Ulimit[0].Hard != 2048 {
+		t.Errorf("ulimits %v", x.Meta.Ulimit)
+	}
+	shm := false
+	for _, m := range x.Mounts {
+		shm = shm || (m.Dest == "/dev/shm" && m.TmpfsOpt.GetSize() == 1<<20)
+	}
+	if !shm {
+		t.Errorf("no /dev/shm tmpfs of 1 MiB: %v", x.Mounts)
+	}
+	if x := exec(e, false); x.Network != pb.NetMode_NONE {
+		t.Errorf("step without downloads: network %v", x.Network)
+	}
+	e.Network = pb.NetMode_NONE
+	if x := exec(e, true); x.Network != pb.NetMode_NONE {
+		t.Errorf("--network=none: downloading step network %v", x.Network)
+	}
+	e.Network = pb.NetMode_HOST
+	if x := exec(e, true); x.Network != pb.NetMode_HOST {
+		t.Errorf("--network=host: downloading step network %v", x.Network)
 	}
 }
