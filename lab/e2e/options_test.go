@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -662,4 +663,139 @@ func TestCacheExportImport(t *testing.T) {
 			mustSucceed(t, run(t, dir, nil, "buildctl", "--addr", addr, "prune", "--all"))
 		})
 	}
+}
+
+// TestGoGitSSH: a private module fetched with git over ssh, the
+// client's SSH agent forwarded with --ssh default: GOPRIVATE and the git
+// settings that send the module's https URL to the ssh server are
+// declared under args:, as a company's are. The key is in no layer, not
+// in the config, the provenance or the output.
+func TestGoGitSSH(t *testing.T) {
+	requireLab(t)
+	if _, err := os.Stat("/usr/sbin/sshd"); err != nil {
+		t.Fatalf("the lab has no sshd (openssh-server, installed by make lab-up): %v", err)
+	}
+	tmp, err := os.MkdirTemp("", "distill-ssh-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(tmp) })
+	sh := func(dir string, name string, args ...string) string {
+		t.Helper()
+		cmd := exec.Command(name, args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=distill", "GIT_AUTHOR_EMAIL=e2e@distill.invalid", "GIT_COMMITTER_NAME=distill", "GIT_COMMITTER_EMAIL=e2e@distill.invalid",
+			"GIT_AUTHOR_DATE=2024-01-01T00:00:00Z", "GIT_COMMITTER_DATE=2024-01-01T00:00:00Z")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s %v: %v\n%s", name, args, err, out)
+		}
+		return string(out)
+	}
+
+	// The module's repository, tagged v1.0.0.
+	const mod, version = "git.distill.test/greet.git", "v1.0.0"
+	files := map[string]string{"go.mod": "module " + mod + "\n\ngo 1.21\n", "greet.go": "package greet\n\nfunc Hello() string { return \"hello over ssh\" }\n"}
+	work := filepath.Join(tmp, "work")
+	os.MkdirAll(work, 0o755)
+	for f, s := range files {
+		if err := os.WriteFile(filepath.Join(work, f), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sh(work, "git", "init", "-q", "-b", "main")
+	sh(work, "git", "add", ".")
+	sh(work, "git", "commit", "-qm", "greet")
+	sh(work, "git", "tag", version)
+	repos := filepath.Join(tmp, "srv")
+	sh(tmp, "git", "clone", "-q", "--bare", work, filepath.Join(repos, "greet.git"))
+	contents := map[string][]byte{}
+	for f, s := range files {
+		contents[mod+"@"+version+"/"+f] = []byte(s)
+	}
+
+	// An sshd on a free port that lets the agent's key in.
+	sh(tmp, "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", filepath.Join(tmp, "hostkey"))
+	sh(tmp, "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "distill-e2e", "-f", filepath.Join(tmp, "id"))
+	pub, err := os.ReadFile(filepath.Join(tmp, "id.pub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := os.ReadFile(filepath.Join(tmp, "id"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(tmp, "authorized_keys"), pub, 0o600)
+	port := freePort(t)
+	cfg := fmt.Sprintf("Port %d\nListenAddress 127.0.0.1\nHostKey %s\nAuthorizedKeysFile %s\nStrictModes no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\nPermitRootLogin prohibit-password\nPidFile %s\n",
+		port, filepath.Join(tmp, "hostkey"), filepath.Join(tmp, "authorized_keys"), filepath.Join(tmp, "sshd.pid"))
+	os.WriteFile(filepath.Join(tmp, "sshd_config"), []byte(cfg), 0o600)
+	os.MkdirAll("/run/sshd", 0o755)
+	sshd := exec.Command("/usr/sbin/sshd", "-D", "-e", "-f", filepath.Join(tmp, "sshd_config"))
+	var sshdLog bytes.Buffer
+	sshd.Stdout, sshd.Stderr = &sshdLog, &sshdLog
+	if err := sshd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sshd.Process.Kill(); sshd.Wait() })
+
+	// The client's agent, holding the key.
+	agentSock := filepath.Join(tmp, "agent.sock")
+	agent := exec.Command("ssh-agent", "-D", "-a", agentSock)
+	if err := agent.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { agent.Process.Kill(); agent.Wait() })
+	for i := 0; i < 40; i++ {
+		if _, err := os.Stat(agentSock); err == nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	add := exec.Command("ssh-add", filepath.Join(tmp, "id"))
+	add.Env = append(os.Environ(), "SSH_AUTH_SOCK="+agentSock)
+	if out, err := add.CombinedOutput(); err != nil {
+		t.Fatalf("ssh-add: %v\n%s", err, out)
+	}
+
+	dir := t.TempDir()
+	for f, s := range map[string]string{
+		"distill.yaml": "# syntax=ghcr.io/distill-build/distill:1\nlanguage: go\nargs:\n" +
+			"  GOPRIVATE: git.distill.test\n" +
+			"  GIT_SSH_COMMAND: ssh -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null\n" +
+			"  GIT_CONFIG_COUNT: \"1\"\n" +
+			fmt.Sprintf("  GIT_CONFIG_KEY_0: url.ssh://root@127.0.0.1:%d%s/.insteadOf\n", port, repos) +
+			"  GIT_CONFIG_VALUE_0: https://git.distill.test/\n",
+		"go.mod":  "module example.com/app\n\ngo 1.26\n\nrequire " + mod + " " + version + "\n",
+		"go.sum":  fmt.Sprintf("%s %s %s\n%s %s/go.mod %s\n", mod, version, dirHash(contents), mod, version, dirHash(map[string][]byte{"go.mod": []byte(files["go.mod"])})),
+		"main.go": "package main\n\nimport (\n\t\"fmt\"\n\n\tgreet \"" + mod + "\"\n)\n\nfunc main() { fmt.Println(greet.Hello()) }\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, r := buildx(t, dir, "--platform", "linux/amd64", "--no-cache", "--provenance=mode=max", "--ssh", "default="+agentSock)
+	if r.err != nil {
+		t.Logf("sshd:\n%s", tail(sshdLog.String(), 20))
+	}
+	mustSucceed(t, r)
+	if !strings.Contains(sshdLog.String(), "Accepted publickey for root") {
+		t.Errorf("the module was not fetched over ssh with the agent's key:\n%s", tail(sshdLog.String(), 20))
+	}
+	img := imagetest.Load(t, out, "linux/amd64")
+	checkDistroless(t, img)
+	runPrints(t, img, "hello over ssh")
+	keyLines := strings.Split(strings.TrimSpace(string(key)), "\n")
+	checkNoSecret(t, out, img, r, keyLines[len(keyLines)/2])
+}
+
+// freePort is a TCP port nothing listens on now.
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
 }
