@@ -45,6 +45,8 @@ const (
 
 // Build is the gateway BuildFunc of the distill frontend.
 func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
+	// Every definition is checked against the daemon's capabilities first (caps.go).
+	c = withCapChecks(c)
 	bc, err := dockerui.NewClient(c)
 	if err != nil {
 		return nil, fmt.Errorf("reading build options: %w", err)

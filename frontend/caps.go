@@ -58,7 +58,7 @@ var capSince = map[apicaps.CapID]string{
 	"exec.meta.cdi":                            "v0.20.0",
 	"exec.meta.removemountstubs.recursive":     "v0.11.0",
 	"exec.meta.linux.resources":                "v0.31.0",
-	"exec.mount.bind.readwrite-nooutput":       "v0.7.0",
+	"exec.mount.bind.readwrite-nooutput":       "v0.6.1",
 	"exec.mount.tmpfs.size":                    "v0.10.0",
 	"exec.mount.cache.content":                 "v0.13.0",
 	"exec.secretenv":                           "v0.10.0",

@@ -1,4 +1,7 @@
 # Shared helpers of the lab scripts (sourced).
+# The directory of the lab scripts.
+lab_scripts=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
 log() { printf 'lab: %s\n' "$*" >&2; }
 die() {
 	printf 'lab: error: %s\n' "$*" >&2
@@ -78,4 +81,81 @@ build() {
 		die "building $what failed (see $logf)"
 	}
 	log "  pushed $what ($(since "$t0"))"
+}
+
+# build_tool [-s SUFFIX] MODULE VERSION BINARY...: builds each BINARY from
+# ./cmd/BINARY of MODULE@VERSION with the module's own go.mod as the main
+# module (as a dependency of another module they resolve versions the
+# module proxy here does not serve) into $DISTILL_LAB_DIR/bin/BINARY, or
+# BINARY-SUFFIX with -s; binaries already built at VERSION are kept. The
+# module's go.mod and go.sum are used as they are (-mod=mod: the module
+# zips of older releases keep only vendor/modules.txt of their vendor
+# directory); the module's version package, when it has one, reports
+# VERSION. Log: $DISTILL_LAB_DIR/logs/build-<module's last element>[SUFFIX].log.
+build_tool() {
+	local suffix=""
+	if [ "$1" = -s ]; then
+		suffix=$2
+		shift 2
+	fi
+	local mod=$1 version=$2 bin=$DISTILL_LAB_DIR/bin
+	shift 2
+	local missing=() b
+	for b in "$@"; do
+		[ -x "$bin/$b$suffix" ] && [ "$(cat "$bin/.$b$suffix.version" 2>/dev/null)" = "$version" ] || missing+=("$b")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	local logf=$DISTILL_LAB_DIR/logs/build-$(basename "$mod")$suffix.log t0 dir tmp
+	t0=$(date +%s)
+	log "building ${missing[*]} $version from $mod (a few minutes)"
+	dir=$(cd "$lab_scripts" && GOFLAGS=-mod=mod go mod download -json "$mod@$version" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+	[ -d "$dir" ] || die "could not download $mod@$version"
+	local pkgs=()
+	for b in "${missing[@]}"; do pkgs+=("./cmd/$b"); done
+	mkdir -p "$bin"
+	tmp=$(mktemp -d "$bin/.build.XXXXXX")
+	# The release's version where the module has a version package
+	# (BuildKit and buildx set it the same way in their own builds).
+	local ldflags=""
+	[ -f "$dir/version/version.go" ] && ldflags="-X $mod/version.Version=$version"
+	(cd "$dir" && GOFLAGS="-buildvcs=false -mod=mod" CGO_ENABLED=0 go build -trimpath -ldflags="$ldflags" -o "$tmp/" "${pkgs[@]}") >"$logf" 2>&1 || {
+		rm -rf "$tmp"
+		die "building $mod $version failed (see $logf)"
+	}
+	for b in "${missing[@]}"; do
+		mv -f "$tmp/$b" "$bin/$b$suffix"
+		echo "$version" >"$bin/.$b$suffix.version"
+	done
+	rmdir "$tmp"
+	log "  built ${missing[*]} $version ($(since "$t0"))"
+}
+
+# buildkitd_toml ROOT SOCKET [GCKEEPSTORAGE]: a buildkitd configuration
+# (state in ROOT, gRPC on the unix socket SOCKET, the OCI worker with runc,
+# GC above GCKEEPSTORAGE, a TOML value, default "20GB") mirroring
+# docker.io, gcr.io, cgr.dev and ghcr.io to the lab registry.
+buildkitd_toml() {
+	local keep=${3:-'"20GB"'}
+	cat <<-TOML
+		root = "$1"
+		[grpc]
+		  address = ["unix://$2"]
+		[worker.oci]
+		  enabled = true
+		  gc = true
+		  gckeepstorage = $keep
+		[worker.containerd]
+		  enabled = false
+		[registry."docker.io"]
+		  mirrors = ["$DISTILL_REGISTRY"]
+		[registry."gcr.io"]
+		  mirrors = ["$DISTILL_REGISTRY"]
+		[registry."cgr.dev"]
+		  mirrors = ["$DISTILL_REGISTRY"]
+		[registry."ghcr.io"]
+		  mirrors = ["$DISTILL_REGISTRY"]
+		[registry."$DISTILL_REGISTRY"]
+		  http = true
+		  insecure = true
+	TOML
 }

@@ -8,8 +8,11 @@
 #   - buildkitd mirroring docker.io, gcr.io, cgr.dev and ghcr.io to the
 #     registry, and a buildx builder "distill-lab" (remote driver) on it;
 #   - the fixture images (lab/fixtures.sh, lab/python-images.sh,
-#     lab/node-images.sh) and the frontend image
-#     (lab/publish-frontend.sh).
+#     lab/node-images.sh), the SBOM scanner BuildKit runs for --sbom
+#     (lab/scanner-image.sh) and the frontend image
+#     (lab/publish-frontend.sh);
+#   - an older buildkitd on its own socket for the compatibility tests
+#     (lab/old-buildkitd.sh).
 # lab/down.sh stops what this started.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -32,6 +35,8 @@ command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v mmdebstrap >/dev/null || need+=(mmdebstrap)
 command -v curl >/dev/null || need+=(curl)
 command -v nsenter >/dev/null || need+=(util-linux)
+# sshd: the e2e test of Go modules over git+ssh runs its own.
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
 if [ ${#need[@]} -gt 0 ]; then
 	log "installing ${need[*]}"
 	apt-get update -qq >"$lab/logs/apt.log" 2>&1 || die "apt-get update failed (see $lab/logs/apt.log)"
@@ -40,26 +45,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # 2. buildkitd, buildctl and buildx, each built with its own go.mod as the
-# main module (as a dependency of another module they resolve versions the
-# module proxy here does not serve).
-build_tool() { # module version binary... (binaries built from ./cmd/<name>)
-	local mod=$1 version=$2
-	shift 2
-	local missing=()
-	for b in "$@"; do
-		[ -x "$lab/bin/$b" ] && [ "$(cat "$lab/bin/.$b.version" 2>/dev/null)" = "$version" ] || missing+=("$b")
-	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	log "building ${missing[*]} $version from $mod (a few minutes)"
-	local dir
-	dir=$(cd "$here" && GOFLAGS=-mod=mod go mod download -json "$mod@$version" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
-	[ -d "$dir" ] || die "could not download $mod@$version"
-	local pkgs=()
-	for b in "${missing[@]}"; do pkgs+=("./cmd/$b"); done
-	(cd "$dir" && GOFLAGS=-buildvcs=false CGO_ENABLED=0 go build -trimpath -o "$lab/bin/" "${pkgs[@]}") \
-		>"$lab/logs/build-$(basename "$mod").log" 2>&1 || die "building $mod failed (see $lab/logs/build-$(basename "$mod").log)"
-	for b in "${missing[@]}"; do echo "$version" >"$lab/bin/.$b.version"; done
-}
+# main module (build_tool in lib.sh).
 build_tool github.com/moby/buildkit "$BUILDKIT_VERSION" buildkitd buildctl
 build_tool github.com/docker/buildx "$BUILDX_VERSION" buildx
 mkdir -p "$HOME/.docker/cli-plugins"
@@ -102,28 +88,7 @@ YAML
 fi
 
 # 5. buildkitd.
-cat >"$lab/run/buildkitd.toml.new" <<TOML
-root = "$lab/buildkit"
-[grpc]
-  address = ["unix://$lab/run/buildkitd.sock"]
-[worker.oci]
-  enabled = true
-  gc = true
-  gckeepstorage = "20GB"
-[worker.containerd]
-  enabled = false
-[registry."docker.io"]
-  mirrors = ["$DISTILL_REGISTRY"]
-[registry."gcr.io"]
-  mirrors = ["$DISTILL_REGISTRY"]
-[registry."cgr.dev"]
-  mirrors = ["$DISTILL_REGISTRY"]
-[registry."ghcr.io"]
-  mirrors = ["$DISTILL_REGISTRY"]
-[registry."$DISTILL_REGISTRY"]
-  http = true
-  insecure = true
-TOML
+buildkitd_toml "$lab/buildkit" "$lab/run/buildkitd.sock" >"$lab/run/buildkitd.toml.new"
 restart=$new_binfmt
 if ! cmp -s "$lab/run/buildkitd.toml.new" "$lab/run/buildkitd.toml"; then
 	mv "$lab/run/buildkitd.toml.new" "$lab/run/buildkitd.toml"
@@ -155,11 +120,15 @@ if ! docker buildx inspect distill-lab >/dev/null 2>&1; then
 fi
 docker buildx inspect distill-lab --bootstrap >/dev/null 2>&1 || die "the buildx builder distill-lab does not answer"
 
-# 7. Fixture images and the frontend image.
+# 7. Fixture images, the SBOM scanner and the frontend image.
 "$here/fixtures.sh"
 "$here/python-images.sh"
 "$here/node-images.sh"
+"$here/scanner-image.sh"
 "$here/publish-frontend.sh"
+
+# 8. The older buildkitd of the compatibility tests, on its own socket.
+"$here/old-buildkitd.sh"
 
 log "up in $(($(date +%s) - started))s: buildkitd ($workers) at $BUILDKIT_HOST, registry $DISTILL_REGISTRY, builder distill-lab"
 log "use it with: source lab/env.sh"

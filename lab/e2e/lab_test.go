@@ -122,12 +122,23 @@ func dockerBuild(t *testing.T, dir string, extra ...string) (string, result) {
 // which forwards to distill because of the manifest's syntax line.
 func buildctlBuild(t *testing.T, dir string, extra ...string) (string, result) {
 	t.Helper()
+	return buildctlBuildWith(t, "buildctl", "", dir, extra...)
+}
+
+// buildctlBuildWith is buildctlBuild with the buildctl binary bin against
+// the buildkitd at addr (BUILDKIT_HOST when empty).
+func buildctlBuildWith(t *testing.T, bin, addr, dir string, extra ...string) (string, result) {
+	t.Helper()
 	out := filepath.Join(t.TempDir(), "image.tar")
-	args := append([]string{"build", "--progress=plain", "--frontend", "dockerfile.v0",
-		"--local", "context=" + dir, "--local", "dockerfile=" + dir, "--opt", "filename=distill.yaml",
-		"--secret", "id=ca-bundle,src=" + caBundle,
-		"--output", "type=oci,dest=" + out}, extra...)
-	return out, run(t, dir, nil, "buildctl", args...)
+	var args []string
+	if addr != "" {
+		args = []string{"--addr", addr}
+	}
+	args = append(args, "build", "--progress=plain", "--frontend", "dockerfile.v0",
+		"--local", "context="+dir, "--local", "dockerfile="+dir, "--opt", "filename=distill.yaml",
+		"--secret", "id=ca-bundle,src="+caBundle,
+		"--output", "type=oci,dest="+out)
+	return out, run(t, dir, nil, bin, append(args, extra...)...)
 }
 
 func mustSucceed(t *testing.T, r result) {

@@ -583,7 +583,7 @@ func freshDaemon(t *testing.T) string {
 		t.Fatal(err)
 	}
 	sock := filepath.Join(dir, "buildkitd.sock")
-	cfg := exec.Command("bash", "-c", `source lab/env.sh && source lab/lib.sh && buildkitd_toml "$1" "$2" 5GB`, "bash", filepath.Join(dir, "root"), sock)
+	cfg := exec.Command("bash", "-c", `source lab/env.sh && source lab/lib.sh && buildkitd_toml "$1" "$2" '"5GB"'`, "bash", filepath.Join(dir, "root"), sock)
 	cfg.Dir = repoRoot
 	toml, err := cfg.Output()
 	if err != nil {
@@ -647,11 +647,7 @@ func TestCacheExportImport(t *testing.T) {
 	addr := freshDaemon(t)
 	for _, from := range []string{"type=local,src=" + local, "type=registry,ref=" + remote} {
 		t.Run(strings.Split(from, ",")[0], func(t *testing.T) {
-			out := filepath.Join(t.TempDir(), "image.tar")
-			r := run(t, dir, nil, "buildctl", "--addr", addr, "build", "--progress=plain", "--frontend", "dockerfile.v0",
-				"--local", "context="+dir, "--local", "dockerfile="+dir, "--opt", "filename=distill.yaml",
-				"--opt", "platform=linux/amd64", "--secret", "id=ca-bundle,src="+caBundle,
-				"--import-cache", from, "--output", "type=oci,dest="+out)
+			out, r := buildctlBuildWith(t, "buildctl", addr, dir, "--opt", "platform=linux/amd64", "--import-cache", from)
 			mustSucceed(t, r)
 			for _, step := range []string{"[go] go mod download", "[go] go build ."} {
 				if found, cached := stepStatus(r.out, step); !found || !cached {
