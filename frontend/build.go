@@ -238,6 +238,7 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 			CacheNS:        bc.CacheIDNamespace,
 			PlatformPrefix: bc.MultiPlatformRequested,
 			IgnoreCache:    bc.IsNoCache(""),
+			NoCacheStage:   bc.IsNoCache,
 			Labels:         labels,
 			Epoch:          epoch,
 			Named:          named,

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"slices"
 	"strings"
 
 	"github.com/containerd/platforms"
@@ -97,12 +96,7 @@ func checkConfig(m *manifest.Manifest, args map[string]string) (checkOpts, error
 type checkOpts struct{ manifest.CheckDirective }
 
 // filter drops the skipped rules' findings.
-func (c checkOpts) filter(fs []check.Finding) []check.Finding {
-	if slices.Contains(c.Skip, "all") {
-		return nil
-	}
-	return slices.DeleteFunc(fs, func(f check.Finding) bool { return slices.Contains(c.Skip, f.Rule.Name) })
-}
+func (c checkOpts) filter(fs []check.Finding) []check.Finding { return check.Skip(fs, c.Skip) }
 
 func ruleNames() string {
 	var out []string

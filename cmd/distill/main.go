@@ -15,14 +15,17 @@ import (
 	"strings"
 
 	"github.com/containerd/platforms"
+	"github.com/distill-build/distill/frontend/check"
 	"github.com/distill-build/distill/frontend/contextfs"
 	"github.com/distill-build/distill/frontend/lock"
 	"github.com/distill-build/distill/frontend/manifest"
 	"github.com/distill-build/distill/frontend/resolve"
+	"github.com/distill-build/distill/llb/plan"
 )
 
 const usage = `usage:
   distill plan [-f distill.yaml] [--platform linux/amd64,linux/arm64] [dir]
+  distill check [-f distill.yaml] [--platform …] [dir]
   distill lock [-f distill.yaml] [--platform linux/amd64,linux/arm64] [dir] [-- docker buildx build flags]
   distill schema
 `
@@ -43,6 +46,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return planCmd(ctx, args[1:], out)
 	case "lock":
 		return lockCmd(ctx, args[1:], out)
+	case "check":
+		return checkCmd(ctx, args[1:], out)
 	case "schema":
 		s, err := manifest.Schema(resolve.Languages())
 		if err != nil {
@@ -58,58 +63,113 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 }
 
 func planCmd(ctx context.Context, args []string, out io.Writer) error {
-	fl := flag.NewFlagSet("plan", flag.ContinueOnError)
+	pl, err := loadPlan(ctx, "plan", args)
+	if err != nil {
+		return err
+	}
+	js, err := pl.plan.JSON()
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(out, "%s\n", js)
+	return err
+}
+
+// errFindings makes `distill check` exit 1 after printing its findings.
+var errFindings = errors.New("check found problems")
+
+// checkCmd runs the check rules that need no daemon: the image lookups
+// (a base's libc, the entrypoint in the runtime image) and the drift of
+// the lock are `docker buildx build --call=check`'s.
+func checkCmd(ctx context.Context, args []string, out io.Writer) error {
+	pl, err := loadPlan(ctx, "check", args)
+	if err != nil {
+		for _, e := range manifest.Errors(err) {
+			if e.Rule != "" {
+				fmt.Fprintf(out, "%s: %s\n", e.Rule, e)
+			}
+		}
+		return err
+	}
+	fsys := contextfs.Dir(pl.dir)
+	found, err := check.Run(ctx, check.Input{
+		Manifest: pl.manifest, Plan: pl.plan, Provider: pl.findings, Locked: pl.lock.Pins,
+		Context: func(ctx context.Context, name string) (bool, error) {
+			_, err := fsys.Stat(ctx, name)
+			if errors.Is(err, fs.ErrNotExist) {
+				return false, nil
+			}
+			return err == nil, err
+		},
+	})
+	if err != nil {
+		return err
+	}
+	found = check.Skip(found, pl.manifest.Check.Skip)
+	for _, f := range found {
+		fmt.Fprintf(out, "%s:%d:%d: %s: %s\n", pl.manifest.File, f.Range.Start.Line, f.Range.Start.Column, f.Rule.Name, f.Detail())
+	}
+	if len(found) > 0 {
+		return errFindings
+	}
+	_, err = fmt.Fprintln(out, "no findings")
+	return err
+}
+
+type loaded struct {
+	dir      string
+	manifest *manifest.Manifest
+	plan     *plan.Plan
+	findings []check.Finding
+	lock     *lock.File
+}
+
+// loadPlan reads the manifest of the context dir named by args and plans
+// it, with the images pinned as the frontend pins them (distill.lock).
+func loadPlan(ctx context.Context, name string, args []string) (*loaded, error) {
+	fl := flag.NewFlagSet(name, flag.ContinueOnError)
 	file := fl.String("f", manifest.DefaultFilename, "manifest file, relative to the context dir")
 	plat := fl.String("platform", "", "target platforms, comma-separated (default: the manifest's, else this machine's)")
 	buildPlat := fl.String("build-platform", "linux/amd64", "platform build steps run on")
 	if err := fl.Parse(args); err != nil {
-		return err
+		return nil, err
 	}
-	dir := "."
+	l := &loaded{dir: "."}
 	if fl.NArg() > 0 {
-		dir = fl.Arg(0)
+		l.dir = fl.Arg(0)
 	}
-	data, err := os.ReadFile(filepath.Join(dir, *file))
+	data, err := os.ReadFile(filepath.Join(l.dir, *file))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	m, err := manifest.Parse(*file, data)
-	if err != nil {
-		return err
+	if l.manifest, err = manifest.Parse(*file, data); err != nil {
+		return nil, err
 	}
 	bp, err := platforms.Parse(*buildPlat)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	opts := resolve.Options{BuildPlatform: bp}
 	if *plat != "" {
 		for _, s := range strings.Split(*plat, ",") {
 			p, err := platforms.Parse(s)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			opts.Platforms = append(opts.Platforms, p)
 		}
 	}
-	p, err := resolve.Resolve(ctx, m, contextfs.Dir(dir), opts)
-	if err != nil {
-		return err
+	if l.plan, l.findings, err = resolve.Checked(ctx, l.manifest, contextfs.Dir(l.dir), opts); err != nil {
+		return nil, err
 	}
-	// The images pinned as the frontend pins them.
-	lf := filepath.Join(dir, filepath.Dir(*file), lock.Name(filepath.Base(*file)))
+	lf := filepath.Join(l.dir, filepath.Dir(*file), lock.Name(filepath.Base(*file)))
 	if data, err := os.ReadFile(lf); err == nil {
-		l, err := lock.Parse(lf, data)
-		if err != nil {
-			return err
+		if l.lock, err = lock.Parse(lf, data); err != nil {
+			return nil, err
 		}
-		l.Apply(p)
+		l.lock.Apply(l.plan)
 	} else if !errors.Is(err, fs.ErrNotExist) {
-		return err
+		return nil, err
 	}
-	js, err := p.JSON()
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(out, "%s\n", js)
-	return err
+	return l, nil
 }

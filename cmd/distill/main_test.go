@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -41,5 +44,38 @@ func TestSchemaCommand(t *testing.T) {
 	}
 	if !json.Valid(out.Bytes()) {
 		t.Error("schema is not JSON")
+	}
+}
+
+// TestCheckCommand: distill check prints each finding at its line and
+// fails; the check directive skips rules; a lock pins the images.
+func TestCheckCommand(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(name, s string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("go.mod", "module example.com/hello\n\ngo 1.26\n")
+	write("main.go", "package main\n\nfunc main() {}\n")
+	write("distill.yaml", "# check=skip=UnpinnedImage\nlanguage: go\nenv:\n  DB_PASSWORD: hunter2\n")
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"check", dir}, &out)
+	if !errors.Is(err, errFindings) || !strings.HasPrefix(out.String(), "distill.yaml:4:16: InlineCredentials: env DB_PASSWORD") || strings.Contains(out.String(), "UnpinnedImage") {
+		t.Errorf("err = %v, output:\n%s", err, out.String())
+	}
+	write("distill.yaml", "language: go\n")
+	out.Reset()
+	if err := run(context.Background(), []string{"check", dir}, &out); !errors.Is(err, errFindings) || strings.Count(out.String(), "UnpinnedImage") != 2 {
+		t.Errorf("unlocked: err = %v, output:\n%s", err, out.String())
+	}
+	const d = "sha256:1111111111111111111111111111111111111111111111111111111111111111"
+	write("distill.lock", `{"version": 1, "images": [
+  {"ref": "docker.io/library/golang:1.26-trixie", "digest": "`+d+`", "platforms": {"linux/amd64": "`+d+`"}},
+  {"ref": "gcr.io/distroless/static-debian13:nonroot", "digest": "`+d+`", "platforms": {"linux/amd64": "`+d+`"}}]}`)
+	out.Reset()
+	if err := run(context.Background(), []string{"check", "--platform", "linux/amd64", dir}, &out); err != nil || out.String() != "no findings\n" {
+		t.Errorf("locked: err = %v, output:\n%s", err, out.String())
 	}
 }

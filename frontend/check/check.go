@@ -98,6 +98,15 @@ func Run(ctx context.Context, in Input) ([]Finding, error) {
 	return dedupe(out), nil
 }
 
+// Skip drops the findings of the rules named in skip ("all": every rule),
+// as the check directive asks.
+func Skip(fs []Finding, skip []string) []Finding {
+	if slices.Contains(skip, "all") {
+		return nil
+	}
+	return slices.DeleteFunc(slices.Clone(fs), func(f Finding) bool { return slices.Contains(skip, f.Rule.Name) })
+}
+
 func dedupe(fs []Finding) []Finding {
 	var out []Finding
 	for _, f := range fs {

@@ -795,3 +795,21 @@ func freePort(t *testing.T) int {
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
 }
+
+// TestNoCacheFilter: --no-cache-filter=runtime re-runs the image's
+// assembly on its base and keeps the builder's steps cached.
+func TestNoCacheFilter(t *testing.T) {
+	requireLab(t)
+	dir := example("go-hello")
+	_, r := buildx(t, dir, "--platform", "linux/amd64")
+	mustSucceed(t, r)
+	out, r := buildx(t, dir, "--platform", "linux/amd64", "--no-cache-filter", "runtime")
+	mustSucceed(t, r)
+	if found, cached := stepStatus(r.out, "[go] go build ."); !found || !cached {
+		t.Errorf("go build: found %v, cached %v, want it cached", found, cached)
+	}
+	if found, cached := stepStatus(r.out, "[distill] add app to"); !found || cached {
+		t.Errorf("the image's assembly: found %v, cached %v, want it run again", found, cached)
+	}
+	checkHello(t, out, "linux/amd64", 20*time.Second)
+}

@@ -56,6 +56,10 @@ type Options struct {
 	PlatformPrefix bool
 	// IgnoreCache re-runs every op (--no-cache).
 	IgnoreCache bool
+	// NoCacheStage, when set, says whether the ops of a stage re-run
+	// (--no-cache-filter=build or =runtime): StageBuild is every builder
+	// step, StageRuntime the assembly of the image on its base.
+	NoCacheStage func(stage string) bool
 	// Labels are added to the image config (vcs, --label).
 	Labels map[string]string
 	// Epoch, when set, is the image creation time (SOURCE_DATE_EPOCH).
@@ -78,6 +82,12 @@ type Options struct {
 	// replaces it. A nil state means there is none.
 	Named func(ctx context.Context, ref string, p ocispecs.Platform) (*llb.State, *dockerspec.DockerOCIImage, digest.Digest, error)
 }
+
+// The stages --no-cache-filter names.
+const (
+	StageBuild   = "build"
+	StageRuntime = "runtime"
+)
 
 // Exec are options for every step that runs a command.
 type Exec struct {
@@ -162,6 +172,9 @@ type compiler struct {
 	o       Options
 	t       plan.Target
 	runtime llb.State
+	// stage is what the ops being made belong to (StageBuild,
+	// StageRuntime), for --no-cache-filter.
+	stage string
 }
 
 func (c *compiler) name(s string) llb.ConstraintsOpt {
@@ -173,7 +186,7 @@ func (c *compiler) name(s string) llb.ConstraintsOpt {
 
 func (c *compiler) constraints(name string, origin plan.Origin) []llb.ConstraintsOpt {
 	opts := append([]llb.ConstraintsOpt{c.name(name)}, c.o.SourceMap.Location(origin)...)
-	if c.o.IgnoreCache {
+	if c.o.IgnoreCache || (c.o.NoCacheStage != nil && c.stage != "" && c.o.NoCacheStage(c.stage)) {
 		opts = append(opts, llb.IgnoreCache)
 	}
 	return opts
@@ -185,10 +198,12 @@ func (c *compiler) compile(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 	c.runtime = runtime
+	c.stage = StageBuild
 	builder, builderImg, err := c.steps(ctx, c.t.Builder, c.t.Steps)
 	if err != nil {
 		return nil, err
 	}
+	c.stage = StageRuntime
 
 	// Each layer group is collected into a scratch tree, then added onto
 	// the runtime as one layer.

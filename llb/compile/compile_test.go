@@ -444,3 +444,43 @@ func TestExecOptions(t *testing.T) {
 		t.Errorf("--network=host: downloading step network %v", x.Network)
 	}
 }
+
+// TestNoCacheFilter: --no-cache-filter=runtime re-runs the assembly of
+// the image on its base, not the builder's steps; =build the opposite.
+func TestNoCacheFilter(t *testing.T) {
+	for _, stage := range []string{StageBuild, StageRuntime} {
+		res, err := Target(context.Background(), testTarget(), Options{Context: llb.Local("context", llb.LocalUniqueID("test")),
+			NoCacheStage: func(s string) bool { return s == stage }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		def, err := res.State.Marshal(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		execs, assembly := 0, 0
+		for _, dt := range def.Def {
+			var op pb.Op
+			if err := op.UnmarshalVT(dt); err != nil {
+				t.Fatal(err)
+			}
+			ignored := def.Metadata[digest.FromBytes(dt)].IgnoreCache
+			switch {
+			case op.GetExec() != nil:
+				execs++
+				if ignored != (stage == StageBuild) {
+					t.Errorf("%s: exec %v ignores the cache: %v", stage, op.GetExec().Meta.Args, ignored)
+				}
+			case op.GetFile() != nil && len(op.GetFile().Actions) > 0 && op.GetFile().Actions[0].GetCopy() != nil &&
+				op.GetFile().Actions[0].GetCopy().Dest == "/":
+				assembly++
+				if ignored != (stage == StageRuntime) {
+					t.Errorf("%s: the image assembly ignores the cache: %v", stage, ignored)
+				}
+			}
+		}
+		if execs == 0 || assembly == 0 {
+			t.Errorf("%s: %d execs, %d assembly copies looked at", stage, execs, assembly)
+		}
+	}
+}
