@@ -243,7 +243,7 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 			Epoch:          epoch,
 			Named:          named,
 			Exec: compile.Exec{ExtraHosts: bc.ExtraHosts, Network: bc.NetworkMode, ShmSize: bc.ShmSize, Ulimits: bc.Ulimits,
-				CgroupParent: bc.CgroupParent},
+				CgroupParent: bc.CgroupParent, Devices: bc.Devices},
 		})
 		var pe *compile.PlatformError
 		if errors.As(err, &pe) {

@@ -73,7 +73,7 @@ type Options struct {
 	// an error.
 	Frontend *llb.State
 	// Exec are the client's options for every build step (--add-host,
-	// --network, --shm-size, --ulimit, --cgroup-parent), as a Dockerfile
+	// --network, --shm-size, --ulimit, --cgroup-parent, --device), as a Dockerfile
 	// build applies them to its RUN steps.
 	Exec Exec
 	// Named, when set, is asked for every image first: a named build
@@ -100,6 +100,8 @@ type Exec struct {
 	ShmSize      int64 // bytes of /dev/shm, 0 for the default
 	Ulimits      []*pb.Ulimit
 	CgroupParent string
+	// Devices are CDI devices (--device) every step gets.
+	Devices []*pb.CDIDevice
 }
 
 func (e Exec) options(network bool) []llb.RunOption {
@@ -121,6 +123,13 @@ func (e Exec) options(network bool) []llb.RunOption {
 	}
 	if e.CgroupParent != "" {
 		opts = append(opts, llb.WithCgroupParent(e.CgroupParent))
+	}
+	for _, d := range e.Devices {
+		do := []llb.CDIDeviceOption{llb.CDIDeviceName(d.Name)}
+		if d.Optional {
+			do = append(do, llb.CDIDeviceOptional)
+		}
+		opts = append(opts, llb.AddCDIDevice(do...))
 	}
 	return opts
 }

@@ -399,7 +399,7 @@ func TestPlatformNotPublished(t *testing.T) {
 // steps off the network too.
 func TestExecOptions(t *testing.T) {
 	e := Exec{ExtraHosts: []llb.HostIP{{Host: "git.internal", IP: net.ParseIP("10.0.0.7")}}, ShmSize: 1 << 20,
-		Ulimits: []*pb.Ulimit{{Name: "nofile", Soft: 1024, Hard: 2048}}}
+		Ulimits: []*pb.Ulimit{{Name: "nofile", Soft: 1024, Hard: 2048}}, Devices: []*pb.CDIDevice{{Name: "vendor.com/gpu=all", Optional: true}}}
 	exec := func(e Exec, network bool) *pb.ExecOp {
 		st := llb.Image("docker.io/library/golang:1.26-trixie").Run(append([]llb.RunOption{llb.Args([]string{"true"})}, e.options(network)...)...).Root()
 		def, err := st.Marshal(context.Background())
@@ -424,6 +424,9 @@ func TestExecOptions(t *testing.T) {
 	}
 	if len(x.Meta.Ulimit) != 1 || x.Meta.Ulimit[0].Hard != 2048 {
 		t.Errorf("ulimits %v", x.Meta.Ulimit)
+	}
+	if len(x.CdiDevices) != 1 || x.CdiDevices[0].Name != "vendor.com/gpu=all" || !x.CdiDevices[0].Optional {
+		t.Errorf("devices %v", x.CdiDevices)
 	}
 	shm := false
 	for _, m := range x.Mounts {
