@@ -271,7 +271,7 @@ func runtimeChecks(ctx context.Context, in Input) ([]Finding, error) {
 			if in.Images == nil {
 				return true, nil
 			}
-			return in.Images.Exists(ctx, t.Runtime.Ref, t.Platform, f)
+			return in.Images.Exists(ctx, pinned(t.Runtime), t.Platform, f)
 		}
 		if p.Language == "go" && m.Base.Set() && cgoEnabled(t) {
 			arch := strings.Split(t.Platform, "/")[1]
@@ -296,6 +296,14 @@ func runtimeChecks(ctx context.Context, in Input) ([]Finding, error) {
 		out = append(out, f...)
 	}
 	return out, nil
+}
+
+// pinned is the image's reference with the digest the lock pins it to.
+func pinned(im plan.Image) string {
+	if im.Digest != "" && !strings.Contains(im.Ref, "@") {
+		return im.Ref + "@" + im.Digest
+	}
+	return im.Ref
 }
 
 // cgoEnabled reports whether the target's go build step links C.
