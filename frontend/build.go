@@ -263,15 +263,7 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 			extras["context"] = *buildCtx
 		}
 		scans.Store(platformID(platform, buildPlatform), scanTargets{core: st, extras: extras})
-		def, err := st.Marshal(ctx, llb.WithCaps(c.BuildOpts().LLBCaps), llb.Platform(*platform))
-		if err != nil {
-			return nil, fmt.Errorf("marshalling %s: %w", target.Platform, err)
-		}
-		r, err := c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB(), CacheImports: bc.CacheImports})
-		if err != nil {
-			return nil, err
-		}
-		ref, err := r.SingleRef()
+		ref, err := solve(ctx, c, st, bc.CacheImports, llb.Platform(*platform))
 		if err != nil {
 			return nil, err
 		}
@@ -303,21 +295,27 @@ func namedImage(bc *dockerui.Client) func(context.Context, string, ocispecs.Plat
 	}
 }
 
+// solve marshals a state for the daemon's capabilities and solves it to
+// its single reference.
+func solve(ctx context.Context, c gwclient.Client, st llb.State, cacheImports []gwclient.CacheOptionsEntry, opts ...llb.ConstraintsOpt) (gwclient.Reference, error) {
+	def, err := st.Marshal(ctx, append([]llb.ConstraintsOpt{llb.WithCaps(c.BuildOpts().LLBCaps)}, opts...)...)
+	if err != nil {
+		return nil, err
+	}
+	res, err := c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB(), CacheImports: cacheImports})
+	if err != nil {
+		return nil, err
+	}
+	return res.SingleRef()
+}
+
 // solveContext makes the build context readable for providers (go.mod,
 // sources for cgo detection). Build steps use the same local source, so it
 // is transferred once.
 func solveContext(ctx context.Context, c gwclient.Client, bc *dockerui.Client, st llb.State) (contextfs.Ref, error) {
-	def, err := st.Marshal(ctx, llb.WithCaps(c.BuildOpts().LLBCaps))
-	if err != nil {
-		return contextfs.Ref{}, err
-	}
-	res, err := c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB(), CacheImports: bc.CacheImports})
+	ref, err := solve(ctx, c, st, bc.CacheImports)
 	if err != nil {
 		return contextfs.Ref{}, fmt.Errorf("loading the build context: %w", err)
-	}
-	ref, err := res.SingleRef()
-	if err != nil {
-		return contextfs.Ref{}, err
 	}
 	return contextfs.Ref{Ref: ref}, nil
 }
@@ -439,15 +437,7 @@ func currentFrontend(c gwclient.Client) (*llb.State, error) {
 // reused when the build goes on from it.
 func prober(c gwclient.Client, bc *dockerui.Client) func(context.Context, llb.State, string) ([]byte, error) {
 	return func(ctx context.Context, st llb.State, path string) ([]byte, error) {
-		def, err := st.Marshal(ctx, llb.WithCaps(c.BuildOpts().LLBCaps))
-		if err != nil {
-			return nil, err
-		}
-		res, err := c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB(), CacheImports: bc.CacheImports})
-		if err != nil {
-			return nil, err
-		}
-		ref, err := res.SingleRef()
+		ref, err := solve(ctx, c, st, bc.CacheImports)
 		if err != nil {
 			return nil, err
 		}

@@ -141,16 +141,8 @@ func (im *imageFiles) Exists(ctx context.Context, ref, platform, p string) (bool
 		if err != nil {
 			return false, err
 		}
-		def, err := llb.Image(ref, llb.Platform(pl), llb.WithCustomName("[check] load "+ref+" for "+platform)).Marshal(ctx, llb.WithCaps(im.c.BuildOpts().LLBCaps))
-		if err != nil {
-			return false, err
-		}
-		res, err := im.c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB()})
-		if err != nil {
+		if r, err = solve(ctx, im.c, llb.Image(ref, llb.Platform(pl), llb.WithCustomName("[check] load "+ref+" for "+platform)), nil); err != nil {
 			return false, fmt.Errorf("loading %s for %s: %w", ref, platform, err)
-		}
-		if r, err = res.SingleRef(); err != nil {
-			return false, err
 		}
 		im.refs[key] = r
 	}

@@ -32,15 +32,7 @@ func readLock(ctx context.Context, c gwclient.Client, st *llb.State, name string
 	if st == nil {
 		return nil, nil
 	}
-	def, err := st.Marshal(ctx, llb.WithCaps(c.BuildOpts().LLBCaps))
-	if err != nil {
-		return nil, err
-	}
-	res, err := c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB()})
-	if err != nil {
-		return nil, err
-	}
-	ref, err := res.SingleRef()
+	ref, err := solve(ctx, c, *st, nil)
 	if err != nil || ref == nil {
 		return nil, err
 	}

@@ -83,15 +83,7 @@ func attachSBOMs(ctx context.Context, c gwclient.Client, rb *dockerui.ResultBuil
 			return err
 		}
 		solved, err := result.ConvertAttestation(&att, func(st *llb.State) (gwclient.Reference, error) {
-			def, err := st.Marshal(ctx, llb.WithCaps(c.BuildOpts().LLBCaps))
-			if err != nil {
-				return nil, err
-			}
-			r, err := c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB()})
-			if err != nil {
-				return nil, err
-			}
-			return r.SingleRef()
+			return solve(ctx, c, *st, nil)
 		})
 		if err != nil {
 			return fmt.Errorf("generating the SBOM of %s: %w", id, err)
