@@ -124,7 +124,7 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 			Images: &imageFiles{c: c, refs: map[string]gwclient.Reference{}},
 			Locked: lk.Pins, Drift: dr,
 		})
-		return checkCfg.filter(f), err
+		return check.Skip(f, checkCfg.Skip), err
 	}
 
 	if res, ok, err := bc.HandleSubrequest(ctx, dockerui.RequestHandler{

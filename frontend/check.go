@@ -4,14 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"strings"
 
 	"github.com/containerd/platforms"
 	"github.com/distill-build/distill/frontend/check"
-	"github.com/distill-build/distill/frontend/contextfs"
 	"github.com/distill-build/distill/frontend/lock"
 	"github.com/distill-build/distill/frontend/manifest"
+	"github.com/distill-build/distill/frontend/providers"
 	"github.com/distill-build/distill/llb/plan"
 	"github.com/distill-build/distill/llb/sourcemap"
 	"github.com/moby/buildkit/client/llb"
@@ -44,7 +43,7 @@ func lintResults(src *llb.SourceMap, findings []check.Finding, planErr error) *l
 	var rest []*manifest.Error
 	for _, e := range manifest.Errors(planErr) {
 		if r, ok := ruleNamed(e.Rule); ok {
-			add(r, strings.TrimSuffix(e.Msg+" ("+e.Hint+")", " ()"), e.Range)
+			add(r, errorDetail(e), e.Range)
 		} else {
 			rest = append(rest, e)
 		}
@@ -54,12 +53,18 @@ func lintResults(src *llb.SourceMap, findings []check.Finding, planErr error) *l
 		res.Error = &lint.BuildError{Message: planErr.Error(), Location: pb.Location{SourceIndex: -1}}
 	case len(rest) > 0:
 		e := rest[0]
-		res.Error = &lint.BuildError{Message: strings.TrimSuffix(e.Msg+" ("+e.Hint+")", " ()"), Location: pb.Location{SourceIndex: int32(idx)}}
+		res.Error = &lint.BuildError{Message: errorDetail(e), Location: pb.Location{SourceIndex: int32(idx)}}
 		if e.Range.Known() {
 			res.Error.Location.Ranges = []*pb.Range{pbRange(e.Range)}
 		}
 	}
 	return res
+}
+
+// errorDetail is a manifest error's message and hint, without its
+// location (the check output shows the lines).
+func errorDetail(e *manifest.Error) string {
+	return check.Finding{Msg: e.Msg, Hint: e.Hint}.Detail()
 }
 
 func pbRange(r manifest.Range) *pb.Range {
@@ -77,26 +82,21 @@ func ruleNamed(name string) (check.Rule, bool) {
 
 // checkConfig is the check directive of the manifest, or the
 // BUILDKIT_DOCKERFILE_CHECK build arg's, which wins as for Dockerfiles.
-func checkConfig(m *manifest.Manifest, args map[string]string) (checkOpts, error) {
+func checkConfig(m *manifest.Manifest, args map[string]string) (manifest.CheckDirective, error) {
 	c := m.Check
 	if v, ok := args["BUILDKIT_DOCKERFILE_CHECK"]; ok {
 		var err error
 		if c, err = manifest.ParseCheck(v); err != nil {
-			return checkOpts{}, fmt.Errorf("BUILDKIT_DOCKERFILE_CHECK: %w", err)
+			return c, fmt.Errorf("BUILDKIT_DOCKERFILE_CHECK: %w", err)
 		}
 	}
 	for _, r := range c.Skip {
 		if _, ok := ruleNamed(r); !ok && r != "all" {
-			return checkOpts{}, &manifest.Error{File: m.File, Range: m.Check.Range, Msg: fmt.Sprintf("unknown check rule %q", r), Hint: "rules: " + ruleNames()}
+			return c, &manifest.Error{File: m.File, Range: m.Check.Range, Msg: fmt.Sprintf("unknown check rule %q", r), Hint: "rules: " + ruleNames()}
 		}
 	}
-	return checkOpts{c}, nil
+	return c, nil
 }
-
-type checkOpts struct{ manifest.CheckDirective }
-
-// filter drops the skipped rules' findings.
-func (c checkOpts) filter(fs []check.Finding) []check.Finding { return check.Skip(fs, c.Skip) }
 
 func ruleNames() string {
 	var out []string
@@ -160,31 +160,29 @@ func drift(ctx context.Context, res llb.ImageMetaResolver, m *manifest.Manifest,
 		return nil, nil
 	}
 	var out []check.Finding
-	seen := map[string]bool{}
-	for _, t := range p.Targets {
-		for _, ri := range []struct {
-			role string
-			im   plan.Image
-		}{{"builder", t.Builder}, {"runtime", t.Runtime}} {
-			e, ok := lk.Find(ri.im.Ref)
-			if !ok || seen[ri.im.Ref+ri.im.Platform] {
+	seen := map[string]bool{} // the locked digest is the tag's, for every platform
+	for i := range p.Targets {
+		for _, u := range p.Targets[i].Images() {
+			im := u.Image
+			e, ok := lk.Find(im.Ref)
+			if !ok || seen[im.Ref] {
 				continue
 			}
-			seen[ri.im.Ref+ri.im.Platform] = true
-			pl, err := platforms.Parse(ri.im.Platform)
+			seen[im.Ref] = true
+			pl, err := platforms.Parse(im.Platform)
 			if err != nil {
 				return nil, err
 			}
-			_, dgst, _, err := res.ResolveImageConfig(ctx, ri.im.Ref, sourceresolver.Opt{
-				LogName:  fmt.Sprintf("[check] resolve %s for %s", ri.im.Ref, ri.im.Platform),
+			_, dgst, _, err := res.ResolveImageConfig(ctx, im.Ref, sourceresolver.Opt{
+				LogName:  fmt.Sprintf("[check] resolve %s for %s", im.Ref, im.Platform),
 				ImageOpt: &sourceresolver.ResolveImageOpt{Platform: &pl, ResolveMode: resolveMode},
 			})
 			if err != nil {
-				return nil, fmt.Errorf("resolving %s: %w", ri.im.Ref, err)
+				return nil, fmt.Errorf("resolving %s: %w", im.Ref, err)
 			}
 			if dgst.String() != e.Digest {
-				out = append(out, check.Finding{Rule: check.LockDrift, Range: check.ImageRange(m, ri.role),
-					Msg:  fmt.Sprintf("%s now resolves to %s; %s has %s", ri.im.Ref, dgst, lock.Name(m.File), e.Digest),
+				out = append(out, check.Finding{Rule: check.LockDrift, Range: check.ImageRange(m, u.Role),
+					Msg:  fmt.Sprintf("%s now resolves to %s; %s has %s", im.Ref, dgst, lock.Name(m.File), e.Digest),
 					Hint: "run `distill lock` to take the new image, or keep building the locked one"})
 			}
 		}
@@ -193,12 +191,6 @@ func drift(ctx context.Context, res llb.ImageMetaResolver, m *manifest.Manifest,
 }
 
 // contextHas reports whether the build context has a file.
-func contextHas(fsys contextfs.Ref) func(context.Context, string) (bool, error) {
-	return func(ctx context.Context, name string) (bool, error) {
-		_, err := fsys.Stat(ctx, name)
-		if errors.Is(err, fs.ErrNotExist) {
-			return false, nil
-		}
-		return err == nil, err
-	}
+func contextHas(fsys providers.FS) func(context.Context, string) (bool, error) {
+	return func(ctx context.Context, name string) (bool, error) { return providers.Exists(ctx, fsys, name) }
 }

@@ -2,10 +2,7 @@ package frontend
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 
 	"github.com/containerd/platforms"
 	"github.com/distill-build/distill/frontend/lock"
@@ -36,13 +33,11 @@ func readLock(ctx context.Context, c gwclient.Client, st *llb.State, name string
 	if err != nil || ref == nil {
 		return nil, err
 	}
+	if _, err := ref.StatFile(ctx, gwclient.StatRequest{Path: name}); err != nil {
+		return nil, nil // no lock
+	}
 	data, err := ref.ReadFile(ctx, gwclient.ReadRequest{Filename: name})
 	if err != nil {
-		// A missing file is an error from the gateway too; only a file
-		// that exists and cannot be read is one here.
-		if _, serr := ref.StatFile(ctx, gwclient.StatRequest{Path: name}); serr != nil || errors.Is(err, fs.ErrNotExist) || errors.Is(err, os.ErrNotExist) {
-			return nil, nil
-		}
 		return nil, fmt.Errorf("reading %s: %w", name, err)
 	}
 	return lock.Parse(name, data)

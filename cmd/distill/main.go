@@ -19,6 +19,7 @@ import (
 	"github.com/distill-build/distill/frontend/contextfs"
 	"github.com/distill-build/distill/frontend/lock"
 	"github.com/distill-build/distill/frontend/manifest"
+	"github.com/distill-build/distill/frontend/providers"
 	"github.com/distill-build/distill/frontend/resolve"
 	"github.com/distill-build/distill/llb/plan"
 )
@@ -94,13 +95,7 @@ func checkCmd(ctx context.Context, args []string, out io.Writer) error {
 	fsys := contextfs.Dir(pl.dir)
 	found, err := check.Run(ctx, check.Input{
 		Manifest: pl.manifest, Plan: pl.plan, Provider: pl.findings, Locked: pl.lock.Pins,
-		Context: func(ctx context.Context, name string) (bool, error) {
-			_, err := fsys.Stat(ctx, name)
-			if errors.Is(err, fs.ErrNotExist) {
-				return false, nil
-			}
-			return err == nil, err
-		},
+		Context: func(ctx context.Context, name string) (bool, error) { return providers.Exists(ctx, fsys, name) },
 	})
 	if err != nil {
 		return err

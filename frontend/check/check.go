@@ -135,33 +135,18 @@ func ImageRange(m *manifest.Manifest, role string) manifest.Range {
 func unpinned(in Input) []Finding {
 	var out []Finding
 	for _, t := range in.Plan.Targets {
-		for _, im := range images(t) {
-			if im.image.Digest != "" || strings.Contains(im.image.Ref, "@") || (in.Locked != nil && in.Locked(im.image.Ref, im.image.Platform)) {
+		for _, u := range t.Images() {
+			im := u.Image
+			if im.Digest != "" || strings.Contains(im.Ref, "@") || (in.Locked != nil && in.Locked(im.Ref, im.Platform)) {
 				continue
 			}
-			out = append(out, Finding{Rule: UnpinnedImage, Range: ImageRange(in.Manifest, im.role),
-				Msg:  fmt.Sprintf("the %s %s is named by tag: a rebuild may get another image", im.role, im.image.Ref),
+			out = append(out, Finding{Rule: UnpinnedImage, Range: ImageRange(in.Manifest, u.Role),
+				Msg:  fmt.Sprintf("the %s %s is named by tag: a rebuild may get another image", u.Role, im.Ref),
 				Hint: "run `distill lock` to pin it by digest in distill.lock",
 			})
 		}
 	}
 	return out
-}
-
-type roleImage struct {
-	role  string
-	image plan.Image
-}
-
-// images lists a target's builder, emulated builders and runtime.
-func images(t plan.Target) []roleImage {
-	out := []roleImage{{"builder", t.Builder}}
-	for _, s := range plan.AllSteps(t.Steps) {
-		if s.Run != nil && s.Run.Emulated != nil {
-			out = append(out, roleImage{"builder", s.Run.Emulated.Builder})
-		}
-	}
-	return append(out, roleImage{"runtime", t.Runtime})
 }
 
 var (

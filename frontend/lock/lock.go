@@ -131,13 +131,8 @@ func (f *File) Apply(p *plan.Plan) {
 		}
 	}
 	for i := range p.Targets {
-		t := &p.Targets[i]
-		pin(&t.Builder)
-		pin(&t.Runtime)
-		for _, s := range plan.AllSteps(t.Steps) {
-			if s.Run != nil && s.Run.Emulated != nil {
-				pin(&s.Run.Emulated.Builder)
-			}
+		for _, u := range p.Targets[i].Images() {
+			pin(u.Image)
 		}
 	}
 }
@@ -155,14 +150,10 @@ func Images(p *plan.Plan) []plan.Image {
 			out = append(out, im)
 		}
 	}
-	for _, t := range p.Targets {
-		add(t.Builder)
-		for _, s := range plan.AllSteps(t.Steps) {
-			if s.Run != nil && s.Run.Emulated != nil {
-				add(s.Run.Emulated.Builder)
-			}
+	for i := range p.Targets {
+		for _, u := range p.Targets[i].Images() {
+			add(*u.Image)
 		}
-		add(t.Runtime)
 	}
 	return out
 }

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"archive/tar"
 	"archive/zip"
 	"bytes"
 	"crypto/sha256"
@@ -251,28 +250,13 @@ func resolveDigest(t *testing.T, ref string) string {
 // archive (attestations are off in the builds that compare it).
 func imageDigest(t *testing.T, archive string) string {
 	t.Helper()
-	f, err := os.Open(archive)
-	if err != nil {
-		t.Fatal(err)
+	var idx struct {
+		Manifests []struct{ Digest string }
 	}
-	defer f.Close()
-	tr := tar.NewReader(f)
-	for {
-		h, err := tr.Next()
-		if err != nil {
-			t.Fatalf("%s: no index.json: %v", archive, err)
-		}
-		if h.Name != "index.json" {
-			continue
-		}
-		var idx struct {
-			Manifests []struct{ Digest string }
-		}
-		if err := json.NewDecoder(tr).Decode(&idx); err != nil || len(idx.Manifests) != 1 {
-			t.Fatalf("index.json: %v %+v", err, idx)
-		}
-		return idx.Manifests[0].Digest
+	if err := json.Unmarshal(imagetest.ArchiveFiles(t, archive)["index.json"], &idx); err != nil || len(idx.Manifests) != 1 {
+		t.Fatalf("%s: index.json: %v %+v", archive, err, idx)
 	}
+	return idx.Manifests[0].Digest
 }
 
 // TestReproducibleDigest: two builds from the same inputs with
@@ -501,32 +485,15 @@ func checkNoSecret(t *testing.T, archive string, img *imagetest.Image, r result,
 	if bytes.Contains(img.RawConfig, []byte(secret)) {
 		t.Error("the secret is in the image config")
 	}
-	f, err := os.Open(archive)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	tr := tar.NewReader(f)
 	llb := false
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, err := io.ReadAll(tr)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for name, data := range imagetest.ArchiveFiles(t, archive) {
 		// Layers are compressed: their files were scanned above.
 		if bytes.HasPrefix(data, []byte{0x1f, 0x8b}) {
 			continue
 		}
 		llb = llb || bytes.Contains(data, []byte(`"llbDefinition"`))
 		if bytes.Contains(data, []byte(secret)) || bytes.Contains(data, []byte(base64.StdEncoding.EncodeToString([]byte(secret)))) {
-			t.Errorf("the secret is in %s of the archive", h.Name)
+			t.Errorf("the secret is in %s of the archive", name)
 		}
 	}
 	if !llb {

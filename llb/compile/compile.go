@@ -163,14 +163,8 @@ func CheckImages(ctx context.Context, t plan.Target, o Options) error {
 	if o.Resolver == nil {
 		return nil
 	}
-	imgs, roles := []plan.Image{t.Runtime, t.Builder}, []string{"runtime", "builder"}
-	for _, s := range plan.AllSteps(t.Steps) {
-		if s.Run != nil && s.Run.Emulated != nil {
-			imgs, roles = append(imgs, s.Run.Emulated.Builder), append(roles, "builder")
-		}
-	}
-	for i, im := range imgs {
-		if _, _, _, err := c.image(ctx, im, roles[i]); err != nil {
+	for _, u := range t.Images() {
+		if _, _, _, err := c.image(ctx, *u.Image, u.Role); err != nil {
 			return err
 		}
 	}

@@ -34,6 +34,31 @@ type Target struct {
 	Config    Config     `json:"config"`
 }
 
+// Roles of the images a target uses.
+const (
+	RoleRuntime = "runtime"
+	RoleBuilder = "builder"
+)
+
+// ImageUse is an image a target uses and what for.
+type ImageUse struct {
+	Role  string
+	Image *Image
+}
+
+// Images lists the images the target uses, to resolve, check or pin
+// them: the runtime, the builder, and the builder of every emulated step
+// (held ones included).
+func (t *Target) Images() []ImageUse {
+	out := []ImageUse{{RoleRuntime, &t.Runtime}, {RoleBuilder, &t.Builder}}
+	for _, s := range AllSteps(t.Steps) {
+		if s.Run != nil && s.Run.Emulated != nil {
+			out = append(out, ImageUse{RoleBuilder, &s.Run.Emulated.Builder})
+		}
+	}
+	return out
+}
+
 // Image is an image reference resolved for one platform. Digest is empty
 // until something pins it.
 type Image struct {

@@ -168,6 +168,13 @@ func (a *ociArchive) findImage(t testing.TB, platform string) *foundImage {
 	return f
 }
 
+// ArchiveFiles are the files of an OCI archive by name ("index.json",
+// "blobs/sha256/…").
+func ArchiveFiles(t testing.TB, archive string) map[string][]byte {
+	t.Helper()
+	return readTar(t, archive)
+}
+
 func readTar(t testing.TB, archive string) map[string][]byte {
 	t.Helper()
 	f, err := os.Open(archive)
