@@ -122,7 +122,7 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 		f, err := check.Run(ctx, check.Input{
 			Manifest: m, Plan: p, Provider: findings, Context: contextHas(fsys),
 			Images: &imageFiles{c: c, refs: map[string]gwclient.Reference{}},
-			Locked: lk.Pins, Drift: dr,
+			Locked: lk.Pins, Drift: dr, Rules: resolve.Rules(),
 		})
 		return check.Skip(f, checkCfg.Skip), err
 	}
@@ -210,7 +210,7 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 		}
 		var le *compile.LockError
 		if errors.As(err, &le) {
-			return nil, sourceError(sm, &manifest.Error{File: m.File, Range: check.ImageRange(m, le.Role), Msg: le.Error() + " in " + lockName,
+			return nil, sourceError(sm, &manifest.Error{File: m.File, Range: check.OriginRange(le.Origin), Msg: le.Error() + " in " + lockName,
 				Hint: "the registry serves another image under the locked digest: check it, then run `distill lock` again"})
 		}
 		if err != nil {
@@ -446,17 +446,12 @@ func prober(c gwclient.Client, bc *dockerui.Client) func(context.Context, llb.St
 }
 
 // platformError points an image missing for a target platform at the
-// manifest line that chose it: platforms when written, else the base,
-// builder or version, else the language.
+// manifest line that chose the platforms when written, else at the one
+// that chose the image.
 func platformError(m *manifest.Manifest, pe *compile.PlatformError) error {
-	r := m.Language.Range
-	for _, f := range []struct {
-		set bool
-		r   manifest.Range
-	}{{m.Version.Set(), m.Version.Range}, {pe.Role == "builder" && m.Builder.Set(), m.Builder.Range}, {pe.Role == "runtime" && m.Base.Set(), m.Base.Range}, {m.Platforms.Set(), m.Platforms.Range}} {
-		if f.set {
-			r = f.r
-		}
+	r := check.OriginRange(pe.Origin)
+	if m.Platforms.Set() {
+		r = m.Platforms.Range
 	}
 	return &manifest.Error{File: m.File, Range: r,
 		Msg:  fmt.Sprintf("the %s image %s is not published for %s", pe.Role, pe.Ref, pe.Platform),

@@ -11,6 +11,7 @@ import (
 	"github.com/distill-build/distill/frontend/lock"
 	"github.com/distill-build/distill/frontend/manifest"
 	"github.com/distill-build/distill/frontend/providers"
+	"github.com/distill-build/distill/frontend/resolve"
 	"github.com/distill-build/distill/llb/plan"
 	"github.com/distill-build/distill/llb/sourcemap"
 	"github.com/moby/buildkit/client/llb"
@@ -72,7 +73,7 @@ func pbRange(r manifest.Range) *pb.Range {
 }
 
 func ruleNamed(name string) (check.Rule, bool) {
-	for _, r := range check.Rules {
+	for _, r := range resolve.Rules() {
 		if r.Name == name && name != "" {
 			return r, true
 		}
@@ -100,7 +101,7 @@ func checkConfig(m *manifest.Manifest, args map[string]string) (manifest.CheckDi
 
 func ruleNames() string {
 	var out []string
-	for _, r := range check.Rules {
+	for _, r := range resolve.Rules() {
 		out = append(out, r.Name)
 	}
 	return strings.Join(out, ", ")
@@ -181,7 +182,7 @@ func drift(ctx context.Context, res llb.ImageMetaResolver, m *manifest.Manifest,
 				return nil, fmt.Errorf("resolving %s: %w", im.Ref, err)
 			}
 			if dgst.String() != e.Digest {
-				out = append(out, check.Finding{Rule: check.LockDrift, Range: check.ImageRange(m, u.Role),
+				out = append(out, check.Finding{Rule: check.LockDrift, Range: check.OriginRange(im.Origin),
 					Msg:  fmt.Sprintf("%s now resolves to %s; %s has %s", im.Ref, dgst, lock.Name(m.File), e.Digest),
 					Hint: "run `distill lock` to take the new image, or keep building the locked one"})
 			}

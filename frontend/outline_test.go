@@ -12,6 +12,7 @@ import (
 	"github.com/distill-build/distill/frontend/check"
 	"github.com/distill-build/distill/frontend/contextfs"
 	"github.com/distill-build/distill/frontend/manifest"
+	"github.com/distill-build/distill/frontend/providers/golang"
 	"github.com/distill-build/distill/frontend/resolve"
 	"github.com/distill-build/distill/llb/compile"
 	"github.com/moby/buildkit/client/llb"
@@ -127,7 +128,7 @@ func mustJSON(t *testing.T, v any) []byte {
 func TestLintResults(t *testing.T) {
 	src := llb.NewSourceMap(nil, "distill.yaml", "yaml", []byte("language: go\nbase: static\n"))
 	res := lintResults(src, []check.Finding{{Rule: check.UnpinnedImage, Msg: "m", Hint: "h", Range: manifest.Range{Start: manifest.Pos{Line: 1, Column: 1}, End: manifest.Pos{Line: 1, Column: 13}}}},
-		&manifest.Error{File: "distill.yaml", Range: manifest.Range{Start: manifest.Pos{Line: 2, Column: 7}}, Msg: "cgo", Hint: "use base", Rule: check.CgoOnStaticBase.Name})
+		&manifest.Error{File: "distill.yaml", Range: manifest.Range{Start: manifest.Pos{Line: 2, Column: 7}}, Msg: "cgo", Hint: "use base", Rule: golang.CgoOnStaticBase.Name})
 	if len(res.Warnings) != 2 || res.Error != nil {
 		t.Fatalf("results = %+v", res)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/distill-build/distill/frontend"
 	"github.com/distill-build/distill/frontend/helper"
+	"github.com/distill-build/distill/frontend/resolve"
 	"github.com/moby/buildkit/frontend/gateway/grpcclient"
 	"github.com/moby/buildkit/util/appcontext"
 	_ "github.com/moby/buildkit/util/grpcutil/encoding/proto"
@@ -21,7 +22,7 @@ import (
 
 func main() {
 	if len(os.Args) > 1 {
-		os.Exit(helper.Main(os.Args[1:], os.Stdout, os.Stderr))
+		os.Exit(helper.Main(os.Args[1:], os.Stdout, os.Stderr, resolve.Helpers()))
 	}
 	if err := grpcclient.RunFromEnvironment(appcontext.Context(), frontend.Build); err != nil {
 		fmt.Fprintf(os.Stderr, "distill: %v\n", err)

@@ -50,7 +50,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	case "check":
 		return checkCmd(ctx, args[1:], out)
 	case "schema":
-		s, err := manifest.Schema(resolve.Languages())
+		s, err := manifest.Schema(resolve.Languages(), resolve.FieldDocs())
 		if err != nil {
 			return err
 		}

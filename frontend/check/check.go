@@ -1,9 +1,11 @@
 // Package check holds distill's lint rules, answered by `--call=check`:
 // what builds but is fragile, unsafe or wrong at run time, each at the
-// manifest lines that cause it. Rules that need the provider's view (a
-// dependency file without a lock, cgo) are reported by the providers;
-// rules that need the images (pins, drift, what a base contains) ask the
-// Images the frontend gives.
+// manifest lines that cause it. The rules here are language-neutral: they
+// read the plan's typed facts (what each image is, what the artifacts
+// need of the runtime), never image tags or step text. Rules that need a
+// language's view (a dependency file without a lock) are reported by the
+// providers, which may add rules of their own; rules that need the images
+// (pins, drift, what a base contains) ask the Images the frontend gives.
 package check
 
 import (
@@ -34,14 +36,13 @@ var (
 	UnpinnedImage           = Rule{"UnpinnedImage", "Builder and runtime images should be pinned by digest (distill.lock)"}
 	LockDrift               = Rule{"LockDrift", "distill.lock should match the images its tags name today"}
 	InlineCredentials       = Rule{"InlineCredentials", "Credentials should be build secrets, not values written in env"}
-	CgoOnStaticBase         = Rule{"CgoOnStaticBase", "A binary built with cgo needs a base with a C library"}
 	EntrypointNotFound      = Rule{"EntrypointNotFound", "The entrypoint should name a file the image has"}
 	VersionMismatch         = Rule{"VersionMismatch", "Builder and runtime should carry the same language version and Debian release"}
 	DependenciesWithoutLock = Rule{"DependenciesWithoutLock", "Dependencies should be installed from a lock file"}
 )
 
 // Rules lists every rule.
-var Rules = []Rule{UnpinnedImage, LockDrift, InlineCredentials, CgoOnStaticBase, EntrypointNotFound, VersionMismatch, DependenciesWithoutLock}
+var Rules = []Rule{UnpinnedImage, LockDrift, InlineCredentials, EntrypointNotFound, VersionMismatch, DependenciesWithoutLock}
 
 // Finding is one rule's finding at a manifest range.
 type Finding struct {
@@ -80,6 +81,19 @@ type Input struct {
 	Locked func(ref, platform string) bool
 	// Drift is what the lock check found (LockDrift findings).
 	Drift []Finding
+	// Rules are every rule known, the languages' included, to report the
+	// rule a plan names (Needs.Rule).
+	Rules []Rule
+}
+
+// rule is the rule of that name, or one with just the name.
+func (in Input) rule(name string) Rule {
+	for _, r := range in.Rules {
+		if r.Name == name {
+			return r
+		}
+	}
+	return Rule{Name: name}
 }
 
 // Run runs every rule and returns the findings, ordered by line and
@@ -118,18 +132,12 @@ func dedupe(fs []Finding) []Finding {
 	return out
 }
 
-// ImageRange is the manifest line that chose an image: builder or base
-// when written, else version, else language.
-func ImageRange(m *manifest.Manifest, role string) manifest.Range {
-	switch {
-	case role == "builder" && m.Builder.Set():
-		return m.Builder.Range
-	case role == "runtime" && m.Base.Set():
-		return m.Base.Range
-	case m.Version.Set():
-		return m.Version.Range
+// OriginRange is the manifest range of a plan origin (lines only).
+func OriginRange(o plan.Origin) manifest.Range {
+	if o.Line == 0 {
+		return manifest.Range{}
 	}
-	return m.Language.Range
+	return manifest.Range{Start: manifest.Pos{Line: o.Line}, End: manifest.Pos{Line: max(o.EndLine, o.Line)}}
 }
 
 func unpinned(in Input) []Finding {
@@ -140,7 +148,7 @@ func unpinned(in Input) []Finding {
 			if im.Digest != "" || strings.Contains(im.Ref, "@") || (in.Locked != nil && in.Locked(im.Ref, im.Platform)) {
 				continue
 			}
-			out = append(out, Finding{Rule: UnpinnedImage, Range: ImageRange(in.Manifest, u.Role),
+			out = append(out, Finding{Rule: UnpinnedImage, Range: OriginRange(im.Origin),
 				Msg:  fmt.Sprintf("the %s %s is named by tag: a rebuild may get another image", u.Role, im.Ref),
 				Hint: "run `distill lock` to pin it by digest in distill.lock",
 			})
@@ -176,58 +184,30 @@ func credentials(m *manifest.Manifest) []Finding {
 	return out
 }
 
-var (
-	suiteOfTag = regexp.MustCompile(`(bookworm|bullseye|buster|trixie|forky)`)
-	suiteOfRef = regexp.MustCompile(`-debian([0-9]+)`)
-	suites     = map[string]string{"buster": "10", "bullseye": "11", "bookworm": "12", "trixie": "13", "forky": "14"}
-	nodeOfRef  = regexp.MustCompile(`/nodejs([0-9]+)-`)
-	versionTag = regexp.MustCompile(`^([0-9]+(\.[0-9]+)?)`)
-)
-
-// versionMismatch compares what the builder's tag and the runtime's name
-// say: the Debian release (glibc and the shared libraries carried over)
-// and, for Node.js, the major version the runtime runs.
+// versionMismatch compares what the plan knows of builder and runtime:
+// the Debian release (glibc and the shared libraries carried over) and
+// the toolchain version the runtime runs, when both are known.
 func versionMismatch(in Input) []Finding {
-	m := in.Manifest
 	var out []Finding
 	for _, t := range in.Plan.Targets {
-		btag := tagOf(t.Builder.Ref)
-		rname := t.Runtime.Ref
-		bs := suiteOfTag.FindString(btag)
-		rs := suiteOfRef.FindStringSubmatch(rname)
-		if bs != "" && rs != nil && suites[bs] != rs[1] {
-			out = append(out, Finding{Rule: VersionMismatch, Range: ImageRange(m, mismatchRole(m)),
-				Msg:  fmt.Sprintf("the builder %s is Debian %s (%s) but the runtime %s is Debian %s: what is built links a different glibc", t.Builder.Ref, suites[bs], bs, rname, rs[1]),
+		b, r := t.Builder, t.Runtime
+		at := OriginRange(r.Origin)
+		if in.Manifest.Builder.Set() {
+			at = OriginRange(b.Origin)
+		}
+		if b.Facts.Debian != "" && r.Facts.Debian != "" && b.Facts.Debian != r.Facts.Debian {
+			out = append(out, Finding{Rule: VersionMismatch, Range: at,
+				Msg:  fmt.Sprintf("the builder %s is Debian %s but the runtime %s is Debian %s: what is built links a different glibc", b.Ref, b.Facts.Debian, r.Ref, r.Facts.Debian),
 				Hint: "use a builder and a base of the same Debian release"})
 		}
-		if in.Plan.Language == "node" {
-			bv := versionTag.FindString(btag)
-			rv := nodeOfRef.FindStringSubmatch(rname)
-			if bv != "" && rv != nil && strings.Split(bv, ".")[0] != rv[1] {
-				out = append(out, Finding{Rule: VersionMismatch, Range: ImageRange(m, mismatchRole(m)),
-					Msg:  fmt.Sprintf("the builder %s installs for Node.js %s but the runtime %s runs Node.js %s: native addons and engines checks differ", t.Builder.Ref, bv, rname, rv[1]),
-					Hint: "use the same Node.js major version for both (or drop builder:/base: and let version: choose both)"})
-			}
+		if b.Facts.Toolchain != "" && b.Facts.Toolchain == r.Facts.Toolchain && b.Facts.Version != "" && r.Facts.Version != "" && b.Facts.Version != r.Facts.Version {
+			out = append(out, Finding{Rule: VersionMismatch, Range: at,
+				Msg: fmt.Sprintf("the builder %s has %s %s but the runtime %s runs %s %s: what is built for one may not run on the other",
+					b.Ref, b.Facts.Toolchain, b.Facts.Version, r.Ref, r.Facts.Toolchain, r.Facts.Version),
+				Hint: "use the same version for both (or drop builder:/base: and let version: choose both)"})
 		}
 	}
 	return out
-}
-
-// mismatchRole is the side a mismatch is reported on: the one written.
-func mismatchRole(m *manifest.Manifest) string {
-	if m.Builder.Set() {
-		return "builder"
-	}
-	return "runtime"
-}
-
-// tagOf is the tag of an image reference ("" when it has none).
-func tagOf(ref string) string {
-	ref, _, _ = strings.Cut(ref, "@")
-	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
-		return ref[i+1:]
-	}
-	return ""
 }
 
 // libcPaths are where a glibc base has its C library.
@@ -241,8 +221,8 @@ var libcPaths = map[string][]string{
 	"riscv64": {"/lib/riscv64-linux-gnu/libc.so.6", "/usr/lib/riscv64-linux-gnu/libc.so.6"},
 }
 
-// runtimeChecks look into the runtime image: a cgo binary on a base
-// without a C library, an entrypoint that names nothing.
+// runtimeChecks look into the runtime image: artifacts that need a C
+// library on a base without one, an entrypoint that names nothing.
 func runtimeChecks(ctx context.Context, in Input) ([]Finding, error) {
 	m, p := in.Manifest, in.Plan
 	var out []Finding
@@ -258,7 +238,7 @@ func runtimeChecks(ctx context.Context, in Input) ([]Finding, error) {
 			}
 			return in.Images.Exists(ctx, pinned(t.Runtime), t.Platform, f)
 		}
-		if p.Language == "go" && m.Base.Set() && cgoEnabled(t) {
+		if n := t.Needs; n != nil && n.Libc == plan.LibcGlibc && m.Base.Set() && t.Runtime.Facts.Libc != plan.LibcGlibc {
 			arch := strings.Split(t.Platform, "/")[1]
 			found := false
 			for _, f := range libcPaths[arch] {
@@ -269,9 +249,9 @@ func runtimeChecks(ctx context.Context, in Input) ([]Finding, error) {
 				found = found || ok
 			}
 			if !found {
-				out = append(out, Finding{Rule: CgoOnStaticBase, Range: m.Base.Range,
-					Msg:  fmt.Sprintf("the binary is built with cgo but the base %s has no C library (libc.so.6) for %s: it will not start", t.Runtime.Ref, t.Platform),
-					Hint: "use base: base (or cc), or set cgo: false if the code builds without cgo"})
+				out = append(out, Finding{Rule: in.rule(n.Rule), Range: m.Base.Range,
+					Msg:  fmt.Sprintf("the app needs a C library (%s) but the base %s has none (libc.so.6) for %s: it will not start", n.Why, t.Runtime.Ref, t.Platform),
+					Hint: "use base: base (or cc), or build the app without C"})
 			}
 		}
 		f, err := entrypointCheck(ctx, in, t, exists)
@@ -290,18 +270,6 @@ func pinned(im plan.Image) string {
 	}
 	return im.Ref
 }
-
-// cgoEnabled reports whether the target's go build step links C.
-func cgoEnabled(t plan.Target) bool {
-	for _, s := range plan.AllSteps(t.Steps) {
-		if s.Run != nil && len(s.Run.Args) > 1 && s.Run.Args[0] == "go" && s.Run.Args[1] == "build" {
-			return slices.Contains(s.Run.Env, "CGO_ENABLED=1")
-		}
-	}
-	return false
-}
-
-var interpreters = regexp.MustCompile(`^(python[0-9.]*|node|nodejs)$`)
 
 // entrypointCheck finds an entrypoint program that is neither an
 // artifact nor in the runtime image, and an interpreter's script that is
@@ -336,21 +304,16 @@ func entrypointCheck(ctx context.Context, in Input, t plan.Target, exists func(s
 			Msg:  fmt.Sprintf("%s is not in the image", prog),
 			Hint: "name a file of the image (the app is in /app)"}}, nil
 	}
-	// An interpreter's script, relative to the app dir: it is copied from
-	// the context unless a build step makes it.
-	if interpreters.MatchString(path.Base(m.Entrypoint.Items[0].Value)) && len(m.Entrypoint.Items) > 1 && in.Context != nil && !m.Build.Set() {
-		script := m.Entrypoint.Items[1]
-		v := script.Value
-		if strings.HasPrefix(v, "-") || path.IsAbs(v) || !strings.ContainsAny(path.Base(v), ".") {
-			return nil, nil
-		}
-		ok, err := in.Context(ctx, path.Clean(v))
+	// The script an interpreter runs, when the provider says it comes
+	// from the context unchanged.
+	if s := t.Script; s != nil && in.Context != nil {
+		ok, err := in.Context(ctx, s.Path)
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
-			return []Finding{{Rule: EntrypointNotFound, Range: script.Range,
-				Msg:  fmt.Sprintf("%s is not in the build context, so not in /app", v),
+			return []Finding{{Rule: EntrypointNotFound, Range: OriginRange(s.Origin),
+				Msg:  fmt.Sprintf("%s is not in the build context, so not in /app", s.Path),
 				Hint: "check the path (relative to the context) and that .dockerignore does not exclude it"}}, nil
 		}
 	}

@@ -385,7 +385,7 @@ func (c *Closure) copyLib(found, soname string, viaSearch bool, m elf.Machine) e
 		}
 	}
 	file := path.Join(dir, path.Base(real))
-	if err := copyFile(c.Builder.Host(real), filepath.Join(c.Out, filepath.FromSlash(file))); err != nil {
+	if err := CopyFile(c.Builder.Host(real), filepath.Join(c.Out, filepath.FromSlash(file))); err != nil {
 		return err
 	}
 	c.Copied = append(c.Copied, file)
@@ -402,7 +402,7 @@ func (c *Closure) copyLib(found, soname string, viaSearch bool, m elf.Machine) e
 	return nil
 }
 
-func copyFile(src, dst string) error {
+func CopyFile(src, dst string) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return err

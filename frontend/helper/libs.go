@@ -35,13 +35,13 @@ var Machines = map[string]elf.Machine{
 // and records the Debian packages they came from.
 func CarryLibraries(o LibsOptions) error {
 	c := &Closure{Builder: o.Builder, Runtime: o.Runtime, Out: o.Out, Provided: o.Scan, Log: o.Log}
-	return carry(c, o.Scan, o.Machine, o.Log)
+	return Carry(c, o.Scan, o.Machine, o.Log)
 }
 
-// carry adds the ELF objects under dirs to the closure, then writes what
+// Carry adds the ELF objects under dirs to the closure, then writes what
 // it found: the copied libraries, warnings for missing ones, and the
 // status.d entries of their packages.
-func carry(c *Closure, dirs []string, machine elf.Machine, log io.Writer) error {
+func Carry(c *Closure, dirs []string, machine elf.Machine, log io.Writer) error {
 	logf := func(format string, args ...any) {
 		if log != nil {
 			fmt.Fprintf(log, format+"\n", args...)

@@ -26,22 +26,22 @@ type Manifest struct {
 	// build, as the Dockerfile directive of that name.
 	Check CheckDirective `yaml:"-" json:"check,omitempty"`
 
-	Language      String  `yaml:"language" required:"true" doc:"Language of the app: go, python or node. Selects the builder image, the dependency step and the runtime base."`
-	Version       String  `yaml:"version" doc:"Toolchain version, e.g. \"1.26\", \"3.12\" or \"24\". Default: read from the project (go.mod's toolchain or go line; .python-version or requires-python; .nvmrc, .node-version or package.json engines.node), else the newest supported."`
-	Dependencies  String  `yaml:"dependencies" doc:"Dependency file, relative to the build context: go.mod; uv.lock, poetry.lock, Pipfile.lock, requirements.txt or pyproject.toml; package-lock.json, npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml or package.json. Detected when omitted."`
-	Entrypoint    Strings `yaml:"entrypoint" doc:"Command the image runs, as an argv list (there is no shell in the image). Default: the built binary; Node: package.json's start script when it is node <file>, else its main."`
-	Main          String  `yaml:"main" doc:"Go: package to build, relative to the module root, e.g. ./cmd/server (default \".\"). Python: module run with python -m when no entrypoint is given."`
-	Build         Strings `yaml:"build" doc:"Node: build command (argv) run with the dev dependencies before the app is copied onto the runtime, e.g. [npm, run, compile]. Default: package.json's build script, when it has one; [] for none."`
+	Language      String  `yaml:"language" required:"true" doc:"Language of the app (one of the enum). Selects the builder image, the dependency steps and the runtime base."`
+	Version       String  `yaml:"version" doc:"Toolchain version. Default: read from the project, else the newest supported."`
+	Dependencies  String  `yaml:"dependencies" doc:"Dependency file, relative to the build context. Detected when omitted."`
+	Entrypoint    Strings `yaml:"entrypoint" doc:"Command the image runs, as an argv list (there is no shell in the image)."`
+	Main          String  `yaml:"main" scope:"language" doc:"What to build or run, for the languages that read it."`
+	Build         Strings `yaml:"build" scope:"language" doc:"Build command (argv) run before the app is copied onto the runtime, for the languages that read it."`
 	Include       Strings `yaml:"include" doc:"Extra runtime files or directories copied from the build context into the app directory (/app), e.g. templates/ or static/."`
 	Env           Env     `yaml:"env" doc:"Environment variables of the image, added to the base image's (PATH, SSL_CERT_FILE)."`
 	Expose        Ports   `yaml:"expose" doc:"Ports the app listens on, e.g. [8080] or [\"53/udp\"]."`
 	User          String  `yaml:"user" doc:"User the app runs as: nonroot (65532, the default), root, or uid[:gid]."`
-	Base          String  `yaml:"base" doc:"Runtime base: static, base or cc (distroless, Debian 13), or an image reference. Default: static, or base when cgo is used."`
-	Builder       String  `yaml:"builder" doc:"Builder image override. Default: the official language image of the same Debian suite as the runtime."`
+	Base          String  `yaml:"base" doc:"Runtime base: static, base or cc (distroless, Debian 13), or an image reference. Default: the least distroless image the app needs."`
+	Builder       String  `yaml:"builder" doc:"Builder image override. Default: the official language image of the same Debian release as the runtime."`
 	Platforms     Strings `yaml:"platforms" doc:"Target platforms when the client names none, e.g. [linux/amd64, linux/arm64]."`
-	BuildPackages Strings `yaml:"build-packages" doc:"Debian packages installed in the builder only, e.g. [gcc, libpq-dev] for Python sdists that compile. The shared libraries the built code links are carried into the runtime."`
-	Args          Args    `yaml:"args" doc:"Build arguments, with their defaults, that every build step sees as environment variables (not the image), e.g. {GOPRIVATE: example.com/private, GOFLAGS: -tags=netgo}. --build-arg NAME=value overrides a default; one not declared here is not used (a warning says so)."`
-	CGO           Bool    `yaml:"cgo" doc:"Go only: build with cgo (needs a libc base). Default: detected from the sources (import \"C\")."`
+	BuildPackages Strings `yaml:"build-packages" doc:"Debian packages installed in the builder only, e.g. [libpq-dev]. The shared libraries the built code links are carried into the runtime."`
+	Args          Args    `yaml:"args" doc:"Build arguments, with their defaults, that every build step sees as environment variables (not the image), e.g. {HTTP_TIMEOUT: \"30\"}. --build-arg NAME=value overrides a default; one not declared here is not used (a warning says so)."`
+	CGO           Bool    `yaml:"cgo" scope:"language" doc:"Link C code into the binary, for the languages that read it."`
 }
 
 // Parse decodes a manifest. The error, when not nil, joins one *Error per
@@ -54,14 +54,14 @@ func Parse(file string, data []byte) (*Manifest, error) {
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err == io.EOF {
-		d.add(Range{}, "write at least `language: go`", "the manifest is empty")
+		d.add(Range{}, "write at least `language:` and the app's language", "the manifest is empty")
 		return nil, d.err()
 	} else if err != nil {
 		d.errs = append(d.errs, yamlError(file, err))
 		return nil, d.err()
 	}
 	if len(doc.Content) == 0 {
-		d.add(Range{}, "write at least `language: go`", "the manifest is empty")
+		d.add(Range{}, "write at least `language:` and the app's language", "the manifest is empty")
 		return nil, d.err()
 	}
 	var extra yaml.Node
@@ -70,7 +70,7 @@ func Parse(file string, data []byte) (*Manifest, error) {
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
-		d.errorf(root, "start with `language: go`", "the manifest must be a mapping of fields, found %s", kindName(root))
+		d.errorf(root, "start with `language:` and the app's language", "the manifest must be a mapping of fields, found %s", kindName(root))
 		return nil, d.err()
 	}
 	d.decodeStruct(root, reflect.ValueOf(m).Elem())
@@ -323,4 +323,20 @@ func yamlError(file string, err error) error {
 		e.Range = Range{Start: Pos{line, 1}, End: Pos{line, 1}}
 	}
 	return e
+}
+
+// LanguageFields are the fields set in the manifest that only some
+// languages read (scope:"language"), by name, with where they are.
+func (m *Manifest) LanguageFields() map[string]Range {
+	out := map[string]Range{}
+	v := reflect.ValueOf(m).Elem()
+	for name, f := range fieldsOf(v.Type()) {
+		if f.Tag.Get("scope") != "language" {
+			continue
+		}
+		if r, ok := v.FieldByIndex(f.Index).FieldByName("Range").Interface().(Range); ok && r.Known() {
+			out[name] = r
+		}
+	}
+	return out
 }

@@ -86,7 +86,7 @@ func TestParseErrors(t *testing.T) {
 
 func TestSchema(t *testing.T) {
 	t.Parallel()
-	s, err := Schema([]string{"go"})
+	s, err := Schema([]string{"go"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

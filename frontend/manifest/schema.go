@@ -2,23 +2,30 @@ package manifest
 
 import (
 	"encoding/json"
+	"maps"
 	"reflect"
+	"slices"
 )
 
 // SchemaID is the $id of the generated JSON Schema.
 const SchemaID = "https://github.com/distill-build/distill/schema/distill.schema.json"
 
 // Schema returns the JSON Schema of the manifest, generated from the
-// Manifest type's tags. languages is the enum of the language field (the
-// provider registry owns that list).
-func Schema(languages []string) ([]byte, error) {
+// Manifest type's tags. languages is the enum of the language field and
+// docs what each language says of a field (field → language → text): the
+// provider registry owns both.
+func Schema(languages []string, docs map[string]map[string]string) ([]byte, error) {
 	t := reflect.TypeFor[Manifest]()
 	props := map[string]any{}
 	var required []string
 	for _, name := range fieldNames(t) {
 		f := fieldsOf(t)[name]
 		s := reflect.New(f.Type).Interface().(value).schema()
-		s["description"] = f.Tag.Get("doc")
+		desc := f.Tag.Get("doc")
+		for _, lang := range slices.Sorted(maps.Keys(docs[name])) {
+			desc += " " + lang + ": " + docs[name][lang] + "."
+		}
+		s["description"] = desc
 		if name == "language" {
 			s["enum"] = languages
 		}

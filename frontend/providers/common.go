@@ -4,15 +4,117 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/containerd/platforms"
 	"io/fs"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
 
+	"github.com/distill-build/distill/frontend/check"
 	"github.com/distill-build/distill/frontend/manifest"
 	"github.com/distill-build/distill/llb/plan"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
+
+// The Debian release every default builder and runtime is built from.
+const (
+	// Suite is its code name, in builder tags (golang:1.26-trixie).
+	Suite = "trixie"
+	// DebianRelease is its number ("13"), and Debian the distroless
+	// images' suffix (static-debian13).
+	DebianRelease = "13"
+	Debian        = "debian" + DebianRelease
+	// DistrolessRepo is where the distroless runtimes are published.
+	DistrolessRepo = "gcr.io/distroless"
+)
+
+// Where things are in the builder and the image.
+const (
+	// AppDir is where the app's files live in the image, and its working
+	// directory.
+	AppDir = "/app"
+	// Sysroot is where a step collects files for the runtime's root (the
+	// shared libraries the artifacts need and the runtime lacks).
+	Sysroot = "/out/sysroot"
+	// HelperMount is where a step sees the frontend's own image, and
+	// HelperBin the binary whose helper subcommands it runs.
+	HelperMount = "/.distill"
+	HelperBin   = HelperMount + "/bin/distill-frontend"
+	// RuntimeMount is where a step sees the target's runtime image.
+	RuntimeMount = "/.distill-runtime"
+)
+
+// HelperMounts mount the frontend's image and the runtime into a step that
+// runs a helper subcommand comparing the build with the runtime.
+func HelperMounts() []plan.Mount {
+	return []plan.Mount{
+		{From: plan.MountFrontend, Target: HelperMount},
+		{From: plan.MountRuntime, Target: RuntimeMount},
+	}
+}
+
+// suites maps Debian code names to release numbers.
+var suites = map[string]string{"buster": "10", "bullseye": "11", "bookworm": "12", "trixie": "13", "forky": "14"}
+
+var (
+	suiteInRef  = regexp.MustCompile(`\b(buster|bullseye|bookworm|trixie|forky)\b`)
+	debianInRef = regexp.MustCompile(`-debian([0-9]+)\b`)
+)
+
+// DebianOf is the Debian release an image reference the manifest names
+// says it is built from (a suite in its tag, or distroless's -debianN),
+// "" when it says none: providers use it for the facts of images the user
+// chose, as the official images name their release.
+func DebianOf(ref string) string {
+	if m := debianInRef.FindStringSubmatch(ref); m != nil {
+		return m[1]
+	}
+	if m := suiteInRef.FindStringSubmatch(ref); m != nil {
+		return suites[m[1]]
+	}
+	return ""
+}
+
+// SuiteOf is the Debian code name in an image reference, "" when none.
+func SuiteOf(ref string) string {
+	return suiteInRef.FindString(ref)
+}
+
+// DistrolessFacts are the facts of the distroless image of a flavour.
+func DistrolessFacts(flavour, why string) plan.Facts {
+	libc := plan.LibcGlibc
+	if flavour == Static {
+		libc = plan.LibcNone
+	}
+	return plan.Facts{Debian: DebianRelease, Libc: libc, Why: why}
+}
+
+// ImageOrigin is the manifest field that chose an image of a role when
+// the provider has no better one: builder or base when written, else
+// version, else language.
+func ImageOrigin(m *manifest.Manifest, role string) plan.Origin {
+	switch {
+	case role == plan.RoleBuilder && m.Builder.Set():
+		return Origin("builder", m.Builder.Range)
+	case role == plan.RoleRuntime && m.Base.Set():
+		return Origin("base", m.Base.Range)
+	case m.Version.Set():
+		return Origin("version", m.Version.Range)
+	}
+	return Origin("language", m.Language.Range)
+}
+
+// Fail is an error at a manifest range, with a hint on how to fix it.
+func Fail(m *manifest.Manifest, r manifest.Range, hint, format string, args ...any) error {
+	return &manifest.Error{File: m.File, Range: r, Msg: fmt.Sprintf(format, args...), Hint: hint}
+}
+
+// Mismatch is a builder or base that does not match the app's version or
+// Debian release: an error, which `--call=check` reports as its rule.
+func Mismatch(m *manifest.Manifest, r manifest.Range, hint, format string, args ...any) error {
+	return &manifest.Error{File: m.File, Range: r, Msg: fmt.Sprintf(format, args...), Hint: hint, Rule: check.VersionMismatch.Name}
+}
 
 // ReadFile reads a context file; ok is false when it does not exist.
 func ReadFile(ctx context.Context, fsys FS, name string) (data []byte, ok bool, err error) {
@@ -28,7 +130,7 @@ func ReadFile(ctx context.Context, fsys FS, name string) (data []byte, ok bool, 
 
 // Emulated is the suffix of a step that runs under emulation for p.
 func Emulated(p ocispecs.Platform, why string) string {
-	return " (emulated: " + FormatPlatform(p) + ": " + why + ")"
+	return " (emulated: " + platforms.Format(p) + ": " + why + ")"
 }
 
 // InTarget is step s run by builder, the target platform's under
@@ -64,7 +166,7 @@ func BuildPackages(m *manifest.Manifest) ([]string, error) {
 	var pkgs []string
 	for _, it := range m.BuildPackages.Items {
 		if !debPkgRE.MatchString(it.Value) {
-			return nil, &manifest.Error{File: m.File, Range: it.Range, Msg: fmt.Sprintf("%q is not a Debian package name", it.Value), Hint: "name a Debian package, e.g. libpq-dev"}
+			return nil, Fail(m, it.Range, "name a Debian package, e.g. libpq-dev", "%q is not a Debian package name", it.Value)
 		}
 		pkgs = append(pkgs, it.Value)
 	}
@@ -77,4 +179,30 @@ func AptInstall(pkgs []string) plan.Run {
 		Args: append([]string{"sh", "-c", `apt-get update -qq && apt-get install -y -qq --no-install-recommends "$@" && rm -rf /var/lib/apt/lists/*`, "apt-get"}, pkgs...),
 		Dir:  "/", Env: []string{"DEBIAN_FRONTEND=noninteractive"}, Network: true,
 	}
+}
+
+// Origin makes a plan origin from a manifest field.
+func Origin(field string, r manifest.Range) plan.Origin {
+	return plan.Origin{Field: field, Line: r.Start.Line, EndLine: r.End.Line}
+}
+
+// SamePlatform reports whether two normalized platforms are the same.
+func SamePlatform(a, b ocispecs.Platform) bool {
+	return a.OS == b.OS && a.Architecture == b.Architecture && a.Variant == b.Variant
+}
+
+// ScriptArg is the script an interpreter named first in the manifest's
+// entrypoint runs, as a context file (the app directory is the context),
+// or nil when the second item is no relative file name (an option, an
+// absolute path, a module).
+func ScriptArg(m *manifest.Manifest) *plan.ContextFile {
+	if len(m.Entrypoint.Items) < 2 {
+		return nil
+	}
+	it := m.Entrypoint.Items[1]
+	v := it.Value
+	if strings.HasPrefix(v, "-") || path.IsAbs(v) || !strings.Contains(path.Base(v), ".") {
+		return nil
+	}
+	return &plan.ContextFile{Path: path.Clean(v), Origin: Origin("entrypoint", it.Range)}
 }

@@ -1,12 +1,16 @@
 // Package providers defines what a language provider is: it reads the build
 // context once and decides, per target platform, the builder, the steps, the
-// artifacts and the runtime flavour. Providers only write plan data; they
-// never touch LLB or the gateway client.
+// artifacts and the runtime, with what it knows of each image as typed
+// facts. It also holds what every language shares (the Debian release, the
+// app directory, the helper mounts, errors at manifest lines, the
+// per-platform loop). Providers only write plan data; they never touch LLB
+// or the gateway client.
 package providers
 
 import (
 	"context"
 	"errors"
+	"io"
 	"io/fs"
 
 	"github.com/distill-build/distill/frontend/check"
@@ -36,6 +40,53 @@ func Exists(ctx context.Context, fsys FS, name string) (bool, error) {
 	return err == nil, err
 }
 
+// Provider plans the build of one language. Adding a language is writing
+// one: see docs/architecture.md.
+type Provider interface {
+	// Language is the manifest's `language:` value it answers.
+	Language() string
+	// Ecosystem is what the language contributes besides plans.
+	Ecosystem() Ecosystem
+	// Prepare reads the build context once and works out what every
+	// target platform shares (dependency file, versions, images).
+	Prepare(ctx context.Context, req Request) (*Project, error)
+}
+
+// Project is an app a provider prepared: what check reports of it, and
+// the plan of each target platform.
+type Project struct {
+	// Findings are what `--call=check` reports of the project (the same
+	// for every platform).
+	Findings []check.Finding
+	// Build plans one target platform.
+	Build func(p ocispecs.Platform) (Build, error)
+}
+
+// Ecosystem is a language's knowledge that the rest of distill asks for.
+type Ecosystem struct {
+	// Fields says what manifest fields mean for the language (field →
+	// text, for the schema and the docs). A field the manifest marks as
+	// language-specific is an error for a language that does not list it.
+	Fields map[string]string
+	// Rules are the check rules only this language reports (findings and
+	// errors carry them); `--call=check` and the check directive know
+	// them with the language-neutral ones.
+	Rules []check.Rule
+	// CAEnv are the variables the language's tools read for a CA bundle:
+	// every step that downloads gets them pointed at the ca-bundle secret.
+	CAEnv []string
+	// AddEnv are step variables whose declared build arg adds to the
+	// provider's value (flags) instead of replacing it.
+	AddEnv []string
+	// Helpers are the frontend binary's subcommands the language's build
+	// steps run (mounted at HelperMount), by name.
+	Helpers map[string]Helper
+}
+
+// Helper is a subcommand of the frontend binary run inside a build step;
+// it returns the exit code.
+type Helper = func(args []string, stdout, stderr io.Writer) int
+
 // Request is what a provider plans from.
 type Request struct {
 	Manifest *manifest.Manifest
@@ -55,60 +106,65 @@ const (
 
 // Build is a provider's decision for one target platform.
 type Build struct {
+	// Builder is the image the steps run in, with its origin and facts.
 	Builder plan.Image
 	// Flavour is the least runtime the artifacts need (static, base, cc),
 	// and FlavourReason says why, for errors and the plan.
 	Flavour       string
 	FlavourReason string
-	// FlavourOrigin is the manifest field that forced the flavour.
+	// FlavourOrigin is the manifest field that forced the flavour, and
+	// FlavourHint how the app could do with less, for the error of a
+	// smaller base.
 	FlavourOrigin manifest.Range
-	Steps         []plan.Step
-	Artifacts     []plan.Artifact
+	FlavourHint   string
+	// Needs is what the artifacts need of any runtime (a C library), for
+	// the check of a base the manifest names.
+	Needs *plan.Needs
+	Steps []plan.Step
+	// Artifacts are copied onto the runtime, one layer per Layer group.
+	Artifacts []plan.Artifact
 	// Entrypoint is the default command when the manifest names none.
 	Entrypoint []string
 	// Command, when set, is the image's command as the provider resolved
 	// it from the manifest (it overrides Entrypoint and the manifest's
 	// entrypoint, which the provider has already mapped).
 	Command []string
+	// Script is the context file the command's interpreter runs, when it
+	// reaches the image unchanged.
+	Script *plan.ContextFile
 	// PrependBaseEntrypoint runs Command (or the manifest's entrypoint)
 	// after the runtime image's own entrypoint, its interpreter.
 	PrependBaseEntrypoint bool
-	// Runtime, when set, is the runtime image without its tag (e.g.
-	// gcr.io/distroless/python3-debian13, or the manifest's base); the
-	// tag follows the user (nonroot or latest) unless the name has one.
-	Runtime string
+	// Runtime, when set, is the runtime image the provider chose (and
+	// checked), base included: its Ref without a tag for a distroless
+	// image (the tag follows the user: nonroot or latest), with its
+	// facts. Else the runtime is the distroless image of Flavour, or the
+	// manifest's base.
+	Runtime *plan.Image
 	// Env is added to the image config (NAME=value; ${NAME} expands the
 	// base image's value).
 	Env []string
 	// Name is the app's name (binary name), used for paths and labels.
 	Name string
-	// Findings are what `--call=check` reports of the project (the same
-	// for every platform).
-	Findings []check.Finding
 }
 
-// Provider plans the build of one language.
-type Provider interface {
-	Language() string
-	// Plan returns one Build per platform of req.Platforms, in order.
-	Plan(ctx context.Context, req Request) ([]Build, error)
-}
-
-// Origin makes a plan origin from a manifest field.
-func Origin(field string, r manifest.Range) plan.Origin {
-	return plan.Origin{Field: field, Line: r.Start.Line, EndLine: r.End.Line}
-}
-
-// SamePlatform reports whether two normalized platforms are the same.
-func SamePlatform(a, b ocispecs.Platform) bool {
-	return a.OS == b.OS && a.Architecture == b.Architecture && a.Variant == b.Variant
-}
-
-// FormatPlatform writes os/arch[/variant].
-func FormatPlatform(p ocispecs.Platform) string {
-	s := p.OS + "/" + p.Architecture
-	if p.Variant != "" {
-		s += "/" + p.Variant
+// Plan prepares the project and plans every target platform of req, in
+// order: the per-platform loop of every provider.
+func Plan(ctx context.Context, p Provider, req Request) ([]Build, []check.Finding, error) {
+	proj, err := p.Prepare(ctx, req)
+	if err != nil {
+		return nil, nil, err
 	}
-	return s
+	builds := make([]Build, 0, len(req.Platforms))
+	for _, pl := range req.Platforms {
+		b, err := proj.Build(pl)
+		if err != nil {
+			return nil, nil, err
+		}
+		if b.Builder.Origin == (plan.Origin{}) {
+			b.Builder.Origin = ImageOrigin(req.Manifest, plan.RoleBuilder)
+		}
+		builds = append(builds, b)
+	}
+	return builds, proj.Findings, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/distill-build/distill/frontend/check"
 	"github.com/distill-build/distill/frontend/manifest"
+	"github.com/distill-build/distill/frontend/providers/golang"
 )
 
 // fakeImages has the files of a distroless base: static has no libc.
@@ -119,7 +120,7 @@ func TestRuleErrors(t *testing.T) {
 		rule     check.Rule
 		line     int
 	}{
-		{cgo, "language: go\nbase: static\n", check.CgoOnStaticBase, 2},
+		{cgo, "language: go\nbase: static\n", golang.CgoOnStaticBase, 2},
 		{node, "language: node\nversion: \"24\"\nbuilder: node:22-trixie-slim\n", check.VersionMismatch, 3},
 		{node, "language: node\nbuilder: node:24-bookworm-slim\n", check.VersionMismatch, 2},
 		{py, "language: python\nversion: \"3.13\"\nbuilder: python:3.12-slim-trixie\nentrypoint: [python, app.py]\n", check.VersionMismatch, 3},

@@ -7,7 +7,9 @@ package resolve
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
 	"slices"
@@ -24,7 +26,7 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-// registry lists the providers in the order detection tries them.
+// registry lists the providers: the one list that names the languages.
 var registry = []providers.Provider{golang.Provider{}, python.Provider{}, node.Provider{}}
 
 // Languages lists the supported languages.
@@ -36,14 +38,51 @@ func Languages() []string {
 	return out
 }
 
-// AppDir is where the app's files live in the image, and its working dir.
-const AppDir = "/app"
+// Providers lists the registered providers.
+func Providers() []providers.Provider { return slices.Clone(registry) }
 
-// DistrolessRepo is where the distroless runtimes are published.
-const DistrolessRepo = "gcr.io/distroless"
+// Register adds a provider for the length of a test; the returned
+// function removes it.
+func Register(p providers.Provider) (unregister func()) {
+	registry = append(slices.Clone(registry), p)
+	return func() {
+		registry = slices.DeleteFunc(slices.Clone(registry), func(q providers.Provider) bool { return q == p })
+	}
+}
 
-// DebianRelease is the Debian release of the default runtimes and builders.
-const DebianRelease = "debian13"
+// Rules are every check rule: the language-neutral ones and each
+// language's own.
+func Rules() []check.Rule {
+	out := slices.Clone(check.Rules)
+	for _, p := range registry {
+		out = append(out, p.Ecosystem().Rules...)
+	}
+	return out
+}
+
+// Helpers are the languages' helper subcommands, by name.
+func Helpers() map[string]providers.Helper {
+	out := map[string]providers.Helper{}
+	for _, p := range registry {
+		maps.Copy(out, p.Ecosystem().Helpers)
+	}
+	return out
+}
+
+// FieldDocs are what each language says of each manifest field: field →
+// language → text, for the schema and the docs.
+func FieldDocs() map[string]map[string]string {
+	out := map[string]map[string]string{}
+	for _, p := range registry {
+		for f, doc := range p.Ecosystem().Fields {
+			if out[f] == nil {
+				out[f] = map[string]string{}
+			}
+			out[f][p.Language()] = doc
+		}
+	}
+	return out
+}
 
 // Options are the inputs that do not come from the manifest.
 type Options struct {
@@ -68,8 +107,8 @@ var ProxyArgs = []string{"HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "
 // stepArgs adds the declared args (the client's value, else the default)
 // to every step, and the proxy args given to every step that downloads.
 // A declared arg overrides the provider's variable of the same name,
-// except GOFLAGS, whose flags are added to the provider's.
-func stepArgs(m *manifest.Manifest, t *plan.Target, given map[string]string) {
+// except the language's flag variables (addEnv), added to the provider's.
+func stepArgs(m *manifest.Manifest, t *plan.Target, given map[string]string, addEnv []string) {
 	var args []string
 	for _, v := range m.Args.Vars {
 		val := v.Value.Value
@@ -101,8 +140,8 @@ func stepArgs(m *manifest.Manifest, t *plan.Target, given map[string]string) {
 			switch {
 			case i < 0:
 				s.Run.Env = append(s.Run.Env, a)
-			case name == "GOFLAGS":
-				// Flags add up: the provider's stay (-buildvcs=false).
+			case slices.Contains(addEnv, name):
+				// Flags add up: the provider's stay.
 				s.Run.Env[i] = strings.TrimSpace(s.Run.Env[i] + " " + val)
 			default:
 				s.Run.Env[i] = a
@@ -191,28 +230,31 @@ func Checked(ctx context.Context, m *manifest.Manifest, fsys providers.FS, opts 
 	if err != nil {
 		return nil, nil, err
 	}
-	builds, err := prov.Plan(ctx, providers.Request{
+	if err := languageFields(m, prov); err != nil {
+		return nil, nil, err
+	}
+	builds, findings, err := providers.Plan(ctx, prov, providers.Request{
 		Manifest: m, FS: fsys, Platforms: targets, BuildPlatform: platforms.Normalize(opts.BuildPlatform),
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	var findings []check.Finding
+	eco := prov.Ecosystem()
 
 	p := &plan.Plan{Version: plan.Version, Manifest: m.File, Language: prov.Language()}
 	for i, b := range builds {
-		runtime, err := runtimeRef(m, b, user, opts.Debug)
+		runtime, err := runtimeImage(m, b, user, opts.Debug)
 		if err != nil {
 			return nil, nil, err
 		}
-		findings = append(findings, b.Findings...)
+		runtime.Platform = platforms.Format(targets[i])
 		cfg := plan.Config{
 			Entrypoint:            entrypoint(m, b),
 			PrependBaseEntrypoint: b.PrependBaseEntrypoint,
 			Env:                   slices.Clone(b.Env),
 			User:                  user,
-			WorkingDir:            AppDir,
-			Labels:                map[string]string{"org.opencontainers.image.base.name": runtime},
+			WorkingDir:            providers.AppDir,
+			Labels:                map[string]string{"org.opencontainers.image.base.name": runtime.Ref},
 		}
 		for _, v := range m.Env.Vars {
 			// The manifest's value wins over the provider's.
@@ -225,12 +267,15 @@ func Checked(ctx context.Context, m *manifest.Manifest, fsys providers.FS, opts 
 		t := plan.Target{
 			Platform:  platforms.Format(targets[i]),
 			Builder:   b.Builder,
-			Runtime:   plan.Image{Ref: runtime, Platform: platforms.Format(targets[i])},
+			Runtime:   runtime,
 			Steps:     b.Steps,
 			Artifacts: append(slices.Clone(b.Artifacts), inLayer(extra, b.Artifacts)...),
 			Config:    cfg,
+			Needs:     b.Needs,
+			Script:    b.Script,
+			CAEnv:     slices.Clone(eco.CAEnv),
 		}
-		stepArgs(m, &t, opts.BuildArgs)
+		stepArgs(m, &t, opts.BuildArgs, eco.AddEnv)
 		p.Targets = append(p.Targets, t)
 	}
 	p.Normalize()
@@ -274,10 +319,10 @@ func resolveUser(m *manifest.Manifest) (string, error) {
 	}
 }
 
-// flavours orders the distroless runtimes by what they provide.
-var flavours = []string{providers.Static, providers.Base, providers.CC}
-
-func runtimeRef(m *manifest.Manifest, b providers.Build, user string, debug bool) (string, error) {
+// runtimeImage is the target's runtime: the provider's, else the
+// distroless image of the flavour the artifacts need or the manifest's
+// base, with the tag that matches the user and the target.
+func runtimeImage(m *manifest.Manifest, b providers.Build, user string, debug bool) (plan.Image, error) {
 	tag := "latest"
 	if user == "65532:65532" {
 		tag = "nonroot"
@@ -286,45 +331,54 @@ func runtimeRef(m *manifest.Manifest, b providers.Build, user string, debug bool
 		// distroless's debug tags: debug (root) and debug-nonroot.
 		tag = strings.TrimSuffix("debug-"+tag, "-latest")
 	}
-	noDebug := func(ref string) error {
+	noDebug := func(im plan.Image) (plan.Image, error) {
 		if !debug {
-			return nil
+			return im, nil
 		}
-		return &manifest.Error{File: m.File, Range: m.Base.Range,
-			Msg:  fmt.Sprintf("the debug target needs a distroless base (its :debug variant has a shell); %s is not one", ref),
-			Hint: "build the debug target with a distroless base: static, base, cc, or the language's default"}
+		return plan.Image{}, providers.Fail(m, m.Base.Range, "build the debug target with a distroless base: static, base, cc, or the language's default",
+			"the debug target needs a distroless base (its :debug variant has a shell); %s is not one", im.Ref)
 	}
-	if b.Runtime != "" {
+	if b.Runtime != nil {
 		// The provider chose (and checked) the runtime, base included.
-		if strings.HasPrefix(b.Runtime, DistrolessRepo+"/") && !strings.ContainsAny(path.Base(b.Runtime), ":@") {
-			return b.Runtime + ":" + tag, nil
+		im := *b.Runtime
+		if strings.HasPrefix(im.Ref, providers.DistrolessRepo+"/") && !strings.ContainsAny(path.Base(im.Ref), ":@") {
+			im.Ref += ":" + tag
+			return im, nil
 		}
-		return b.Runtime, noDebug(b.Runtime)
+		return noDebug(im)
 	}
+	im := plan.Image{Origin: providers.ImageOrigin(m, plan.RoleRuntime)}
 	flavour := b.Flavour
 	if m.Base.Set() {
 		v := m.Base.Value
 		if !slices.Contains(flavours, v) {
 			if strings.ContainsAny(v, " \t") || v == "" {
-				return "", &manifest.Error{File: m.File, Range: m.Base.Range, Msg: fmt.Sprintf("invalid base %q", v), Hint: "use static, base, cc or an image reference"}
+				return plan.Image{}, providers.Fail(m, m.Base.Range, "use static, base, cc or an image reference", "invalid base %q", v)
 			}
-			return v, noDebug(v)
+			im.Ref, im.Facts = v, plan.Facts{Debian: providers.DebianOf(v), Why: "base: in " + m.File}
+			return noDebug(im)
 		}
 		if slices.Index(flavours, v) < slices.Index(flavours, b.Flavour) {
-			rule := ""
-			if v == providers.Static && strings.Contains(b.FlavourReason, "cgo") {
-				rule = check.CgoOnStaticBase.Name
+			hint := "use base: " + b.Flavour
+			if b.FlavourHint != "" {
+				hint += ", or " + b.FlavourHint
 			}
-			return "", &manifest.Error{Rule: rule,
-				File: m.File, Range: m.Base.Range,
-				Msg:  fmt.Sprintf("base %q cannot run this app: it needs %s (%s)", v, b.Flavour, b.FlavourReason),
-				Hint: fmt.Sprintf("use base: %s, or set cgo: false if the code builds without cgo", b.Flavour),
+			err := providers.Fail(m, m.Base.Range, hint,
+				"base %q cannot run this app: it needs %s (%s)", v, b.Flavour, b.FlavourReason)
+			if b.Needs != nil && b.Needs.Libc == plan.LibcGlibc && providers.DistrolessFacts(v, "").Libc == plan.LibcNone {
+				err.(*manifest.Error).Rule = b.Needs.Rule
 			}
+			return plan.Image{}, err
 		}
 		flavour = v
 	}
-	return fmt.Sprintf("%s/%s-%s:%s", DistrolessRepo, flavour, DebianRelease, tag), nil
+	im.Ref = fmt.Sprintf("%s/%s-%s:%s", providers.DistrolessRepo, flavour, providers.Debian, tag)
+	im.Facts = providers.DistrolessFacts(flavour, b.FlavourReason)
+	return im, nil
 }
+
+// flavours orders the distroless runtimes by what they provide.
+var flavours = []string{providers.Static, providers.Base, providers.CC}
 
 // entrypoint is the manifest's argv, with a bare app name mapped to the
 // binary's path (distroless PATH does not include the app dir).
@@ -337,7 +391,7 @@ func entrypoint(m *manifest.Manifest, b providers.Build) []string {
 	}
 	argv := m.Entrypoint.Values()
 	if len(argv) > 0 && argv[0] == b.Name {
-		argv[0] = path.Join(AppDir, b.Name)
+		argv[0] = path.Join(providers.AppDir, b.Name)
 	}
 	return argv
 }
@@ -348,16 +402,16 @@ func includes(ctx context.Context, m *manifest.Manifest, fsys providers.FS) ([]p
 	for _, it := range m.Include.Items {
 		p := path.Clean(strings.TrimPrefix(it.Value, "./"))
 		if path.IsAbs(p) || p == ".." || strings.HasPrefix(p, "../") || p == "." {
-			return nil, &manifest.Error{File: m.File, Range: it.Range, Msg: fmt.Sprintf("include %q is not a path inside the build context", it.Value), Hint: "name a file or directory relative to the context, e.g. static/"}
+			return nil, providers.Fail(m, it.Range, "name a file or directory relative to the context, e.g. static/", "include %q is not a path inside the build context", it.Value)
 		}
 		ok, err := providers.Exists(ctx, fsys, p)
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
-			return nil, &manifest.Error{File: m.File, Range: it.Range, Msg: fmt.Sprintf("include %q is not in the build context", it.Value), Hint: "check the path and that .dockerignore does not exclude it"}
+			return nil, providers.Fail(m, it.Range, "check the path and that .dockerignore does not exclude it", "include %q is not in the build context", it.Value)
 		}
-		out = append(out, plan.Artifact{From: plan.FromContext, Src: p, Dest: path.Join(AppDir, p), Origin: providers.Origin("include", it.Range)})
+		out = append(out, plan.Artifact{From: plan.FromContext, Src: p, Dest: path.Join(providers.AppDir, p), Origin: providers.Origin("include", it.Range)})
 	}
 	return out, nil
 }
@@ -373,4 +427,25 @@ func inLayer(extra, artifacts []plan.Artifact) []plan.Artifact {
 		out[i].Layer = artifacts[len(artifacts)-1].Layer
 	}
 	return out
+}
+
+// languageFields refuses the manifest's language-specific fields that the
+// provider does not read: they would be ignored without a word.
+func languageFields(m *manifest.Manifest, prov providers.Provider) error {
+	fields := m.LanguageFields()
+	var errs []error
+	for _, name := range slices.Sorted(maps.Keys(fields)) {
+		if _, ok := prov.Ecosystem().Fields[name]; ok {
+			continue
+		}
+		var readers []string
+		for _, p := range registry {
+			if _, ok := p.Ecosystem().Fields[name]; ok {
+				readers = append(readers, p.Language())
+			}
+		}
+		errs = append(errs, providers.Fail(m, fields[name], "remove it (languages that read it: "+strings.Join(readers, ", ")+")",
+			"%s: is not read for language %s", name, prov.Language()))
+	}
+	return errors.Join(errs...)
 }

@@ -208,7 +208,7 @@ func TestTargetPlatforms(t *testing.T) {
 // TestSchemaUpToDate keeps the shipped JSON Schema in step with the types.
 func TestSchemaUpToDate(t *testing.T) {
 	t.Parallel()
-	want, err := manifest.Schema(Languages())
+	want, err := manifest.Schema(Languages(), FieldDocs())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,11 +30,10 @@ const DefaultCASecret = "ca-bundle"
 // is mounted over it.
 const caBundle = "/etc/ssl/certs/ca-certificates.crt"
 
-// caEnv are the variables each ecosystem reads for its CA bundle.
-var caEnv = []string{
-	"CARGO_HTTP_CAINFO", "CURL_CA_BUNDLE", "GIT_SSL_CAINFO", "NODE_EXTRA_CA_CERTS",
-	"PIP_CERT", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE",
-}
+// caEnv are the variables the tools of every Debian builder read for a
+// CA bundle (OpenSSL, curl, git); each language adds its own
+// (plan.Target.CAEnv).
+var caEnv = []string{"CURL_CA_BUNDLE", "GIT_SSL_CAINFO", "SSL_CERT_FILE"}
 
 // Options are the inputs of a compilation besides the plan.
 type Options struct {
@@ -354,13 +353,13 @@ func (c *compiler) image(ctx context.Context, im plan.Image, role string) (llb.S
 	})
 	if err != nil {
 		if avail := c.publishedFor(ctx, ref, p); len(avail) > 0 {
-			return llb.State{}, nil, "", &PlatformError{Role: role, Ref: im.Ref, Platform: platforms.Format(p), Available: avail}
+			return llb.State{}, nil, "", &PlatformError{Role: role, Origin: im.Origin, Ref: im.Ref, Platform: platforms.Format(p), Available: avail}
 		}
 		return llb.State{}, nil, "", fmt.Errorf("resolving %s image %s for %s: %w", role, im.Ref, platforms.Format(p), err)
 	}
 	if im.Config != "" {
 		if got := digest.FromBytes(cfg); got.String() != im.Config {
-			return llb.State{}, nil, "", &LockError{Role: role, Ref: im.Ref, Platform: platforms.Format(p), Digest: im.Digest, Want: im.Config, Got: got.String()}
+			return llb.State{}, nil, "", &LockError{Role: role, Origin: im.Origin, Ref: im.Ref, Platform: platforms.Format(p), Digest: im.Digest, Want: im.Config, Got: got.String()}
 		}
 	}
 	var img dockerspec.DockerOCIImage
@@ -406,7 +405,9 @@ func (c *compiler) publishedFor(ctx context.Context, ref string, p ocispecs.Plat
 // one the lock recorded.
 type LockError struct {
 	Role, Ref, Platform, Digest string
-	Want, Got                   string
+	// Origin is the manifest field that chose the image.
+	Origin    plan.Origin
+	Want, Got string
 }
 
 func (e *LockError) Error() string {
@@ -416,6 +417,8 @@ func (e *LockError) Error() string {
 // PlatformError is an image that is not published for a target platform.
 type PlatformError struct {
 	Role, Ref, Platform string
+	// Origin is the manifest field that chose the image.
+	Origin plan.Origin
 	// Available are the platforms it is published for.
 	Available []string
 }
@@ -478,8 +481,10 @@ func (c *compiler) exec(st llb.State, s plan.Step, extra ...llb.RunOption) (llb.
 	env := slices.Clone(r.Env)
 	if r.Network {
 		opts = append(opts, llb.AddSecret(caBundle, llb.SecretID(c.o.CASecret), llb.SecretOptional))
-		for _, k := range caEnv {
-			env = append(env, k+"="+caBundle)
+		for _, k := range slices.Concat(caEnv, c.t.CAEnv) {
+			if !slices.ContainsFunc(env, func(e string) bool { return strings.HasPrefix(e, k+"=") }) {
+				env = append(env, k+"="+caBundle)
+			}
 		}
 	}
 	opts = append(opts, c.o.Exec.options(r.Network)...)

@@ -32,7 +32,43 @@ type Target struct {
 	// Artifacts are copied onto the runtime, one layer per Layer group.
 	Artifacts []Artifact `json:"artifacts"`
 	Config    Config     `json:"config"`
+	// Needs is what the artifacts need of the runtime (a C library), for
+	// the checks that look into a runtime the provider did not choose.
+	Needs *Needs `json:"needs,omitempty"`
+	// Script is the build-context file the entrypoint's interpreter runs,
+	// when the provider knows it comes from the context unchanged (for
+	// the check that it is there).
+	Script *ContextFile `json:"script,omitempty"`
+	// CAEnv are the variables the language's tools read for a CA bundle:
+	// every step that downloads gets them set to the ca-bundle secret's
+	// path, besides the ones every Debian tool reads.
+	CAEnv []string `json:"caEnv,omitempty"`
 }
+
+// Needs is what the artifacts need of the runtime image.
+type Needs struct {
+	// Libc is the C library the artifacts link (LibcGlibc), or empty.
+	Libc string `json:"libc,omitempty"`
+	// Why says what needs it, e.g. "cgo binary links libc (main.go
+	// imports C)".
+	Why string `json:"why,omitempty"`
+	// Rule is the check rule a runtime without it is reported under.
+	Rule   string `json:"rule,omitempty"`
+	Origin Origin `json:"origin"`
+}
+
+// ContextFile is a file of the build context and the manifest field that
+// names it.
+type ContextFile struct {
+	Path   string `json:"path"`
+	Origin Origin `json:"origin"`
+}
+
+// C libraries of an image (Facts.Libc, Needs.Libc).
+const (
+	LibcNone  = "none"
+	LibcGlibc = "glibc"
+)
 
 // Roles of the images a target uses.
 const (
@@ -68,6 +104,32 @@ type Image struct {
 	// Config, when set, is the digest the image's config for Platform
 	// must have (distill.lock's record): the compiler refuses another.
 	Config string `json:"config,omitempty"`
+	// Role is what the target uses the image for (RoleBuilder,
+	// RoleRuntime).
+	Role string `json:"role,omitempty"`
+	// Origin is the manifest field that chose the image: errors about it
+	// and check findings point there.
+	Origin Origin `json:"origin"`
+	// Facts are what the provider knows of the image.
+	Facts Facts `json:"facts"`
+}
+
+// Facts are what the provider that chose an image knows of it, so that
+// checks, errors and the lock read them instead of guessing them back
+// from the reference. An empty field is unknown (an image the manifest
+// names, which only a look inside can tell).
+type Facts struct {
+	// Toolchain and Version are the language toolchain the image carries
+	// and its version, to the precision builder and runtime must share
+	// (Python 3.13, Node.js 24); empty when it carries none.
+	Toolchain string `json:"toolchain,omitempty"`
+	Version   string `json:"version,omitempty"`
+	// Debian is the Debian release the image is built from ("13").
+	Debian string `json:"debian,omitempty"`
+	// Libc is the C library the image has: LibcNone or LibcGlibc.
+	Libc string `json:"libc,omitempty"`
+	// Why says why the provider chose the image.
+	Why string `json:"why,omitempty"`
 }
 
 // Origin points a step back at the manifest field that caused it.
@@ -224,6 +286,11 @@ type Config struct {
 func (p *Plan) Normalize() {
 	for i := range p.Targets {
 		t := &p.Targets[i]
+		for _, u := range t.Images() {
+			u.Image.Role = u.Role
+		}
+		slices.Sort(t.CAEnv)
+		t.CAEnv = slices.Compact(t.CAEnv)
 		slices.Sort(t.Config.Env)
 		slices.Sort(t.Config.ExposedPorts)
 		for _, s := range AllSteps(t.Steps) {

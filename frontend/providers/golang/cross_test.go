@@ -59,7 +59,7 @@ func TestEmulatedBuildStep(t *testing.T) {
 		t.Fatal(err)
 	}
 	s390x := ocispecs.Platform{OS: "linux", Architecture: "s390x"}
-	builds, err := Provider{}.Plan(context.Background(), providers.Request{
+	builds, _, err := providers.Plan(context.Background(), Provider{}, providers.Request{
 		Manifest: m, FS: contextfs.Dir(dir),
 		Platforms: []ocispecs.Platform{{OS: "linux", Architecture: "arm64"}}, BuildPlatform: s390x,
 	})

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/containerd/platforms"
 	"io/fs"
 	"path"
 	"regexp"
@@ -21,9 +22,6 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-// Suite is the Debian suite builders and runtimes share.
-const Suite = "trixie"
-
 // Paths inside the builder. They are set explicitly in each step's env so
 // nothing depends on the builder image's own GOPATH.
 const (
@@ -31,8 +29,10 @@ const (
 	outDir     = "/out"
 	modCache   = "/go/pkg/mod"
 	buildCache = "/root/.cache/go-build"
-	appDir     = "/app"
 )
+
+// CgoOnStaticBase is the Go rule of a cgo binary on a base without libc.
+var CgoOnStaticBase = check.Rule{Name: "CgoOnStaticBase", Description: "A binary built with cgo needs a base with a C library"}
 
 // Provider is the Go provider.
 type Provider struct{}
@@ -42,201 +42,275 @@ var _ providers.Provider = Provider{}
 // Language implements providers.Provider.
 func (Provider) Language() string { return "go" }
 
+// Ecosystem implements providers.Provider.
+func (Provider) Ecosystem() providers.Ecosystem {
+	return providers.Ecosystem{
+		Fields: map[string]string{
+			"version":      "go.mod's toolchain or go line, e.g. \"1.26\"",
+			"dependencies": "go.mod (a module in a subdirectory: its path)",
+			"entrypoint":   "default: the built binary, /app/<name>; a bare name is the binary",
+			"main":         "the package to build, relative to the module root, e.g. ./cmd/server (default \".\")",
+			"cgo":          "build with cgo (needs a base with a C library); default: detected from the sources (import \"C\")",
+			"base":         "default: static, or base when cgo is used (cc with C++)",
+			"args":         "e.g. {GOPRIVATE: example.com/private, GOFLAGS: -tags=netgo}: GOFLAGS adds to distill's flags",
+		},
+		Rules:  []check.Rule{CgoOnStaticBase},
+		AddEnv: []string{"GOFLAGS"},
+	}
+}
+
 var versionRE = regexp.MustCompile(`^1\.[0-9]+(\.[0-9]+)?$`)
 
-// Plan implements providers.Provider.
-func (Provider) Plan(ctx context.Context, req providers.Request) ([]providers.Build, error) {
+// project is what every target platform of a Go app shares.
+type project struct {
+	req                 providers.Request
+	gomod, modDir       string
+	gomodRange          manifest.Range
+	mod                 goMod
+	version             string
+	mainPkg, name       string
+	vendored            bool
+	hasSum              bool
+	cgo                 bool
+	cgoWhy              string
+	flavour, flavourWhy string
+	flavourRange        manifest.Range
+	builder             plan.Image
+	depsOrigin          plan.Origin
+	buildOrigin         plan.Origin
+}
+
+// Prepare implements providers.Provider.
+func (Provider) Prepare(ctx context.Context, req providers.Request) (*providers.Project, error) {
 	m := req.Manifest
 	fail := func(r manifest.Range, hint, format string, args ...any) error {
-		return &manifest.Error{File: m.File, Range: r, Msg: fmt.Sprintf(format, args...), Hint: hint}
+		return providers.Fail(m, r, hint, format, args...)
 	}
+	pr := &project{req: req}
 
 	// The dependency file: go.mod, detected at the context root.
-	gomod, gomodRange := "go.mod", m.Language.Range
+	pr.gomod, pr.gomodRange = "go.mod", m.Language.Range
 	if m.Dependencies.Set() {
-		gomod, gomodRange = path.Clean(m.Dependencies.Value), m.Dependencies.Range
-		if path.Base(gomod) != "go.mod" {
-			return nil, fail(gomodRange, "name the module's go.mod", "%q is not a Go dependency file", m.Dependencies.Value)
+		pr.gomod, pr.gomodRange = path.Clean(m.Dependencies.Value), m.Dependencies.Range
+		if path.Base(pr.gomod) != "go.mod" {
+			return nil, fail(pr.gomodRange, "name the module's go.mod", "%q is not a Go dependency file", m.Dependencies.Value)
 		}
 	}
-	if err := checkRelative(gomod); err != nil {
-		return nil, fail(gomodRange, "use a path inside the build context", "dependencies: %v", err)
+	if err := checkRelative(pr.gomod); err != nil {
+		return nil, fail(pr.gomodRange, "use a path inside the build context", "dependencies: %v", err)
 	}
-	data, err := req.FS.ReadFile(ctx, gomod)
+	data, err := req.FS.ReadFile(ctx, pr.gomod)
 	if errors.Is(err, fs.ErrNotExist) {
 		if m.Dependencies.Set() {
-			return nil, fail(gomodRange, "check the path and that .dockerignore does not exclude it", "dependency file %q is not in the build context", gomod)
+			return nil, fail(pr.gomodRange, "check the path and that .dockerignore does not exclude it", "dependency file %q is not in the build context", pr.gomod)
 		}
-		return nil, fail(gomodRange, "run `go mod init` in the context, or set `dependencies:` to the module's go.mod", "no go.mod at the root of the build context")
+		return nil, fail(pr.gomodRange, "run `go mod init` in the context, or set `dependencies:` to the module's go.mod", "no go.mod at the root of the build context")
 	} else if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", gomod, err)
+		return nil, fmt.Errorf("reading %s: %w", pr.gomod, err)
 	}
-	mod, err := parseGoMod(data)
-	if err != nil {
-		return nil, fail(gomodRange, "fix go.mod", "%s: %v", gomod, err)
+	if pr.mod, err = parseGoMod(data); err != nil {
+		return nil, fail(pr.gomodRange, "fix go.mod", "%s: %v", pr.gomod, err)
 	}
-	modDir := path.Dir(gomod)
+	pr.modDir = path.Dir(pr.gomod)
 
-	version := mod.version()
+	pr.version = pr.mod.version()
 	versionRange := manifest.Range{}
 	if m.Version.Set() {
-		version, versionRange = m.Version.Value, m.Version.Range
+		pr.version, versionRange = m.Version.Value, m.Version.Range
 	}
-	if !versionRE.MatchString(version) {
-		return nil, fail(versionRange, `write a Go release such as "1.26" or "1.26.8"`, "invalid Go version %q", version)
+	if !versionRE.MatchString(pr.version) {
+		return nil, fail(versionRange, `write a Go release such as "1.26" or "1.26.8"`, "invalid Go version %q", pr.version)
 	}
-
-	mainPkg := "."
-	mainRange := manifest.Range{}
-	if m.Main.Set() {
-		mainPkg, mainRange = m.Main.Value, m.Main.Range
-	}
-	mainDir := path.Join(modDir, mainPkg)
-	if err := checkRelative(mainPkg); err != nil {
-		return nil, fail(mainRange, "name a package directory relative to go.mod, e.g. ./cmd/server", "main: %v", err)
-	}
-	if isDir, err := req.FS.Stat(ctx, mainDir); err != nil || !isDir {
-		return nil, fail(mainRange, "name a package directory relative to go.mod, e.g. ./cmd/server", "main package %q is not a directory of the build context", mainPkg)
-	}
-	name := path.Base(path.Join(mod.path, mainPkg))
-	if mainPkg == "." {
-		name = path.Base(mod.path)
-	}
-
-	vendored, err := providers.Exists(ctx, req.FS, path.Join(modDir, "vendor/modules.txt"))
-	if err != nil {
+	if err := pr.mainPackage(ctx); err != nil {
 		return nil, err
 	}
-	hasSum, err := providers.Exists(ctx, req.FS, path.Join(modDir, "go.sum"))
-	if err != nil {
+	if pr.vendored, err = providers.Exists(ctx, req.FS, path.Join(pr.modDir, "vendor/modules.txt")); err != nil {
 		return nil, err
 	}
-
+	if pr.hasSum, err = providers.Exists(ctx, req.FS, path.Join(pr.modDir, "go.sum")); err != nil {
+		return nil, err
+	}
 	var findings []check.Finding
-	if mod.requires && !hasSum && !vendored {
-		findings = append(findings, check.Finding{Rule: check.DependenciesWithoutLock, Range: gomodRange,
-			Msg:  fmt.Sprintf("%s requires modules but there is no go.sum next to it: their content is not pinned", gomod),
+	if pr.mod.requires && !pr.hasSum && !pr.vendored {
+		findings = append(findings, check.Finding{Rule: check.DependenciesWithoutLock, Range: pr.gomodRange,
+			Msg:  fmt.Sprintf("%s requires modules but there is no go.sum next to it: their content is not pinned", pr.gomod),
 			Hint: "run `go mod tidy` and add go.sum to the context"})
 	}
-
-	cgo, cgoWhy, err := detectCgo(ctx, req.FS, modDir)
-	if err != nil {
+	if err := pr.detectCgo(ctx); err != nil {
 		return nil, err
 	}
-	flavour, flavourWhy, flavourRange := providers.Static, "pure Go binary (CGO_ENABLED=0)", manifest.Range{}
-	if m.CGO.Set() {
-		cgo, cgoWhy = m.CGO.Value, "cgo: "+fmt.Sprint(m.CGO.Value)+" in the manifest"
-		flavourRange = m.CGO.Range
-	}
-	if cgo {
-		flavour, flavourWhy = providers.Base, "cgo binary links libc ("+cgoWhy+")"
-		if needsCXX(cgoWhy) {
-			flavour = providers.CC
-		}
-	}
+	pr.images()
+	return &providers.Project{Findings: findings, Build: pr.build}, nil
+}
 
-	builderRef := fmt.Sprintf("docker.io/library/golang:%s-%s", version, Suite)
-	if m.Builder.Set() {
-		builderRef = m.Builder.Value
-	}
-
-	langOrigin := providers.Origin("language", m.Language.Range)
-	depsOrigin := langOrigin
-	if m.Dependencies.Set() {
-		depsOrigin = providers.Origin("dependencies", m.Dependencies.Range)
-	}
-	buildOrigin := langOrigin
+// mainPackage checks the package to build and names the binary after it.
+func (pr *project) mainPackage(ctx context.Context) error {
+	m := pr.req.Manifest
+	pr.mainPkg = "."
+	mainRange := manifest.Range{}
+	pr.buildOrigin = providers.Origin("language", m.Language.Range)
 	if m.Main.Set() {
-		buildOrigin = providers.Origin("main", m.Main.Range)
+		pr.mainPkg, mainRange = m.Main.Value, m.Main.Range
+		pr.buildOrigin = providers.Origin("main", m.Main.Range)
 	}
+	pr.depsOrigin = providers.DependenciesOrigin(m)
+	hint := "name a package directory relative to go.mod, e.g. ./cmd/server"
+	if err := checkRelative(pr.mainPkg); err != nil {
+		return providers.Fail(m, mainRange, hint, "main: %v", err)
+	}
+	if isDir, err := pr.req.FS.Stat(ctx, path.Join(pr.modDir, pr.mainPkg)); err != nil || !isDir {
+		return providers.Fail(m, mainRange, hint, "main package %q is not a directory of the build context", pr.mainPkg)
+	}
+	pr.name = path.Base(path.Join(pr.mod.path, pr.mainPkg))
+	if pr.mainPkg == "." {
+		pr.name = path.Base(pr.mod.path)
+	}
+	return nil
+}
 
-	var builds []providers.Build
-	for _, p := range req.Platforms {
-		var cross *crossToolchain
-		emulated := ""
-		if cgo && !providers.SamePlatform(p, req.BuildPlatform) {
-			// cgo needs a C toolchain for the target: Debian's cross
-			// compiler in the builder (same suite, so the same glibc as
-			// the runtime), else the target's builder under emulation, for
-			// the build step alone (modules are the same everywhere).
-			if cross = debianCross(p, req.BuildPlatform, needsCXX(cgoWhy)); cross == nil {
-				emulated = providers.Emulated(p, "no Debian cross compiler for it on "+providers.FormatPlatform(req.BuildPlatform))
-			}
-		}
-		env := []string{
-			"GOMODCACHE=" + modCache,
-			"GOCACHE=" + buildCache,
-			"GOTOOLCHAIN=local",
-			"GOFLAGS=-buildvcs=false",
-		}
-		var steps []plan.Step
-		if cross != nil {
-			steps = append(steps, plan.Step{Name: "[go] apt-get install " + strings.Join(cross.packages, " ") + " (cgo cross compiler for " + providers.FormatPlatform(p) + ")",
-				Origin: langOrigin, Run: ptr(providers.AptInstall(cross.packages))})
-		}
-		caches := []plan.Cache{{ID: "go-mod", Target: modCache, Sharing: "shared"}}
-		if !vendored {
-			files := []string{gomod}
-			if hasSum {
-				files = append(files, path.Join(modDir, "go.sum"))
-			}
-			// Local replacements are part of the module graph: copy
-			// their go.mod files to where go expects them.
-			for _, r := range mod.localReplaces {
-				rp := path.Join(modDir, r, "go.mod")
-				if checkRelative(rp) != nil {
-					return nil, fail(gomodRange, "keep replaced modules inside the build context", "go.mod replaces a module with %s, outside the build context", r)
-				}
-				files = append(files, rp)
-			}
-			steps = append(steps,
-				plan.Step{Name: "[go] copy go.mod and go.sum", Origin: depsOrigin, Copy: &plan.Copy{Paths: files, Dest: srcDir}},
-				plan.Step{Name: "[go] go mod download", Origin: depsOrigin, Run: &plan.Run{
-					Args: []string{"go", "mod", "download", "-x"}, Dir: path.Join(srcDir, modDir),
-					Env: append(slices.Clone(env), "NETRC=/root/.netrc"), Caches: caches, Network: true, Secrets: moduleSecrets(), SSH: true,
-				}},
-			)
-		}
-		buildEnv := append(append([]string(nil), env...), crossEnv(p, cgo)...)
-		if cross != nil {
-			buildEnv = append(buildEnv, cross.env...)
-		}
-		bin := path.Join(outDir, name)
-		args := []string{"go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, mainPkg}
-		stepName := fmt.Sprintf("[go] go build %s", mainPkg)
-		switch {
-		case cross != nil:
-			stepName += " (cgo, cross-compiled for " + providers.FormatPlatform(p) + ")"
-		case emulated != "":
-			stepName += emulated
-		}
-		build := plan.Step{Name: stepName, Origin: buildOrigin, Run: &plan.Run{
-			Args: args, Dir: path.Join(srcDir, modDir), Env: buildEnv,
-			Caches:  append(caches, plan.Cache{ID: "go-build", Target: buildCache, Sharing: "shared"}),
-			Network: !vendored,
-		}}
-		if emulated != "" {
-			build.Run.Emulated = &plan.Emulated{
-				Builder: plan.Image{Ref: builderRef, Platform: providers.FormatPlatform(p)},
-				Dirs:    []string{srcDir, outDir},
-			}
-		}
-		steps = append(steps, plan.Step{Name: "[go] copy sources", Origin: buildOrigin, Copy: &plan.Copy{Dest: srcDir}}, build)
-		builds = append(builds, providers.Build{
-			Builder:       plan.Image{Ref: builderRef, Platform: providers.FormatPlatform(req.BuildPlatform)},
-			Flavour:       flavour,
-			FlavourReason: flavourWhy,
-			FlavourOrigin: flavourRange,
-			Steps:         steps,
-			Artifacts: []plan.Artifact{{
-				From: plan.FromBuilder, Src: bin, Dest: path.Join(appDir, name), Origin: buildOrigin,
-			}},
-			Entrypoint: []string{path.Join(appDir, name)},
-			Name:       name,
-			Findings:   findings,
-		})
+// detectCgo decides cgo (the manifest's, else the sources') and the least
+// runtime flavour it needs.
+func (pr *project) detectCgo(ctx context.Context) error {
+	m := pr.req.Manifest
+	var err error
+	if pr.cgo, pr.cgoWhy, err = detectCgo(ctx, pr.req.FS, pr.modDir); err != nil {
+		return err
 	}
-	return builds, nil
+	pr.flavour, pr.flavourWhy = providers.Static, "pure Go binary (CGO_ENABLED=0)"
+	if m.CGO.Set() {
+		pr.cgo, pr.cgoWhy = m.CGO.Value, "cgo: "+fmt.Sprint(m.CGO.Value)+" in the manifest"
+		pr.flavourRange = m.CGO.Range
+	}
+	if pr.cgo {
+		pr.flavour, pr.flavourWhy = providers.Base, "cgo binary links libc ("+pr.cgoWhy+")"
+		if needsCXX(pr.cgoWhy) {
+			pr.flavour = providers.CC
+		}
+	}
+	return nil
+}
+
+// images picks the builder: the official golang image of the version, on
+// the runtimes' Debian release, unless the manifest names one.
+func (pr *project) images() {
+	m := pr.req.Manifest
+	pr.builder = plan.Image{
+		Ref: fmt.Sprintf("docker.io/library/golang:%s-%s", pr.version, providers.Suite),
+		Facts: plan.Facts{Toolchain: "Go", Version: pr.version, Debian: providers.DebianRelease, Libc: plan.LibcGlibc,
+			Why: "the official Go image of the module's version"},
+	}
+	if m.Builder.Set() {
+		pr.builder.Ref = m.Builder.Value
+		pr.builder.Facts = plan.Facts{Debian: providers.DebianOf(m.Builder.Value), Why: "builder: in " + m.File}
+	}
+	pr.builder.Origin = providers.ImageOrigin(m, plan.RoleBuilder)
+}
+
+// build plans one target platform.
+func (pr *project) build(p ocispecs.Platform) (providers.Build, error) {
+	m := pr.req.Manifest
+	var cross *crossToolchain
+	emulated := ""
+	if pr.cgo && !providers.SamePlatform(p, pr.req.BuildPlatform) {
+		// cgo needs a C toolchain for the target: Debian's cross compiler
+		// in the builder (same suite, so the same glibc as the runtime),
+		// else the target's builder under emulation, for the build step
+		// alone (modules are the same everywhere).
+		if cross = debianCross(p, pr.req.BuildPlatform, needsCXX(pr.cgoWhy)); cross == nil {
+			emulated = providers.Emulated(p, "no Debian cross compiler for it on "+platforms.Format(pr.req.BuildPlatform))
+		}
+	}
+	env := []string{
+		"GOMODCACHE=" + modCache,
+		"GOCACHE=" + buildCache,
+		"GOTOOLCHAIN=local",
+		"GOFLAGS=-buildvcs=false",
+	}
+	var steps []plan.Step
+	if cross != nil {
+		steps = append(steps, plan.Step{Name: "[go] apt-get install " + strings.Join(cross.packages, " ") + " (cgo cross compiler for " + platforms.Format(p) + ")",
+			Origin: providers.Origin("language", m.Language.Range), Run: ptr(providers.AptInstall(cross.packages))})
+	}
+	caches := []plan.Cache{{ID: "go-mod", Target: modCache, Sharing: "shared"}}
+	if !pr.vendored {
+		dl, err := pr.download(env, caches)
+		if err != nil {
+			return providers.Build{}, err
+		}
+		steps = append(steps, dl...)
+	}
+	buildEnv := append(append([]string(nil), env...), crossEnv(p, pr.cgo)...)
+	if cross != nil {
+		buildEnv = append(buildEnv, cross.env...)
+	}
+	bin := path.Join(outDir, pr.name)
+	args := []string{"go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, pr.mainPkg}
+	stepName := fmt.Sprintf("[go] go build %s", pr.mainPkg)
+	switch {
+	case cross != nil:
+		stepName += " (cgo, cross-compiled for " + platforms.Format(p) + ")"
+	case emulated != "":
+		stepName += emulated
+	}
+	build := plan.Step{Name: stepName, Origin: pr.buildOrigin, Run: &plan.Run{
+		Args: args, Dir: path.Join(srcDir, pr.modDir), Env: buildEnv,
+		Caches:  append(caches, plan.Cache{ID: "go-build", Target: buildCache, Sharing: "shared"}),
+		Network: !pr.vendored,
+	}}
+	if emulated != "" {
+		builder := pr.builder
+		builder.Platform = platforms.Format(p)
+		build.Run.Emulated = &plan.Emulated{Builder: builder, Dirs: []string{srcDir, outDir}}
+	}
+	steps = append(steps, plan.Step{Name: "[go] copy sources", Origin: pr.buildOrigin, Copy: &plan.Copy{Dest: srcDir}}, build)
+	builder := pr.builder
+	builder.Platform = platforms.Format(pr.req.BuildPlatform)
+	b := providers.Build{
+		Builder:       builder,
+		Flavour:       pr.flavour,
+		FlavourReason: pr.flavourWhy,
+		FlavourOrigin: pr.flavourRange,
+		FlavourHint:   "set cgo: false if the code builds without cgo",
+		Steps:         steps,
+		Artifacts: []plan.Artifact{{
+			From: plan.FromBuilder, Src: bin, Dest: path.Join(providers.AppDir, pr.name), Origin: pr.buildOrigin,
+		}},
+		Entrypoint: []string{path.Join(providers.AppDir, pr.name)},
+		Name:       pr.name,
+	}
+	if pr.cgo {
+		origin := providers.Origin("language", m.Language.Range)
+		if pr.flavourRange.Known() {
+			origin = providers.Origin("cgo", pr.flavourRange)
+		}
+		b.Needs = &plan.Needs{Libc: plan.LibcGlibc, Why: pr.flavourWhy, Rule: CgoOnStaticBase.Name, Origin: origin}
+	}
+	return b, nil
+}
+
+// download copies go.mod and go.sum (and the go.mod of every local
+// replacement) and downloads the modules, in steps only they invalidate.
+func (pr *project) download(env []string, caches []plan.Cache) ([]plan.Step, error) {
+	files := []string{pr.gomod}
+	if pr.hasSum {
+		files = append(files, path.Join(pr.modDir, "go.sum"))
+	}
+	// Local replacements are part of the module graph: copy their go.mod
+	// files to where go expects them.
+	for _, r := range pr.mod.localReplaces {
+		rp := path.Join(pr.modDir, r, "go.mod")
+		if checkRelative(rp) != nil {
+			return nil, providers.Fail(pr.req.Manifest, pr.gomodRange, "keep replaced modules inside the build context", "go.mod replaces a module with %s, outside the build context", r)
+		}
+		files = append(files, rp)
+	}
+	return []plan.Step{
+		{Name: "[go] copy go.mod and go.sum", Origin: pr.depsOrigin, Copy: &plan.Copy{Paths: files, Dest: srcDir}},
+		{Name: "[go] go mod download", Origin: pr.depsOrigin, Run: &plan.Run{
+			Args: []string{"go", "mod", "download", "-x"}, Dir: path.Join(srcDir, pr.modDir),
+			Env: append(slices.Clone(env), "NETRC=/root/.netrc"), Caches: caches, Network: true, Secrets: moduleSecrets(), SSH: true,
+		}},
+	}, nil
 }
 
 // moduleSecrets are what the module download may use for private

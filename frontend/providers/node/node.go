@@ -14,6 +14,8 @@ package node
 import (
 	"context"
 	"fmt"
+	"github.com/distill-build/distill/llb/plan"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"path"
 	"regexp"
 	"slices"
@@ -25,9 +27,6 @@ import (
 	"github.com/distill-build/distill/frontend/providers"
 )
 
-// Suite is the Debian suite builders and runtimes share.
-const Suite = "trixie"
-
 // Majors are the Node.js majors distroless publishes on Debian 13, newest
 // first; DefaultMajor is used when nothing asks for another.
 var Majors = []int{26, 24, 22}
@@ -37,12 +36,7 @@ const DefaultMajor = 24
 
 // Paths in the builder and the image.
 const (
-	AppDir       = "/app"
 	srcDir       = "/src"
-	sysroot      = "/out/sysroot"
-	HelperMount  = "/.distill"
-	HelperBin    = "/.distill/bin/distill-frontend"
-	RuntimeMount = "/.distill-runtime"
 	npmCache     = "/root/.npm"
 	yarnCache    = "/root/.cache/yarn"
 	berryCache   = "/root/.cache/yarn-berry"
@@ -104,9 +98,11 @@ type planner struct {
 	native  []string
 	jsOnly  bool
 	major   int
-	builder string
-	runtime string
-	build   []string
+	builder plan.Image
+	runtime plan.Image
+	// script is the context file node runs, when no build step makes it.
+	script *plan.ContextFile
+	build  []string
 	// command is the image command after the runtime's node binary;
 	// prepend says whether the runtime's entrypoint goes in front.
 	command []string
@@ -117,29 +113,29 @@ type planner struct {
 	buildPkgs []string
 }
 
-// mismatch is a builder or base that does not match the app's version or
-// Debian release: an error, which `--call=check` reports as its rule.
-func (pl *planner) mismatch(r manifest.Range, hint, format string, args ...any) error {
-	return &manifest.Error{File: pl.m.File, Range: r, Msg: fmt.Sprintf(format, args...), Hint: hint, Rule: check.VersionMismatch.Name}
+// Ecosystem implements providers.Provider.
+func (Provider) Ecosystem() providers.Ecosystem {
+	return providers.Ecosystem{
+		Fields: map[string]string{
+			"version":      "a Node.js major, e.g. \"24\"; default: .nvmrc, .node-version or package.json's engines.node, else the current LTS",
+			"dependencies": "package-lock.json, npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml or package.json, next to package.json; detected when omitted",
+			"entrypoint":   "run by the runtime's node; default: package.json's start script when it is node <file>, else its main, else index.js, server.js, app.js or main.js; a bare name is a package's executable",
+			"build":        "the build command (argv) run with the dev dependencies before the app is copied onto the runtime, e.g. [npm, run, compile]; default: package.json's build script, when it has one; [] for none",
+			"base":         "default: distroless nodejs<major>-debian13; another image must have node as its entrypoint",
+		},
+		CAEnv: []string{"NODE_EXTRA_CA_CERTS"},
+	}
 }
 
-func (pl *planner) fail(r manifest.Range, hint, format string, args ...any) error {
-	return &manifest.Error{File: pl.m.File, Range: r, Msg: fmt.Sprintf(format, args...), Hint: hint}
-}
-
-// Plan implements providers.Provider.
-func (Provider) Plan(ctx context.Context, req providers.Request) ([]providers.Build, error) {
+// Prepare implements providers.Provider.
+func (Provider) Prepare(ctx context.Context, req providers.Request) (*providers.Project, error) {
 	pl := &planner{req: req, m: req.Manifest}
 	for _, step := range []func(context.Context) error{pl.dependencies, pl.inputsIn, pl.packages, pl.version, pl.images, pl.buildCommand, pl.entrypoint} {
 		if err := step(ctx); err != nil {
 			return nil, err
 		}
 	}
-	var builds []providers.Build
-	for _, p := range req.Platforms {
-		builds = append(builds, pl.plan(p))
-	}
-	return builds, nil
+	return &providers.Project{Findings: pl.findings, Build: func(p ocispecs.Platform) (providers.Build, error) { return pl.plan(p), nil }}, nil
 }
 
 func (pl *planner) read(ctx context.Context, name string) ([]byte, bool, error) {
@@ -155,7 +151,7 @@ func (pl *planner) dependencies(ctx context.Context) error {
 		pl.depsRange = m.Dependencies.Range
 		f := path.Clean(strings.TrimPrefix(m.Dependencies.Value, "./"))
 		if strings.Contains(f, "/") {
-			return pl.fail(pl.depsRange, "name a file at the root of the build context, next to package.json (set the build context to the app's directory)",
+			return providers.Fail(pl.m, pl.depsRange, "name a file at the root of the build context, next to package.json (set the build context to the app's directory)",
 				"dependency file %q is not at the root of the build context", m.Dependencies.Value)
 		}
 		switch f {
@@ -163,13 +159,13 @@ func (pl *planner) dependencies(ctx context.Context) error {
 		case "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml":
 			pl.lock = f
 		default:
-			return pl.fail(pl.depsRange, "name package-lock.json, npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml or package.json",
+			return providers.Fail(pl.m, pl.depsRange, "name package-lock.json, npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml or package.json",
 				"%q is not a Node.js dependency file", m.Dependencies.Value)
 		}
 		if ok, err := providers.Exists(ctx, pl.req.FS, f); err != nil {
 			return err
 		} else if !ok {
-			return pl.fail(pl.depsRange, "check the path and that .dockerignore does not exclude it", "dependency file %q is not in the build context", f)
+			return providers.Fail(pl.m, pl.depsRange, "check the path and that .dockerignore does not exclude it", "dependency file %q is not in the build context", f)
 		}
 	}
 	data, ok, err := pl.read(ctx, "package.json")
@@ -177,11 +173,11 @@ func (pl *planner) dependencies(ctx context.Context) error {
 		return err
 	}
 	if !ok {
-		return pl.fail(pl.depsRange, "add the app's package.json to the build context (is .dockerignore excluding it?)", "the build context has no package.json")
+		return providers.Fail(pl.m, pl.depsRange, "add the app's package.json to the build context (is .dockerignore excluding it?)", "the build context has no package.json")
 	}
 	pkg, err := parsePackageJSON(data)
 	if err != nil {
-		return pl.fail(pl.depsRange, "fix package.json", "package.json: %v", err)
+		return providers.Fail(pl.m, pl.depsRange, "fix package.json", "package.json: %v", err)
 	}
 	pl.pkg, pl.pkgData = pkg, data
 	if prod, changed, err := withoutInstallScripts(data); err == nil && changed {
@@ -192,7 +188,7 @@ func (pl *planner) dependencies(ctx context.Context) error {
 	if pm := pkg.PackageManager; pm != "" {
 		mm := packageManagerRE.FindStringSubmatch(pm)
 		if mm == nil {
-			return pl.fail(pl.depsRange, `write it as name@x.y.z, e.g. "pnpm@10.34.9" (corepack's form)`, "package.json packageManager %q is not a package manager release", pm)
+			return providers.Fail(pl.m, pl.depsRange, `write it as name@x.y.z, e.g. "pnpm@10.34.9" (corepack's form)`, "package.json packageManager %q is not a package manager release", pm)
 		}
 		pinned = &toolSpec{manager: mm[1], version: mm[2], pinned: true}
 	}
@@ -216,10 +212,10 @@ func (pl *planner) dependencies(ctx context.Context) error {
 				}
 			}
 			if pl.lock == "" {
-				return pl.fail(pl.depsRange, "set dependencies: to the lock file to install from", "package.json asks for %s, but the context has %s", pinned, strings.Join(found, " and "))
+				return providers.Fail(pl.m, pl.depsRange, "set dependencies: to the lock file to install from", "package.json asks for %s, but the context has %s", pinned, strings.Join(found, " and "))
 			}
 		case len(found) > 1:
-			return pl.fail(pl.depsRange, "set dependencies: to the one to install from, and delete the others", "the build context has several lock files: %s", strings.Join(found, ", "))
+			return providers.Fail(pl.m, pl.depsRange, "set dependencies: to the one to install from, and delete the others", "the build context has several lock files: %s", strings.Join(found, ", "))
 		}
 	}
 	if pl.lock == "" && (len(pl.pkg.Dependencies) > 0 || len(pl.pkg.DevDependencies) > 0) {
@@ -257,7 +253,7 @@ func (pl *planner) managerFor(ctx context.Context, pinned *toolSpec) error {
 		manager = pinned.manager
 	}
 	if pinned != nil && pinned.manager != manager {
-		return pl.fail(pl.depsRange, fmt.Sprintf("install with %s and commit its lock file, or change packageManager", pinned.name()),
+		return providers.Fail(pl.m, pl.depsRange, fmt.Sprintf("install with %s and commit its lock file, or change packageManager", pinned.name()),
 			"package.json asks for %s, but the lock file is %s", pinned, pl.lock)
 	}
 	switch manager {
@@ -271,7 +267,7 @@ func (pl *planner) managerFor(ctx context.Context, pinned *toolSpec) error {
 		berry := lock != nil && yarnIsBerry(lock)
 		if pinned != nil {
 			if majorOf(pinned.version) >= 2 != berry && lock != nil {
-				return pl.fail(pl.depsRange, "run `yarn install` with the pinned Yarn to rewrite yarn.lock",
+				return providers.Fail(pl.m, pl.depsRange, "run `yarn install` with the pinned Yarn to rewrite yarn.lock",
 					"package.json asks for %s, but yarn.lock was written by Yarn %s", pinned, map[bool]string{true: "2 or later", false: "1"}[berry])
 			}
 			pl.tool = *pinned
@@ -284,7 +280,7 @@ func (pl *planner) managerFor(ctx context.Context, pinned *toolSpec) error {
 		if !berry {
 			pl.tool.manager = yarnClassic
 		} else if majorOf(pl.tool.version) < 4 {
-			return pl.fail(pl.depsRange, `move to Yarn 4 (yarn set version 4), whose "workspaces focus --production" installs production dependencies alone`,
+			return providers.Fail(pl.m, pl.depsRange, `move to Yarn 4 (yarn set version 4), whose "workspaces focus --production" installs production dependencies alone`,
 				"Yarn %s cannot install production dependencies without a plugin from GitHub", pl.tool.version)
 		}
 	case pnpm:
@@ -297,7 +293,7 @@ func (pl *planner) managerFor(ctx context.Context, pinned *toolSpec) error {
 			v = pnpmForLockfile[string(mm[1])]
 		}
 		if v == "" {
-			return pl.fail(pl.depsRange, `pin pnpm with packageManager in package.json, e.g. "pnpm@10.34.9"`, "pnpm-lock.yaml has a lockfileVersion distill does not know")
+			return providers.Fail(pl.m, pl.depsRange, `pin pnpm with packageManager in package.json, e.g. "pnpm@10.34.9"`, "pnpm-lock.yaml has a lockfileVersion distill does not know")
 		}
 		pl.tool = toolSpec{manager: pnpm, version: v}
 	}
@@ -327,11 +323,11 @@ func (pl *planner) version(ctx context.Context) error {
 	if m.Version.Set() {
 		mm := majorRE.FindStringSubmatch(m.Version.Value)
 		if mm == nil {
-			return pl.fail(m.Version.Range, `write a Node.js major such as "24", or a release such as "24.22.3"`, "invalid Node.js version %q", m.Version.Value)
+			return providers.Fail(pl.m, m.Version.Range, `write a Node.js major such as "24", or a release such as "24.22.3"`, "invalid Node.js version %q", m.Version.Value)
 		}
 		pl.major, _ = strconv.Atoi(mm[1])
 		if !slices.Contains(Majors, pl.major) {
-			return pl.fail(m.Version.Range, supported(), "Node.js %d has no distroless runtime on Debian 13", pl.major)
+			return providers.Fail(pl.m, m.Version.Range, supported(), "Node.js %d has no distroless runtime on Debian 13", pl.major)
 		}
 		return nil
 	}
@@ -352,7 +348,7 @@ func (pl *planner) version(ctx context.Context) error {
 			pl.major, _ = strconv.Atoi(mm[1])
 		}
 		if mm == nil || !slices.Contains(Majors, pl.major) {
-			return pl.fail(m.Language.Range, "write a supported major in "+f+" or set `version:` ("+supported()+")", "%s asks for Node.js %q", f, v)
+			return providers.Fail(pl.m, m.Language.Range, "write a supported major in "+f+" or set `version:` ("+supported()+")", "%s asks for Node.js %q", f, v)
 		}
 		return nil
 	}
@@ -360,7 +356,7 @@ func (pl *planner) version(ctx context.Context) error {
 	if e := pl.pkg.Engines.Node; e != "" {
 		rs, err := parseRange(e)
 		if err != nil {
-			return pl.fail(m.Language.Range, "fix engines.node in package.json or set `version:`", "package.json engines.node %q: %v", e, err)
+			return providers.Fail(pl.m, m.Language.Range, "fix engines.node in package.json or set `version:`", "package.json engines.node %q: %v", e, err)
 		}
 		if rs.allowsMajor(DefaultMajor) {
 			return nil
@@ -371,7 +367,7 @@ func (pl *planner) version(ctx context.Context) error {
 				return nil
 			}
 		}
-		return pl.fail(m.Language.Range, "set `version:` or widen engines.node ("+supported()+")", "package.json engines.node %q allows no Node.js release distroless publishes", e)
+		return providers.Fail(pl.m, m.Language.Range, "set `version:` or widen engines.node ("+supported()+")", "package.json engines.node %q allows no Node.js release distroless publishes", e)
 	}
 	return nil
 }
@@ -384,43 +380,58 @@ func (pl *planner) images(context.Context) error {
 	if m.Version.Set() {
 		tag = strings.TrimPrefix(m.Version.Value, "v")
 	}
-	pl.builder = fmt.Sprintf("docker.io/library/node:%s-%s-slim", tag, Suite)
+	pl.builder = plan.Image{
+		Ref:    fmt.Sprintf("docker.io/library/node:%s-%s-slim", tag, providers.Suite),
+		Origin: providers.ImageOrigin(m, plan.RoleBuilder),
+		Facts: plan.Facts{Toolchain: "Node.js", Version: strconv.Itoa(pl.major), Debian: providers.DebianRelease, Libc: plan.LibcGlibc,
+			Why: "the official slim image of the app's Node.js"},
+	}
 	if m.Builder.Set() {
 		b := m.Builder.Value
 		if mm := nodeTagRE.FindStringSubmatch(b); mm != nil && mm[1] != strconv.Itoa(pl.major) {
-			return pl.mismatch(m.Builder.Range, fmt.Sprintf("use node:%d-%s-slim, or set version: %q", pl.major, Suite, mm[1]),
+			return providers.Mismatch(pl.m, m.Builder.Range, fmt.Sprintf("use node:%d-%s-slim, or set version: %q", pl.major, providers.Suite, mm[1]),
 				"builder %s has Node.js %s, but the runtime is Node.js %d: native addons would not load", b, mm[1], pl.major)
 		}
 		if mm := suiteRE.FindStringSubmatch(b); mm != nil {
-			return pl.mismatch(m.Builder.Range, fmt.Sprintf("use a Debian 13 (trixie) builder, e.g. node:%d-%s-slim", pl.major, Suite),
+			return providers.Mismatch(pl.m, m.Builder.Range, fmt.Sprintf("use a Debian 13 (trixie) builder, e.g. node:%d-%s-slim", pl.major, providers.Suite),
 				"builder %s is not Debian 13 (%s), the runtime's suite: native addons would need a glibc the runtime lacks", b, mm[1])
 		}
-		pl.builder = b
+		pl.builder.Ref = b
+		pl.builder.Facts = plan.Facts{Toolchain: "Node.js", Version: strconv.Itoa(pl.major), Debian: providers.DebianOf(b), Libc: plan.LibcGlibc, Why: "builder: in " + m.File}
 	}
-	pl.runtime = fmt.Sprintf("gcr.io/distroless/nodejs%d-debian13", pl.major)
+	pl.runtime = plan.Image{
+		Ref:    fmt.Sprintf("%s/nodejs%d-%s", providers.DistrolessRepo, pl.major, providers.Debian),
+		Origin: providers.ImageOrigin(m, plan.RoleRuntime),
+		Facts: plan.Facts{Toolchain: "Node.js", Version: strconv.Itoa(pl.major), Debian: providers.DebianRelease, Libc: plan.LibcGlibc,
+			Why: "distroless nodejs ships the app's Node.js"},
+	}
 	if !m.Base.Set() {
 		return nil
 	}
 	b := m.Base.Value
 	switch {
 	case b == providers.Static || b == providers.Base || b == providers.CC:
-		return pl.fail(m.Base.Range, fmt.Sprintf("leave base out (gcr.io/distroless/nodejs%d-debian13), or name an image whose entrypoint is node", pl.major),
+		return providers.Fail(pl.m, m.Base.Range, fmt.Sprintf("leave base out (gcr.io/distroless/nodejs%d-debian13), or name an image whose entrypoint is node", pl.major),
 			"base %q has no Node.js runtime", b)
 	case b == "" || strings.ContainsAny(b, " \t"):
-		return pl.fail(m.Base.Range, "use an image reference", "invalid base %q", b)
+		return providers.Fail(pl.m, m.Base.Range, "use an image reference", "invalid base %q", b)
 	}
 	if mm := distrolessN.FindStringSubmatch(b); mm != nil {
 		if mm[2] != "13" {
-			return pl.fail(m.Base.Range, fmt.Sprintf("use gcr.io/distroless/nodejs%d-debian13", pl.major), "base %s is Debian %s, but builders are Debian 13 (%s)", b, mm[2], Suite)
+			return providers.Fail(pl.m, m.Base.Range, fmt.Sprintf("use gcr.io/distroless/nodejs%d-debian13", pl.major), "base %s is Debian %s, but builders are Debian 13 (%s)", b, mm[2], providers.Suite)
 		}
 		if mm[1] != strconv.Itoa(pl.major) {
-			return pl.fail(m.Base.Range, fmt.Sprintf("use gcr.io/distroless/nodejs%d-debian13, or set version: %q", pl.major, mm[1]),
+			return providers.Fail(pl.m, m.Base.Range, fmt.Sprintf("use gcr.io/distroless/nodejs%d-debian13, or set version: %q", pl.major, mm[1]),
 				"base %s ships Node.js %s, but the app is built with Node.js %d", b, mm[1], pl.major)
 		}
 	} else if mm := suiteRE.FindStringSubmatch(b); mm != nil {
-		return pl.fail(m.Base.Range, fmt.Sprintf("use a Debian 13 base, e.g. gcr.io/distroless/nodejs%d-debian13", pl.major), "base %s is not Debian 13 (%s), the builder's suite", b, mm[1])
+		return providers.Fail(pl.m, m.Base.Range, fmt.Sprintf("use a Debian 13 base, e.g. gcr.io/distroless/nodejs%d-debian13", pl.major), "base %s is not Debian 13 (%s), the builder's suite", b, mm[1])
 	}
-	pl.runtime = b
+	pl.runtime.Ref = b
+	pl.runtime.Facts = plan.Facts{Debian: providers.DebianOf(b), Why: "base: in " + m.File}
+	if distrolessN.MatchString(b) {
+		pl.runtime.Facts.Toolchain, pl.runtime.Facts.Version, pl.runtime.Facts.Libc = "Node.js", strconv.Itoa(pl.major), plan.LibcGlibc
+	}
 	return nil
 }
 
@@ -487,7 +498,7 @@ func (pl *planner) entrypoint(ctx context.Context) error {
 			}
 		}
 		if main == "" {
-			return pl.fail(m.Language.Range, `add entrypoint: ["node", "server.js"] (or a start script "node <file>" or "main" in package.json)`,
+			return providers.Fail(pl.m, m.Language.Range, `add entrypoint: ["node", "server.js"] (or a start script "node <file>" or "main" in package.json)`,
 				"no entrypoint: package.json has no start script running node and no main, and the context has no index.js, server.js, app.js or main.js")
 		}
 		argv = []string{"node", main}
@@ -496,12 +507,16 @@ func (pl *planner) entrypoint(ctx context.Context) error {
 	switch {
 	case a0 == "node" || a0 == "nodejs":
 		pl.prepend, argv = true, argv[1:]
+		if m.Entrypoint.Set() && len(pl.build) == 0 {
+			// The script reaches the image from the context unchanged.
+			pl.script = providers.ScriptArg(m)
+		}
 	case jsFileRE.MatchString(a0) && !path.IsAbs(a0):
 		pl.prepend = true
 	case !strings.Contains(a0, "/"):
 		// A package's executable: node runs the file the .bin link points to.
 		pl.prepend = true
-		argv[0] = path.Join(AppDir, "node_modules", ".bin", a0)
+		argv[0] = path.Join(providers.AppDir, "node_modules", ".bin", a0)
 		pl.check = path.Join("node_modules", ".bin", a0)
 	}
 	if pl.prepend && pl.check == "" {
@@ -539,7 +554,7 @@ func scriptOf(args []string) string {
 		default:
 			p := path.Clean(a)
 			if path.IsAbs(p) {
-				rel, ok := strings.CutPrefix(p, AppDir+"/")
+				rel, ok := strings.CutPrefix(p, providers.AppDir+"/")
 				if !ok {
 					return ""
 				}

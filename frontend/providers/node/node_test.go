@@ -107,9 +107,10 @@ func planFiles(t *testing.T, files map[string]string) ([]providers.Build, error)
 		t.Fatal(err)
 	}
 	amd64 := ocispecs.Platform{OS: "linux", Architecture: "amd64"}
-	return Provider{}.Plan(context.Background(), providers.Request{
+	builds, _, err := providers.Plan(context.Background(), Provider{}, providers.Request{
 		Manifest: m, FS: contextfs.Dir(dir), Platforms: []ocispecs.Platform{amd64}, BuildPlatform: amd64,
 	})
+	return builds, err
 }
 
 func TestPlanChoices(t *testing.T) {
@@ -181,7 +182,7 @@ func TestPlanChoices(t *testing.T) {
 			for _, s := range b.Steps {
 				lines = append(lines, s.Name)
 			}
-			lines = append(lines, b.Builder.Ref, b.Runtime, "cmd "+strings.Join(b.Command, " "))
+			lines = append(lines, b.Builder.Ref, b.Runtime.Ref, "cmd "+strings.Join(b.Command, " "))
 			all := strings.Join(lines, "\n")
 			for _, w := range tc.want {
 				if !strings.Contains(all, w) {
@@ -228,7 +229,7 @@ func TestCrossInstall(t *testing.T) {
 				t.Fatal(err)
 			}
 			amd64 := ocispecs.Platform{OS: "linux", Architecture: "amd64"}
-			builds, err := Provider{}.Plan(context.Background(), providers.Request{
+			builds, _, err := providers.Plan(context.Background(), Provider{}, providers.Request{
 				Manifest: m, FS: contextfs.Dir(dir), Platforms: []ocispecs.Platform{arm64}, BuildPlatform: amd64,
 			})
 			if err != nil {

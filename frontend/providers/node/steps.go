@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"github.com/containerd/platforms"
 	"path"
 	"regexp"
 	"slices"
@@ -179,7 +180,7 @@ func (pl *planner) plan(p ocispecs.Platform) providers.Build {
 		if why := pl.emulationReason(p); why != "" {
 			emulate = why
 		} else {
-			suffix = " (for " + providers.FormatPlatform(p) + ", from " + providers.FormatPlatform(pl.req.BuildPlatform) + ")"
+			suffix = " (for " + platforms.Format(p) + ", from " + platforms.Format(pl.req.BuildPlatform) + ")"
 			in.prod = append(in.prod, pl.crossFlags(p)...)
 			if pl.tool.manager == npm {
 				in.prodEnv = []string{"npm_config_cpu=" + nodeArch[p.Architecture], "npm_config_os=linux", "npm_config_libc=glibc"}
@@ -190,7 +191,7 @@ func (pl *planner) plan(p ocispecs.Platform) providers.Build {
 	depsOrigin := providers.DependenciesOrigin(m)
 	run := func(name string, origin plan.Origin, r plan.Run) plan.Step {
 		if r.Dir == "" {
-			r.Dir = AppDir
+			r.Dir = providers.AppDir
 		}
 		return plan.Step{Name: "[node] " + name + suffix, Origin: origin, Run: &r}
 	}
@@ -265,10 +266,10 @@ func (pl *planner) plan(p ocispecs.Platform) providers.Build {
 
 	// Production dependencies, installed fresh from the lock in the app
 	// directory; nothing here depends on the sources.
-	steps = append(steps, copyInputs(AppDir))
+	steps = append(steps, copyInputs(providers.AppDir))
 	if pl.prodPkg != nil {
 		steps = append(steps, plan.Step{Name: "[node] package.json without the project's install scripts (for the production install)", Origin: depsOrigin,
-			Write: &plan.Write{Path: path.Join(AppDir, "package.json"), Content: string(pl.prodPkg)}})
+			Write: &plan.Write{Path: path.Join(providers.AppDir, "package.json"), Content: string(pl.prodPkg)}})
 	}
 	// emulated moves a step into the target's builder, readied by prep
 	// (the same ops for every such step, so BuildKit runs them once).
@@ -276,10 +277,11 @@ func (pl *planner) plan(p ocispecs.Platform) providers.Build {
 		if emulate == "" {
 			return s
 		}
-		builder := plan.Image{Ref: pl.builder, Platform: providers.FormatPlatform(p)}
+		builder := pl.builder
+		builder.Platform = platforms.Format(p)
 		return providers.InTarget(s, builder, providers.Emulated(p, emulate), "", prep, dirs...)
 	}
-	steps = append(steps, emulated(installRun("production dependencies", in.prod, in.prodEnv, AppDir, depsOrigin), AppDir))
+	steps = append(steps, emulated(installRun("production dependencies", in.prod, in.prodEnv, providers.AppDir, depsOrigin), providers.AppDir))
 	// The shared libraries of native code the runtime lacks; a lock that
 	// shows none (npm's lists install scripts and platform packages) needs
 	// no look, nor the runtime unpacked for one.
@@ -289,20 +291,20 @@ func (pl *planner) plan(p ocispecs.Platform) providers.Build {
 		// packages prep installed there); the helper itself is the
 		// frontend's own binary and runs natively.
 		steps = append(steps, emulated(run("carry the shared libraries native addons need", langOrigin, plan.Run{
-			Args: []string{HelperBin, "libs", "--runtime", RuntimeMount, "--out", sysroot, "--scan", path.Join(AppDir, "node_modules"), "--arch", p.Architecture},
+			Args: []string{providers.HelperBin, "libs", "--runtime", providers.RuntimeMount, "--out", providers.Sysroot, "--scan", path.Join(providers.AppDir, "node_modules"), "--arch", p.Architecture},
 			Dir:  "/",
 			Mounts: []plan.Mount{
-				{From: plan.MountFrontend, Target: HelperMount},
-				{From: plan.MountRuntime, Target: RuntimeMount},
+				{From: plan.MountFrontend, Target: providers.HelperMount},
+				{From: plan.MountRuntime, Target: providers.RuntimeMount},
 			},
-		}), AppDir, sysroot))
+		}), providers.AppDir, providers.Sysroot))
 	}
 
 	// The app's files: the sources, or with a build step the tree it built
 	// from the sources and every dependency.
 	exclude := []string{".git", ".dockerignore", "**/node_modules", m.File, m.File + ".dockerignore"}
 	installOnly := append([]string{"package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml"}, installInputs...)
-	appDir := AppDir
+	appDir := providers.AppDir
 	if len(pl.build) > 0 {
 		appDir = srcDir
 		buildOrigin := langOrigin
@@ -318,12 +320,12 @@ func (pl *planner) plan(p ocispecs.Platform) providers.Build {
 				Dir:  srcDir, Env: slices.Clone(in.env), Caches: in.caches, Network: true,
 			}))
 	} else {
-		steps = append(steps, plan.Step{Name: "[node] copy sources", Origin: langOrigin, Copy: &plan.Copy{Dest: AppDir, Exclude: exclude}})
+		steps = append(steps, plan.Step{Name: "[node] copy sources", Origin: langOrigin, Copy: &plan.Copy{Dest: providers.AppDir, Exclude: exclude}})
 	}
 	if pl.check != "" {
 		where := path.Join(appDir, pl.check)
 		if strings.HasPrefix(pl.check, "node_modules/") {
-			where = path.Join(AppDir, pl.check)
+			where = path.Join(providers.AppDir, pl.check)
 		}
 		origin := langOrigin
 		if m.Entrypoint.Set() {
@@ -349,11 +351,11 @@ func (pl *planner) plan(p ocispecs.Platform) providers.Build {
 	}
 	var artifacts []plan.Artifact
 	if libs {
-		artifacts = append(artifacts, plan.Artifact{From: plan.FromBuilder, Src: sysroot, Dest: "/", Layer: "dependencies", Origin: depsOrigin})
+		artifacts = append(artifacts, plan.Artifact{From: plan.FromBuilder, Src: providers.Sysroot, Dest: "/", Layer: "dependencies", Origin: depsOrigin})
 	}
 	artifacts = append(artifacts,
-		plan.Artifact{From: plan.FromBuilder, Src: path.Join(AppDir, "node_modules"), Dest: path.Join(AppDir, "node_modules"), Exclude: pruneModules, Layer: "dependencies", Origin: depsOrigin},
-		plan.Artifact{From: plan.FromBuilder, Src: appDir, Dest: AppDir, Exclude: appExclude, Layer: "app", Origin: langOrigin})
+		plan.Artifact{From: plan.FromBuilder, Src: path.Join(providers.AppDir, "node_modules"), Dest: path.Join(providers.AppDir, "node_modules"), Exclude: pruneModules, Layer: "dependencies", Origin: depsOrigin},
+		plan.Artifact{From: plan.FromBuilder, Src: appDir, Dest: providers.AppDir, Exclude: appExclude, Layer: "app", Origin: langOrigin})
 	name := pl.pkg.Name
 	if i := strings.LastIndex(name, "/"); i >= 0 {
 		name = name[i+1:]
@@ -361,12 +363,15 @@ func (pl *planner) plan(p ocispecs.Platform) providers.Build {
 	if name == "" {
 		name = "app"
 	}
+	builder := pl.builder
+	builder.Platform = platforms.Format(pl.req.BuildPlatform)
+	runtime := pl.runtime
 	return providers.Build{
-		Findings:              pl.findings,
-		Builder:               plan.Image{Ref: pl.builder, Platform: providers.FormatPlatform(pl.req.BuildPlatform)},
+		Builder:               builder,
+		Script:                pl.script,
 		Flavour:               providers.CC,
 		FlavourReason:         "Node.js and native addons need libstdc++",
-		Runtime:               pl.runtime,
+		Runtime:               &runtime,
 		Steps:                 steps,
 		Artifacts:             artifacts,
 		Command:               slices.Clone(pl.command),

@@ -13,6 +13,7 @@ package python
 import (
 	"context"
 	"fmt"
+	"github.com/containerd/platforms"
 	"path"
 	"regexp"
 	"slices"
@@ -25,9 +26,6 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-// Suite is the Debian suite builders and runtimes share.
-const Suite = "trixie"
-
 // Tool versions installed in the builder for lock files pip cannot read.
 const (
 	UVVersion     = "0.13.9"
@@ -36,18 +34,13 @@ const (
 
 // Paths in the builder and the image.
 const (
-	AppDir       = "/app"
-	VenvDir      = "/app/.venv"
-	srcDir       = "/src"
-	sysroot      = "/out/sysroot"
-	toolsDir     = "/opt/distill"
-	lockDir      = "/tmp/distill"
-	pipCache     = "/root/.cache/pip"
-	uvCache      = "/root/.cache/uv"
-	poetryCache  = "/root/.cache/pypoetry"
-	HelperMount  = "/.distill"
-	HelperBin    = "/.distill/bin/distill-frontend"
-	RuntimeMount = "/.distill-runtime"
+	VenvDir     = "/app/.venv"
+	srcDir      = "/src"
+	toolsDir    = "/opt/distill"
+	lockDir     = "/tmp/distill"
+	pipCache    = "/root/.cache/pip"
+	uvCache     = "/root/.cache/uv"
+	poetryCache = "/root/.cache/pypoetry"
 )
 
 // Dependency managers.
@@ -89,49 +82,42 @@ type planner struct {
 	reqFiles  []string
 	reqLocal  bool
 	minor     string
-	builder   string
-	runtime   string
-	command   []string
-	script    string
-	name      string
+	builder   plan.Image
+	runtime   plan.Image
+	// scriptFile is the context file the interpreter runs.
+	scriptFile *plan.ContextFile
+	command    []string
+	script     string
+	name       string
 	// findings are what `--call=check` reports of the dependencies.
 	findings []check.Finding
 }
 
-// mismatch is a builder or base that does not match the app's version or
-// Debian release: an error, which `--call=check` reports as its rule.
-func (pl *planner) mismatch(r manifest.Range, hint, format string, args ...any) error {
-	return &manifest.Error{File: pl.m.File, Range: r, Msg: fmt.Sprintf(format, args...), Hint: hint, Rule: check.VersionMismatch.Name}
+// Ecosystem implements providers.Provider.
+func (Provider) Ecosystem() providers.Ecosystem {
+	return providers.Ecosystem{
+		Fields: map[string]string{
+			"version":        "a CPython release, e.g. \"3.13\"; default: .python-version, else requires-python (pyproject.toml, uv.lock) or Pipfile.lock's python_version, else " + DefaultVersion,
+			"dependencies":   "uv.lock, poetry.lock, Pipfile.lock, a requirements .txt file or pyproject.toml; detected in that order",
+			"entrypoint":     "python and python3 are the environment's interpreter; a bare name is a console script of the installed packages; x.py runs with the interpreter. Default: main.py, app.py or __main__.py, else the project's single console script",
+			"main":           "a module run with python -m when no entrypoint is given",
+			"base":           "default: distroless python3-debian13 for the Python it ships, else cc-debian13 with the builder's interpreter transplanted",
+			"build-packages": "e.g. [gcc, libpq-dev] for sdists that compile",
+		},
+		CAEnv:   []string{"PIP_CERT", "REQUESTS_CA_BUNDLE", "CARGO_HTTP_CAINFO"},
+		Helpers: map[string]providers.Helper{"python-finalize": finalizeMain},
+	}
 }
 
-func (pl *planner) fail(r manifest.Range, hint, format string, args ...any) error {
-	return &manifest.Error{File: pl.m.File, Range: r, Msg: fmt.Sprintf(format, args...), Hint: hint}
-}
-
-// Plan implements providers.Provider.
-func (Provider) Plan(ctx context.Context, req providers.Request) ([]providers.Build, error) {
+// Prepare implements providers.Provider.
+func (Provider) Prepare(ctx context.Context, req providers.Request) (*providers.Project, error) {
 	pl := &planner{req: req, m: req.Manifest}
-	if err := pl.dependencies(ctx); err != nil {
-		return nil, err
-	}
-	if err := pl.version(ctx); err != nil {
-		return nil, err
-	}
-	if err := pl.images(); err != nil {
-		return nil, err
-	}
-	if err := pl.entrypoint(ctx); err != nil {
-		return nil, err
-	}
-	var builds []providers.Build
-	for _, p := range req.Platforms {
-		b, err := pl.platformBuild(p)
-		if err != nil {
+	for _, step := range []func(context.Context) error{pl.dependencies, pl.version, pl.images, pl.entrypoint} {
+		if err := step(ctx); err != nil {
 			return nil, err
 		}
-		builds = append(builds, b)
 	}
-	return builds, nil
+	return &providers.Project{Findings: pl.findings, Build: pl.platformBuild}, nil
 }
 
 // How the packages of a target platform are installed.
@@ -155,7 +141,7 @@ func (pl *planner) platformBuild(p ocispecs.Platform) (providers.Build, error) {
 	switch {
 	case why == "":
 		return pl.build(p, cross, "")
-	case pl.m.BuildPackages.Set() || !strings.Contains(pl.runtime, "python3-debian"):
+	case pl.m.BuildPackages.Set() || !pl.shipsPython():
 		// The shared libraries carried into the image, and a transplanted
 		// interpreter, come from the builder: it must be the target's.
 		return pl.build(p, emulated, why)
@@ -188,9 +174,9 @@ func (pl *planner) crossReason(p ocispecs.Platform) string {
 	}
 	switch {
 	case wheelArch[key] == "":
-		return "no manylinux wheels for " + providers.FormatPlatform(p)
+		return "no manylinux wheels for " + platforms.Format(p)
 	case pl.kind == managerUV && uvPlatform[p.Architecture] == "":
-		return "uv knows no manylinux platform for " + providers.FormatPlatform(p)
+		return "uv knows no manylinux platform for " + platforms.Format(p)
 	case pl.kind == managerUV && pl.pyproject.isPackage(pl.kind):
 		return "the project is a package, built for the target"
 	case pl.kind == managerPoetry:
@@ -201,7 +187,7 @@ func (pl *planner) crossReason(p ocispecs.Platform) string {
 		return "local requirements are built from source"
 	case pl.m.BuildPackages.Set():
 		return "build-packages are compiled against"
-	case !strings.Contains(pl.runtime, "python3-debian"):
+	case !pl.shipsPython():
 		return "the interpreter is transplanted from the target's builder"
 	}
 	return ""
@@ -260,7 +246,7 @@ func (pl *planner) dependencies(ctx context.Context) error {
 		pl.depsRange = m.Dependencies.Range
 		f := path.Clean(strings.TrimPrefix(m.Dependencies.Value, "./"))
 		if path.IsAbs(f) || f == ".." || strings.HasPrefix(f, "../") {
-			return pl.fail(pl.depsRange, "use a path inside the build context", "dependency file %q leaves the build context", m.Dependencies.Value)
+			return providers.Fail(pl.m, pl.depsRange, "use a path inside the build context", "dependency file %q leaves the build context", m.Dependencies.Value)
 		}
 		base := path.Base(f)
 		switch {
@@ -271,13 +257,13 @@ func (pl *planner) dependencies(ctx context.Context) error {
 		case base == "Pipfile.lock":
 			pl.kind = managerPipenv
 		case base == "Pipfile":
-			return pl.fail(pl.depsRange, "run `pipenv lock` and name Pipfile.lock", "Pipfile alone does not pin versions")
+			return providers.Fail(pl.m, pl.depsRange, "run `pipenv lock` and name Pipfile.lock", "Pipfile alone does not pin versions")
 		case base == "pyproject.toml":
 			pl.kind = managerProject
 		case strings.HasSuffix(base, ".txt") || strings.HasSuffix(base, ".in"):
 			pl.kind = managerPip
 		default:
-			return pl.fail(pl.depsRange, "name uv.lock, poetry.lock, Pipfile.lock, a requirements .txt file or pyproject.toml", "%q is not a Python dependency file", m.Dependencies.Value)
+			return providers.Fail(pl.m, pl.depsRange, "name uv.lock, poetry.lock, Pipfile.lock, a requirements .txt file or pyproject.toml", "%q is not a Python dependency file", m.Dependencies.Value)
 		}
 		pl.file, pl.dir = f, path.Dir(f)
 		ok, err := providers.Exists(ctx, pl.req.FS, f)
@@ -285,7 +271,7 @@ func (pl *planner) dependencies(ctx context.Context) error {
 			return err
 		}
 		if !ok {
-			return pl.fail(pl.depsRange, "check the path and that .dockerignore does not exclude it", "dependency file %q is not in the build context", f)
+			return providers.Fail(pl.m, pl.depsRange, "check the path and that .dockerignore does not exclude it", "dependency file %q is not in the build context", f)
 		}
 	} else {
 		pl.kind, pl.dir = managerNone, "."
@@ -301,7 +287,7 @@ func (pl *planner) dependencies(ctx context.Context) error {
 		}
 		if pl.kind == managerNone {
 			if ok, _ := providers.Exists(ctx, pl.req.FS, "Pipfile"); ok {
-				return pl.fail(pl.depsRange, "run `pipenv lock` and add Pipfile.lock to the context", "Pipfile has no Pipfile.lock next to it: versions are not pinned")
+				return providers.Fail(pl.m, pl.depsRange, "run `pipenv lock` and add Pipfile.lock to the context", "Pipfile has no Pipfile.lock next to it: versions are not pinned")
 			}
 		}
 	}
@@ -314,11 +300,11 @@ func (pl *planner) dependencies(ctx context.Context) error {
 			return err
 		}
 		if !ok {
-			return pl.fail(pl.depsRange, "add the project's pyproject.toml next to the lock file", "%s needs %s, which is not in the build context", pl.file, pp)
+			return providers.Fail(pl.m, pl.depsRange, "add the project's pyproject.toml next to the lock file", "%s needs %s, which is not in the build context", pl.file, pp)
 		}
 		p, err := parsePyproject(data)
 		if err != nil {
-			return pl.fail(pl.depsRange, "fix pyproject.toml", "%s: %v", pp, err)
+			return providers.Fail(pl.m, pl.depsRange, "fix pyproject.toml", "%s: %v", pp, err)
 		}
 		pl.pyproject = p
 		pl.name = p.name()
@@ -336,7 +322,7 @@ func (pl *planner) dependencies(ctx context.Context) error {
 		}
 		reqs, _, err := pipenvRequirements(data)
 		if err != nil {
-			return pl.fail(pl.depsRange, "run `pipenv lock` to regenerate it", "%s: %v", pl.file, err)
+			return providers.Fail(pl.m, pl.depsRange, "run `pipenv lock` to regenerate it", "%s: %v", pl.file, err)
 		}
 		pl.lockReqs = reqs
 	case managerPip:
@@ -354,7 +340,7 @@ func (pl *planner) dependencies(ctx context.Context) error {
 				return err
 			}
 			if !ok {
-				return pl.fail(pl.depsRange, "add it to the build context or remove the -r/-c line", "%s includes %s, which is not in the build context", pl.file, f)
+				return providers.Fail(pl.m, pl.depsRange, "add it to the build context or remove the -r/-c line", "%s includes %s, which is not in the build context", pl.file, f)
 			}
 			pl.reqFiles = append(pl.reqFiles, f)
 			if loose := unpinnedRequirements(data); len(loose) > 0 {
@@ -367,7 +353,7 @@ func (pl *planner) dependencies(ctx context.Context) error {
 			for _, r := range refs {
 				rp := path.Join(path.Dir(f), r)
 				if path.IsAbs(r) || strings.HasPrefix(rp, "../") {
-					return pl.fail(pl.depsRange, "keep included requirement files inside the build context", "%s includes %s, outside the build context", f, r)
+					return providers.Fail(pl.m, pl.depsRange, "keep included requirement files inside the build context", "%s includes %s, outside the build context", f, r)
 				}
 				queue = append(queue, rp)
 			}
@@ -384,11 +370,11 @@ func (pl *planner) version(ctx context.Context) error {
 	if m.Version.Set() {
 		v := m.Version.Value
 		if !versionRE.MatchString(v) {
-			return pl.fail(m.Version.Range, `write a CPython release such as "3.13" or "3.12.13"`, "invalid Python version %q", v)
+			return providers.Fail(pl.m, m.Version.Range, `write a CPython release such as "3.13" or "3.12.13"`, "invalid Python version %q", v)
 		}
 		pl.minor = minorOf(v)
 		if !slices.Contains(Minors(), pl.minor) {
-			return pl.fail(m.Version.Range, supported, "Python %s has no official slim trixie image", v)
+			return providers.Fail(pl.m, m.Version.Range, supported, "Python %s has no official slim trixie image", v)
 		}
 		return nil
 	}
@@ -407,7 +393,7 @@ func (pl *planner) version(ctx context.Context) error {
 			}
 			mm := pythonVersionRE.FindStringSubmatch(line)
 			if mm == nil || !slices.Contains(Minors(), mm[1]) {
-				return pl.fail(m.Language.Range, "write a supported version in "+f+" or set `version:` ("+supported+")", "%s asks for Python %q", f, line)
+				return providers.Fail(pl.m, m.Language.Range, "write a supported version in "+f+" or set `version:` ("+supported+")", "%s asks for Python %q", f, line)
 			}
 			pl.minor = mm[1]
 			return nil
@@ -422,7 +408,7 @@ func (pl *planner) version(ctx context.Context) error {
 		}
 		if _, v, err := pipenvRequirements(data); err == nil && v != "" {
 			if !slices.Contains(Minors(), v) {
-				return pl.fail(pl.depsRange, "set `version:` or lock with a supported Python ("+supported+")", "%s is locked for Python %s", pl.file, v)
+				return providers.Fail(pl.m, pl.depsRange, "set `version:` or lock with a supported Python ("+supported+")", "%s is locked for Python %s", pl.file, v)
 			}
 			pl.minor = v
 			return nil
@@ -443,11 +429,11 @@ func (pl *planner) version(ctx context.Context) error {
 	}
 	spec, err := parseSpecifier(constraint)
 	if err != nil {
-		return pl.fail(pl.depsRange, "set `version:` in the manifest", "%s: %v", from, err)
+		return providers.Fail(pl.m, pl.depsRange, "set `version:` in the manifest", "%s: %v", from, err)
 	}
 	minor, ok := pickMinor(spec)
 	if !ok {
-		return pl.fail(pl.depsRange, "set `version:` or widen requires-python ("+supported+")", "%s requires Python %s, which no supported release satisfies", from, constraint)
+		return providers.Fail(pl.m, pl.depsRange, "set `version:` or widen requires-python ("+supported+")", "%s requires Python %s, which no supported release satisfies", from, constraint)
 	}
 	pl.minor = minor
 	return nil
@@ -462,65 +448,86 @@ var (
 // images resolves the builder and the runtime, and rejects the
 // combinations that cannot work: a builder of another Python minor or
 // Debian suite, a runtime that is not Debian 13 or ships another Python.
-func (pl *planner) images() error {
+func (pl *planner) images(context.Context) error {
 	m := pl.m
 	minor := pl.minor
 	tag := minor
 	if m.Version.Set() {
 		tag = m.Version.Value
 	}
-	pl.builder = fmt.Sprintf("docker.io/library/python:%s-slim-%s", tag, Suite)
+	pl.builder = plan.Image{
+		Ref:    fmt.Sprintf("docker.io/library/python:%s-slim-%s", tag, providers.Suite),
+		Origin: providers.ImageOrigin(m, plan.RoleBuilder),
+		Facts: plan.Facts{Toolchain: "Python", Version: minor, Debian: providers.DebianRelease, Libc: plan.LibcGlibc,
+			Why: "the official slim image of the app's Python"},
+	}
 	if m.Builder.Set() {
 		b := m.Builder.Value
 		if mm := pythonTagRE.FindStringSubmatch(b); mm != nil && mm[1] != minor {
-			return pl.mismatch(m.Builder.Range, fmt.Sprintf("use python:%s-slim-%s, or set version: %q", minor, Suite, mm[1]),
+			return providers.Mismatch(pl.m, m.Builder.Range, fmt.Sprintf("use python:%s-slim-%s, or set version: %q", minor, providers.Suite, mm[1]),
 				"builder %s has Python %s, but the app is built for Python %s: compiled extensions would not load", b, mm[1], minor)
 		}
 		if mm := suiteRE.FindStringSubmatch(b); mm != nil {
-			return pl.mismatch(m.Builder.Range, "use a Debian 13 (trixie) builder, e.g. python:"+minor+"-slim-"+Suite,
+			return providers.Mismatch(pl.m, m.Builder.Range, "use a Debian 13 (trixie) builder, e.g. python:"+minor+"-slim-"+providers.Suite,
 				"builder %s is not Debian 13 (%s), the runtime's suite: its glibc and libraries would not match", b, mm[1])
 		}
-		pl.builder = b
+		pl.builder.Ref = b
+		pl.builder.Facts = plan.Facts{Toolchain: "Python", Version: minor, Debian: providers.DebianOf(b), Libc: plan.LibcGlibc, Why: "builder: in " + m.File}
 	}
 
+	pl.runtime = plan.Image{Origin: providers.ImageOrigin(m, plan.RoleRuntime)}
+	cc := func(why string) {
+		pl.runtime.Ref = providers.DistrolessRepo + "/cc-" + providers.Debian
+		pl.runtime.Facts = providers.DistrolessFacts(providers.CC, why)
+	}
 	if minor == DistrolessMinor {
-		pl.runtime = "gcr.io/distroless/python3-debian13"
+		pl.runtime.Ref = providers.DistrolessRepo + "/python3-" + providers.Debian
+		pl.runtime.Facts = plan.Facts{Toolchain: "Python", Version: minor, Debian: providers.DebianRelease, Libc: plan.LibcGlibc,
+			Why: "distroless python3 ships Python " + minor}
 	} else {
-		pl.runtime = "gcr.io/distroless/cc-debian13"
+		cc("no distroless image ships Python " + minor + ": the builder's interpreter is transplanted onto cc")
 	}
 	if m.Base.Set() {
 		b := m.Base.Value
 		switch b {
 		case providers.Static, providers.Base:
-			return pl.fail(m.Base.Range, "use base: cc (the interpreter is then copied from the builder), or leave base out",
+			return providers.Fail(pl.m, m.Base.Range, "use base: cc (the interpreter is then copied from the builder), or leave base out",
 				"base %q cannot run Python: the interpreter and compiled extensions need libstdc++ and libgcc (cc)", b)
 		case providers.CC:
-			pl.runtime = "gcr.io/distroless/cc-debian13"
+			cc("base: cc in " + m.File + ": the builder's interpreter is transplanted")
 		default:
 			if strings.ContainsAny(b, " \t") || b == "" {
-				return pl.fail(m.Base.Range, "use cc or an image reference", "invalid base %q", b)
+				return providers.Fail(pl.m, m.Base.Range, "use cc or an image reference", "invalid base %q", b)
 			}
 			if mm := distrolessPy.FindStringSubmatch(b); mm != nil {
 				if mm[1] != "13" {
-					return pl.fail(m.Base.Range, "use gcr.io/distroless/python3-debian13 or base: cc",
-						"base %s is Debian %s, but builders are Debian 13 (%s)", b, mm[1], Suite)
+					return providers.Fail(pl.m, m.Base.Range, "use gcr.io/distroless/python3-debian13 or base: cc",
+						"base %s is Debian %s, but builders are Debian 13 (%s)", b, mm[1], providers.Suite)
 				}
 				if minor != DistrolessMinor {
-					return pl.fail(m.Base.Range, fmt.Sprintf("leave base out (Python %s is transplanted onto cc-debian13) or set version: %q", minor, DistrolessMinor),
+					return providers.Fail(pl.m, m.Base.Range, fmt.Sprintf("leave base out (Python %s is transplanted onto cc-debian13) or set version: %q", minor, DistrolessMinor),
 						"base %s ships Python %s, but the app is built for Python %s", b, DistrolessMinor, minor)
 				}
 			} else if mm := suiteRE.FindStringSubmatch(b); mm != nil {
-				return pl.mismatch(m.Base.Range, "use a Debian 13 base, e.g. gcr.io/distroless/cc-debian13",
+				return providers.Mismatch(pl.m, m.Base.Range, "use a Debian 13 base, e.g. gcr.io/distroless/cc-debian13",
 					"base %s is not Debian 13 (%s), the builder's suite", b, mm[1])
 			} else if mm := pythonTagRE.FindStringSubmatch(b); mm != nil && mm[1] != minor {
-				return pl.mismatch(m.Base.Range, fmt.Sprintf("set version: %q or pick a base with Python %s", mm[1], minor),
+				return providers.Mismatch(pl.m, m.Base.Range, fmt.Sprintf("set version: %q or pick a base with Python %s", mm[1], minor),
 					"base %s has Python %s, but the app is built for Python %s", b, mm[1], minor)
 			}
-			pl.runtime = b
+			pl.runtime.Ref = b
+			pl.runtime.Facts = plan.Facts{Debian: providers.DebianOf(b), Why: "base: in " + m.File}
+			if distrolessPy.MatchString(b) {
+				pl.runtime.Facts.Toolchain, pl.runtime.Facts.Version = "Python", minor
+			}
 		}
 	}
 	return nil
 }
+
+// shipsPython reports whether the runtime has the app's Python, which
+// is otherwise transplanted from the builder.
+func (pl *planner) shipsPython() bool { return pl.runtime.Facts.Version == pl.minor }
 
 func (pl *planner) python() string { return path.Join(VenvDir, "bin", "python") }
 
@@ -537,6 +544,7 @@ func (pl *planner) entrypoint(ctx context.Context) error {
 		switch {
 		case a0 == "python" || a0 == "python3" || a0 == "python"+pl.minor:
 			argv[0] = py
+			pl.scriptFile = providers.ScriptArg(m)
 		case strings.HasSuffix(a0, ".py") && !strings.HasPrefix(a0, "/"):
 			argv = append([]string{py}, argv...)
 		case !strings.Contains(a0, "/"):
@@ -552,7 +560,7 @@ func (pl *planner) entrypoint(ctx context.Context) error {
 	if m.Main.Set() {
 		mod := m.Main.Value
 		if !regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$`).MatchString(mod) {
-			return pl.fail(m.Main.Range, "name an importable module, e.g. main: myapp or main: myapp.server", "%q is not a Python module name", mod)
+			return providers.Fail(pl.m, m.Main.Range, "name an importable module, e.g. main: myapp or main: myapp.server", "%q is not a Python module name", mod)
 		}
 		pl.command = []string{py, "-m", mod}
 		return nil
@@ -575,7 +583,7 @@ func (pl *planner) entrypoint(ctx context.Context) error {
 			return nil
 		}
 	}
-	return pl.fail(m.Language.Range, `add entrypoint: ["python", "main.py"], a console script such as ["uvicorn", "main:app"], or main: <module>`,
+	return providers.Fail(pl.m, m.Language.Range, `add entrypoint: ["python", "main.py"], a console script such as ["uvicorn", "main:app"], or main: <module>`,
 		"no entrypoint: the context has no main.py, app.py or __main__.py, and the project declares no single console script")
 }
 
@@ -585,7 +593,7 @@ func (pl *planner) mainScript() string {
 	if len(pl.command) < 2 || pl.command[0] != pl.python() || !strings.HasSuffix(pl.command[1], ".py") {
 		return ""
 	}
-	return path.Join(AppDir, pl.command[1])
+	return path.Join(providers.AppDir, pl.command[1])
 }
 
 // build is the plan of one target platform.
@@ -596,7 +604,7 @@ func (pl *planner) build(p ocispecs.Platform, mode, why string) (providers.Build
 	case emulated:
 		builderPlatform, suffix = p, providers.Emulated(p, why)
 	case cross, installs:
-		suffix = " (for " + providers.FormatPlatform(p) + ", from " + providers.FormatPlatform(pl.req.BuildPlatform) + ")"
+		suffix = " (for " + platforms.Format(p) + ", from " + platforms.Format(pl.req.BuildPlatform) + ")"
 	}
 	langOrigin := providers.Origin("language", m.Language.Range)
 	depsOrigin := providers.DependenciesOrigin(m)
@@ -621,12 +629,13 @@ func (pl *planner) build(p ocispecs.Platform, mode, why string) (providers.Build
 		return pl.probed(pipInstall(append(pl.crossPip(p), args...)...))
 	}
 	run := func(name string, origin plan.Origin, r plan.Run) plan.Step {
-		r.Dir = cmpOr(r.Dir, AppDir)
+		r.Dir = cmpOr(r.Dir, providers.AppDir)
 		return plan.Step{Name: "[python] " + name + suffix, Origin: origin, Run: &r}
 	}
 	// inTarget is a step run by the target's builder instead, for reason.
 	inTarget := func(reason string, s plan.Step, setup []plan.Step, dirs ...string) plan.Step {
-		builder := plan.Image{Ref: pl.builder, Platform: providers.FormatPlatform(p)}
+		builder := pl.builder
+		builder.Platform = platforms.Format(p)
 		return providers.InTarget(s, builder, providers.Emulated(p, reason), suffix, setup, dirs...)
 	}
 	// install is a step that installs packages: in installs mode, run by
@@ -661,7 +670,7 @@ func (pl *planner) build(p ocispecs.Platform, mode, why string) (providers.Build
 		Args: []string{pyexe, "-m", "venv", "--without-pip", VenvDir}, Dir: "/",
 	}))
 
-	projectDir := path.Join(AppDir, pl.dir)
+	projectDir := path.Join(providers.AppDir, pl.dir)
 	// Build-context files the app never reads at run time.
 	exclude := []string{".git", ".dockerignore", "**/.venv", "**/__pycache__", "**/*.pyc", pl.m.File, pl.m.File + ".dockerignore"}
 	// Lock and requirements files are read by the install steps only.
@@ -675,14 +684,14 @@ func (pl *planner) build(p ocispecs.Platform, mode, why string) (providers.Build
 	switch pl.kind {
 	case managerPip:
 		steps = append(steps, plan.Step{Name: "[python] copy " + strings.Join(pl.reqFiles, ", "), Origin: depsOrigin,
-			Copy: &plan.Copy{Paths: pl.reqFiles, Dest: AppDir}})
+			Copy: &plan.Copy{Paths: pl.reqFiles, Dest: providers.AppDir}})
 		if !pl.reqLocal {
-			args := depsInstall("-r", path.Join(AppDir, pl.file))
+			args := depsInstall("-r", path.Join(providers.AppDir, pl.file))
 			steps = append(steps, run("pip install -r "+pl.file, depsOrigin, plan.Run{
 				Args: args, Env: pipEnv, Caches: pipCaches, Network: true, Secrets: secrets, Probe: probe,
 				Fallback: fallback("pip install -r "+pl.file, depsOrigin, plan.Run{
-					Args: pipInstall("-r", path.Join(AppDir, pl.file)), Env: pipEnv, Caches: pipCaches, Network: true, Secrets: secrets,
-				}, nil, AppDir),
+					Args: pipInstall("-r", path.Join(providers.AppDir, pl.file)), Env: pipEnv, Caches: pipCaches, Network: true, Secrets: secrets,
+				}, nil, providers.AppDir),
 			}))
 		}
 	case managerPipenv:
@@ -696,7 +705,7 @@ func (pl *planner) build(p ocispecs.Platform, mode, why string) (providers.Build
 				Args: args, Env: pipEnv, Caches: pipCaches, Network: true, Secrets: secrets, Probe: probe,
 				Fallback: fallback(name, depsOrigin, plan.Run{
 					Args: pipInstall(hashed...), Env: pipEnv, Caches: pipCaches, Network: true, Secrets: secrets,
-				}, nil, AppDir, lockDir),
+				}, nil, providers.AppDir, lockDir),
 			}))
 	case managerUV, managerPoetry:
 		var t lockTool
@@ -735,11 +744,11 @@ func (pl *planner) build(p ocispecs.Platform, mode, why string) (providers.Build
 				Args: args, Dir: projectDir, Env: env, Caches: caches, Network: true, Secrets: secrets,
 			})
 		}
-		deps := install(toolRun(t.deps, depsOrigin), []plan.Step{t.install}, AppDir)
+		deps := install(toolRun(t.deps, depsOrigin), []plan.Step{t.install}, providers.AppDir)
 		if mode == cross {
 			deps.Run.Fallback = fallback(path.Base(t.deps[0])+" "+strings.Join(t.deps[1:], " "), depsOrigin, plan.Run{
 				Args: t.deps, Dir: projectDir, Env: env, Caches: caches, Network: true, Secrets: secrets,
-			}, []plan.Step{t.install}, AppDir)
+			}, []plan.Step{t.install}, providers.AppDir)
 			// uv selects the target's wheels itself, into the environment;
 			// --no-build makes a missing wheel an error the probe reports.
 			deps.Run.Args = pl.probed(append(slices.Clone(t.deps), "--no-build", "--python-platform", uvPlatform[p.Architecture]+"-manylinux_2_40"))
@@ -750,14 +759,14 @@ func (pl *planner) build(p ocispecs.Platform, mode, why string) (providers.Build
 			steps = append(steps, t.install)
 		}
 		steps = append(steps,
-			plan.Step{Name: "[python] copy " + strings.Join(files, ", "), Origin: depsOrigin, Copy: &plan.Copy{Paths: files, Dest: AppDir}},
+			plan.Step{Name: "[python] copy " + strings.Join(files, ", "), Origin: depsOrigin, Copy: &plan.Copy{Paths: files, Dest: providers.AppDir}},
 			deps)
 		if pl.pyproject.isPackage(pl.kind) {
 			// The project itself is a package: installed once its sources
 			// are there.
 			packageProject = true
-			steps = append(steps, plan.Step{Name: "[python] copy sources", Origin: langOrigin, Copy: &plan.Copy{Dest: AppDir, Exclude: exclude}},
-				install(toolRun(t.project, langOrigin), []plan.Step{t.install}, AppDir))
+			steps = append(steps, plan.Step{Name: "[python] copy sources", Origin: langOrigin, Copy: &plan.Copy{Dest: providers.AppDir, Exclude: exclude}},
+				install(toolRun(t.project, langOrigin), []plan.Step{t.install}, providers.AppDir))
 		}
 	case managerProject:
 		// A project without a lock is installed as a package; its static
@@ -771,7 +780,7 @@ func (pl *planner) build(p ocispecs.Platform, mode, why string) (providers.Build
 				plan.Step{Name: "[python] dependencies of " + pl.file, Origin: depsOrigin, Write: &plan.Write{Path: lock, Content: reqs}},
 				install(run("pip install "+pl.file+" dependencies", depsOrigin, plan.Run{
 					Args: pipInstall("-r", lock), Env: pipEnv, Caches: pipCaches, Network: true, Secrets: secrets,
-				}), nil, AppDir, lockDir))
+				}), nil, providers.AppDir, lockDir))
 		}
 		// Built from a copy outside /app: an in-tree build leaves build/
 		// and *.egg-info behind, which the image does not need.
@@ -779,22 +788,22 @@ func (pl *planner) build(p ocispecs.Platform, mode, why string) (providers.Build
 		steps = append(steps, plan.Step{Name: "[python] copy sources to build the project", Origin: langOrigin, Copy: &plan.Copy{Dest: srcDir, Exclude: exclude}},
 			install(run("pip install "+path.Dir(pl.file)+" (the project)", depsOrigin, plan.Run{
 				Args: pipInstall(projectDir), Dir: projectDir, Env: pipEnv, Caches: pipCaches, Network: true, Secrets: secrets,
-			}), nil, AppDir, srcDir))
+			}), nil, providers.AppDir, srcDir))
 	}
-	finalize := []string{HelperBin, "python-finalize",
-		"--venv", VenvDir, "--python", pl.minor, "--runtime", RuntimeMount, "--out", sysroot, "--scan", AppDir}
+	finalize := []string{providers.HelperBin, "python-finalize",
+		"--venv", VenvDir, "--python", pl.minor, "--runtime", providers.RuntimeMount, "--out", providers.Sysroot, "--scan", providers.AppDir}
 	if pl.script != "" {
 		finalize = append(finalize, "--script", pl.script)
 	}
 	what := "use the runtime's python" + pl.minor
-	if !strings.Contains(pl.runtime, "python3-debian") {
+	if !pl.shipsPython() {
 		what = "transplant python" + pl.minor + " if the runtime has none"
 	}
 	finalizeStep := run(what+"; carry needed shared libraries", langOrigin, plan.Run{
 		Args: finalize, Dir: "/",
 		Mounts: []plan.Mount{
-			{From: plan.MountFrontend, Target: HelperMount},
-			{From: plan.MountRuntime, Target: RuntimeMount},
+			{From: plan.MountFrontend, Target: providers.HelperMount},
+			{From: plan.MountRuntime, Target: providers.RuntimeMount},
 		},
 	})
 	// Bytecode, compiled here: the image's user cannot write __pycache__,
@@ -818,40 +827,43 @@ func (pl *planner) build(p ocispecs.Platform, mode, why string) (providers.Build
 	if packageProject || reqLocal {
 		// The environment is complete only once the sources are in.
 		if !packageProject {
-			steps = append(steps, plan.Step{Name: "[python] copy sources", Origin: langOrigin, Copy: &plan.Copy{Dest: AppDir, Exclude: exclude}},
+			steps = append(steps, plan.Step{Name: "[python] copy sources", Origin: langOrigin, Copy: &plan.Copy{Dest: providers.AppDir, Exclude: exclude}},
 				// Local paths in the requirements need the sources.
 				install(run("pip install -r "+pl.file, depsOrigin, plan.Run{
-					Args: pipInstall("-r", path.Join(AppDir, pl.file)), Env: pipEnv, Caches: pipCaches, Network: true, Secrets: secrets,
-				}), nil, AppDir))
+					Args: pipInstall("-r", path.Join(providers.AppDir, pl.file)), Env: pipEnv, Caches: pipCaches, Network: true, Secrets: secrets,
+				}), nil, providers.AppDir))
 		}
-		steps = append(steps, finalizeStep, compile("compile bytecode", nil, AppDir, sysroot))
+		steps = append(steps, finalizeStep, compile("compile bytecode", nil, providers.AppDir, providers.Sysroot))
 	} else {
 		// Everything derived from the dependencies happens before the
 		// sources arrive, so a source change re-runs none of it.
 		steps = append(steps, finalizeStep,
-			compile("compile bytecode of the environment", nil, VenvDir, sysroot),
-			plan.Step{Name: "[python] copy sources", Origin: langOrigin, Copy: &plan.Copy{Dest: AppDir, Exclude: exclude}},
-			compile("compile bytecode of the app", []string{"^" + regexp.QuoteMeta(VenvDir+"/")}, AppDir))
+			compile("compile bytecode of the environment", nil, VenvDir, providers.Sysroot),
+			plan.Step{Name: "[python] copy sources", Origin: langOrigin, Copy: &plan.Copy{Dest: providers.AppDir, Exclude: exclude}},
+			compile("compile bytecode of the app", []string{"^" + regexp.QuoteMeta(VenvDir+"/")}, providers.AppDir))
 	}
 
 	// Two layers: what the dependencies give (the environment, the
 	// runtime's extra libraries, a transplanted interpreter), which a
 	// source change leaves as it is, then the app's own files.
 	artifacts := []plan.Artifact{
-		{From: plan.FromBuilder, Src: sysroot, Dest: "/", Layer: "dependencies", Origin: depsOrigin},
+		{From: plan.FromBuilder, Src: providers.Sysroot, Dest: "/", Layer: "dependencies", Origin: depsOrigin},
 		{From: plan.FromBuilder, Src: VenvDir, Dest: VenvDir, Layer: "dependencies", Origin: depsOrigin},
-		{From: plan.FromBuilder, Src: AppDir, Dest: AppDir, Exclude: append([]string{".venv"}, installOnly...), Layer: "app", Origin: langOrigin},
+		{From: plan.FromBuilder, Src: providers.AppDir, Dest: providers.AppDir, Exclude: append([]string{".venv"}, installOnly...), Layer: "app", Origin: langOrigin},
 	}
 	name := pl.name
 	if name == "" {
 		name = "app"
 	}
+	builder := pl.builder
+	builder.Platform = platforms.Format(builderPlatform)
+	runtime := pl.runtime
 	return providers.Build{
-		Findings:      pl.findings,
-		Builder:       plan.Image{Ref: pl.builder, Platform: providers.FormatPlatform(builderPlatform)},
+		Builder:       builder,
 		Flavour:       providers.CC,
 		FlavourReason: "Python interpreter and compiled extensions",
-		Runtime:       pl.runtime,
+		Runtime:       &runtime,
+		Script:        pl.scriptFile,
 		Steps:         steps,
 		Artifacts:     artifacts,
 		Command:       slices.Clone(pl.command),

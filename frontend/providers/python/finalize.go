@@ -1,16 +1,20 @@
-package helper
+package python
+
+// The python-finalize helper: run by the frontend binary inside the
+// builder (providers.HelperBin), it points the environment at the
+// runtime's interpreter and carries the shared libraries it needs.
 
 import (
 	"bytes"
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/distill-build/distill/frontend/helper"
 	"io"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
-	goruntime "runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -24,7 +28,7 @@ type PythonOptions struct {
 	Minor string
 	// Builder is the builder's root ("/" in a build step); Runtime the
 	// runtime image's root, mounted read-only.
-	Builder, Runtime Root
+	Builder, Runtime helper.Root
 	// Out is the output tree copied onto the runtime.
 	Out string
 	// Scan are image directories whose ELF objects need their libraries
@@ -69,7 +73,7 @@ func PythonFinalize(o PythonOptions) error {
 		return err
 	}
 	exe := "python" + o.Minor
-	c := &Closure{Builder: o.Builder, Runtime: o.Runtime, Out: o.Out, Provided: o.Scan, Log: o.Log}
+	c := &helper.Closure{Builder: o.Builder, Runtime: o.Runtime, Out: o.Out, Provided: o.Scan, Log: o.Log}
 
 	interp := ""
 	for _, d := range interpreterDirs {
@@ -95,10 +99,10 @@ func PythonFinalize(o PythonOptions) error {
 		return err
 	}
 
-	return carry(c, o.Scan, 0, o.Log)
+	return helper.Carry(c, o.Scan, 0, o.Log)
 }
 
-func scripts(r Root, bin string) []string {
+func scripts(r helper.Root, bin string) []string {
 	entries, _ := os.ReadDir(r.Host(bin))
 	var out []string
 	for _, e := range entries {
@@ -114,7 +118,7 @@ func scripts(r Root, bin string) []string {
 	return out
 }
 
-func findExecutable(r Root, name, searchPath string) (string, error) {
+func findExecutable(r helper.Root, name, searchPath string) (string, error) {
 	dirs := filepath.SplitList(searchPath)
 	dirs = append(dirs, interpreterDirs...)
 	for _, d := range dirs {
@@ -134,7 +138,7 @@ func findExecutable(r Root, name, searchPath string) (string, error) {
 // transplant copies the builder's interpreter (its prefix's bin/python3.X,
 // the standard library, lib-dynload) into the output tree at the same
 // paths, and adds its ELF closure; it returns the interpreter's path.
-func transplant(o PythonOptions, c *Closure, exe string) (string, error) {
+func transplant(o PythonOptions, c *helper.Closure, exe string) (string, error) {
 	real, err := o.Builder.Resolve(exe)
 	if err != nil {
 		return "", err
@@ -142,7 +146,7 @@ func transplant(o PythonOptions, c *Closure, exe string) (string, error) {
 	prefix := path.Dir(path.Dir(real))
 	name := "python" + o.Minor
 	interp := path.Join(prefix, "bin", name)
-	if err := copyFile(o.Builder.Host(real), filepath.Join(o.Out, filepath.FromSlash(interp))); err != nil {
+	if err := helper.CopyFile(o.Builder.Host(real), filepath.Join(o.Out, filepath.FromSlash(interp))); err != nil {
 		return "", err
 	}
 	for _, link := range []string{"python3", "python"} {
@@ -171,7 +175,7 @@ func transplant(o PythonOptions, c *Closure, exe string) (string, error) {
 	if err := c.Add(interp); err != nil {
 		return "", err
 	}
-	files, err := ELFFiles(o.Builder, path.Join(stdlib, "lib-dynload"))
+	files, err := helper.ELFFiles(o.Builder, path.Join(stdlib, "lib-dynload"))
 	if err != nil {
 		return "", err
 	}
@@ -186,7 +190,7 @@ func transplant(o PythonOptions, c *Closure, exe string) (string, error) {
 // copyTree copies the image directory dir of r into out at the same path,
 // keeping symlinks and modes, leaving out what drop reports (relative
 // slash paths).
-func copyTree(r Root, dir, out string, drop func(rel string) bool) error {
+func copyTree(r helper.Root, dir, out string, drop func(rel string) bool) error {
 	host := r.Host(dir)
 	return filepath.WalkDir(host, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -211,7 +215,7 @@ func copyTree(r Root, dir, out string, drop func(rel string) bool) error {
 			}
 			return os.Symlink(t, dst)
 		case d.Type().IsRegular():
-			return copyFile(p, dst)
+			return helper.CopyFile(p, dst)
 		}
 		return nil
 	})
@@ -329,67 +333,32 @@ func fixShebang(hostPath, py, venv string) error {
 	return os.WriteFile(hostPath, out, fi.Mode().Perm())
 }
 
-// Main runs a helper subcommand; it returns the exit code.
-func Main(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: distill-frontend {libs|python-finalize} [flags]")
+// finalizeMain is the python-finalize helper subcommand.
+func finalizeMain(args []string, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet(args[0], flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	var o PythonOptions
+	var runtime, scan string
+	fl.StringVar(&o.Venv, "venv", "/app/.venv", "virtual environment")
+	fl.StringVar(&o.Minor, "python", "", "CPython minor, e.g. 3.13")
+	fl.StringVar(&runtime, "runtime", "", "runtime image root")
+	fl.StringVar(&o.Out, "out", "/out/sysroot", "output tree")
+	fl.StringVar(&scan, "scan", "/app", "directories whose ELF objects need libraries (comma separated)")
+	fl.StringVar(&o.Script, "script", "", "console script the entrypoint names")
+	if err := fl.Parse(args[1:]); err != nil {
 		return 2
 	}
-	switch args[0] {
-	case "libs":
-		fl := flag.NewFlagSet(args[0], flag.ContinueOnError)
-		fl.SetOutput(stderr)
-		var runtime, scan, out, arch string
-		fl.StringVar(&runtime, "runtime", "", "runtime image root")
-		fl.StringVar(&arch, "arch", goruntime.GOARCH, "architecture (GOARCH) of the objects to follow; others are left as they are")
-		fl.StringVar(&out, "out", "/out/sysroot", "output tree")
-		fl.StringVar(&scan, "scan", "/app", "directories whose ELF objects need libraries (comma separated)")
-		if err := fl.Parse(args[1:]); err != nil {
-			return 2
-		}
-		if runtime == "" {
-			fmt.Fprintln(stderr, "libs: --runtime is required")
-			return 2
-		}
-		if err := os.MkdirAll(out, 0o755); err != nil {
-			fmt.Fprintln(stderr, "distill:", err)
-			return 1
-		}
-		err := CarryLibraries(LibsOptions{Builder: Root{Dir: "/"}, Runtime: Root{Dir: runtime}, Out: out,
-			Scan: strings.Split(scan, ","), Machine: Machines[arch], Log: stdout})
-		if err != nil {
-			fmt.Fprintln(stderr, "distill:", err)
-			return 1
-		}
-		return 0
-	case "python-finalize":
-		fl := flag.NewFlagSet(args[0], flag.ContinueOnError)
-		fl.SetOutput(stderr)
-		var o PythonOptions
-		var runtime, scan string
-		fl.StringVar(&o.Venv, "venv", "/app/.venv", "virtual environment")
-		fl.StringVar(&o.Minor, "python", "", "CPython minor, e.g. 3.13")
-		fl.StringVar(&runtime, "runtime", "", "runtime image root")
-		fl.StringVar(&o.Out, "out", "/out/sysroot", "output tree")
-		fl.StringVar(&scan, "scan", "/app", "directories whose ELF objects need libraries (comma separated)")
-		fl.StringVar(&o.Script, "script", "", "console script the entrypoint names")
-		if err := fl.Parse(args[1:]); err != nil {
-			return 2
-		}
-		if o.Minor == "" || runtime == "" {
-			fmt.Fprintln(stderr, "python-finalize: --python and --runtime are required")
-			return 2
-		}
-		o.Builder, o.Runtime = Root{Dir: "/"}, Root{Dir: runtime}
-		o.Scan = strings.Split(scan, ",")
-		o.SearchPath = os.Getenv("PATH")
-		o.Log = stdout
-		if err := PythonFinalize(o); err != nil {
-			fmt.Fprintln(stderr, "distill:", err)
-			return 1
-		}
-		return 0
+	if o.Minor == "" || runtime == "" {
+		fmt.Fprintln(stderr, "python-finalize: --python and --runtime are required")
+		return 2
 	}
-	fmt.Fprintf(stderr, "unknown helper %q\n", args[0])
-	return 2
+	o.Builder, o.Runtime = helper.Root{Dir: "/"}, helper.Root{Dir: runtime}
+	o.Scan = strings.Split(scan, ",")
+	o.SearchPath = os.Getenv("PATH")
+	o.Log = stdout
+	if err := PythonFinalize(o); err != nil {
+		fmt.Fprintln(stderr, "distill:", err)
+		return 1
+	}
+	return 0
 }

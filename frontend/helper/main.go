@@ -1,0 +1,54 @@
+package helper
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	goruntime "runtime"
+	"slices"
+	"strings"
+)
+
+// Main runs a helper subcommand, libs or one of more (the languages'
+// helpers, by name); it returns the exit code.
+func Main(args []string, stdout, stderr io.Writer, more map[string]func(args []string, stdout, stderr io.Writer) int) int {
+	if len(args) == 0 {
+		fmt.Fprintf(stderr, "usage: distill-frontend {%s} [flags]\n", strings.Join(append([]string{"libs"}, slices.Sorted(maps.Keys(more))...), "|"))
+		return 2
+	}
+	switch args[0] {
+	case "libs":
+		fl := flag.NewFlagSet(args[0], flag.ContinueOnError)
+		fl.SetOutput(stderr)
+		var runtime, scan, out, arch string
+		fl.StringVar(&runtime, "runtime", "", "runtime image root")
+		fl.StringVar(&arch, "arch", goruntime.GOARCH, "architecture (GOARCH) of the objects to follow; others are left as they are")
+		fl.StringVar(&out, "out", "/out/sysroot", "output tree")
+		fl.StringVar(&scan, "scan", "/app", "directories whose ELF objects need libraries (comma separated)")
+		if err := fl.Parse(args[1:]); err != nil {
+			return 2
+		}
+		if runtime == "" {
+			fmt.Fprintln(stderr, "libs: --runtime is required")
+			return 2
+		}
+		if err := os.MkdirAll(out, 0o755); err != nil {
+			fmt.Fprintln(stderr, "distill:", err)
+			return 1
+		}
+		err := CarryLibraries(LibsOptions{Builder: Root{Dir: "/"}, Runtime: Root{Dir: runtime}, Out: out,
+			Scan: strings.Split(scan, ","), Machine: Machines[arch], Log: stdout})
+		if err != nil {
+			fmt.Fprintln(stderr, "distill:", err)
+			return 1
+		}
+		return 0
+	}
+	if h, ok := more[args[0]]; ok {
+		return h(args, stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "unknown helper %q\n", args[0])
+	return 2
+}
