@@ -4,8 +4,8 @@
 //
 // With arguments it runs a helper subcommand instead: build steps mount
 // the frontend's own image and run it for what LLB cannot express (the
-// shared-library closure of compiled code, pointing a Python environment
-// at the runtime's interpreter), so no tool is assumed in any image.
+// shared-library closure of compiled code, a language's own finishing
+// steps), so no tool is assumed in any image.
 package main
 
 import (

@@ -119,3 +119,25 @@ func (i info) Mode() fs.FileMode  { return fs.FileMode(i.st.Mode) }
 func (i info) ModTime() time.Time { return time.Unix(0, i.st.ModTime) }
 func (i info) IsDir() bool        { return entry(i).IsDir() }
 func (i info) Sys() any           { return i.st }
+
+// FS is a context held in an fs.FS (tests: an fstest.MapFS).
+type FS struct{ fs.FS }
+
+// ReadFile implements providers.FS.
+func (f FS) ReadFile(_ context.Context, name string) ([]byte, error) {
+	return fs.ReadFile(f.FS, clean(name))
+}
+
+// Stat implements providers.FS.
+func (f FS) Stat(_ context.Context, name string) (bool, error) {
+	fi, err := fs.Stat(f.FS, clean(name))
+	if err != nil {
+		return false, err
+	}
+	return fi.IsDir(), nil
+}
+
+// ReadDir implements providers.FS.
+func (f FS) ReadDir(_ context.Context, name string) ([]fs.DirEntry, error) {
+	return fs.ReadDir(f.FS, clean(name))
+}

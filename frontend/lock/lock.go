@@ -83,8 +83,8 @@ func (f *File) Marshal() []byte {
 	return append(out, '\n')
 }
 
-// normalize makes refs comparable: docker.io/library/golang:1.26 and
-// golang:1.26 are the same image.
+// normalize makes refs comparable: docker.io/library/debian:13 and
+// debian:13 are the same image.
 func normalize(ref string) string {
 	n, err := reference.ParseNormalizedNamed(ref)
 	if err != nil {

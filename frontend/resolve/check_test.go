@@ -8,6 +8,7 @@ import (
 	"testing/fstest"
 
 	"github.com/distill-build/distill/frontend/check"
+	"github.com/distill-build/distill/frontend/contextfs"
 	"github.com/distill-build/distill/frontend/manifest"
 	"github.com/distill-build/distill/frontend/providers/golang"
 )
@@ -77,7 +78,7 @@ func TestCheckRules(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			fsys := mapFS{tt.fs}
+			fsys := contextfs.FS{FS: tt.fs}
 			p, provider, err := Checked(context.Background(), m, fsys, Options{BuildPlatform: amd64})
 			if err != nil {
 				t.Fatal(err)
@@ -129,7 +130,7 @@ func TestRuleErrors(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, _, err = Checked(context.Background(), m, mapFS{tt.fs}, Options{BuildPlatform: amd64})
+		_, _, err = Checked(context.Background(), m, contextfs.FS{FS: tt.fs}, Options{BuildPlatform: amd64})
 		errs := manifest.Errors(err)
 		if len(errs) != 1 || errs[0].Rule != tt.rule.Name || errs[0].Range.Start.Line != tt.line {
 			t.Errorf("%q: err = %v, want rule %s at line %d", tt.manifest, err, tt.rule.Name, tt.line)

@@ -94,22 +94,6 @@ func planJSON(t *testing.T, dir string, opts Options) []byte {
 }
 
 // mapFS adapts an in-memory tree to providers.FS.
-type mapFS struct{ fstest.MapFS }
-
-func (m mapFS) ReadFile(_ context.Context, name string) ([]byte, error) {
-	return m.MapFS.ReadFile(name)
-}
-func (m mapFS) Stat(_ context.Context, name string) (bool, error) {
-	fi, err := m.MapFS.Stat(name)
-	if err != nil {
-		return false, err
-	}
-	return fi.IsDir(), nil
-}
-func (m mapFS) ReadDir(_ context.Context, name string) ([]os.DirEntry, error) {
-	return m.MapFS.ReadDir(name)
-}
-
 func TestResolveErrors(t *testing.T) {
 	t.Parallel()
 	hello := fstest.MapFS{
@@ -169,7 +153,7 @@ func TestCgoDetection(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			p, err := Resolve(context.Background(), m, mapFS{fs}, Options{BuildPlatform: amd64})
+			p, err := Resolve(context.Background(), m, contextfs.FS{FS: fs}, Options{BuildPlatform: amd64})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -234,7 +218,7 @@ func TestLocalReplaceInDownloadStep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := Resolve(context.Background(), m, mapFS{fs}, Options{BuildPlatform: amd64})
+	p, err := Resolve(context.Background(), m, contextfs.FS{FS: fs}, Options{BuildPlatform: amd64})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,7 +268,7 @@ func TestPythonDetection(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			p, err := Resolve(context.Background(), m, mapFS{tc.fs}, Options{BuildPlatform: amd64})
+			p, err := Resolve(context.Background(), m, contextfs.FS{FS: tc.fs}, Options{BuildPlatform: amd64})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -338,7 +322,7 @@ func wantResolveError(t *testing.T, fs fstest.MapFS, manifestText, want string) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = Resolve(context.Background(), m, mapFS{fs}, Options{BuildPlatform: amd64})
+	_, err = Resolve(context.Background(), m, contextfs.FS{FS: fs}, Options{BuildPlatform: amd64})
 	if err == nil {
 		t.Fatal("no error")
 	}
@@ -390,7 +374,7 @@ func TestDebugRuntime(t *testing.T) {
 		t.Fatal(err)
 	}
 	fs := fstest.MapFS{"main.go": {Data: []byte("package main\nfunc main() {}\n")}, "go.mod": {Data: []byte("module x\n\ngo 1.26\n")}}
-	_, err = Resolve(context.Background(), m, mapFS{fs}, Options{BuildPlatform: amd64, Debug: true})
+	_, err = Resolve(context.Background(), m, contextfs.FS{FS: fs}, Options{BuildPlatform: amd64, Debug: true})
 	if err == nil || !strings.Contains(err.Error(), "the debug target needs a distroless base") || !strings.Contains(err.Error(), "distill.yaml:2") {
 		t.Errorf("error = %v, want the debug target refused at distill.yaml:2", err)
 	}

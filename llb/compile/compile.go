@@ -77,7 +77,7 @@ type Options struct {
 	Exec Exec
 	// Named, when set, is asked for every image first: a named build
 	// context the client gave for the reference (--build-context
-	// golang:1.26-trixie=docker-image://…, as for a Dockerfile's FROM)
+	// debian:trixie=docker-image://…, as for a Dockerfile's FROM)
 	// replaces it. A nil state means there is none.
 	Named func(ctx context.Context, ref string, p ocispecs.Platform) (*llb.State, *dockerspec.DockerOCIImage, digest.Digest, error)
 }
@@ -530,7 +530,7 @@ func (c *compiler) imageConfig(base *dockerspec.DockerOCIImage, baseDigest diges
 	img.Config.Entrypoint = slices.Clone(c.t.Config.Entrypoint)
 	if c.t.Config.PrependBaseEntrypoint {
 		if len(base.Config.Entrypoint) == 0 && c.o.Resolver != nil {
-			return nil, fmt.Errorf("runtime %s has no entrypoint: distill runs the app with the interpreter the runtime image names as its ENTRYPOINT (distroless nodejs: /nodejs/bin/node); use a runtime that has one", c.t.Runtime.Ref)
+			return nil, fmt.Errorf("runtime %s has no entrypoint: distill runs the app with the interpreter the runtime image names as its ENTRYPOINT; use a runtime that has one", c.t.Runtime.Ref)
 		}
 		img.Config.Entrypoint = append(slices.Clone(base.Config.Entrypoint), c.t.Config.Entrypoint...)
 	}

@@ -49,8 +49,7 @@ type Target struct {
 type Needs struct {
 	// Libc is the C library the artifacts link (LibcGlibc), or empty.
 	Libc string `json:"libc,omitempty"`
-	// Why says what needs it, e.g. "cgo binary links libc (main.go
-	// imports C)".
+	// Why says what needs it, in the language's words.
 	Why string `json:"why,omitempty"`
 	// Rule is the check rule a runtime without it is reported under.
 	Rule   string `json:"rule,omitempty"`
@@ -121,7 +120,8 @@ type Image struct {
 type Facts struct {
 	// Toolchain and Version are the language toolchain the image carries
 	// and its version, to the precision builder and runtime must share
-	// (Python 3.13, Node.js 24); empty when it carries none.
+	// (a minor or a major release, as the language needs); empty when it
+	// carries none.
 	Toolchain string `json:"toolchain,omitempty"`
 	Version   string `json:"version,omitempty"`
 	// Debian is the Debian release the image is built from ("13").
@@ -143,7 +143,7 @@ type Origin struct {
 // Step is one operation in the builder. Exactly one of Copy, Write and
 // Run is set.
 type Step struct {
-	// Name is the progress name, e.g. "[go] download modules".
+	// Name is the progress name, e.g. "[<language>] download modules".
 	Name   string `json:"name"`
 	Origin Origin `json:"origin"`
 	Copy   *Copy  `json:"copy,omitempty"`
@@ -270,7 +270,7 @@ type Config struct {
 	Entrypoint []string `json:"entrypoint"`
 	// PrependBaseEntrypoint runs Entrypoint with the runtime image's own
 	// entrypoint in front: the interpreter the runtime ships, discovered
-	// from its config (distroless nodejs: /nodejs/bin/node).
+	// from its config (an interpreter the runtime image ships).
 	PrependBaseEntrypoint bool     `json:"prependBaseEntrypoint,omitempty"`
 	Cmd                   []string `json:"cmd,omitempty"`
 	User                  string   `json:"user"`
