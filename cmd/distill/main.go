@@ -94,7 +94,7 @@ func checkCmd(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fsys := contextfs.Dir(pl.dir)
 	found, err := check.Run(ctx, check.Input{
-		Manifest: pl.manifest, Plan: pl.plan, Provider: pl.findings, Locked: pl.lock.Pins,
+		Manifest: pl.manifest, Plan: pl.plan, Provider: pl.findings, Locked: pl.lock.Pins, Rules: resolve.Rules(),
 		Context: func(ctx context.Context, name string) (bool, error) { return providers.Exists(ctx, fsys, name) },
 	})
 	if err != nil {
