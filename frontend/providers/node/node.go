@@ -14,34 +14,14 @@ package node
 import (
 	"context"
 	"fmt"
-	"github.com/distill-build/distill/llb/plan"
-	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"path"
-	"regexp"
-	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/distill-build/distill/frontend/check"
 	"github.com/distill-build/distill/frontend/manifest"
 	"github.com/distill-build/distill/frontend/providers"
-)
-
-// Majors are the Node.js majors distroless publishes on Debian 13, newest
-// first; DefaultMajor is used when nothing asks for another.
-var Majors = []int{26, 24, 22}
-
-// DefaultMajor is the current LTS line.
-const DefaultMajor = 24
-
-// Paths in the builder and the image.
-const (
-	srcDir       = "/src"
-	npmCache     = "/root/.npm"
-	yarnCache    = "/root/.cache/yarn"
-	berryCache   = "/root/.cache/yarn-berry"
-	pnpmStore    = "/root/.cache/pnpm-store"
-	corepackHome = "/root/.cache/node/corepack"
+	"github.com/distill-build/distill/llb/plan"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // installInputs are the files besides package.json and the lock that
@@ -50,24 +30,6 @@ const (
 var installInputs = []string{
 	".npmrc", ".yarnrc", ".yarnrc.yml", ".pnpmfile.cjs", "pnpm-workspace.yaml",
 	".yarn/releases", ".yarn/plugins", ".yarn/patches", "patches",
-}
-
-// Files never read at run time, left out of node_modules: documentation,
-// TypeScript sources and declarations (Node does not strip types under
-// node_modules), source maps, a package's own test directories (test/ and
-// tests/ at its root: a package named test, or @scope/test, stays), editor,
-// CI and lint configuration. Licence files stay. README.md lists them with
-// what they weigh in the examples.
-var pruneModules = []string{
-	"[^@.]*/test", "[^@.]*/tests", "@*/*/test", "@*/*/tests",
-	"**/node_modules/[^@.]*/test", "**/node_modules/[^@.]*/tests", "**/node_modules/@*/*/test", "**/node_modules/@*/*/tests",
-	"**/*.md", "**/*.markdown", "**/*.mkd",
-	"**/*.ts", "**/*.mts", "**/*.cts", "**/*.tsbuildinfo",
-	"**/*.js.map", "**/*.mjs.map", "**/*.cjs.map", "**/*.css.map", "**/*.ts.map",
-	"**/__tests__", "**/.github", "**/.nyc_output", "**/.vscode", "**/.idea",
-	"**/.npmignore", "**/.eslintrc", "**/.eslintrc.*", "**/.prettierrc", "**/.prettierrc.*",
-	"**/.editorconfig", "**/.travis.yml", "**/.gitattributes", "**/.jshintrc",
-	"!**/LICENSE*", "!**/LICENCE*", "!**/license*", "!**/licence*",
 }
 
 // Provider is the Node.js provider.
@@ -145,28 +107,8 @@ func (pl *planner) read(ctx context.Context, name string) ([]byte, bool, error) 
 // dependencies reads package.json, finds the lock file and the package
 // manager that installs it.
 func (pl *planner) dependencies(ctx context.Context) error {
-	m := pl.m
-	pl.depsRange = m.Language.Range
-	if m.Dependencies.Set() {
-		pl.depsRange = m.Dependencies.Range
-		f := path.Clean(strings.TrimPrefix(m.Dependencies.Value, "./"))
-		if strings.Contains(f, "/") {
-			return providers.Fail(pl.m, pl.depsRange, "name a file at the root of the build context, next to package.json (set the build context to the app's directory)",
-				"dependency file %q is not at the root of the build context", m.Dependencies.Value)
-		}
-		switch f {
-		case "package.json":
-		case "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml":
-			pl.lock = f
-		default:
-			return providers.Fail(pl.m, pl.depsRange, "name package-lock.json, npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml or package.json",
-				"%q is not a Node.js dependency file", m.Dependencies.Value)
-		}
-		if ok, err := providers.Exists(ctx, pl.req.FS, f); err != nil {
-			return err
-		} else if !ok {
-			return providers.Fail(pl.m, pl.depsRange, "check the path and that .dockerignore does not exclude it", "dependency file %q is not in the build context", f)
-		}
+	if err := pl.namedLock(ctx); err != nil {
+		return err
 	}
 	data, ok, err := pl.read(ctx, "package.json")
 	if err != nil {
@@ -192,30 +134,9 @@ func (pl *planner) dependencies(ctx context.Context) error {
 		}
 		pinned = &toolSpec{manager: mm[1], version: mm[2], pinned: true}
 	}
-	if pl.lock == "" && !m.Dependencies.Set() {
-		var found []string
-		for _, l := range lockFiles {
-			if ok, err := providers.Exists(ctx, pl.req.FS, l.file); err != nil {
-				return err
-			} else if ok {
-				found = append(found, l.file)
-			}
-		}
-		switch {
-		case len(found) == 1:
-			pl.lock = found[0]
-		case len(found) > 1 && pinned != nil:
-			// packageManager says which one is meant.
-			for _, f := range found {
-				if managerOfLock(f) == pinned.manager {
-					pl.lock = f
-				}
-			}
-			if pl.lock == "" {
-				return providers.Fail(pl.m, pl.depsRange, "set dependencies: to the lock file to install from", "package.json asks for %s, but the context has %s", pinned, strings.Join(found, " and "))
-			}
-		case len(found) > 1:
-			return providers.Fail(pl.m, pl.depsRange, "set dependencies: to the one to install from, and delete the others", "the build context has several lock files: %s", strings.Join(found, ", "))
+	if pl.lock == "" && !pl.m.Dependencies.Set() {
+		if err := pl.findLock(ctx, pinned); err != nil {
+			return err
 		}
 	}
 	if pl.lock == "" && (len(pl.pkg.Dependencies) > 0 || len(pl.pkg.DevDependencies) > 0) {
@@ -224,6 +145,66 @@ func (pl *planner) dependencies(ctx context.Context) error {
 			Hint: "run `npm install` (or pnpm install, yarn) and add the lock file to the context"})
 	}
 	return pl.managerFor(ctx, pinned)
+}
+
+// namedLock checks the dependency file the manifest names, the lock when
+// it is one.
+func (pl *planner) namedLock(ctx context.Context) error {
+	m := pl.m
+	pl.depsRange = m.Language.Range
+	if !m.Dependencies.Set() {
+		return nil
+	}
+	pl.depsRange = m.Dependencies.Range
+	f := path.Clean(strings.TrimPrefix(m.Dependencies.Value, "./"))
+	if strings.Contains(f, "/") {
+		return providers.Fail(pl.m, pl.depsRange, "name a file at the root of the build context, next to package.json (set the build context to the app's directory)",
+			"dependency file %q is not at the root of the build context", m.Dependencies.Value)
+	}
+	switch f {
+	case "package.json":
+	case "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml":
+		pl.lock = f
+	default:
+		return providers.Fail(pl.m, pl.depsRange, "name package-lock.json, npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml or package.json",
+			"%q is not a Node.js dependency file", m.Dependencies.Value)
+	}
+	if ok, err := providers.Exists(ctx, pl.req.FS, f); err != nil {
+		return err
+	} else if !ok {
+		return providers.Fail(pl.m, pl.depsRange, "check the path and that .dockerignore does not exclude it", "dependency file %q is not in the build context", f)
+	}
+	return nil
+}
+
+// findLock looks for the lock files in the context: one is the lock;
+// of several, the one of the package manager package.json pins.
+func (pl *planner) findLock(ctx context.Context, pinned *toolSpec) error {
+	var found []string
+	for _, l := range lockFiles {
+		if ok, err := providers.Exists(ctx, pl.req.FS, l.file); err != nil {
+			return err
+		} else if ok {
+			found = append(found, l.file)
+		}
+	}
+	switch {
+	case len(found) == 1:
+		pl.lock = found[0]
+	case len(found) > 1 && pinned != nil:
+		// packageManager says which one is meant.
+		for _, f := range found {
+			if managerOfLock(f) == pinned.manager {
+				pl.lock = f
+			}
+		}
+		if pl.lock == "" {
+			return providers.Fail(pl.m, pl.depsRange, "set dependencies: to the lock file to install from", "package.json asks for %s, but the context has %s", pinned, strings.Join(found, " and "))
+		}
+	case len(found) > 1:
+		return providers.Fail(pl.m, pl.depsRange, "set dependencies: to the one to install from, and delete the others", "the build context has several lock files: %s", strings.Join(found, ", "))
+	}
+	return nil
 }
 
 func managerOfLock(f string) string {
@@ -256,203 +237,7 @@ func (pl *planner) managerFor(ctx context.Context, pinned *toolSpec) error {
 		return providers.Fail(pl.m, pl.depsRange, fmt.Sprintf("install with %s and commit its lock file, or change packageManager", pinned.name()),
 			"package.json asks for %s, but the lock file is %s", pinned, pl.lock)
 	}
-	switch manager {
-	case npm:
-		pl.tool = toolSpec{manager: npm}
-		if pl.lock != "" {
-			pl.native = npmLockNeedsBuild(lock)
-			pl.jsOnly = len(pl.native) == 0 && len(npmLockPrebuilt(lock)) == 0
-		}
-	case yarnBerry:
-		berry := lock != nil && yarnIsBerry(lock)
-		if pinned != nil {
-			if majorOf(pinned.version) >= 2 != berry && lock != nil {
-				return providers.Fail(pl.m, pl.depsRange, "run `yarn install` with the pinned Yarn to rewrite yarn.lock",
-					"package.json asks for %s, but yarn.lock was written by Yarn %s", pinned, map[bool]string{true: "2 or later", false: "1"}[berry])
-			}
-			pl.tool = *pinned
-			berry = majorOf(pinned.version) >= 2
-		} else if berry {
-			pl.tool = toolSpec{manager: yarnBerry, version: YarnBerryVersion}
-		} else {
-			pl.tool = toolSpec{manager: yarnBerry, version: YarnClassicVersion}
-		}
-		if !berry {
-			pl.tool.manager = yarnClassic
-		} else if majorOf(pl.tool.version) < 4 {
-			return providers.Fail(pl.m, pl.depsRange, `move to Yarn 4 (yarn set version 4), whose "workspaces focus --production" installs production dependencies alone`,
-				"Yarn %s cannot install production dependencies without a plugin from GitHub", pl.tool.version)
-		}
-	case pnpm:
-		if pinned != nil {
-			pl.tool = *pinned
-			break
-		}
-		v := ""
-		if mm := lockfileVersion.FindSubmatch(lock); mm != nil {
-			v = pnpmForLockfile[string(mm[1])]
-		}
-		if v == "" {
-			return providers.Fail(pl.m, pl.depsRange, `pin pnpm with packageManager in package.json, e.g. "pnpm@10.34.9"`, "pnpm-lock.yaml has a lockfileVersion distill does not know")
-		}
-		pl.tool = toolSpec{manager: pnpm, version: v}
-	}
-	return nil
-}
-
-var (
-	majorRE     = regexp.MustCompile(`^v?([0-9]+)(\.[0-9]+(\.[0-9]+)?)?$`)
-	nodeTagRE   = regexp.MustCompile(`(?:^|/)node:([0-9]+)`)
-	suiteRE     = regexp.MustCompile(`\b(bookworm|bullseye|buster|alpine[0-9.]*|debian1[0-2])\b`)
-	distrolessN = regexp.MustCompile(`distroless/nodejs([0-9]+)-debian([0-9]+)`)
-)
-
-func supported() string {
-	s := make([]string, len(Majors))
-	for i, m := range Majors {
-		s[i] = strconv.Itoa(m)
-	}
-	return "supported: " + strings.Join(s, ", ")
-}
-
-// version picks the Node.js major: the manifest's, else .nvmrc or
-// .node-version, else package.json engines.node (the default major when
-// it allows it, else the newest it allows), else the default.
-func (pl *planner) version(ctx context.Context) error {
-	m := pl.m
-	if m.Version.Set() {
-		mm := majorRE.FindStringSubmatch(m.Version.Value)
-		if mm == nil {
-			return providers.Fail(pl.m, m.Version.Range, `write a Node.js major such as "24", or a release such as "24.22.3"`, "invalid Node.js version %q", m.Version.Value)
-		}
-		pl.major, _ = strconv.Atoi(mm[1])
-		if !slices.Contains(Majors, pl.major) {
-			return providers.Fail(pl.m, m.Version.Range, supported(), "Node.js %d has no distroless runtime on Debian 13", pl.major)
-		}
-		return nil
-	}
-	for _, f := range []string{".nvmrc", ".node-version"} {
-		data, ok, err := pl.read(ctx, f)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			continue
-		}
-		v := strings.TrimSpace(strings.SplitN(string(data), "\n", 2)[0])
-		if strings.HasPrefix(v, "lts/") || v == "node" || v == "" {
-			break // "the newest LTS": the default
-		}
-		mm := majorRE.FindStringSubmatch(v)
-		if mm != nil {
-			pl.major, _ = strconv.Atoi(mm[1])
-		}
-		if mm == nil || !slices.Contains(Majors, pl.major) {
-			return providers.Fail(pl.m, m.Language.Range, "write a supported major in "+f+" or set `version:` ("+supported()+")", "%s asks for Node.js %q", f, v)
-		}
-		return nil
-	}
-	pl.major = DefaultMajor
-	if e := pl.pkg.Engines.Node; e != "" {
-		rs, err := parseRange(e)
-		if err != nil {
-			return providers.Fail(pl.m, m.Language.Range, "fix engines.node in package.json or set `version:`", "package.json engines.node %q: %v", e, err)
-		}
-		if rs.allowsMajor(DefaultMajor) {
-			return nil
-		}
-		for _, mj := range Majors {
-			if rs.allowsMajor(mj) {
-				pl.major = mj
-				return nil
-			}
-		}
-		return providers.Fail(pl.m, m.Language.Range, "set `version:` or widen engines.node ("+supported()+")", "package.json engines.node %q allows no Node.js release distroless publishes", e)
-	}
-	return nil
-}
-
-// images resolves the builder and the runtime, and rejects the
-// combinations that cannot work.
-func (pl *planner) images(context.Context) error {
-	m := pl.m
-	tag := strconv.Itoa(pl.major)
-	if m.Version.Set() {
-		tag = strings.TrimPrefix(m.Version.Value, "v")
-	}
-	pl.builder = plan.Image{
-		Ref:    fmt.Sprintf("docker.io/library/node:%s-%s-slim", tag, providers.Suite),
-		Origin: providers.ImageOrigin(m, plan.RoleBuilder),
-		Facts: plan.Facts{Toolchain: "Node.js", Version: strconv.Itoa(pl.major), Debian: providers.DebianRelease, Libc: plan.LibcGlibc,
-			Why: "the official slim image of the app's Node.js"},
-	}
-	if m.Builder.Set() {
-		b := m.Builder.Value
-		if mm := nodeTagRE.FindStringSubmatch(b); mm != nil && mm[1] != strconv.Itoa(pl.major) {
-			return providers.Mismatch(pl.m, m.Builder.Range, fmt.Sprintf("use node:%d-%s-slim, or set version: %q", pl.major, providers.Suite, mm[1]),
-				"builder %s has Node.js %s, but the runtime is Node.js %d: native addons would not load", b, mm[1], pl.major)
-		}
-		if mm := suiteRE.FindStringSubmatch(b); mm != nil {
-			return providers.Mismatch(pl.m, m.Builder.Range, fmt.Sprintf("use a Debian 13 (trixie) builder, e.g. node:%d-%s-slim", pl.major, providers.Suite),
-				"builder %s is not Debian 13 (%s), the runtime's suite: native addons would need a glibc the runtime lacks", b, mm[1])
-		}
-		pl.builder.Ref = b
-		pl.builder.Facts = plan.Facts{Toolchain: "Node.js", Version: strconv.Itoa(pl.major), Debian: providers.DebianOf(b), Libc: plan.LibcGlibc, Why: "builder: in " + m.File}
-	}
-	pl.runtime = plan.Image{
-		Ref:    fmt.Sprintf("%s/nodejs%d-%s", providers.DistrolessRepo, pl.major, providers.Debian),
-		Origin: providers.ImageOrigin(m, plan.RoleRuntime),
-		Facts: plan.Facts{Toolchain: "Node.js", Version: strconv.Itoa(pl.major), Debian: providers.DebianRelease, Libc: plan.LibcGlibc,
-			Why: "distroless nodejs ships the app's Node.js"},
-	}
-	if !m.Base.Set() {
-		return nil
-	}
-	b := m.Base.Value
-	switch {
-	case b == providers.Static || b == providers.Base || b == providers.CC:
-		return providers.Fail(pl.m, m.Base.Range, fmt.Sprintf("leave base out (gcr.io/distroless/nodejs%d-debian13), or name an image whose entrypoint is node", pl.major),
-			"base %q has no Node.js runtime", b)
-	case b == "" || strings.ContainsAny(b, " \t"):
-		return providers.Fail(pl.m, m.Base.Range, "use an image reference", "invalid base %q", b)
-	}
-	if mm := distrolessN.FindStringSubmatch(b); mm != nil {
-		if mm[2] != "13" {
-			return providers.Fail(pl.m, m.Base.Range, fmt.Sprintf("use gcr.io/distroless/nodejs%d-debian13", pl.major), "base %s is Debian %s, but builders are Debian 13 (%s)", b, mm[2], providers.Suite)
-		}
-		if mm[1] != strconv.Itoa(pl.major) {
-			return providers.Fail(pl.m, m.Base.Range, fmt.Sprintf("use gcr.io/distroless/nodejs%d-debian13, or set version: %q", pl.major, mm[1]),
-				"base %s ships Node.js %s, but the app is built with Node.js %d", b, mm[1], pl.major)
-		}
-	} else if mm := suiteRE.FindStringSubmatch(b); mm != nil {
-		return providers.Fail(pl.m, m.Base.Range, fmt.Sprintf("use a Debian 13 base, e.g. gcr.io/distroless/nodejs%d-debian13", pl.major), "base %s is not Debian 13 (%s), the builder's suite", b, mm[1])
-	}
-	pl.runtime.Ref = b
-	pl.runtime.Facts = plan.Facts{Debian: providers.DebianOf(b), Why: "base: in " + m.File}
-	if distrolessN.MatchString(b) {
-		pl.runtime.Facts.Toolchain, pl.runtime.Facts.Version, pl.runtime.Facts.Libc = "Node.js", strconv.Itoa(pl.major), plan.LibcGlibc
-	}
-	return nil
-}
-
-// runScript is how the package manager runs a package.json script.
-func (pl *planner) runScript(name string) []string {
-	switch {
-	case pl.tool.viaCorepack():
-		return append(pl.corepack(), "run", name)
-	case pl.tool.manager == yarnClassic:
-		return []string{"yarn", "run", name}
-	}
-	return []string{"npm", "run", name}
-}
-
-// corepack is the command line that runs the package manager.
-func (pl *planner) corepack() []string {
-	if pl.tool.pinned {
-		// corepack reads the version, and its hash, from packageManager.
-		return []string{"corepack", pl.tool.name()}
-	}
-	return []string{"corepack", pl.tool.name() + "@" + pl.tool.version}
+	return toolFor[manager](pl, lock, pinned)
 }
 
 // buildCommand is the manifest's build, else package.json's build script.
@@ -467,101 +252,23 @@ func (pl *planner) buildCommand(context.Context) error {
 	return nil
 }
 
-var (
-	jsFileRE = regexp.MustCompile(`\.(js|mjs|cjs|ts|mts|cts)$`)
-	// Node options that take the next argument as their value.
-	valueFlags = []string{"-r", "--require", "--import", "--loader", "--experimental-loader", "-C", "--conditions", "--env-file", "--title", "--input-type"}
-	startRE    = regexp.MustCompile(`^node(?:js)?((?: +[^ ;&|<>$` + "`" + `'"\\]+)+)$`)
-)
-
-// entrypoint maps the manifest's command onto the runtime: "node" is the
-// runtime's node binary (its entrypoint), a script file runs with it, and a
-// bare name is a package's executable in node_modules/.bin.
-func (pl *planner) entrypoint(ctx context.Context) error {
-	m := pl.m
-	var argv []string
-	switch {
-	case m.Entrypoint.Set():
-		argv = m.Entrypoint.Values()
-	case pl.startScript() != nil:
-		argv = pl.startScript()
-	default:
-		main := pl.pkg.Main
-		if main == "" {
-			for _, f := range []string{"index.js", "server.js", "app.js", "main.js"} {
-				if ok, err := providers.Exists(ctx, pl.req.FS, f); err != nil {
-					return err
-				} else if ok {
-					main = f
-					break
-				}
-			}
+// inputsIn lists the install inputs present in the context.
+func (pl *planner) inputsIn(ctx context.Context) error {
+	for _, f := range installInputs {
+		ok, err := providers.Exists(ctx, pl.req.FS, f)
+		if err != nil {
+			return err
 		}
-		if main == "" {
-			return providers.Fail(pl.m, m.Language.Range, `add entrypoint: ["node", "server.js"] (or a start script "node <file>" or "main" in package.json)`,
-				"no entrypoint: package.json has no start script running node and no main, and the context has no index.js, server.js, app.js or main.js")
+		if ok {
+			pl.inputs = append(pl.inputs, f)
 		}
-		argv = []string{"node", main}
 	}
-	a0 := argv[0]
-	switch {
-	case a0 == "node" || a0 == "nodejs":
-		pl.prepend, argv = true, argv[1:]
-		if m.Entrypoint.Set() && len(pl.build) == 0 {
-			// The script reaches the image from the context unchanged.
-			pl.script = providers.ScriptArg(m)
-		}
-	case jsFileRE.MatchString(a0) && !path.IsAbs(a0):
-		pl.prepend = true
-	case !strings.Contains(a0, "/"):
-		// A package's executable: node runs the file the .bin link points to.
-		pl.prepend = true
-		argv[0] = path.Join(providers.AppDir, "node_modules", ".bin", a0)
-		pl.check = path.Join("node_modules", ".bin", a0)
-	}
-	if pl.prepend && pl.check == "" {
-		pl.check = scriptOf(argv)
-	}
-	pl.command = argv
 	return nil
 }
 
-// startScript is package.json's start script when it only runs node on a
-// file, as argv.
-func (pl *planner) startScript() []string {
-	s := strings.TrimSpace(pl.pkg.Scripts["start"])
-	if !startRE.MatchString(s) {
-		return nil
-	}
-	argv := strings.Fields(s)
-	if scriptOf(argv[1:]) == "" {
-		return nil
-	}
-	return argv
-}
-
-// scriptOf is the script a node command line runs, relative to the app
-// directory ("" for none, e.g. node -e).
-func scriptOf(args []string) string {
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case a == "-e" || a == "--eval" || a == "-p" || a == "--print" || a == "-":
-			return ""
-		case slices.Contains(valueFlags, a):
-			i++
-		case strings.HasPrefix(a, "-"):
-		default:
-			p := path.Clean(a)
-			if path.IsAbs(p) {
-				rel, ok := strings.CutPrefix(p, providers.AppDir+"/")
-				if !ok {
-					return ""
-				}
-				p = rel
-			}
-			return p
-		}
-	}
-	return ""
+// packages checks build-packages.
+func (pl *planner) packages(context.Context) error {
+	pkgs, err := providers.BuildPackages(pl.m)
+	pl.buildPkgs = pkgs
+	return err
 }

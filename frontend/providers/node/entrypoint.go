@@ -1,0 +1,110 @@
+package node
+
+import (
+	"context"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/distill-build/distill/frontend/providers"
+)
+
+var (
+	jsFileRE = regexp.MustCompile(`\.(js|mjs|cjs|ts|mts|cts)$`)
+	// Node options that take the next argument as their value.
+	valueFlags = []string{"-r", "--require", "--import", "--loader", "--experimental-loader", "-C", "--conditions", "--env-file", "--title", "--input-type"}
+	startRE    = regexp.MustCompile(`^node(?:js)?((?: +[^ ;&|<>$` + "`" + `'"\\]+)+)$`)
+)
+
+// entrypoint maps the manifest's command onto the runtime: "node" is the
+// runtime's node binary (its entrypoint), a script file runs with it, and a
+// bare name is a package's executable in node_modules/.bin.
+func (pl *planner) entrypoint(ctx context.Context) error {
+	m := pl.m
+	var argv []string
+	switch {
+	case m.Entrypoint.Set():
+		argv = m.Entrypoint.Values()
+	case pl.startScript() != nil:
+		argv = pl.startScript()
+	default:
+		main := pl.pkg.Main
+		if main == "" {
+			for _, f := range []string{"index.js", "server.js", "app.js", "main.js"} {
+				if ok, err := providers.Exists(ctx, pl.req.FS, f); err != nil {
+					return err
+				} else if ok {
+					main = f
+					break
+				}
+			}
+		}
+		if main == "" {
+			return providers.Fail(pl.m, m.Language.Range, `add entrypoint: ["node", "server.js"] (or a start script "node <file>" or "main" in package.json)`,
+				"no entrypoint: package.json has no start script running node and no main, and the context has no index.js, server.js, app.js or main.js")
+		}
+		argv = []string{"node", main}
+	}
+	a0 := argv[0]
+	switch {
+	case a0 == "node" || a0 == "nodejs":
+		pl.prepend, argv = true, argv[1:]
+		if m.Entrypoint.Set() && len(pl.build) == 0 {
+			// The script reaches the image from the context unchanged.
+			pl.script = providers.ScriptArg(m)
+		}
+	case jsFileRE.MatchString(a0) && !path.IsAbs(a0):
+		pl.prepend = true
+	case !strings.Contains(a0, "/"):
+		// A package's executable: node runs the file the .bin link points to.
+		pl.prepend = true
+		argv[0] = path.Join(providers.AppDir, "node_modules", ".bin", a0)
+		pl.check = path.Join("node_modules", ".bin", a0)
+	}
+	if pl.prepend && pl.check == "" {
+		pl.check = scriptOf(argv)
+	}
+	pl.command = argv
+	return nil
+}
+
+// startScript is package.json's start script when it only runs node on a
+// file, as argv.
+func (pl *planner) startScript() []string {
+	s := strings.TrimSpace(pl.pkg.Scripts["start"])
+	if !startRE.MatchString(s) {
+		return nil
+	}
+	argv := strings.Fields(s)
+	if scriptOf(argv[1:]) == "" {
+		return nil
+	}
+	return argv
+}
+
+// scriptOf is the script a node command line runs, relative to the app
+// directory ("" for none, e.g. node -e).
+func scriptOf(args []string) string {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "-e" || a == "--eval" || a == "-p" || a == "--print" || a == "-":
+			return ""
+		case slices.Contains(valueFlags, a):
+			i++
+		case strings.HasPrefix(a, "-"):
+		default:
+			p := path.Clean(a)
+			if path.IsAbs(p) {
+				rel, ok := strings.CutPrefix(p, providers.AppDir+"/")
+				if !ok {
+					return ""
+				}
+				p = rel
+			}
+			return p
+		}
+	}
+	return ""
+}
