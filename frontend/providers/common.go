@@ -206,3 +206,15 @@ func ScriptArg(m *manifest.Manifest) *plan.ContextFile {
 	}
 	return &plan.ContextFile{Path: path.Clean(v), Origin: Origin("entrypoint", it.Range)}
 }
+
+// foreignRelease matches the distribution an image reference names when
+// it is not the runtimes' Debian release: an older Debian suite or
+// distroless release, or Alpine.
+var foreignRelease = regexp.MustCompile(`\b(bookworm|bullseye|buster|alpine[0-9.]*|debian1[0-2])\b`)
+
+// ForeignRelease is the distribution an image reference the manifest
+// names says it is built on, when that is not the Debian release of the
+// builders and runtimes ("bookworm", "alpine3.22", "debian12"), else "".
+func ForeignRelease(ref string) string {
+	return foreignRelease.FindString(ref)
+}

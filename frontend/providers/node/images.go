@@ -22,7 +22,6 @@ const DefaultMajor = 24
 var (
 	majorRE     = regexp.MustCompile(`^v?([0-9]+)(\.[0-9]+(\.[0-9]+)?)?$`)
 	nodeTagRE   = regexp.MustCompile(`(?:^|/)node:([0-9]+)`)
-	suiteRE     = regexp.MustCompile(`\b(bookworm|bullseye|buster|alpine[0-9.]*|debian1[0-2])\b`)
 	distrolessN = regexp.MustCompile(`distroless/nodejs([0-9]+)-debian([0-9]+)`)
 )
 
@@ -111,9 +110,9 @@ func (pl *planner) images(context.Context) error {
 			return providers.Mismatch(pl.m, m.Builder.Range, fmt.Sprintf("use node:%d-%s-slim, or set version: %q", pl.major, providers.Suite, mm[1]),
 				"builder %s has Node.js %s, but the runtime is Node.js %d: native addons would not load", b, mm[1], pl.major)
 		}
-		if mm := suiteRE.FindStringSubmatch(b); mm != nil {
+		if rel := providers.ForeignRelease(b); rel != "" {
 			return providers.Mismatch(pl.m, m.Builder.Range, fmt.Sprintf("use a Debian 13 (trixie) builder, e.g. node:%d-%s-slim", pl.major, providers.Suite),
-				"builder %s is not Debian 13 (%s), the runtime's suite: native addons would need a glibc the runtime lacks", b, mm[1])
+				"builder %s is not Debian 13 (%s), the runtime's suite: native addons would need a glibc the runtime lacks", b, rel)
 		}
 		pl.builder.Ref = b
 		pl.builder.Facts = plan.Facts{Toolchain: "Node.js", Version: strconv.Itoa(pl.major), Debian: providers.DebianOf(b), Libc: plan.LibcGlibc, Why: "builder: in " + m.File}
@@ -143,8 +142,8 @@ func (pl *planner) images(context.Context) error {
 			return providers.Fail(pl.m, m.Base.Range, fmt.Sprintf("use gcr.io/distroless/nodejs%d-debian13, or set version: %q", pl.major, mm[1]),
 				"base %s ships Node.js %s, but the app is built with Node.js %d", b, mm[1], pl.major)
 		}
-	} else if mm := suiteRE.FindStringSubmatch(b); mm != nil {
-		return providers.Fail(pl.m, m.Base.Range, fmt.Sprintf("use a Debian 13 base, e.g. gcr.io/distroless/nodejs%d-debian13", pl.major), "base %s is not Debian 13 (%s), the builder's suite", b, mm[1])
+	} else if rel := providers.ForeignRelease(b); rel != "" {
+		return providers.Fail(pl.m, m.Base.Range, fmt.Sprintf("use a Debian 13 base, e.g. gcr.io/distroless/nodejs%d-debian13", pl.major), "base %s is not Debian 13 (%s), the builder's suite", b, rel)
 	}
 	pl.runtime.Ref = b
 	pl.runtime.Facts = plan.Facts{Debian: providers.DebianOf(b), Why: "base: in " + m.File}
