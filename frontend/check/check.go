@@ -250,7 +250,7 @@ func runtimeChecks(ctx context.Context, in Input) ([]Finding, error) {
 			}
 			if !found {
 				out = append(out, Finding{Rule: in.rule(n.Rule), Range: m.Base.Range,
-					Msg:  fmt.Sprintf("the app needs a C library (%s) but the base %s has none (libc.so.6) for %s: it will not start", n.Why, t.Runtime.Ref, t.Platform),
+					Msg:  fmt.Sprintf("%s, but the base %s has no C library (libc.so.6) for %s: it will not start", n.Why, t.Runtime.Ref, t.Platform),
 					Hint: "use base: base (or cc), or build the app without C"})
 			}
 		}
