@@ -1,182 +1,170 @@
 package main
 
 import (
-	"encoding/json"
+	"archive/tar"
+	"bytes"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 func TestParsePlatform(t *testing.T) {
 	tests := []struct {
 		in      string
-		want    Platform
+		want    v1.Platform
 		wantErr bool
 	}{
-		{"linux/amd64", Platform{OS: "linux", Architecture: "amd64"}, false},
-		{"linux/arm64", Platform{OS: "linux", Architecture: "arm64", Variant: "v8"}, false},
-		{"linux/arm/v7", Platform{OS: "linux", Architecture: "arm", Variant: "v7"}, false},
-		{"linux", Platform{}, true},
-		{"linux/", Platform{}, true},
-		{"linux/arm/v7/x", Platform{}, true},
+		{"linux/amd64", v1.Platform{OS: "linux", Architecture: "amd64"}, false},
+		{"linux/arm64", v1.Platform{OS: "linux", Architecture: "arm64", Variant: "v8"}, false},
+		{"linux/arm/v7", v1.Platform{OS: "linux", Architecture: "arm", Variant: "v7"}, false},
+		{"linux", v1.Platform{}, true},
+		{"linux/", v1.Platform{}, true},
+		{"linux/arm/v7/x", v1.Platform{}, true},
 	}
 	for _, tt := range tests {
 		got, err := parsePlatform(tt.in)
-		if (err != nil) != tt.wantErr || got != tt.want {
+		if (err != nil) != tt.wantErr || !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("parsePlatform(%q) = %+v, %v; want %+v, error %v", tt.in, got, err, tt.want, tt.wantErr)
 		}
 	}
 }
 
-func TestImageConfig(t *testing.T) {
-	layers := []Layer{{DiffID: "sha256:aa"}, {DiffID: "sha256:bb"}}
-	tests := []struct {
-		name   string
-		plat   Platform
-		config string
-		check  func(t *testing.T, img map[string]any)
-	}{
-		{
-			name:   "nonroot with env",
-			plat:   Platform{OS: "linux", Architecture: "amd64"},
-			config: `{"User":"65532","WorkingDir":"/home/nonroot","Env":["PATH=/usr/bin"]}`,
-			check: func(t *testing.T, img map[string]any) {
-				cfg := img["config"].(map[string]any)
-				if cfg["User"] != "65532" || cfg["WorkingDir"] != "/home/nonroot" || !reflect.DeepEqual(cfg["Env"], []any{"PATH=/usr/bin"}) {
-					t.Errorf("config %v", cfg)
-				}
-				if _, ok := cfg["Entrypoint"]; ok {
-					t.Errorf("Entrypoint set though not given: %v", cfg)
-				}
-				if _, ok := img["variant"]; ok {
-					t.Errorf("variant on amd64: %v", img["variant"])
-				}
-			},
-		},
-		{
-			name:   "arm64 debug",
-			plat:   Platform{OS: "linux", Architecture: "arm64", Variant: "v8"},
-			config: `{"Entrypoint":["/busybox/sh"]}`,
-			check: func(t *testing.T, img map[string]any) {
-				if img["architecture"] != "arm64" || img["variant"] != "v8" || img["os"] != "linux" {
-					t.Errorf("platform fields %v %v %v", img["os"], img["architecture"], img["variant"])
-				}
-				if ep := img["config"].(map[string]any)["Entrypoint"]; !reflect.DeepEqual(ep, []any{"/busybox/sh"}) {
-					t.Errorf("Entrypoint %v", ep)
-				}
-			},
-		},
+// writeTar writes a tar of one file with fixed headers, so that its diff
+// ID does not depend on the machine.
+func writeTar(t *testing.T, path, file, content string) {
+	t.Helper()
+	var b bytes.Buffer
+	tw := tar.NewWriter(&b)
+	hdr := &tar.Header{Name: file, Mode: 0o755, Size: int64(len(content)), ModTime: time.Unix(0, 0), Format: tar.FormatPAX}
+	if err := tw.WriteHeader(hdr); err != nil {
+		t.Fatal(err)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			ps := PlatformSpec{Layers: []LayerSpec{{Path: "/x/static/"}, {Path: "busybox.tar", Comment: "busybox"}}, Config: json.RawMessage(tt.config)}
-			b, err := imageConfig(tt.plat, ps, layers, time.Unix(0, 0))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var img map[string]any
-			if err := json.Unmarshal(b, &img); err != nil {
-				t.Fatal(err)
-			}
-			if img["created"] != "1970-01-01T00:00:00Z" {
-				t.Errorf("created %v", img["created"])
-			}
-			rootfs := img["rootfs"].(map[string]any)
-			if rootfs["type"] != "layers" || !reflect.DeepEqual(rootfs["diff_ids"], []any{"sha256:aa", "sha256:bb"}) {
-				t.Errorf("rootfs %v", rootfs)
-			}
-			hist := img["history"].([]any)
-			if len(hist) != 2 || hist[0].(map[string]any)["comment"] != "static" || hist[1].(map[string]any)["comment"] != "busybox" {
-				t.Errorf("history %v", hist)
-			}
-			tt.check(t, img)
-		})
+	io.WriteString(tw, content)
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
 	}
+	mkfile(t, path, b.String(), 0o644)
 }
 
-func TestImageManifest(t *testing.T) {
-	cfg := Descriptor{MediaType: MediaTypeConfig, Digest: "sha256:cc", Size: 10}
-	b, err := imageManifest(cfg, []Layer{{Digest: "sha256:l1", Size: 5}}, map[string]string{"k": "v"})
+// TestImageJSON pins the config, manifest and index mkimage writes: a
+// change of their bytes changes every fixture's digest.
+func TestImageJSON(t *testing.T) {
+	dir := t.TempDir()
+	busybox, base := filepath.Join(dir, "busybox.tar"), filepath.Join(dir, "base.tar")
+	writeTar(t, busybox, "busybox/sh", "#!")
+	writeTar(t, base, "etc/os-release", "ID=debian\n")
+	spec := Spec{
+		Repository:  "distroless/static-debian13",
+		Tags:        []string{"debug"},
+		Annotations: map[string]string{"org.opencontainers.image.source": "src"},
+		Platforms: []PlatformSpec{{
+			Platform: "linux/arm64",
+			Layers:   []LayerSpec{{Path: base, Comment: "base"}, {Path: busybox}},
+			Config:   ImageConfig{User: "65532", Env: []string{"PATH=/usr/bin"}, Entrypoint: []string{"/busybox/sh"}},
+		}},
+	}
+	b := &Builder{Layers: &LayerCache{Dir: t.TempDir()}, Created: time.Unix(0, 0)}
+	idx, err := b.Index(spec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var m Manifest
-	if err := json.Unmarshal(b, &m); err != nil {
+	var layers []Layer
+	for _, src := range spec.Platforms[0].Layers {
+		l, err := b.Layers.Get(src) // from the cache
+		if err != nil {
+			t.Fatal(err)
+		}
+		layers = append(layers, l)
+	}
+	if got, want := layers[0].DiffID, "sha256:57aa697b365796e91e0ed89d674b9dc3ceaa48a09178a0661b6c6bc6f79973fe"; got != want {
+		t.Fatalf("diff ID of the base layer %s, want %s", got, want)
+	}
+	img, err := idx.Image(mustDigest(t, idx, 0))
+	if err != nil {
 		t.Fatal(err)
 	}
-	want := Manifest{
-		SchemaVersion: 2, MediaType: MediaTypeManifest, Config: cfg,
-		Layers:      []Descriptor{{MediaType: MediaTypeLayerGz, Digest: "sha256:l1", Size: 5}},
-		Annotations: map[string]string{"k": "v"},
+
+	cfg, err := img.RawConfigFile()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(m, want) {
-		t.Errorf("manifest\n got %+v\nwant %+v", m, want)
+	history := `{"created":"1970-01-01T00:00:00Z","created_by":"mkimage (distill lab fixture)","comment":"%s"}`
+	wantCfg := `{"architecture":"arm64","created":"1970-01-01T00:00:00Z","history":[` +
+		fmt.Sprintf(history, "base") + "," + fmt.Sprintf(history, "busybox.tar") +
+		fmt.Sprintf(`],"os":"linux","rootfs":{"type":"layers","diff_ids":["%s","%s"]},`, layers[0].DiffID, layers[1].DiffID) +
+		`"config":{"Entrypoint":["/busybox/sh"],"Env":["PATH=/usr/bin"],"User":"65532"},"variant":"v8"}`
+	if string(cfg) != wantCfg {
+		t.Errorf("config\n got %s\nwant %s", cfg, wantCfg)
+	}
+
+	man, err := img.RawManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc := `{"mediaType":"%s","size":%d,"digest":"%s"}`
+	wantMan := `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":` +
+		fmt.Sprintf(desc, "application/vnd.oci.image.config.v1+json", len(cfg), sha(cfg)) + `,"layers":[` +
+		fmt.Sprintf(desc, "application/vnd.oci.image.layer.v1.tar+gzip", layers[0].Size, layers[0].Digest) + "," +
+		fmt.Sprintf(desc, "application/vnd.oci.image.layer.v1.tar+gzip", layers[1].Size, layers[1].Digest) +
+		`],"annotations":{"org.opencontainers.image.source":"src"}}`
+	if string(man) != wantMan {
+		t.Errorf("manifest\n got %s\nwant %s", man, wantMan)
+	}
+
+	index, err := idx.RawManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantIndex := `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[` +
+		fmt.Sprintf(`{"mediaType":"application/vnd.oci.image.manifest.v1+json","size":%d,"digest":"%s",`, len(man), sha(man)) +
+		`"platform":{"architecture":"arm64","os":"linux","variant":"v8"}}]}`
+	if string(index) != wantIndex {
+		t.Errorf("index\n got %s\nwant %s", index, wantIndex)
+	}
+
+	// The layer blobs are the compressed files of the cache, as they are.
+	ls, err := img.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range ls {
+		rc, err := l.Compressed()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want, _ := os.ReadFile(layers[i].Path); !bytes.Equal(got, want) {
+			t.Errorf("layer %d: blob is not the cached file", i)
+		}
 	}
 }
 
-// fakeRegistry is an in-memory Registry API v2 server for the calls
-// mkimage makes.
-type fakeRegistry struct {
-	mu        sync.Mutex
-	blobs     map[string][]byte
-	manifests map[string][]byte // "repo@ref"
-	types     map[string]string
-	uploads   int
-}
-
-func newFakeRegistry() *fakeRegistry {
-	return &fakeRegistry{blobs: map[string][]byte{}, manifests: map[string][]byte{}, types: map[string]string{}}
-}
-
-func (f *fakeRegistry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	p := strings.TrimPrefix(r.URL.Path, "/v2/")
-	switch {
-	case r.Method == http.MethodPost && strings.HasSuffix(p, "/blobs/uploads/"):
-		f.uploads++
-		w.Header().Set("Location", fmt.Sprintf("/v2/%supload-%d?state=x", p, f.uploads))
-		w.WriteHeader(http.StatusAccepted)
-	case r.Method == http.MethodPut && strings.Contains(p, "/blobs/uploads/"):
-		body, _ := io.ReadAll(r.Body)
-		d := r.URL.Query().Get("digest")
-		if r.URL.Query().Get("state") != "x" || sha(body) != d || r.ContentLength != int64(len(body)) {
-			http.Error(w, "bad upload", http.StatusBadRequest)
-			return
-		}
-		f.blobs[d] = body
-		w.WriteHeader(http.StatusCreated)
-	case r.Method == http.MethodHead && strings.Contains(p, "/blobs/"):
-		if _, ok := f.blobs[p[strings.LastIndex(p, "/")+1:]]; !ok {
-			w.WriteHeader(http.StatusNotFound)
-			return
-		}
-	case r.Method == http.MethodPut && strings.Contains(p, "/manifests/"):
-		repo, ref, _ := strings.Cut(p, "/manifests/")
-		body, _ := io.ReadAll(r.Body)
-		var m Manifest
-		json.Unmarshal(body, &m)
-		for _, d := range append(m.Layers, m.Config) {
-			if d.Digest != "" && f.blobs[d.Digest] == nil {
-				http.Error(w, "blob unknown "+d.Digest, http.StatusBadRequest)
-				return
-			}
-		}
-		f.manifests[repo+"@"+ref] = body
-		f.manifests[repo+"@"+sha(body)] = body
-		f.types[repo+"@"+ref] = r.Header.Get("Content-Type")
-		w.WriteHeader(http.StatusCreated)
-	default:
-		http.Error(w, "unexpected "+r.Method+" "+r.URL.Path, http.StatusMethodNotAllowed)
+func mustDigest(t *testing.T, idx v1.ImageIndex, i int) v1.Hash {
+	t.Helper()
+	im, err := idx.IndexManifest()
+	if err != nil {
+		t.Fatal(err)
 	}
+	return im.Manifests[i].Digest
 }
 
 func testSpec(t *testing.T) Spec {
@@ -189,111 +177,172 @@ func testSpec(t *testing.T) Spec {
 		plats = append(plats, PlatformSpec{
 			Platform: "linux/" + arch,
 			Layers:   []LayerSpec{{Path: root}},
-			Config:   json.RawMessage(`{"User":"0","WorkingDir":"/"}`),
+			Config:   ImageConfig{User: "0", WorkingDir: "/"},
 		})
 	}
 	return Spec{Repository: "distroless/static-debian13", Tags: []string{"latest", "debug"}, Platforms: plats}
 }
 
-func TestBuildPushesToRegistry(t *testing.T) {
-	fake := newFakeRegistry()
-	srv := httptest.NewServer(fake)
+// TestPush pushes to an in-process registry and reads the image back.
+func TestPush(t *testing.T) {
+	var uploads atomic.Int32
+	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/blobs/uploads/") {
+			uploads.Add(1)
+		}
+		reg.ServeHTTP(w, r)
+	}))
 	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://") // 127.0.0.1: plain HTTP
 	spec := testSpec(t)
-	b := &Builder{
-		Target:  &Registry{Host: strings.TrimPrefix(srv.URL, "http://"), Repo: spec.Repository},
-		Layers:  &LayerCache{Dir: t.TempDir()},
-		Created: time.Unix(0, 0),
+	b := &Builder{Layers: &LayerCache{Dir: t.TempDir()}, Created: time.Unix(0, 0)}
+	idx, err := b.Index(spec)
+	if err != nil {
+		t.Fatal(err)
 	}
-	desc, err := b.Build(spec)
+	if err := push(host, spec.Repository, spec.Tags, idx); err != nil {
+		t.Fatal(err)
+	}
+	want, err := idx.RawManifest()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, tag := range spec.Tags {
-		key := spec.Repository + "@" + tag
-		if fake.types[key] != MediaTypeIndex {
-			t.Fatalf("%s: media type %q", tag, fake.types[key])
+		ref, err := name.ParseReference(host + "/" + spec.Repository + ":" + tag)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if sha(fake.manifests[key]) != desc.Digest {
-			t.Errorf("%s: index digest %s, Build returned %s", tag, sha(fake.manifests[key]), desc.Digest)
+		desc, err := remote.Get(ref)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	var idx Index
-	if err := json.Unmarshal(fake.manifests[spec.Repository+"@latest"], &idx); err != nil {
-		t.Fatal(err)
-	}
-	want := []Platform{{OS: "linux", Architecture: "amd64"}, {OS: "linux", Architecture: "arm64", Variant: "v8"}}
-	if len(idx.Manifests) != len(want) {
-		t.Fatalf("index has %d manifests", len(idx.Manifests))
-	}
-	for i, d := range idx.Manifests {
-		if d.MediaType != MediaTypeManifest || *d.Platform != want[i] {
-			t.Errorf("manifest %d: %s %+v", i, d.MediaType, d.Platform)
-		}
-		if fake.manifests[spec.Repository+"@"+d.Digest] == nil {
-			t.Errorf("manifest %d (%s) not pushed by digest", i, d.Digest)
+		if desc.MediaType != "application/vnd.oci.image.index.v1+json" || !bytes.Equal(desc.Manifest, want) {
+			t.Errorf("%s: %s %s, want the index pushed", tag, desc.MediaType, desc.Manifest)
 		}
 	}
-
-	// Again: every blob is there already, nothing is uploaded.
-	uploads := fake.uploads
-	if _, err := b.Build(spec); err != nil {
-		t.Fatal(err)
-	}
-	if fake.uploads != uploads {
-		t.Errorf("second build started %d uploads, want none", fake.uploads-uploads)
-	}
-}
-
-func TestBuildWritesLayout(t *testing.T) {
-	spec := testSpec(t)
-	dir := t.TempDir()
-	b := &Builder{Target: &Layout{Dir: dir}, Layers: &LayerCache{Dir: t.TempDir()}}
-	desc, err := b.Build(spec)
+	ref, err := name.ParseReference(host + "/" + spec.Repository + ":latest")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.Build(spec); err != nil { // rewriting replaces the tags
+	got, err := remote.Index(ref)
+	if err != nil {
 		t.Fatal(err)
 	}
-	var idx Index
+	im, err := got.IndexManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantPlats := []v1.Platform{{OS: "linux", Architecture: "amd64"}, {OS: "linux", Architecture: "arm64", Variant: "v8"}}
+	if len(im.Manifests) != len(wantPlats) {
+		t.Fatalf("index has %d manifests", len(im.Manifests))
+	}
+	for i, d := range im.Manifests {
+		if d.MediaType != "application/vnd.oci.image.manifest.v1+json" || !reflect.DeepEqual(*d.Platform, wantPlats[i]) {
+			t.Errorf("manifest %d: %s %+v", i, d.MediaType, d.Platform)
+		}
+		img, err := got.Image(d.Digest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cf, err := img.ConfigFile()
+		if err != nil {
+			t.Fatalf("manifest %d: %v", i, err)
+		}
+		if cf.Architecture != wantPlats[i].Architecture || cf.Config.User != "0" || len(cf.RootFS.DiffIDs) != 1 {
+			t.Errorf("manifest %d: config %+v", i, cf)
+		}
+	}
+	if uploads.Load() == 0 {
+		t.Fatal("no blob uploads counted")
+	}
+
+	// Again: every blob is there already, nothing is uploaded.
+	before := uploads.Load()
+	if err := push(host, spec.Repository, spec.Tags, idx); err != nil {
+		t.Fatal(err)
+	}
+	if n := uploads.Load() - before; n != 0 {
+		t.Errorf("second push started %d uploads, want none", n)
+	}
+}
+
+func TestWriteLayout(t *testing.T) {
+	spec := testSpec(t)
+	dir := t.TempDir()
+	b := &Builder{Layers: &LayerCache{Dir: t.TempDir()}}
+	idx, err := b.Index(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := writeLayout(dir, []string{"old", "latest"}, layerless(t)); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeLayout(dir, spec.Tags, idx); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeLayout(dir, spec.Tags, idx); err != nil { // rewriting replaces the tags
+		t.Fatal(err)
+	}
+	digest, err := idx.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
 	data, err := os.ReadFile(filepath.Join(dir, "index.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := json.Unmarshal(data, &idx); err != nil {
+	top, err := v1.ParseIndexManifest(bytes.NewReader(data))
+	if err != nil {
 		t.Fatal(err)
 	}
-	var refs []string
-	for _, d := range idx.Manifests {
-		refs = append(refs, d.Annotations[refNameAnnotation])
-		if d.Digest != desc.Digest || d.MediaType != MediaTypeIndex {
-			t.Errorf("index.json entry %+v, want the image index %s", d, desc.Digest)
+	refs := map[string]v1.Hash{}
+	for _, d := range top.Manifests {
+		ref := d.Annotations[ocispec.AnnotationRefName]
+		if _, ok := refs[ref]; ok {
+			t.Errorf("tag %s listed twice", ref)
 		}
+		refs[ref] = d.Digest
 	}
-	if !reflect.DeepEqual(refs, spec.Tags) {
-		t.Errorf("refs %v, want %v", refs, spec.Tags)
+	if len(refs) != 3 || refs["latest"] != digest || refs["debug"] != digest || refs["old"] == digest {
+		t.Errorf("index.json lists %v; want old kept, latest and debug at %s", refs, digest)
 	}
 	// Every blob named by the image index and its manifests is there and
 	// matches its digest.
-	check := func(digest string) []byte {
-		b, err := os.ReadFile(filepath.Join(dir, "blobs", "sha256", strings.TrimPrefix(digest, "sha256:")))
+	check := func(d v1.Hash) []byte {
+		b, err := os.ReadFile(filepath.Join(dir, "blobs", d.Algorithm, d.Hex))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if sha(b) != digest {
-			t.Fatalf("blob %s has digest %s", digest, sha(b))
+		if sha(b) != d.String() {
+			t.Fatalf("blob %s has digest %s", d, sha(b))
 		}
 		return b
 	}
-	var image Index
-	json.Unmarshal(check(desc.Digest), &image)
+	image, err := v1.ParseIndexManifest(bytes.NewReader(check(digest)))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, md := range image.Manifests {
-		var m Manifest
-		json.Unmarshal(check(md.Digest), &m)
+		m, err := v1.ParseManifest(bytes.NewReader(check(md.Digest)))
+		if err != nil {
+			t.Fatal(err)
+		}
 		check(m.Config.Digest)
 		for _, l := range m.Layers {
 			check(l.Digest)
 		}
 	}
+}
+
+// layerless is an index of one image with no layers, another image than
+// testSpec's.
+func layerless(t *testing.T) v1.ImageIndex {
+	t.Helper()
+	spec := Spec{Platforms: []PlatformSpec{{Platform: "linux/amd64"}}}
+	idx, err := (&Builder{Layers: &LayerCache{Dir: t.TempDir()}}).Index(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return idx
 }

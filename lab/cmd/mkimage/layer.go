@@ -16,6 +16,10 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/partial"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
 // Layer is a gzip-compressed layer blob on disk.
@@ -25,6 +29,21 @@ type Layer struct {
 	DiffID string `json:"diffID"` // of the uncompressed tar
 	Size   int64  `json:"size"`
 }
+
+// v1Layer is the layer as go-containerregistry has layers: its blob is the
+// file as it is, its digests those computed when it was made.
+func (l Layer) v1Layer() (v1.Layer, error) {
+	return partial.CompressedToLayer(compressedLayer{l})
+}
+
+// compressedLayer is a partial.CompressedLayer with a known diff ID.
+type compressedLayer struct{ l Layer }
+
+func (c compressedLayer) Digest() (v1.Hash, error)           { return v1.NewHash(c.l.Digest) }
+func (c compressedLayer) DiffID() (v1.Hash, error)           { return v1.NewHash(c.l.DiffID) }
+func (c compressedLayer) Size() (int64, error)               { return c.l.Size, nil }
+func (c compressedLayer) MediaType() (types.MediaType, error) { return types.OCILayer, nil }
+func (c compressedLayer) Compressed() (io.ReadCloser, error) { return os.Open(c.l.Path) }
 
 // LayerCache makes layers and keeps them in Dir, named by diff ID, so that
 // an unchanged source is archived again (to learn its diff ID) but not

@@ -1,8 +1,9 @@
 // Command mkimage assembles the lab's fixture images from root filesystem
 // trees and tarballs and pushes them, as an OCI image index with one
 // manifest per platform, to a registry over the Registry HTTP API v2, or
-// writes them to an OCI image layout directory. Standard library only: the
-// lab has no docker engine and assumes no image tool.
+// writes them to an OCI image layout directory. The lab has no docker
+// engine and assumes no image tool: images, indexes, the push and the layout
+// are go-containerregistry's; the layers are archived and compressed here.
 //
 //	mkimage [-registry host:port] [-cache dir] spec.json
 //	mkimage -oci-layout dir spec.json
@@ -23,16 +24,22 @@
 // A .tar layer is taken as it is. Layers are gzip-compressed with a fixed
 // header; with -cache, compressed layers are kept by diff ID and reused.
 // The image config's "created" and history times are the same fixed time.
-// Registries on loopback addresses are spoken to over plain HTTP.
+// The config object takes the fields of an image config (User, Env,
+// Entrypoint, Cmd, WorkingDir, …); an unknown field is an error.
+// Registries on loopback addresses are spoken to over plain HTTP, without
+// authentication.
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
 	"strconv"
 	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
 // Spec is one image: a config and layers per platform, pushed under tags.
@@ -45,9 +52,20 @@ type Spec struct {
 
 // PlatformSpec is the image of one platform ("os/arch[/variant]").
 type PlatformSpec struct {
-	Platform string          `json:"platform"`
-	Layers   []LayerSpec     `json:"layers"`
-	Config   json.RawMessage `json:"config,omitempty"`
+	Platform string      `json:"platform"`
+	Layers   []LayerSpec `json:"layers"`
+	Config   ImageConfig `json:"config"`
+}
+
+// ImageConfig is the "config" object of an image config. In a spec, a field
+// it does not have is an error rather than left out of the image.
+type ImageConfig v1.Config
+
+// UnmarshalJSON decodes the object, refusing unknown fields.
+func (c *ImageConfig) UnmarshalJSON(b []byte) error {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	return d.Decode((*v1.Config)(c))
 }
 
 // LayerSpec is a layer's source: a directory or a .tar file. In JSON it is
@@ -105,12 +123,6 @@ func run(registry, layout, cache, specFile string) error {
 	if err != nil {
 		return err
 	}
-	var target Target
-	if layout != "" {
-		target = &Layout{Dir: layout}
-	} else {
-		target = &Registry{Host: registry, Repo: spec.Repository}
-	}
 	if cache == "" {
 		tmp, err := os.MkdirTemp("", "mkimage-")
 		if err != nil {
@@ -119,17 +131,27 @@ func run(registry, layout, cache, specFile string) error {
 		defer os.RemoveAll(tmp)
 		cache = tmp
 	}
-	b := &Builder{Target: target, Layers: &LayerCache{Dir: cache, Epoch: epoch}, Created: epoch}
-	index, err := b.Build(spec)
+	b := &Builder{Layers: &LayerCache{Dir: cache, Epoch: epoch}, Created: epoch}
+	index, err := b.Index(spec)
 	if err != nil {
 		return err
 	}
 	where := registry + "/" + spec.Repository
 	if layout != "" {
 		where = layout
+		err = writeLayout(layout, spec.Tags, index)
+	} else {
+		err = push(registry, spec.Repository, spec.Tags, index)
+	}
+	if err != nil {
+		return err
+	}
+	digest, err := index.Digest()
+	if err != nil {
+		return err
 	}
 	for _, tag := range spec.Tags {
-		fmt.Printf("%s:%s %s\n", where, tag, index.Digest)
+		fmt.Printf("%s:%s %s\n", where, tag, digest)
 	}
 	return nil
 }

@@ -18,6 +18,7 @@ func TestReadSpec(t *testing.T) {
 		{"no platforms", `{"repository":"r","tags":["t"]}`, "no platforms"},
 		{"bad platform", `{"repository":"r","tags":["t"],"platforms":[{"platform":"amd64"}]}`, "invalid platform"},
 		{"not JSON", `{`, "reading"},
+		{"unknown config field", `{"repository":"r","tags":["t"],"platforms":[{"platform":"linux/amd64","config":{"Usr":"0"}}]}`, "unknown field \"Usr\""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
