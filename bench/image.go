@@ -4,17 +4,19 @@ import (
 	"archive/tar"
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"debug/buildinfo"
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 )
 
 // imageStats is what the seed articles compare, read from an exported
@@ -43,23 +45,6 @@ type imageStats struct {
 	User            string   `json:"user"`
 }
 
-type ociDescriptor struct {
-	MediaType string `json:"mediaType"`
-	Digest    string `json:"digest"`
-	Size      int64  `json:"size"`
-	Platform  *struct {
-		OS           string `json:"os"`
-		Architecture string `json:"architecture"`
-	} `json:"platform,omitempty"`
-}
-
-type ociManifest struct {
-	MediaType string          `json:"mediaType"`
-	Config    ociDescriptor   `json:"config"`
-	Layers    []ociDescriptor `json:"layers"`
-	Manifests []ociDescriptor `json:"manifests"`
-}
-
 // node is a path of the flattened filesystem.
 type node struct {
 	typ  byte // tar.TypeReg, tar.TypeDir, tar.TypeSymlink, tar.TypeLink
@@ -83,73 +68,72 @@ var (
 // analyzeImage reads the image of an OCI layout directory holding one
 // single-platform image.
 func analyzeImage(dir string) (*imageStats, error) {
-	var idx ociManifest
-	if err := readJSON(filepath.Join(dir, "index.json"), &idx); err != nil {
+	p, err := layout.FromPath(dir)
+	if err != nil {
 		return nil, err
 	}
-	if len(idx.Manifests) != 1 {
-		return nil, fmt.Errorf("%s: %d manifests, want one image", dir, len(idx.Manifests))
-	}
-	var m ociManifest
-	if err := readJSON(blobPath(dir, idx.Manifests[0].Digest), &m); err != nil {
+	idx, err := p.ImageIndex()
+	if err != nil {
 		return nil, err
 	}
-	if len(m.Manifests) > 0 {
-		return nil, fmt.Errorf("%s: an index, want one image", dir)
+	im, err := idx.IndexManifest()
+	if err != nil {
+		return nil, err
 	}
-	var cfg struct {
-		Config struct{ User string } `json:"config"`
+	if len(im.Manifests) != 1 {
+		return nil, fmt.Errorf("%s: %d manifests, want one image", dir, len(im.Manifests))
 	}
-	if err := readJSON(blobPath(dir, m.Config.Digest), &cfg); err != nil {
+	if !im.Manifests[0].MediaType.IsImage() {
+		return nil, fmt.Errorf("%s: %s, want one image", dir, im.Manifests[0].MediaType)
+	}
+	img, err := idx.Image(im.Manifests[0].Digest)
+	if err != nil {
+		return nil, err
+	}
+	m, err := img.Manifest()
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := img.ConfigFile()
+	if err != nil {
 		return nil, err
 	}
 	st := &imageStats{Layers: len(m.Layers), Compressed: m.Config.Size, User: cfg.Config.User, PackagesByEco: map[string]int{}}
-	fs := map[string]*node{}
-	// Package records by path, resolved against the final filesystem (a
-	// later layer may delete them).
-	goMods, npmPkgs := map[string][]string{}, map[string]string{}
-	var dpkgStatus []byte
 	for _, l := range m.Layers {
 		st.Compressed += l.Size
-		n, err := applyLayer(blobPath(dir, l.Digest), l.MediaType, fs, func(name string, data []byte) {
-			switch {
-			case name == "/var/lib/dpkg/status":
-				dpkgStatus = data
-			case npmPackageRE.MatchString(name):
-				var pj struct{ Name, Version string }
-				if json.Unmarshal(data, &pj) == nil && pj.Name != "" {
-					npmPkgs[name] = pj.Name + "@" + pj.Version
-				}
-			case bytes.HasPrefix(data, []byte("\x7fELF")):
-				if bi, err := buildinfo.Read(bytes.NewReader(data)); err == nil {
-					mods := []string{"stdlib@" + bi.GoVersion}
-					for _, d := range bi.Deps {
-						mods = append(mods, d.Path+"@"+d.Version)
-					}
-					goMods[name] = mods
-				}
-			}
-		})
-		if err != nil {
-			return nil, err
-		}
-		st.Uncompressed += n
 	}
 	pkgs := map[string]map[string]bool{"debian": {}, "python": {}, "npm": {}, "go": {}}
-	for _, name := range debianInstalled(dpkgStatus) {
-		pkgs["debian"][name] = true
+	var unpacked atomic.Int64
+	fs, err := flatten(countedImage{img, &unpacked}, func(name string, data []byte) {
+		switch {
+		case name == "/var/lib/dpkg/status":
+			for _, name := range debianInstalled(data) {
+				pkgs["debian"][name] = true
+			}
+		case npmPackageRE.MatchString(name):
+			var pj struct{ Name, Version string }
+			if json.Unmarshal(data, &pj) == nil && pj.Name != "" {
+				pkgs["npm"][pj.Name+"@"+pj.Version] = true
+			}
+		case bytes.HasPrefix(data, []byte("\x7fELF")):
+			if bi, err := buildinfo.Read(bytes.NewReader(data)); err == nil {
+				pkgs["go"]["stdlib@"+bi.GoVersion] = true
+				for _, d := range bi.Deps {
+					pkgs["go"][d.Path+"@"+d.Version] = true
+				}
+			}
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
+	st.Uncompressed = unpacked.Load()
 	for p, n := range fs {
 		switch {
 		case n.typ == tar.TypeReg && strings.HasPrefix(p, "/var/lib/dpkg/status.d/") && !strings.HasSuffix(p, ".md5sums"):
 			pkgs["debian"][path.Base(p)] = true
 		case n.typ == tar.TypeDir && pyDistRE.MatchString(p):
 			pkgs["python"][pyDistRE.FindStringSubmatch(p)[2]] = true
-		case npmPkgs[p] != "":
-			pkgs["npm"][npmPkgs[p]] = true
-		}
-		for _, mod := range goMods[p] {
-			pkgs["go"][mod] = true
 		}
 		if n.typ == tar.TypeReg {
 			st.Files++
@@ -179,55 +163,24 @@ func analyzeImage(dir string) (*imageStats, error) {
 	return st, nil
 }
 
-// applyLayer adds a layer to the filesystem (OCI whiteouts applied) and
-// returns its unpacked size; see is called with the contents of files a
-// package count needs (dpkg's status, npm package.json files, executable
-// ELF files).
-func applyLayer(file, mediaType string, fs map[string]*node, see func(name string, data []byte)) (int64, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	var r io.Reader = bufio.NewReaderSize(f, 1<<20)
-	if strings.Contains(mediaType, "gzip") {
-		gz, err := gzip.NewReader(r)
-		if err != nil {
-			return 0, fmt.Errorf("%s: %w", file, err)
-		}
-		defer gz.Close()
-		r = gz
-	}
-	cr := &countingReader{r: r}
-	tr := tar.NewReader(cr)
+// flatten returns the final filesystem of img (its layers with OCI
+// whiteouts applied, as mutate.Extract gives it); see is called with the
+// contents of files a package count needs (dpkg's status, npm package.json
+// files, executable ELF files).
+func flatten(img v1.Image, see func(name string, data []byte)) (map[string]*node, error) {
+	rc := mutate.Extract(img)
+	defer rc.Close()
+	fs := map[string]*node{}
+	tr := tar.NewReader(bufio.NewReaderSize(rc, 1<<20))
 	for {
 		h, err := tr.Next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return 0, fmt.Errorf("%s: %w", file, err)
+			return nil, err
 		}
 		name := path.Clean("/" + h.Name)
-		dir, base := path.Split(name)
-		switch {
-		case base == ".wh..wh..opq":
-			prefix := strings.TrimSuffix(dir, "/") + "/"
-			for p := range fs {
-				if strings.HasPrefix(p, prefix) {
-					delete(fs, p)
-				}
-			}
-			continue
-		case strings.HasPrefix(base, ".wh."):
-			gone := path.Join(dir, strings.TrimPrefix(base, ".wh."))
-			for p := range fs {
-				if p == gone || strings.HasPrefix(p, gone+"/") {
-					delete(fs, p)
-				}
-			}
-			continue
-		}
 		n := &node{typ: h.Typeflag, link: h.Linkname, size: h.Size}
 		if n.typ == tar.TypeRegA {
 			n.typ = tar.TypeReg
@@ -237,28 +190,56 @@ func applyLayer(file, mediaType string, fs map[string]*node, see func(name strin
 		if n.typ == tar.TypeReg && (record || (h.Size > 4 && h.Size < 512<<20 && h.Mode&0o111 != 0)) {
 			data, err := io.ReadAll(tr)
 			if err != nil {
-				return 0, err
+				return nil, err
 			}
 			if record || bytes.HasPrefix(data, []byte("\x7fELF")) {
 				see(name, data)
 			}
 		}
 	}
-	// The rest of the stream (tar padding) counts as the layer's size too.
-	if _, err := io.Copy(io.Discard, cr); err != nil {
-		return 0, err
+	// Until the end of the stream: every layer read, digests checked.
+	if _, err := io.Copy(io.Discard, rc); err != nil {
+		return nil, err
 	}
-	return cr.n, nil
+	return fs, nil
+}
+
+// countedImage is an image whose layers add the size of their unpacked
+// tar streams (padding included) to n as they are read.
+type countedImage struct {
+	v1.Image
+	n *atomic.Int64
+}
+
+func (c countedImage) Layers() ([]v1.Layer, error) {
+	ls, err := c.Image.Layers()
+	for i, l := range ls {
+		ls[i] = countedLayer{l, c.n}
+	}
+	return ls, err
+}
+
+type countedLayer struct {
+	v1.Layer
+	n *atomic.Int64
+}
+
+func (l countedLayer) Uncompressed() (io.ReadCloser, error) {
+	rc, err := l.Layer.Uncompressed()
+	if err != nil {
+		return nil, err
+	}
+	return countingReader{rc, l.n}, nil
 }
 
 type countingReader struct {
-	r io.Reader
-	n int64
+	io.ReadCloser
+	n *atomic.Int64
 }
 
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
+func (c countingReader) Read(p []byte) (int, error) {
+	n, err := c.ReadCloser.Read(p)
+	c.n.Add(int64(n))
 	return n, err
 }
 
@@ -313,22 +294,6 @@ func debianInstalled(status []byte) []string {
 		}
 	}
 	return out
-}
-
-func blobPath(dir, dgst string) string {
-	alg, hex, _ := strings.Cut(dgst, ":")
-	return filepath.Join(dir, "blobs", alg, hex)
-}
-
-func readJSON(file string, v any) error {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(data, v); err != nil {
-		return fmt.Errorf("%s: %w", file, err)
-	}
-	return nil
 }
 
 func uniq(s []string) []string {

@@ -4,12 +4,21 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
-	"os"
-	"path/filepath"
+	"io"
+	"log"
+	"net/http/httptest"
+	"strings"
 	"testing"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/static"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
 // layer is a gzipped tar of entries: a name ending in / is a directory,
@@ -40,24 +49,53 @@ func layer(t *testing.T, entries [][2]string) []byte {
 	return buf.Bytes()
 }
 
-func writeBlob(t *testing.T, dir string, data []byte) ociDescriptor {
+// image is an OCI image of gzipped layers, run as user.
+func image(t *testing.T, user string, layers ...[]byte) v1.Image {
 	t.Helper()
-	sum := sha256.Sum256(data)
-	d := ociDescriptor{Digest: "sha256:" + hex.EncodeToString(sum[:]), Size: int64(len(data))}
-	if err := os.MkdirAll(filepath.Join(dir, "blobs", "sha256"), 0o755); err != nil {
+	img, err := mutate.ConfigFile(empty.Image, &v1.ConfigFile{Architecture: "amd64", OS: "linux", Config: v1.Config{User: user}})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(blobPath(dir, d.Digest), data, 0o644); err != nil {
+	for _, l := range layers {
+		if img, err = mutate.AppendLayers(img, static.NewLayer(l, types.OCILayer)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return mutate.ConfigMediaType(mutate.MediaType(img, types.OCIManifestSchema1), types.OCIConfigJSON)
+}
+
+// writeLayout writes an OCI layout of the images or indexes.
+func writeLayout(t *testing.T, adds ...mutate.Appendable) string {
+	t.Helper()
+	var idx v1.ImageIndex = empty.Index
+	for _, a := range adds {
+		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: a})
+	}
+	dir := t.TempDir()
+	if _, err := layout.Write(dir, idx); err != nil {
 		t.Fatal(err)
 	}
-	return d
+	return dir
+}
+
+// unpackedSize is the length of a gzipped stream unpacked.
+func unpackedSize(t *testing.T, gz []byte) int64 {
+	t.Helper()
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := io.Copy(io.Discard, zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // TestAnalyzeImage: packages of every kind are counted once per
 // name@version, a later layer's whiteouts remove what they name, and
 // paths are found through merged-/usr symlinks.
 func TestAnalyzeImage(t *testing.T) {
-	dir := t.TempDir()
 	status := "Package: libc6\nStatus: install ok installed\nVersion: 2.41\n\nPackage: gone\nStatus: deinstall ok config-files\n"
 	l1 := layer(t, [][2]string{
 		{"bin", "-> usr/bin"},
@@ -74,20 +112,8 @@ func TestAnalyzeImage(t *testing.T) {
 		{"usr/bin/.wh.apt", ""},
 		{"app/node_modules/@types/.wh..wh..opq", ""},
 	})
-	cfg := writeBlob(t, dir, []byte(`{"architecture":"amd64","os":"linux","config":{"User":"65532:65532"}}`))
-	var layers []ociDescriptor
-	for _, l := range [][]byte{l1, l2} {
-		d := writeBlob(t, dir, l)
-		d.MediaType = "application/vnd.oci.image.layer.v1.tar+gzip"
-		layers = append(layers, d)
-	}
-	mf, _ := json.Marshal(ociManifest{MediaType: "application/vnd.oci.image.manifest.v1+json", Config: cfg, Layers: layers})
-	idx, _ := json.Marshal(ociManifest{Manifests: []ociDescriptor{writeBlob(t, dir, mf)}})
-	if err := os.WriteFile(filepath.Join(dir, "index.json"), idx, 0o644); err != nil {
-		t.Fatal(err)
-	}
-
-	st, err := analyzeImage(dir)
+	img := image(t, "65532:65532", l1, l2)
+	st, err := analyzeImage(writeLayout(t, img))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +132,11 @@ func TestAnalyzeImage(t *testing.T) {
 	if len(st.PackageManagers) != 0 {
 		t.Errorf("package managers = %q, want none (apt is whited out)", st.PackageManagers)
 	}
-	if st.User != "65532:65532" || st.Layers != 2 || st.Compressed != cfg.Size+layers[0].Size+layers[1].Size {
+	cfg, err := img.RawConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.User != "65532:65532" || st.Layers != 2 || st.Compressed != int64(len(cfg)+len(l1)+len(l2)) {
 		t.Errorf("user %q, %d layers, %d compressed bytes", st.User, st.Layers, st.Compressed)
 	}
 	// dash, status, status.d x2, three package.json (the @types one is
@@ -114,7 +144,51 @@ func TestAnalyzeImage(t *testing.T) {
 	if st.Files != 7 {
 		t.Errorf("files = %d, want 7", st.Files)
 	}
-	if st.Uncompressed < int64(len(status)) {
-		t.Errorf("unpacked = %d bytes", st.Uncompressed)
+	// Both tar streams, end-of-archive padding included.
+	if want := unpackedSize(t, l1) + unpackedSize(t, l2); st.Uncompressed != want {
+		t.Errorf("unpacked = %d bytes, want %d", st.Uncompressed, want)
+	}
+}
+
+func TestAnalyzeImageNotOneImage(t *testing.T) {
+	img := image(t, "", layer(t, [][2]string{{"etc/", ""}}))
+	index := mutate.AppendManifests(empty.Index, mutate.IndexAddendum{Add: img})
+	for name, dir := range map[string]string{
+		"two images": writeLayout(t, img, image(t, "0")),
+		"an index":   writeLayout(t, index),
+		"no image":   writeLayout(t),
+	} {
+		if _, err := analyzeImage(dir); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+// TestRegistryImageSize: the linux/amd64 image of an index in a registry.
+func TestRegistryImageSize(t *testing.T) {
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	small := layer(t, [][2]string{{"etc/arch", "arm64"}})
+	amd64 := image(t, "", layer(t, [][2]string{{"etc/arch", "amd64"}, {"etc/more", strings.Repeat("x", 100)}}))
+	idx := mutate.AppendManifests(empty.Index,
+		mutate.IndexAddendum{Add: image(t, "", small), Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "arm64"}}},
+		mutate.IndexAddendum{Add: amd64, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "amd64"}}},
+	)
+	ref, err := name.ParseReference(host + "/distill-build/distill:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.WriteIndex(ref, idx); err != nil {
+		t.Fatal(err)
+	}
+	m, err := amd64.Manifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := m.Config.Size + m.Layers[0].Size
+	got, err := registryImageSize(host, "ghcr.io/distill-build/distill:1")
+	if err != nil || got != want {
+		t.Errorf("registryImageSize = %d, %v; want %d", got, err, want)
 	}
 }

@@ -3,9 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +11,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
 // seedApp is a seed article's app: the example that reproduces it and the
@@ -184,41 +186,17 @@ func llbCosts(goCmd string) ([]llbCost, error) {
 // linux/amd64 image in the lab registry; ref is host-less
 // (ghcr.io/distill-build/distill:1 is mirrored as distill-build/distill:1).
 func registryImageSize(registry, ref string) (int64, error) {
-	name, tag, _ := strings.Cut(ref[strings.Index(ref, "/")+1:], ":")
-	get := func(what string) (ociManifest, error) {
-		var m ociManifest
-		req, err := http.NewRequest("GET", "http://"+registry+"/v2/"+name+"/manifests/"+what, nil)
-		if err != nil {
-			return m, err
-		}
-		req.Header.Set("Accept", "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return m, err
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return m, fmt.Errorf("%s: %s", req.URL, resp.Status)
-		}
-		return m, json.NewDecoder(resp.Body).Decode(&m)
-	}
-	m, err := get(tag)
+	r, err := name.ParseReference(registry+"/"+ref[strings.Index(ref, "/")+1:], name.Insecure)
 	if err != nil {
 		return 0, err
 	}
-	if len(m.Manifests) > 0 {
-		found := ""
-		for _, d := range m.Manifests {
-			if d.Platform != nil && d.Platform.OS == "linux" && d.Platform.Architecture == "amd64" {
-				found = d.Digest
-			}
-		}
-		if found == "" {
-			return 0, fmt.Errorf("%s has no linux/amd64 image", ref)
-		}
-		if m, err = get(found); err != nil {
-			return 0, err
-		}
+	img, err := remote.Image(r, remote.WithPlatform(v1.Platform{OS: "linux", Architecture: "amd64"}))
+	if err != nil {
+		return 0, err
+	}
+	m, err := img.Manifest()
+	if err != nil {
+		return 0, err
 	}
 	size := m.Config.Size
 	for _, l := range m.Layers {
