@@ -1,28 +1,33 @@
 // Package chart renders grouped horizontal bar charts as PNG, for the
 // benchmark reports that compare container image variants per app: one
 // block of bars per group (an app), one bar per series (a variant), each
-// bar labelled with its value and unit.
+// bar labelled with its value and unit. Drawing is gonum.org/v1/plot's
+// (plotter.BarChart, vg/vgimg); this package lays the panels out and
+// labels the bars.
 //
-// The output depends only on the input: the same panels give the same
+// The output depends only on the input (and, through the rasterizer's
+// floating point, the CPU architecture): the same panels give the same
 // bytes.
 package chart
 
 import (
 	"errors"
 	"fmt"
-	"image"
 	"image/color"
-	"image/draw"
-	"image/png"
 	"io"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
 
-	"golang.org/x/image/font"
-	"golang.org/x/image/font/basicfont"
-	"golang.org/x/image/math/fixed"
+	xfont "golang.org/x/image/font"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/text"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 )
 
 // Series is one variant (e.g. "full", "slim", "hand-written distroless",
@@ -59,33 +64,28 @@ var palette = []color.RGBA{
 }
 
 var (
-	white     = color.RGBA{0xff, 0xff, 0xff, 0xff}
 	textColor = color.RGBA{0x22, 0x22, 0x22, 0xff}
-	axisColor = color.RGBA{0x66, 0x66, 0x66, 0xff}
 	gridColor = color.RGBA{0xe2, 0xe2, 0xe2, 0xff}
 )
 
-// face is the only font: 7 px advance, 13 px line.
-var face = basicfont.Face7x13
-
-// ellipsis marks a truncated label. Face7x13 has no glyph for "…".
-const ellipsis = "..."
-
-// Layout, in pixels.
+// Layout, in pixels: the canvas has 72 dots per inch, a point is a pixel.
 const (
 	margin     = 12 // around the image
-	lineH      = 13 // one line of text
-	legendRowH = 18 // one row of the legend
-	swatch     = 11 // a legend colour square
-	titleH     = 22 // a panel's title line and the space under it
+	fontSize   = 11 // group, value and tick labels, the legend
+	legendRowH = 16 // one row of the legend
+	swatch     = 10 // a legend colour square
+	titleH     = 24 // a panel's title line and the space under it
 	barH       = 14 // one bar
 	barGap     = 2  // between the bars of a group
 	groupGap   = 10 // between groups
-	plotPad    = 6  // above the first group and under the last
-	tickLen    = 4  // a tick mark under the axis
-	labelGap   = 6  // between a group label and the axis, a bar and its value
+	axisH      = 40 // tick labels and the unit under the bars
+	labelGap   = 6  // between a bar and its value
 	sectionGap = 18 // under the legend and under each panel
-	axisH      = tickLen + 2 + lineH + 3 + lineH
+)
+
+var (
+	sans = font.Font{Typeface: "Liberation", Variant: "Sans"}
+	bold = func() font.Font { f := sans; f.Weight = xfont.WeightBold; return f }()
 )
 
 // PNG draws the panels stacked vertically, one image, width px wide, with a
@@ -100,7 +100,35 @@ func PNG(w io.Writer, width int, panels ...Panel) error {
 	if err != nil {
 		return err
 	}
-	return png.Encode(w, render(width, names, panels))
+	height := 2*margin + len(names)*legendRowH
+	for _, p := range panels {
+		height += sectionGap + panelHeight(p)
+	}
+	img := vgimg.NewWith(vgimg.UseWH(vg.Length(width), vg.Length(height)), vgimg.UseDPI(72), vgimg.UseBackgroundColor(color.White))
+	c := draw.New(img)
+	// y counts down from the top of the image.
+	y := vg.Length(height - margin)
+	legend := plot.NewLegend()
+	legend.Top, legend.Left = true, true
+	legend.ThumbnailWidth = swatch
+	restyle(&legend.TextStyle, sans, fontSize)
+	legend.Padding = legendRowH - fontSize
+	for i, name := range names {
+		legend.Add(name, fill(palette[i]))
+	}
+	legend.Draw(region(c, y-vg.Length(len(names)*legendRowH), y))
+	y -= vg.Length(len(names)*legendRowH + sectionGap)
+	for _, p := range panels {
+		pl, err := newPlot(p, names)
+		if err != nil {
+			return err
+		}
+		h := vg.Length(panelHeight(p))
+		pl.Draw(region(c, y-h, y))
+		y -= h + sectionGap
+	}
+	_, err = vgimg.PngCanvas{Canvas: img}.WriteTo(w)
+	return err
 }
 
 // check validates the input and returns the series names in legend order.
@@ -142,74 +170,126 @@ func check(width int, panels []Panel) ([]string, error) {
 	return names, nil
 }
 
-// render draws the legend and the panels on a white image of the height
-// they need.
-func render(width int, names []string, panels []Panel) *image.RGBA {
-	entries, rows := layoutLegend(names, width)
-	height := margin + rows*legendRowH + sectionGap
-	for _, p := range panels {
-		height += panelHeight(p) + sectionGap
-	}
-	height += margin - sectionGap
-
-	img := image.NewRGBA(image.Rect(0, 0, width, height))
-	fill(img, img.Rect, white)
-
-	y := margin
-	for i, e := range entries {
-		top := y + e.row*legendRowH
-		fill(img, image.Rect(e.x, top+(lineH-swatch)/2, e.x+swatch, top+(lineH-swatch)/2+swatch), palette[i])
-		drawText(img, e.label, e.x+swatch+5, top+face.Ascent, textColor)
-	}
-	y += rows*legendRowH + sectionGap
-	for _, p := range panels {
-		drawPanel(img, p, names, y)
-		y += panelHeight(p) + sectionGap
-	}
-	return img
-}
-
-// legendEntry is one series in the legend: its row, its left edge and its
-// (possibly truncated) name.
-type legendEntry struct {
-	row, x int
-	label  string
-}
-
-// layoutLegend places one entry per name, left to right, wrapping to a new
-// row when the width is used up, and returns the entries and the number of
-// rows.
-func layoutLegend(names []string, width int) ([]legendEntry, int) {
-	const entryGap = 18
-	maxLabel := width - 2*margin - swatch - 5
-	entries := make([]legendEntry, len(names))
-	row, x := 0, margin
-	for i, name := range names {
-		label := truncate(name, maxLabel)
-		w := swatch + 5 + textWidth(label)
-		if x > margin && x+w > width-margin {
-			row, x = row+1, margin
-		}
-		entries[i] = legendEntry{row: row, x: x, label: label}
-		x += w + entryGap
-	}
-	return entries, row + 1
-}
-
-// groupHeight is the height of one group's bars.
-func groupHeight(p Panel) int {
-	return len(p.Series)*barH + (len(p.Series)-1)*barGap
-}
-
-// plotHeight is the height of a panel's bars, between its title and its
-// axis labels.
-func plotHeight(p Panel) int {
-	return 2*plotPad + len(p.Groups)*groupHeight(p) + (len(p.Groups)-1)*groupGap
-}
-
 // panelHeight is the height of a panel: title, bars, axis.
 func panelHeight(p Panel) int {
-	return titleH + plotHeight(p) + axisH
+	group := len(p.Series)*barH + (len(p.Series)-1)*barGap
+	return titleH + len(p.Groups)*(group+groupGap) + axisH
+}
+
+// region is the full-width part of c between y0 and y1, inside the margins.
+func region(c draw.Canvas, y0, y1 vg.Length) draw.Canvas {
+	c.Rectangle = vg.Rectangle{Min: vg.Point{X: margin, Y: y0}, Max: vg.Point{X: c.Max.X - margin, Y: y1}}
+	return c
+}
+
+// fill is a legend thumbnail: a square of one colour.
+type fill color.RGBA
+
+func (f fill) Thumbnail(c *draw.Canvas) {
+	x, y, side := c.Min.X, c.Min.Y, min(c.Max.Y-c.Min.Y, swatch)
+	c.FillPolygon(color.RGBA(f), []vg.Point{{X: x, Y: y}, {X: x, Y: y + side}, {X: x + side, Y: y + side}, {X: x + side, Y: y}})
+}
+
+// restyle sets the font and colour of a text style, keeping its alignment.
+func restyle(s *text.Style, f font.Font, size vg.Length) {
+	s.Font, s.Color = font.From(f, size), textColor
+}
+
+// newPlot is panel p as a gonum plot: groups top to bottom on the Y axis
+// (the first at the top), in each a bar per series (the first at the top)
+// with its value right of it, and the value axis with vertical gridlines.
+func newPlot(p Panel, names []string) (*plot.Plot, error) {
+	pl := plot.New()
+	pl.BackgroundColor = nil
+	pl.Title.Text = p.Title
+	restyle(&pl.Title.TextStyle, bold, 12)
+	pl.Title.Padding = 6
+	for _, ax := range []*plot.Axis{&pl.X, &pl.Y} {
+		restyle(&ax.Tick.Label, sans, fontSize)
+		restyle(&ax.Label.TextStyle, sans, fontSize)
+		ax.Color, ax.Tick.Color = textColor, textColor
+	}
+	pl.X.Label.Text = p.Unit
+	groups := slices.Clone(p.Groups)
+	slices.Reverse(groups)
+	pl.NominalY(groups...)
+	pl.Y.Min, pl.Y.Max = -0.5, float64(len(groups))-0.5
+
+	grid := plotter.NewGrid()
+	grid.Horizontal.Color = nil
+	grid.Vertical.Color = gridColor
+	pl.Add(grid)
+
+	// On a log axis a bar starts at the lowest power of ten, not 0.
+	var start *plotter.BarChart
+	if p.Log {
+		lo, hi := logRange(p)
+		pl.X.Scale, pl.X.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+		pl.X.Min, pl.X.Max = lo, hi
+		pl.X.Label.Text = strings.TrimPrefix(p.Unit+", log scale", ", ")
+		start = &plotter.BarChart{Values: make(plotter.Values, len(p.Groups))}
+		for i := range start.Values {
+			start.Values[i] = lo
+		}
+	} else {
+		pl.X.Min = 0
+	}
+
+	step := vg.Length(barH + barGap)
+	for i, s := range p.Series {
+		offset := step * vg.Length(len(p.Series)-1) / 2
+		offset -= step * vg.Length(i)
+		lengths := make(plotter.Values, len(p.Groups))
+		ends := make(plotter.XYs, len(p.Groups))
+		labels := make([]string, len(p.Groups))
+		for g := range p.Groups {
+			y := len(p.Groups) - 1 - g // the first group at the top
+			v := value(s, g)
+			lengths[y], ends[g], labels[g] = v, plotter.XY{X: v, Y: float64(y)}, valueLabel(v, p.Unit)
+			if start != nil {
+				lengths[y] = max(v-start.Values[y], 0)
+				ends[g].X = max(v, start.Values[y])
+			}
+		}
+		bars, err := plotter.NewBarChart(lengths, barH)
+		if err != nil {
+			return nil, err
+		}
+		bars.Horizontal, bars.Offset = true, offset
+		bars.Color, bars.LineStyle.Width = palette[slices.Index(names, s.Name)], 0
+		if start != nil {
+			bars.StackOn(start)
+			bars.Offset = offset
+		}
+		values, err := plotter.NewLabels(plotter.XYLabels{XYs: ends, Labels: labels})
+		if err != nil {
+			return nil, err
+		}
+		for i := range values.TextStyle {
+			restyle(&values.TextStyle[i], sans, fontSize)
+			values.TextStyle[i].YAlign = draw.YCenter
+		}
+		values.Offset = vg.Point{X: labelGap, Y: offset}
+		pl.Add(bars, values)
+	}
+	return pl, nil
+}
+
+// logRange is the domain of a log axis: the powers of ten from the one
+// below the smallest non-zero value up to the one at or above the largest.
+func logRange(p Panel) (lo, hi float64) {
+	smallest, largest := math.Inf(1), 0.0
+	for _, s := range p.Series {
+		for _, v := range s.Values {
+			if v > 0 {
+				smallest, largest = min(smallest, v), max(largest, v)
+			}
+		}
+	}
+	if largest == 0 {
+		return 1, 10
+	}
+	return math.Pow(10, ceilLog10(smallest)-1), math.Pow(10, ceilLog10(largest))
 }
 
 // value is series s's value in group g, 0 when missing.
@@ -220,176 +300,10 @@ func value(s Series, g int) float64 {
 	return 0
 }
 
-// drawPanel draws panel p with its top at y: the title, the group labels
-// left of the axis, a bar per series and group with its value, and the
-// value axis with gridlines, tick labels and the unit.
-func drawPanel(img *image.RGBA, p Panel, names []string, y int) {
-	width := img.Rect.Dx()
-
-	// The title, bold by drawing it twice a pixel apart.
-	title := truncate(p.Title, width-2*margin-1)
-	drawText(img, title, margin, y+face.Ascent, textColor)
-	drawText(img, title, margin+1, y+face.Ascent, textColor)
-	y += titleH
-
-	labelW := 0
-	for _, g := range p.Groups {
-		labelW = max(labelW, textWidth(g))
-	}
-	labelW = min(labelW, width/4)
-	x0 := margin + labelW + labelGap
-
-	// Room right of the plot for the value of the longest bar, at most a
-	// third of what is right of the axis.
-	valueW := 0
-	for _, s := range p.Series {
-		for g := range p.Groups {
-			valueW = max(valueW, textWidth(valueLabel(value(s, g), p.Unit)))
-		}
-	}
-	valueW = min(valueW+labelGap, (width-margin-x0)/3)
-	x1 := width - margin - valueW
-
-	ax := newAxis(p, x0, x1)
-	top, bottom := y, y+plotHeight(p)
-	for _, t := range ax.ticks {
-		fill(img, image.Rect(ax.pos(t), top, ax.pos(t)+1, bottom), gridColor)
-	}
-
-	for g, group := range p.Groups {
-		gy := top + plotPad + g*(groupHeight(p)+groupGap)
-		name := truncate(group, labelW)
-		drawText(img, name, x0-labelGap-textWidth(name), gy+(groupHeight(p)+face.Ascent-face.Descent)/2, textColor)
-		for i, s := range p.Series {
-			by := gy + i*(barH+barGap)
-			v := value(s, g)
-			end := x0
-			if v > 0 || !p.Log {
-				end = ax.pos(v)
-				fill(img, image.Rect(x0, by, end, by+barH), palette[slices.Index(names, s.Name)])
-			}
-			label := truncate(valueLabel(v, p.Unit), width-margin-end-labelGap)
-			drawText(img, label, end+labelGap, by+(barH+face.Ascent-face.Descent)/2, textColor)
-		}
-	}
-
-	// The axis: a line left of the bars and one under them, ticks and
-	// their labels.
-	fill(img, image.Rect(x0, top, x0+1, bottom+1), axisColor)
-	fill(img, image.Rect(x0, bottom, x1+1, bottom+1), axisColor)
-	for _, t := range ax.ticks {
-		fill(img, image.Rect(ax.pos(t), bottom, ax.pos(t)+1, bottom+tickLen), axisColor)
-	}
-	for _, l := range tickLabels(ax, width) {
-		drawText(img, l.text, l.x, bottom+tickLen+2+face.Ascent, textColor)
-	}
-	caption := p.Unit
-	if p.Log {
-		caption = strings.TrimPrefix(caption+", log scale", ", ")
-	}
-	caption = truncate(caption, width-2*margin)
-	cx := min(max((x0+x1-textWidth(caption))/2, margin), width-margin-textWidth(caption))
-	drawText(img, caption, cx, bottom+tickLen+2+lineH+3+face.Ascent, axisColor)
-}
-
-// axis maps values to x coordinates between x0 (the lowest tick) and x1
-// (the highest), linearly or logarithmically.
-type axis struct {
-	log    bool
-	lo, hi float64 // the domain; for a log axis, its decimal exponents
-	x0, x1 int
-	ticks  []float64
-}
-
-// newAxis returns the axis for panel p: for a linear axis, 0 up to a
-// round number at or above the largest value, with 1, 2 or 5 times a power
-// of ten between ticks; for a log axis, the powers of ten from the one
-// below the smallest non-zero value up to the one at or above the largest.
-func newAxis(p Panel, x0, x1 int) axis {
-	smallest, largest := math.Inf(1), 0.0
-	for _, s := range p.Series {
-		for _, v := range s.Values {
-			if v > 0 {
-				smallest, largest = min(smallest, v), max(largest, v)
-			}
-		}
-	}
-	ax := axis{log: p.Log, x0: x0, x1: x1}
-	if p.Log {
-		ax.lo, ax.hi = 0, 1
-		if largest > 0 {
-			ax.lo, ax.hi = ceilLog10(smallest)-1, ceilLog10(largest)
-		}
-		for e := ax.lo; e <= ax.hi; e++ {
-			ax.ticks = append(ax.ticks, math.Pow(10, e))
-		}
-		return ax
-	}
-	if largest == 0 {
-		largest = 1
-	}
-	step := niceStep(largest / 4)
-	n := math.Ceil(largest/step - 1e-9)
-	ax.hi = n * step
-	for i := 0.0; i <= n; i++ {
-		ax.ticks = append(ax.ticks, i*step)
-	}
-	return ax
-}
-
-// tickLabel is the text of a tick label and its left edge.
-type tickLabel struct {
-	text string
-	x    int
-}
-
-// tickLabels places a label centred under every tick or, when labels
-// would overlap, under every second, third… tick, keeping them inside an
-// image width px wide.
-func tickLabels(ax axis, width int) []tickLabel {
-	for stride := 1; ; stride++ {
-		var labels []tickLabel
-		right := math.MinInt // the right edge of the previous label
-		for i := 0; i < len(ax.ticks); i += stride {
-			text := formatNumber(ax.ticks[i])
-			x := min(max(ax.pos(ax.ticks[i])-textWidth(text)/2, 0), width-textWidth(text))
-			if x < right+labelGap {
-				break
-			}
-			labels = append(labels, tickLabel{text: text, x: x})
-			right = x + textWidth(text)
-		}
-		if len(labels) == (len(ax.ticks)+stride-1)/stride {
-			return labels
-		}
-	}
-}
-
-// pos is the x coordinate of v, which for a log axis must be positive.
-func (ax axis) pos(v float64) int {
-	f := v / ax.hi
-	if ax.log {
-		f = (math.Log10(v) - ax.lo) / (ax.hi - ax.lo)
-	}
-	return ax.x0 + int(math.Round(f*float64(ax.x1-ax.x0)))
-}
-
 // ceilLog10 is the smallest integer e with 10^e >= v, forgiving the
 // rounding of math.Log10 at exact powers of ten.
 func ceilLog10(v float64) float64 {
 	return math.Ceil(math.Log10(v) - 1e-9)
-}
-
-// niceStep is the smallest of 1, 2, 5 or 10 times a power of ten that is at
-// least x.
-func niceStep(x float64) float64 {
-	p := math.Pow(10, math.Floor(math.Log10(x)))
-	for _, m := range []float64{1, 2, 5} {
-		if x <= m*p*(1+1e-9) {
-			return m * p
-		}
-	}
-	return 10 * p
 }
 
 // valueLabel is v with three significant digits and the unit: "931 MB",
@@ -411,37 +325,4 @@ func formatNumber(v float64) string {
 	}
 	s := strconv.FormatFloat(v, 'f', 2-e, 64)
 	return strings.TrimSuffix(strings.TrimRight(s, "0"), ".")
-}
-
-// truncate shortens s, ending it with an ellipsis, to at most maxW pixels
-// wide; it is empty when not even the ellipsis fits.
-func truncate(s string, maxW int) string {
-	if textWidth(s) <= maxW {
-		return s
-	}
-	r := []rune(s)
-	for n := len(r) - 1; n >= 0; n-- {
-		t := strings.TrimRight(string(r[:n]), " ") + ellipsis
-		if textWidth(t) <= maxW {
-			return t
-		}
-	}
-	return ""
-}
-
-// textWidth is the width of s in pixels.
-func textWidth(s string) int {
-	return font.MeasureString(face, s).Ceil()
-}
-
-// drawText draws s in colour c with its left edge at x and its baseline
-// at y.
-func drawText(img *image.RGBA, s string, x, y int, c color.Color) {
-	d := font.Drawer{Dst: img, Src: image.NewUniform(c), Face: face, Dot: fixed.P(x, y)}
-	d.DrawString(s)
-}
-
-// fill paints rectangle r in colour c.
-func fill(img *image.RGBA, r image.Rectangle, c color.Color) {
-	draw.Draw(img, r, image.NewUniform(c), image.Point{}, draw.Src)
 }

@@ -196,16 +196,64 @@ func TestFormat(t *testing.T) {
 	}
 }
 
-func TestTruncate(t *testing.T) {
-	s := "hand-written distroless"
-	if got := truncate(s, textWidth(s)); got != s {
-		t.Errorf("truncate to its own width = %q", got)
+// runs lists the horizontal runs of pixels of colour c in img at least
+// minLen long, top to bottom, as their length and row.
+func runs(img image.Image, c color.RGBA, minLen int) [][2]int {
+	var out [][2]int
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		run, best := 0, 0
+		for x := b.Min.X; x < b.Max.X; x++ {
+			if color.RGBAModel.Convert(img.At(x, y)) != c {
+				run = 0
+				continue
+			}
+			run++
+			best = max(best, run)
+		}
+		if best >= minLen {
+			out = append(out, [2]int{best, y})
+		}
 	}
-	got := truncate(s, 10*face.Advance)
-	if want := "hand-wr..."; got != want {
-		t.Errorf("truncate to 10 characters = %q, want %q", got, want)
+	return out
+}
+
+// TestPNGOrder: the first group is at the top, and in a group the first
+// series.
+func TestPNGOrder(t *testing.T) {
+	img := decode(t, encode(t, 800, Panel{
+		Unit:   "MB",
+		Groups: []string{"big", "small"},
+		Series: []Series{
+			{Name: "full", Values: []float64{100, 20}},
+			{Name: "slim", Values: []float64{90, 10}},
+		},
+	}))
+	full, slim := runs(img, palette[0], 2*swatch), runs(img, palette[1], 2*swatch)
+	if len(full) == 0 || len(slim) == 0 {
+		t.Fatalf("no bars: %v %v", full, slim)
 	}
-	if got := truncate(s, 2*face.Advance); got != "" {
-		t.Errorf("truncate to 2 characters = %q, want empty", got)
+	// Rows top to bottom: full's bar of 100, slim's of 90, full's of 20.
+	if top, last := full[0], full[len(full)-1]; top[0] <= last[0] {
+		t.Errorf("full's top bar is %d px long, its bottom one %d: the first group is not at the top", top[0], last[0])
+	}
+	if full[0][1] >= slim[0][1] {
+		t.Errorf("full's first bar starts at row %d, slim's at %d: the first series is not on top", full[0][1], slim[0][1])
+	}
+}
+
+func TestLogRange(t *testing.T) {
+	for _, tc := range []struct {
+		values []float64
+		lo, hi float64
+	}{
+		{[]float64{8.6, 1100}, 1, 10000},
+		{[]float64{10, 1000}, 1, 1000},
+		{[]float64{0, 0}, 1, 10},
+	} {
+		lo, hi := logRange(Panel{Series: []Series{{Values: tc.values}}})
+		if lo != tc.lo || hi != tc.hi {
+			t.Errorf("logRange(%v) = %v, %v; want %v, %v", tc.values, lo, hi, tc.lo, tc.hi)
+		}
 	}
 }
