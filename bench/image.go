@@ -68,25 +68,7 @@ var (
 // analyzeImage reads the image of an OCI layout directory holding one
 // single-platform image.
 func analyzeImage(dir string) (*imageStats, error) {
-	p, err := layout.FromPath(dir)
-	if err != nil {
-		return nil, err
-	}
-	idx, err := p.ImageIndex()
-	if err != nil {
-		return nil, err
-	}
-	im, err := idx.IndexManifest()
-	if err != nil {
-		return nil, err
-	}
-	if len(im.Manifests) != 1 {
-		return nil, fmt.Errorf("%s: %d manifests, want one image", dir, len(im.Manifests))
-	}
-	if !im.Manifests[0].MediaType.IsImage() {
-		return nil, fmt.Errorf("%s: %s, want one image", dir, im.Manifests[0].MediaType)
-	}
-	img, err := idx.Image(im.Manifests[0].Digest)
+	img, err := layoutImage(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -161,6 +143,24 @@ func analyzeImage(dir string) (*imageStats, error) {
 	}
 	st.PackageManagers, st.Compilers = uniq(st.PackageManagers), uniq(st.Compilers)
 	return st, nil
+}
+
+// layoutImage is the one image of the OCI layout in dir.
+func layoutImage(dir string) (v1.Image, error) {
+	idx, err := layout.ImageIndexFromPath(dir)
+	if err != nil {
+		return nil, err
+	}
+	im, err := idx.IndexManifest()
+	switch {
+	case err != nil:
+		return nil, err
+	case len(im.Manifests) != 1:
+		return nil, fmt.Errorf("%s: %d manifests, want one image", dir, len(im.Manifests))
+	case !im.Manifests[0].MediaType.IsImage():
+		return nil, fmt.Errorf("%s: %s, want one image", dir, im.Manifests[0].MediaType)
+	}
+	return idx.Image(im.Manifests[0].Digest)
 }
 
 // flatten returns the final filesystem of img (its layers with OCI
