@@ -1,11 +1,15 @@
 package python
 
 import (
+	"context"
 	"fmt"
+	"path"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/distill-build/distill/frontend/providers"
 )
 
 // Releases are the CPython minors the official images ship on Debian 13,
@@ -201,4 +205,81 @@ func mustVersion(s string) version {
 		panic("bad version " + s)
 	}
 	return v
+}
+
+// version picks the CPython minor: the manifest's, else the project's
+// (.python-version, requires-python, Pipfile.lock), else the default.
+func (pl *planner) version(ctx context.Context) error {
+	m := pl.m
+	supported := "supported: " + strings.Join(Minors(), ", ")
+	if m.Version.Set() {
+		v := m.Version.Value
+		if !versionRE.MatchString(v) {
+			return providers.Fail(pl.m, m.Version.Range, `write a CPython release such as "3.13" or "3.12.13"`, "invalid Python version %q", v)
+		}
+		pl.minor = minorOf(v)
+		if !slices.Contains(Minors(), pl.minor) {
+			return providers.Fail(pl.m, m.Version.Range, supported, "Python %s has no official slim trixie image", v)
+		}
+		return nil
+	}
+	for _, f := range []string{path.Join(pl.dir, ".python-version"), ".python-version"} {
+		data, ok, err := pl.read(ctx, f)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			line = strings.TrimSpace(line)
+			if line == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			mm := pythonVersionRE.FindStringSubmatch(line)
+			if mm == nil || !slices.Contains(Minors(), mm[1]) {
+				return providers.Fail(pl.m, m.Language.Range, "write a supported version in "+f+" or set `version:` ("+supported+")", "%s asks for Python %q", f, line)
+			}
+			pl.minor = mm[1]
+			return nil
+		}
+	}
+	var constraint, from string
+	switch {
+	case pl.kind == managerPipenv:
+		data, _, err := pl.read(ctx, pl.file)
+		if err != nil {
+			return err
+		}
+		if _, v, err := pipenvRequirements(data); err == nil && v != "" {
+			if !slices.Contains(Minors(), v) {
+				return providers.Fail(pl.m, pl.depsRange, "set `version:` or lock with a supported Python ("+supported+")", "%s is locked for Python %s", pl.file, v)
+			}
+			pl.minor = v
+			return nil
+		}
+	case pl.kind == managerUV:
+		data, _, err := pl.read(ctx, pl.file)
+		if err != nil {
+			return err
+		}
+		constraint, from = uvLockRequiresPython(data), pl.file
+	}
+	if constraint == "" && pl.pyproject != nil {
+		constraint, from = pl.pyproject.requiresPython(), path.Join(pl.dir, "pyproject.toml")
+	}
+	if constraint == "" {
+		pl.minor = DefaultVersion
+		return nil
+	}
+	spec, err := parseSpecifier(constraint)
+	if err != nil {
+		return providers.Fail(pl.m, pl.depsRange, "set `version:` in the manifest", "%s: %v", from, err)
+	}
+	minor, ok := pickMinor(spec)
+	if !ok {
+		return providers.Fail(pl.m, pl.depsRange, "set `version:` or widen requires-python ("+supported+")", "%s requires Python %s, which no supported release satisfies", from, constraint)
+	}
+	pl.minor = minor
+	return nil
 }
