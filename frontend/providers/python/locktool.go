@@ -1,0 +1,71 @@
+package python
+
+import (
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/distill-build/distill/frontend/providers"
+	"github.com/distill-build/distill/llb/plan"
+)
+
+// lockTool is how a lock file's own tool (uv, Poetry) installs it: the
+// step installing the tool, its environment and cache, its commands for
+// the dependencies alone and for the project, and what selects another
+// platform's wheels from the build platform.
+type lockTool struct {
+	install       plan.Step
+	env           []string
+	cache         plan.Cache
+	deps, project []string
+	cross         []string
+}
+
+// toolSteps install the dependencies with the lock file's tool, then the
+// project itself once its sources are there when it is a package.
+func (in *installer) toolSteps(t lockTool) ([]plan.Step, bool) {
+	pl := in.pl
+	setup := []plan.Step{t.install}
+	deps := in.install(in.run(commandName(t.deps), in.depsOrigin, in.toolRun(t, t.deps)), setup, providers.AppDir)
+	if in.mode == cross {
+		deps.Run.Fallback = in.fallback(commandName(t.deps), in.depsOrigin, in.toolRun(t, t.deps), setup, providers.AppDir)
+		deps.Run.Args = pl.probed(append(slices.Clone(t.deps), t.cross...))
+		deps.Run.Probe = crossProbe
+	}
+	var steps []plan.Step
+	if in.mode != installs {
+		// (Else only steps in the target's builder run the tool.)
+		steps = append(steps, t.install)
+	}
+	files := []string{path.Join(pl.dir, "pyproject.toml"), pl.file}
+	steps = append(steps,
+		plan.Step{Name: "[python] copy " + strings.Join(files, ", "), Origin: in.depsOrigin, Copy: &plan.Copy{Paths: files, Dest: providers.AppDir}},
+		deps)
+	if !pl.pyproject.isPackage(pl.kind) {
+		return steps, false
+	}
+	return append(steps, in.copySources(),
+		in.install(in.run(commandName(t.project), in.langOrigin, in.toolRun(t, t.project)), setup, providers.AppDir)), true
+}
+
+// toolRun runs the tool in the project's directory.
+func (in *installer) toolRun(t lockTool, args []string) plan.Run {
+	r := in.pipRun(args)
+	r.Dir = path.Join(providers.AppDir, in.pl.dir)
+	r.Env = append(slices.Clone(in.pipEnv), t.env...)
+	r.Caches = append(slices.Clone(in.pipCaches), t.cache)
+	return r
+}
+
+// toolInstall is the step installing a tool into the builder (args).
+func (in *installer) toolInstall(name string, args []string) plan.Step {
+	r := in.pipRun(args)
+	r.Dir = "/"
+	return in.run(name, in.langOrigin, r)
+}
+
+// commandName names a step by its command line, the program's base name
+// first.
+func commandName(args []string) string {
+	return path.Base(args[0]) + " " + strings.Join(args[1:], " ")
+}

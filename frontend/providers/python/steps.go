@@ -1,0 +1,143 @@
+package python
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/containerd/platforms"
+	"github.com/distill-build/distill/frontend/providers"
+	"github.com/distill-build/distill/llb/plan"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// managers are the steps of each dependency manager: those installing the
+// dependencies (and the project), and whether they copied the sources in
+// (the environment is then complete only once they are).
+var managers = map[string]func(*installer) (steps []plan.Step, sources bool){
+	managerPip:     (*installer).pipSteps,
+	managerPipenv:  (*installer).pipenvSteps,
+	managerUV:      (*installer).uvSteps,
+	managerPoetry:  (*installer).poetrySteps,
+	managerProject: (*installer).projectSteps,
+}
+
+// build is the plan of one target platform.
+func (pl *planner) build(p ocispecs.Platform, mode, why string) (providers.Build, error) {
+	in := pl.newInstaller(p, mode, why)
+	steps, err := in.environment()
+	if err != nil {
+		return providers.Build{}, err
+	}
+	sources := false
+	if manager := managers[pl.kind]; manager != nil {
+		var deps []plan.Step
+		deps, sources = manager(in)
+		steps = append(steps, deps...)
+	}
+	steps = append(steps, in.finish(sources)...)
+	return in.result(steps), nil
+}
+
+// environment installs the build-packages and creates the virtual
+// environment.
+func (in *installer) environment() ([]plan.Step, error) {
+	m := in.pl.m
+	var steps []plan.Step
+	if m.BuildPackages.Set() {
+		pkgs, err := providers.BuildPackages(m)
+		if err != nil {
+			return nil, err
+		}
+		origin := providers.Origin("build-packages", m.BuildPackages.Range)
+		steps = append(steps, in.run("apt-get install "+strings.Join(pkgs, " "), origin, providers.AptInstall(pkgs)))
+	}
+	return append(steps, in.run("create the virtual environment "+VenvDir, in.langOrigin, plan.Run{
+		Args: []string{in.pyexe, "-m", "venv", "--without-pip", VenvDir}, Dir: "/",
+	})), nil
+}
+
+// finish points the environment at the runtime's interpreter and compiles
+// bytecode. Unless the sources are already in (sources), everything
+// derived from the dependencies happens before they arrive, so a source
+// change re-runs none of it.
+func (in *installer) finish(sources bool) []plan.Step {
+	if sources {
+		return []plan.Step{in.finalize(), in.compile("compile bytecode", nil, providers.AppDir, providers.Sysroot)}
+	}
+	return []plan.Step{in.finalize(),
+		in.compile("compile bytecode of the environment", nil, VenvDir, providers.Sysroot),
+		in.copySources(),
+		in.compile("compile bytecode of the app", []string{"^" + regexp.QuoteMeta(VenvDir+"/")}, providers.AppDir)}
+}
+
+// finalize runs the python-finalize helper: the environment uses the
+// runtime's interpreter (transplanted if the runtime has none) and the
+// shared libraries it lacks are carried into the sysroot.
+func (in *installer) finalize() plan.Step {
+	pl := in.pl
+	args := []string{providers.HelperBin, "python-finalize",
+		"--venv", VenvDir, "--python", pl.minor, "--runtime", providers.RuntimeMount, "--out", providers.Sysroot, "--scan", providers.AppDir}
+	if pl.script != "" {
+		args = append(args, "--script", pl.script)
+	}
+	what := "use the runtime's python" + pl.minor
+	if !pl.shipsPython() {
+		what = "transplant python" + pl.minor + " if the runtime has none"
+	}
+	return in.run(what+"; carry needed shared libraries", in.langOrigin, plan.Run{
+		Args: args, Dir: "/", Mounts: providers.HelperMounts(),
+	})
+}
+
+// compile compiles the bytecode of dirs, but for the files skip matches.
+// The image's user cannot write __pycache__, so without it every start
+// compiles every module. unchecked-hash pycs hold no timestamps
+// (reproducible) and skip the source check at import. Like pip, a file
+// that does not compile (a template named .py, code for another Python)
+// stays source only.
+func (in *installer) compile(name string, skip []string, dirs ...string) plan.Step {
+	args := []string{"sh", "-c", `"$0" -m compileall -q -j 0 --invalidation-mode unchecked-hash "$@" || echo "distill: some files did not compile; they stay source only"`, in.pyexe}
+	if script := in.pl.mainScript(); script != "" {
+		// The script python runs is __main__, compiled in memory at
+		// every start: its .pyc would never be read.
+		skip = append(skip, "^"+regexp.QuoteMeta(script)+"$")
+	}
+	if len(skip) > 0 {
+		args = append(args, "-x", strings.Join(skip, "|"))
+	}
+	return in.run(name, in.langOrigin, plan.Run{Args: append(args, dirs...), Dir: "/"})
+}
+
+// result is the platform's build: its steps, and two layers of artifacts,
+// what the dependencies give (the environment, the runtime's extra
+// libraries, a transplanted interpreter), which a source change leaves as
+// it is, then the app's own files.
+func (in *installer) result(steps []plan.Step) providers.Build {
+	pl := in.pl
+	artifacts := []plan.Artifact{
+		{From: plan.FromBuilder, Src: providers.Sysroot, Dest: "/", Layer: "dependencies", Origin: in.depsOrigin},
+		{From: plan.FromBuilder, Src: VenvDir, Dest: VenvDir, Layer: "dependencies", Origin: in.depsOrigin},
+		{From: plan.FromBuilder, Src: providers.AppDir, Dest: providers.AppDir, Exclude: append([]string{".venv"}, in.installOnly...), Layer: "app", Origin: in.langOrigin},
+	}
+	builder := pl.builder
+	builder.Platform = platforms.Format(in.builderPlatform)
+	runtime := pl.runtime
+	return providers.Build{
+		Builder:       builder,
+		Flavour:       providers.CC,
+		FlavourReason: "Python interpreter and compiled extensions",
+		Runtime:       &runtime,
+		Script:        pl.scriptFile,
+		Steps:         steps,
+		Artifacts:     artifacts,
+		Command:       slices.Clone(pl.command),
+		Entrypoint:    slices.Clone(pl.command),
+		Name:          cmpOr(pl.name, "app"),
+		Env: []string{
+			"LANG=C.UTF-8",
+			"PATH=" + VenvDir + "/bin:${PATH}",
+			"PYTHONUNBUFFERED=1",
+		},
+	}
+}

@@ -1,0 +1,24 @@
+package python
+
+import (
+	"path"
+
+	"github.com/distill-build/distill/llb/plan"
+)
+
+// uvSteps install uv.lock with uv, installed into the builder for it.
+func (in *installer) uvSteps() ([]plan.Step, bool) {
+	uv := path.Join(toolsDir, "uv", "bin", "uv")
+	return in.toolSteps(lockTool{
+		install: in.toolInstall("install uv "+UVVersion,
+			[]string{in.pyexe, "-m", "pip", "install", "--no-compile", "--target", path.Join(toolsDir, "uv"), "uv==" + UVVersion}),
+		env: []string{"UV_PROJECT_ENVIRONMENT=" + VenvDir, "UV_PYTHON_DOWNLOADS=never", "UV_LINK_MODE=copy",
+			"UV_COMPILE_BYTECODE=0", "UV_CACHE_DIR=" + uvCache, "UV_SYSTEM_CERTS=1", "UV_NO_PROGRESS=1"},
+		cache:   plan.Cache{ID: "uv", Target: uvCache, Sharing: "shared"},
+		deps:    []string{uv, "sync", "--frozen", "--no-dev", "--no-install-project", "--no-editable"},
+		project: []string{uv, "sync", "--frozen", "--no-dev", "--no-editable"},
+		// uv selects the target's wheels itself, into the environment;
+		// --no-build makes a missing wheel an error the probe reports.
+		cross: []string{"--no-build", "--python-platform", uvPlatform[in.p.Architecture] + "-manylinux_2_40"},
+	})
+}
