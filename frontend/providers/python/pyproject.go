@@ -1,12 +1,17 @@
 package python
 
 import (
+	"context"
+	"fmt"
 	"path"
 	"slices"
+	"sort"
 	"strings"
 
+	"github.com/distill-build/distill/frontend/check"
 	"github.com/distill-build/distill/frontend/providers"
 	"github.com/distill-build/distill/llb/plan"
+	"github.com/pelletier/go-toml/v2"
 )
 
 // projectSteps install a project without a lock as a package; its static
@@ -32,4 +37,122 @@ func (in *installer) projectSteps() ([]plan.Step, bool) {
 	return append(steps,
 		plan.Step{Name: "[python] copy sources to build the project", Origin: in.langOrigin, Copy: &plan.Copy{Dest: srcDir, Exclude: in.exclude}},
 		in.install(in.run("pip install "+path.Dir(pl.file)+" (the project)", in.depsOrigin, r), nil, providers.AppDir, srcDir)), false
+}
+
+// readPyproject reads the project's pyproject.toml, which uv and Poetry
+// projects need too.
+func (pl *planner) readPyproject(ctx context.Context) error {
+	pp := path.Join(pl.dir, "pyproject.toml")
+	data, ok, err := pl.read(ctx, pp)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return providers.Fail(pl.m, pl.depsRange, "add the project's pyproject.toml next to the lock file", "%s needs %s, which is not in the build context", pl.file, pp)
+	}
+	p, err := parsePyproject(data)
+	if err != nil {
+		return providers.Fail(pl.m, pl.depsRange, "fix pyproject.toml", "%s: %v", pp, err)
+	}
+	pl.pyproject = p
+	pl.name = p.name()
+	if pl.kind == managerProject && p.Project != nil && len(p.Project.Dependencies) > 0 {
+		pl.findings = append(pl.findings, check.Finding{Rule: check.DependenciesWithoutLock, Range: pl.depsRange,
+			Msg:  fmt.Sprintf("%s has no lock next to it: its dependencies resolve to the newest matching versions on every build", pp),
+			Hint: "run `uv lock` (or `poetry lock`) and add the lock file to the context"})
+	}
+	return nil
+}
+
+// pyproject is the part of pyproject.toml distill reads.
+type pyproject struct {
+	Project *struct {
+		Name           string            `toml:"name"`
+		RequiresPython string            `toml:"requires-python"`
+		Dependencies   []string          `toml:"dependencies"`
+		Dynamic        []string          `toml:"dynamic"`
+		Scripts        map[string]string `toml:"scripts"`
+	} `toml:"project"`
+	BuildSystem *struct {
+		Requires     []string `toml:"requires"`
+		BuildBackend string   `toml:"build-backend"`
+	} `toml:"build-system"`
+	Tool struct {
+		Poetry *struct {
+			Name         string         `toml:"name"`
+			PackageMode  *bool          `toml:"package-mode"`
+			Dependencies map[string]any `toml:"dependencies"`
+			Scripts      map[string]any `toml:"scripts"`
+		} `toml:"poetry"`
+		UV *struct {
+			Package *bool `toml:"package"`
+		} `toml:"uv"`
+	} `toml:"tool"`
+}
+
+func parsePyproject(data []byte) (*pyproject, error) {
+	var p pyproject
+	if err := toml.Unmarshal(data, &p); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// requiresPython is the project's Python constraint, from [project] or
+// Poetry's dependencies.python.
+func (p *pyproject) requiresPython() string {
+	if p.Project != nil && p.Project.RequiresPython != "" {
+		return p.Project.RequiresPython
+	}
+	if p.Tool.Poetry != nil {
+		if s, ok := p.Tool.Poetry.Dependencies["python"].(string); ok {
+			return s
+		}
+	}
+	return ""
+}
+
+func (p *pyproject) name() string {
+	if p.Project != nil && p.Project.Name != "" {
+		return p.Project.Name
+	}
+	if p.Tool.Poetry != nil {
+		return p.Tool.Poetry.Name
+	}
+	return ""
+}
+
+// scripts are the console scripts the project itself declares.
+func (p *pyproject) scripts() []string {
+	var out []string
+	if p.Project != nil {
+		for k := range p.Project.Scripts {
+			out = append(out, k)
+		}
+	}
+	if p.Tool.Poetry != nil {
+		for k := range p.Tool.Poetry.Scripts {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return slices.Compact(out)
+}
+
+// isPackage reports whether installing the project builds and installs it
+// (a build system, and the tool not told otherwise).
+func (p *pyproject) isPackage(kind string) bool {
+	switch kind {
+	case managerUV:
+		if p.Tool.UV != nil && p.Tool.UV.Package != nil {
+			return *p.Tool.UV.Package
+		}
+		return p.BuildSystem != nil
+	case managerPoetry:
+		if p.Tool.Poetry != nil && p.Tool.Poetry.PackageMode != nil {
+			return *p.Tool.Poetry.PackageMode
+		}
+		return true
+	}
+	return true
 }

@@ -4,6 +4,7 @@ import (
 	"path"
 
 	"github.com/distill-build/distill/llb/plan"
+	"github.com/pelletier/go-toml/v2"
 )
 
 // uvSteps install uv.lock with uv, installed into the builder for it.
@@ -21,4 +22,15 @@ func (in *installer) uvSteps() ([]plan.Step, bool) {
 		// --no-build makes a missing wheel an error the probe reports.
 		cross: []string{"--no-build", "--python-platform", uvPlatform[in.p.Architecture] + "-manylinux_2_40"},
 	})
+}
+
+// uvLockRequiresPython reads the top-level requires-python of uv.lock.
+func uvLockRequiresPython(data []byte) string {
+	var l struct {
+		RequiresPython string `toml:"requires-python"`
+	}
+	if toml.Unmarshal(data, &l) != nil {
+		return ""
+	}
+	return l.RequiresPython
 }
