@@ -210,23 +210,39 @@ func mustVersion(s string) version {
 // version picks the CPython minor: the manifest's, else the project's
 // (.python-version, requires-python, Pipfile.lock), else the default.
 func (pl *planner) version(ctx context.Context) error {
-	m := pl.m
-	supported := "supported: " + strings.Join(Minors(), ", ")
-	if m.Version.Set() {
-		v := m.Version.Value
-		if !versionRE.MatchString(v) {
-			return providers.Fail(pl.m, m.Version.Range, `write a CPython release such as "3.13" or "3.12.13"`, "invalid Python version %q", v)
-		}
-		pl.minor = minorOf(v)
-		if !slices.Contains(Minors(), pl.minor) {
-			return providers.Fail(pl.m, m.Version.Range, supported, "Python %s has no official slim trixie image", v)
-		}
-		return nil
+	if pl.m.Version.Set() {
+		return pl.manifestVersion()
 	}
+	if found, err := pl.pythonVersionFile(ctx); found || err != nil {
+		return err
+	}
+	return pl.projectVersion(ctx)
+}
+
+// supported lists the supported minors, for hints.
+func supported() string { return "supported: " + strings.Join(Minors(), ", ") }
+
+// manifestVersion is the manifest's version.
+func (pl *planner) manifestVersion() error {
+	m := pl.m
+	v := m.Version.Value
+	if !versionRE.MatchString(v) {
+		return providers.Fail(pl.m, m.Version.Range, `write a CPython release such as "3.13" or "3.12.13"`, "invalid Python version %q", v)
+	}
+	pl.minor = minorOf(v)
+	if !slices.Contains(Minors(), pl.minor) {
+		return providers.Fail(pl.m, m.Version.Range, supported(), "Python %s has no official slim trixie image", v)
+	}
+	return nil
+}
+
+// pythonVersionFile reads .python-version, in the project's directory or
+// the context's root; found is false when there is none.
+func (pl *planner) pythonVersionFile(ctx context.Context) (found bool, err error) {
 	for _, f := range []string{path.Join(pl.dir, ".python-version"), ".python-version"} {
 		data, ok, err := pl.read(ctx, f)
 		if err != nil {
-			return err
+			return false, err
 		}
 		if !ok {
 			continue
@@ -238,12 +254,18 @@ func (pl *planner) version(ctx context.Context) error {
 			}
 			mm := pythonVersionRE.FindStringSubmatch(line)
 			if mm == nil || !slices.Contains(Minors(), mm[1]) {
-				return providers.Fail(pl.m, m.Language.Range, "write a supported version in "+f+" or set `version:` ("+supported+")", "%s asks for Python %q", f, line)
+				return true, providers.Fail(pl.m, pl.m.Language.Range, "write a supported version in "+f+" or set `version:` ("+supported()+")", "%s asks for Python %q", f, line)
 			}
 			pl.minor = mm[1]
-			return nil
+			return true, nil
 		}
 	}
+	return false, nil
+}
+
+// projectVersion is the Python the lock or pyproject.toml asks for, else
+// the default.
+func (pl *planner) projectVersion(ctx context.Context) error {
 	var constraint, from string
 	switch {
 	case pl.kind == managerPipenv:
@@ -253,7 +275,7 @@ func (pl *planner) version(ctx context.Context) error {
 		}
 		if _, v, err := pipenvRequirements(data); err == nil && v != "" {
 			if !slices.Contains(Minors(), v) {
-				return providers.Fail(pl.m, pl.depsRange, "set `version:` or lock with a supported Python ("+supported+")", "%s is locked for Python %s", pl.file, v)
+				return providers.Fail(pl.m, pl.depsRange, "set `version:` or lock with a supported Python ("+supported()+")", "%s is locked for Python %s", pl.file, v)
 			}
 			pl.minor = v
 			return nil
@@ -278,7 +300,7 @@ func (pl *planner) version(ctx context.Context) error {
 	}
 	minor, ok := pickMinor(spec)
 	if !ok {
-		return providers.Fail(pl.m, pl.depsRange, "set `version:` or widen requires-python ("+supported+")", "%s requires Python %s, which no supported release satisfies", from, constraint)
+		return providers.Fail(pl.m, pl.depsRange, "set `version:` or widen requires-python ("+supported()+")", "%s requires Python %s, which no supported release satisfies", from, constraint)
 	}
 	pl.minor = minor
 	return nil
