@@ -13,7 +13,6 @@ import (
 
 var (
 	pythonTagRE  = regexp.MustCompile(`(?:^|/)python:([0-9]+\.[0-9]+)`)
-	suiteRE      = regexp.MustCompile(`\b(bookworm|bullseye|buster|alpine[0-9.]*|debian1[0-2])\b`)
 	distrolessPy = regexp.MustCompile(`distroless/python3-debian([0-9]+)`)
 )
 
@@ -48,9 +47,9 @@ func (pl *planner) builderImage() error {
 			return providers.Mismatch(pl.m, m.Builder.Range, fmt.Sprintf("use python:%s-slim-%s, or set version: %q", minor, providers.Suite, mm[1]),
 				"builder %s has Python %s, but the app is built for Python %s: compiled extensions would not load", b, mm[1], minor)
 		}
-		if mm := suiteRE.FindStringSubmatch(b); mm != nil {
+		if rel := providers.ForeignRelease(b); rel != "" {
 			return providers.Mismatch(pl.m, m.Builder.Range, "use a Debian 13 (trixie) builder, e.g. python:"+minor+"-slim-"+providers.Suite,
-				"builder %s is not Debian 13 (%s), the runtime's suite: its glibc and libraries would not match", b, mm[1])
+				"builder %s is not Debian 13 (%s), the runtime's suite: its glibc and libraries would not match", b, rel)
 		}
 		pl.builder.Ref = b
 		pl.builder.Facts = plan.Facts{Toolchain: "Python", Version: minor, Debian: providers.DebianOf(b), Libc: plan.LibcGlibc, Why: "builder: in " + m.File}
@@ -110,9 +109,9 @@ func (pl *planner) baseImage(b string) error {
 			return providers.Fail(pl.m, m.Base.Range, fmt.Sprintf("leave base out (Python %s is transplanted onto cc-debian13) or set version: %q", minor, DistrolessMinor),
 				"base %s ships Python %s, but the app is built for Python %s", b, DistrolessMinor, minor)
 		}
-	} else if mm := suiteRE.FindStringSubmatch(b); mm != nil {
+	} else if rel := providers.ForeignRelease(b); rel != "" {
 		return providers.Mismatch(pl.m, m.Base.Range, "use a Debian 13 base, e.g. gcr.io/distroless/cc-debian13",
-			"base %s is not Debian 13 (%s), the builder's suite", b, mm[1])
+			"base %s is not Debian 13 (%s), the builder's suite", b, rel)
 	} else if mm := pythonTagRE.FindStringSubmatch(b); mm != nil && mm[1] != minor {
 		return providers.Mismatch(pl.m, m.Base.Range, fmt.Sprintf("set version: %q or pick a base with Python %s", mm[1], minor),
 			"base %s has Python %s, but the app is built for Python %s", b, mm[1], minor)
