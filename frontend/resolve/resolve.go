@@ -7,9 +7,7 @@ package resolve
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"maps"
 	"path"
 	"regexp"
 	"slices"
@@ -19,70 +17,9 @@ import (
 	"github.com/distill-build/distill/frontend/check"
 	"github.com/distill-build/distill/frontend/manifest"
 	"github.com/distill-build/distill/frontend/providers"
-	"github.com/distill-build/distill/frontend/providers/golang"
-	"github.com/distill-build/distill/frontend/providers/node"
-	"github.com/distill-build/distill/frontend/providers/python"
 	"github.com/distill-build/distill/llb/plan"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
-
-// registry lists the providers: the one list that names the languages.
-var registry = []providers.Provider{golang.Provider{}, python.Provider{}, node.Provider{}}
-
-// Languages lists the supported languages.
-func Languages() []string {
-	out := make([]string, len(registry))
-	for i, p := range registry {
-		out[i] = p.Language()
-	}
-	return out
-}
-
-// Providers lists the registered providers.
-func Providers() []providers.Provider { return slices.Clone(registry) }
-
-// Register adds a provider for the length of a test; the returned
-// function removes it.
-func Register(p providers.Provider) (unregister func()) {
-	registry = append(slices.Clone(registry), p)
-	return func() {
-		registry = slices.DeleteFunc(slices.Clone(registry), func(q providers.Provider) bool { return q == p })
-	}
-}
-
-// Rules are every check rule: the language-neutral ones and each
-// language's own.
-func Rules() []check.Rule {
-	out := slices.Clone(check.Rules)
-	for _, p := range registry {
-		out = append(out, p.Ecosystem().Rules...)
-	}
-	return out
-}
-
-// Helpers are the languages' helper subcommands, by name.
-func Helpers() map[string]providers.Helper {
-	out := map[string]providers.Helper{}
-	for _, p := range registry {
-		maps.Copy(out, p.Ecosystem().Helpers)
-	}
-	return out
-}
-
-// FieldDocs are what each language says of each manifest field: field →
-// language → text, for the schema and the docs.
-func FieldDocs() map[string]map[string]string {
-	out := map[string]map[string]string{}
-	for _, p := range registry {
-		for f, doc := range p.Ecosystem().Fields {
-			if out[f] == nil {
-				out[f] = map[string]string{}
-			}
-			out[f][p.Language()] = doc
-		}
-	}
-	return out
-}
 
 // Options are the inputs that do not come from the manifest.
 type Options struct {
@@ -98,73 +35,6 @@ type Options struct {
 	// declared args take them, and the proxy variables reach the steps
 	// that download.
 	BuildArgs map[string]string
-}
-
-// ProxyArgs are the build arguments every step that downloads gets
-// without a declaration, as in a Dockerfile (predefined ARGs).
-var ProxyArgs = []string{"HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "ftp_proxy", "no_proxy", "all_proxy"}
-
-// stepArgs adds the declared args (the client's value, else the default)
-// to every step, and the proxy args given to every step that downloads.
-// A declared arg overrides the provider's variable of the same name,
-// except the language's flag variables (addEnv), added to the provider's.
-func stepArgs(m *manifest.Manifest, t *plan.Target, given map[string]string, addEnv []string) {
-	var args []string
-	for _, v := range m.Args.Vars {
-		val := v.Value.Value
-		if g, ok := given[v.Name.Value]; ok {
-			val = g
-		}
-		args = append(args, v.Name.Value+"="+val)
-	}
-	var proxies []string
-	for _, k := range ProxyArgs {
-		if v, ok := given[k]; ok && !slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, k+"=") }) {
-			proxies = append(proxies, k+"="+v)
-		}
-	}
-	if len(args) == 0 && len(proxies) == 0 {
-		return
-	}
-	for _, s := range plan.AllSteps(t.Steps) {
-		if s.Run == nil {
-			continue
-		}
-		add := args
-		if s.Run.Network {
-			add = append(slices.Clone(args), proxies...)
-		}
-		for _, a := range add {
-			name, val, _ := strings.Cut(a, "=")
-			i := slices.IndexFunc(s.Run.Env, func(e string) bool { return strings.HasPrefix(e, name+"=") })
-			switch {
-			case i < 0:
-				s.Run.Env = append(s.Run.Env, a)
-			case slices.Contains(addEnv, name):
-				// Flags add up: the provider's stay.
-				s.Run.Env[i] = strings.TrimSpace(s.Run.Env[i] + " " + val)
-			default:
-				s.Run.Env[i] = a
-			}
-		}
-	}
-}
-
-// UnusedArgs are the client's build args that nothing reads: neither
-// declared in the manifest nor one BuildKit, distill or the proxy steps
-// read.
-func UnusedArgs(m *manifest.Manifest, given map[string]string) []string {
-	var out []string
-	for k := range given {
-		switch {
-		case strings.HasPrefix(k, "BUILDKIT_"), strings.HasPrefix(k, "DISTILL_"), k == "SOURCE_DATE_EPOCH", slices.Contains(ProxyArgs, k):
-		case slices.ContainsFunc(m.Args.Vars, func(v manifest.Var) bool { return v.Name.Value == k }):
-		default:
-			out = append(out, k)
-		}
-	}
-	slices.Sort(out)
-	return out
 }
 
 // TargetPlatforms works out the platforms to build, normalized and without
@@ -285,19 +155,6 @@ func Checked(ctx context.Context, m *manifest.Manifest, fsys providers.FS, opts 
 	return p, findings, nil
 }
 
-func provider(m *manifest.Manifest) (providers.Provider, error) {
-	for _, p := range registry {
-		if p.Language() == m.Language.Value {
-			return p, nil
-		}
-	}
-	return nil, &manifest.Error{
-		File: m.File, Range: m.Language.Range,
-		Msg:  fmt.Sprintf("unsupported language %q", m.Language.Value),
-		Hint: "supported: " + strings.Join(Languages(), ", "),
-	}
-}
-
 var uidRE = regexp.MustCompile(`^[0-9]+(:[0-9]+)?$`)
 
 // resolveUser maps the manifest user to the numeric user of the image
@@ -318,67 +175,6 @@ func resolveUser(m *manifest.Manifest) (string, error) {
 		return "", &manifest.Error{File: m.File, Range: m.User.Range, Msg: fmt.Sprintf("unknown user %q", v), Hint: "use nonroot, root or a numeric uid[:gid]: distroless images have no other users"}
 	}
 }
-
-// runtimeImage is the target's runtime: the provider's, else the
-// distroless image of the flavour the artifacts need or the manifest's
-// base, with the tag that matches the user and the target.
-func runtimeImage(m *manifest.Manifest, b providers.Build, user string, debug bool) (plan.Image, error) {
-	tag := "latest"
-	if user == "65532:65532" {
-		tag = "nonroot"
-	}
-	if debug {
-		// distroless's debug tags: debug (root) and debug-nonroot.
-		tag = strings.TrimSuffix("debug-"+tag, "-latest")
-	}
-	noDebug := func(im plan.Image) (plan.Image, error) {
-		if !debug {
-			return im, nil
-		}
-		return plan.Image{}, providers.Fail(m, m.Base.Range, "build the debug target with a distroless base: static, base, cc, or the language's default",
-			"the debug target needs a distroless base (its :debug variant has a shell); %s is not one", im.Ref)
-	}
-	if b.Runtime != nil {
-		// The provider chose (and checked) the runtime, base included.
-		im := *b.Runtime
-		if strings.HasPrefix(im.Ref, providers.DistrolessRepo+"/") && !strings.ContainsAny(path.Base(im.Ref), ":@") {
-			im.Ref += ":" + tag
-			return im, nil
-		}
-		return noDebug(im)
-	}
-	im := plan.Image{Origin: providers.ImageOrigin(m, plan.RoleRuntime)}
-	flavour := b.Flavour
-	if m.Base.Set() {
-		v := m.Base.Value
-		if !slices.Contains(flavours, v) {
-			if strings.ContainsAny(v, " \t") || v == "" {
-				return plan.Image{}, providers.Fail(m, m.Base.Range, "use static, base, cc or an image reference", "invalid base %q", v)
-			}
-			im.Ref, im.Facts = v, plan.Facts{Debian: providers.DebianOf(v), Why: "base: in " + m.File}
-			return noDebug(im)
-		}
-		if slices.Index(flavours, v) < slices.Index(flavours, b.Flavour) {
-			hint := "use base: " + b.Flavour
-			if b.FlavourHint != "" {
-				hint += ", or " + b.FlavourHint
-			}
-			err := providers.Fail(m, m.Base.Range, hint,
-				"base %q cannot run this app: it needs %s (%s)", v, b.Flavour, b.FlavourReason)
-			if b.Needs != nil && b.Needs.Libc == plan.LibcGlibc && providers.DistrolessFacts(v, "").Libc == plan.LibcNone {
-				err.(*manifest.Error).Rule = b.Needs.Rule
-			}
-			return plan.Image{}, err
-		}
-		flavour = v
-	}
-	im.Ref = fmt.Sprintf("%s/%s-%s:%s", providers.DistrolessRepo, flavour, providers.Debian, tag)
-	im.Facts = providers.DistrolessFacts(flavour, b.FlavourReason)
-	return im, nil
-}
-
-// flavours orders the distroless runtimes by what they provide.
-var flavours = []string{providers.Static, providers.Base, providers.CC}
 
 // entrypoint is the manifest's argv, with a bare app name mapped to the
 // binary's path (distroless PATH does not include the app dir).
@@ -427,25 +223,4 @@ func inLayer(extra, artifacts []plan.Artifact) []plan.Artifact {
 		out[i].Layer = artifacts[len(artifacts)-1].Layer
 	}
 	return out
-}
-
-// languageFields refuses the manifest's language-specific fields that the
-// provider does not read: they would be ignored without a word.
-func languageFields(m *manifest.Manifest, prov providers.Provider) error {
-	fields := m.LanguageFields()
-	var errs []error
-	for _, name := range slices.Sorted(maps.Keys(fields)) {
-		if _, ok := prov.Ecosystem().Fields[name]; ok {
-			continue
-		}
-		var readers []string
-		for _, p := range registry {
-			if _, ok := p.Ecosystem().Fields[name]; ok {
-				readers = append(readers, p.Language())
-			}
-		}
-		errs = append(errs, providers.Fail(m, fields[name], "remove it (languages that read it: "+strings.Join(readers, ", ")+")",
-			"%s: is not read for language %s", name, prov.Language()))
-	}
-	return errors.Join(errs...)
 }

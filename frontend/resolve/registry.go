@@ -1,0 +1,108 @@
+package resolve
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/distill-build/distill/frontend/check"
+	"github.com/distill-build/distill/frontend/manifest"
+	"github.com/distill-build/distill/frontend/providers"
+	"github.com/distill-build/distill/frontend/providers/golang"
+	"github.com/distill-build/distill/frontend/providers/node"
+	"github.com/distill-build/distill/frontend/providers/python"
+)
+
+// registry lists the providers: the one list that names the languages.
+var registry = []providers.Provider{golang.Provider{}, python.Provider{}, node.Provider{}}
+
+// Languages lists the supported languages.
+func Languages() []string {
+	out := make([]string, len(registry))
+	for i, p := range registry {
+		out[i] = p.Language()
+	}
+	return out
+}
+
+// Providers lists the registered providers.
+func Providers() []providers.Provider { return slices.Clone(registry) }
+
+// Register adds a provider for the length of a test; the returned
+// function removes it.
+func Register(p providers.Provider) (unregister func()) {
+	registry = append(slices.Clone(registry), p)
+	return func() {
+		registry = slices.DeleteFunc(slices.Clone(registry), func(q providers.Provider) bool { return q == p })
+	}
+}
+
+// Rules are every check rule: the language-neutral ones and each
+// language's own.
+func Rules() []check.Rule {
+	out := slices.Clone(check.Rules)
+	for _, p := range registry {
+		out = append(out, p.Ecosystem().Rules...)
+	}
+	return out
+}
+
+// Helpers are the languages' helper subcommands, by name.
+func Helpers() map[string]providers.Helper {
+	out := map[string]providers.Helper{}
+	for _, p := range registry {
+		maps.Copy(out, p.Ecosystem().Helpers)
+	}
+	return out
+}
+
+// FieldDocs are what each language says of each manifest field: field →
+// language → text, for the schema and the docs.
+func FieldDocs() map[string]map[string]string {
+	out := map[string]map[string]string{}
+	for _, p := range registry {
+		for f, doc := range p.Ecosystem().Fields {
+			if out[f] == nil {
+				out[f] = map[string]string{}
+			}
+			out[f][p.Language()] = doc
+		}
+	}
+	return out
+}
+
+func provider(m *manifest.Manifest) (providers.Provider, error) {
+	for _, p := range registry {
+		if p.Language() == m.Language.Value {
+			return p, nil
+		}
+	}
+	return nil, &manifest.Error{
+		File: m.File, Range: m.Language.Range,
+		Msg:  fmt.Sprintf("unsupported language %q", m.Language.Value),
+		Hint: "supported: " + strings.Join(Languages(), ", "),
+	}
+}
+
+// languageFields refuses the manifest's language-specific fields that the
+// provider does not read: they would be ignored without a word.
+func languageFields(m *manifest.Manifest, prov providers.Provider) error {
+	fields := m.LanguageFields()
+	var errs []error
+	for _, name := range slices.Sorted(maps.Keys(fields)) {
+		if _, ok := prov.Ecosystem().Fields[name]; ok {
+			continue
+		}
+		var readers []string
+		for _, p := range registry {
+			if _, ok := p.Ecosystem().Fields[name]; ok {
+				readers = append(readers, p.Language())
+			}
+		}
+		errs = append(errs, providers.Fail(m, fields[name], "remove it (languages that read it: "+strings.Join(readers, ", ")+")",
+			"%s: is not read for language %s", name, prov.Language()))
+	}
+	return errors.Join(errs...)
+}
