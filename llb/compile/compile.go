@@ -1,21 +1,16 @@
 package compile
 
 import (
-	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
-	"maps"
 	"path"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/containerd/platforms"
 	"github.com/distill-build/distill/llb/plan"
 	"github.com/distill-build/distill/llb/sourcemap"
 	"github.com/moby/buildkit/client/llb"
-	"github.com/moby/buildkit/client/llb/sourceresolver"
 	"github.com/moby/buildkit/solver/pb"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	"github.com/opencontainers/go-digest"
@@ -318,115 +313,6 @@ func (c *compiler) emulatedStep(ctx context.Context, st llb.State, s plan.Step) 
 
 var rootOwned = &llb.ChownOpt{User: &llb.UserOpt{UID: 0}, Group: &llb.UserOpt{UID: 0}}
 
-// image loads an image for its platform. With a resolver it reads the
-// config (env, workdir) and pins the digest; it returns the image's own
-// config and its digest.
-func (c *compiler) image(ctx context.Context, im plan.Image, role string) (llb.State, *dockerspec.DockerOCIImage, digest.Digest, error) {
-	p, err := platforms.Parse(im.Platform)
-	if err != nil {
-		return llb.State{}, nil, "", fmt.Errorf("%s platform %q: %w", role, im.Platform, err)
-	}
-	p = platforms.Normalize(p)
-	ref := im.Ref
-	if im.Digest != "" && !strings.Contains(ref, "@") {
-		ref += "@" + im.Digest
-	}
-	if c.o.Named != nil {
-		st, img, dgst, err := c.o.Named(ctx, im.Ref, p)
-		if err != nil {
-			return llb.State{}, nil, "", fmt.Errorf("the %s image %s given as a build context: %w", role, im.Ref, err)
-		}
-		if st != nil {
-			if img == nil {
-				img = &dockerspec.DockerOCIImage{}
-			}
-			return *st, img, dgst, nil
-		}
-	}
-	name := c.name(fmt.Sprintf("[internal] load %s %s", role, im.Ref))
-	if c.o.Resolver == nil {
-		return llb.Image(ref, llb.Platform(p), name), &dockerspec.DockerOCIImage{}, "", nil
-	}
-	resolved, dgst, cfg, err := c.o.Resolver.ResolveImageConfig(ctx, ref, sourceresolver.Opt{
-		LogName:  fmt.Sprintf("[internal] resolve %s %s for %s", role, im.Ref, platforms.Format(p)),
-		ImageOpt: &sourceresolver.ResolveImageOpt{Platform: &p, ResolveMode: c.o.ResolveMode},
-	})
-	if err != nil {
-		if avail := c.publishedFor(ctx, ref, p); len(avail) > 0 {
-			return llb.State{}, nil, "", &PlatformError{Role: role, Origin: im.Origin, Ref: im.Ref, Platform: platforms.Format(p), Available: avail}
-		}
-		return llb.State{}, nil, "", fmt.Errorf("resolving %s image %s for %s: %w", role, im.Ref, platforms.Format(p), err)
-	}
-	if im.Config != "" {
-		if got := digest.FromBytes(cfg); got.String() != im.Config {
-			return llb.State{}, nil, "", &LockError{Role: role, Origin: im.Origin, Ref: im.Ref, Platform: platforms.Format(p), Digest: im.Digest, Want: im.Config, Got: got.String()}
-		}
-	}
-	var img dockerspec.DockerOCIImage
-	if err := json.Unmarshal(cfg, &img); err != nil {
-		return llb.State{}, nil, "", fmt.Errorf("reading config of %s: %w", im.Ref, err)
-	}
-	pinned := resolved
-	if dgst != "" && !strings.Contains(pinned, "@") {
-		pinned += "@" + dgst.String()
-	}
-	st := llb.Image(pinned, llb.Platform(p), name)
-	st, err = st.WithImageConfig(cfg)
-	if err != nil {
-		return llb.State{}, nil, "", fmt.Errorf("applying config of %s: %w", im.Ref, err)
-	}
-	return st, &img, dgst, nil
-}
-
-// knownPlatforms are the platforms publishedFor asks an image about.
-var knownPlatforms = []string{"linux/amd64", "linux/arm64", "linux/arm/v7", "linux/arm/v6", "linux/386", "linux/ppc64le", "linux/s390x", "linux/riscv64"}
-
-// publishedFor lists the platforms an image resolves for, when it does
-// not resolve for p (an image that cannot be resolved at all gives none:
-// that error is not about platforms).
-func (c *compiler) publishedFor(ctx context.Context, ref string, p ocispecs.Platform) []string {
-	var out []string
-	for _, s := range knownPlatforms {
-		q := platforms.Normalize(platforms.MustParse(s))
-		if platforms.Only(p).Match(q) && platforms.Only(q).Match(p) {
-			continue
-		}
-		// No log name: the misses are expected, not progress to show.
-		if _, _, _, err := c.o.Resolver.ResolveImageConfig(ctx, ref, sourceresolver.Opt{
-			ImageOpt: &sourceresolver.ResolveImageOpt{Platform: &q, ResolveMode: c.o.ResolveMode},
-		}); err == nil {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// LockError is a locked image whose config for a platform is not the
-// one the lock recorded.
-type LockError struct {
-	Role, Ref, Platform, Digest string
-	// Origin is the manifest field that chose the image.
-	Origin    plan.Origin
-	Want, Got string
-}
-
-func (e *LockError) Error() string {
-	return fmt.Sprintf("the %s image %s@%s has config %s for %s, but the lock recorded %s", e.Role, e.Ref, e.Digest, e.Got, e.Platform, e.Want)
-}
-
-// PlatformError is an image that is not published for a target platform.
-type PlatformError struct {
-	Role, Ref, Platform string
-	// Origin is the manifest field that chose the image.
-	Origin plan.Origin
-	// Available are the platforms it is published for.
-	Available []string
-}
-
-func (e *PlatformError) Error() string {
-	return fmt.Sprintf("%s image %s is not published for %s (it is for %s)", e.Role, e.Ref, e.Platform, strings.Join(e.Available, ", "))
-}
-
 func (c *compiler) writeStep(st llb.State, s plan.Step) llb.State {
 	w := s.Write
 	fa := llb.Mkdir(path.Dir(w.Path), 0o755, llb.WithParents(true)).
@@ -510,142 +396,4 @@ func sharing(s string) llb.CacheMountSharingMode {
 		return llb.CacheMountLocked
 	}
 	return llb.CacheMountShared
-}
-
-// imageConfig builds the produced image's config on top of the base's.
-func (c *compiler) imageConfig(base *dockerspec.DockerOCIImage, baseDigest digest.Digest) (*dockerspec.DockerOCIImage, error) {
-	p, err := platforms.Parse(c.t.Platform)
-	if err != nil {
-		return nil, err
-	}
-	p = platforms.Normalize(p)
-	img := &dockerspec.DockerOCIImage{}
-	img.Platform = ocispecs.Platform{OS: p.OS, Architecture: p.Architecture, Variant: p.Variant}
-	if p.Architecture == "arm64" && p.Variant == "" {
-		// What registries publish for arm64 (distroless, docker-library).
-		img.Variant = "v8"
-	}
-	img.RootFS.Type = "layers"
-	img.Config.Env = mergeEnv(base.Config.Env, c.t.Config.Env)
-	img.Config.Entrypoint = slices.Clone(c.t.Config.Entrypoint)
-	if c.t.Config.PrependBaseEntrypoint {
-		if len(base.Config.Entrypoint) == 0 && c.o.Resolver != nil {
-			return nil, fmt.Errorf("runtime %s has no entrypoint: distill runs the app with the interpreter the runtime image names as its ENTRYPOINT; use a runtime that has one", c.t.Runtime.Ref)
-		}
-		img.Config.Entrypoint = append(slices.Clone(base.Config.Entrypoint), c.t.Config.Entrypoint...)
-	}
-	img.Config.Cmd = slices.Clone(c.t.Config.Cmd)
-	img.Config.User = c.t.Config.User
-	img.Config.WorkingDir = c.t.Config.WorkingDir
-	// The base's history, one entry per base layer, then the app's layer,
-	// as the Dockerfile frontend keeps it (`docker history` shows where
-	// each layer came from; without it the exporter invents entries).
-	img.History = slices.Clone(base.History)
-	var created *time.Time
-	if c.o.Epoch != nil {
-		t := c.o.Epoch.UTC()
-		img.Created, created = &t, &t
-	}
-	for _, g := range c.layerGroups() {
-		what := cmp.Or(g.name, "app")
-		img.History = append(img.History, ocispecs.History{CreatedBy: "distill: add " + what, Comment: "distill", Created: created})
-	}
-	if len(c.t.Config.ExposedPorts) > 0 {
-		img.Config.ExposedPorts = map[string]struct{}{}
-		for _, port := range c.t.Config.ExposedPorts {
-			img.Config.ExposedPorts[port] = struct{}{}
-		}
-	}
-	labels := maps.Clone(base.Config.Labels)
-	if labels == nil {
-		labels = map[string]string{}
-	}
-	maps.Copy(labels, c.t.Config.Labels)
-	if baseDigest != "" {
-		labels["org.opencontainers.image.base.digest"] = baseDigest.String()
-	}
-	maps.Copy(labels, c.o.Labels)
-	if len(labels) > 0 {
-		img.Config.Labels = labels
-	}
-	return img, nil
-}
-
-// mergeEnv overlays env on base, keeping base order and appending new names
-// in the (sorted) order given. A value may name base variables as ${NAME}
-// (e.g. PATH=/app/.venv/bin:${PATH}).
-func mergeEnv(base, env []string) []string {
-	out := slices.Clone(base)
-	lookup := func(name string) string {
-		for _, e := range base {
-			if k, v, _ := strings.Cut(e, "="); k == name {
-				return v
-			}
-		}
-		return ""
-	}
-	for _, kv := range env {
-		k, v, _ := strings.Cut(kv, "=")
-		if strings.Contains(v, "${") {
-			v = expandBraced(v, lookup)
-			kv = k + "=" + v
-		}
-		i := slices.IndexFunc(out, func(e string) bool { return strings.HasPrefix(e, k+"=") })
-		if i >= 0 {
-			out[i] = kv
-		} else {
-			out = append(out, kv)
-		}
-	}
-	return out
-}
-
-// expandBraced replaces ${NAME} (only the braced form, so a literal $ in a
-// value stays as written) and trims the separator left by an empty value
-// at either end.
-func expandBraced(v string, lookup func(string) string) string {
-	var b strings.Builder
-	for {
-		i := strings.Index(v, "${")
-		if i < 0 {
-			b.WriteString(v)
-			break
-		}
-		j := strings.Index(v[i:], "}")
-		if j < 0 {
-			b.WriteString(v)
-			break
-		}
-		b.WriteString(v[:i])
-		b.WriteString(lookup(v[i+2 : i+j]))
-		v = v[i+j+1:]
-	}
-	return strings.Trim(b.String(), ":")
-}
-
-// layerGroup is the artifacts of one image layer.
-type layerGroup struct {
-	name      string
-	artifacts []plan.Artifact
-}
-
-func (g layerGroup) description(runtime string) string {
-	if g.name == "" {
-		return "[distill] add app to " + runtime
-	}
-	return "[distill] add " + g.name + " to " + runtime
-}
-
-// layerGroups groups the artifacts by Layer, in order of first appearance.
-func (c *compiler) layerGroups() []layerGroup {
-	var out []layerGroup
-	for _, a := range c.t.Artifacts {
-		i := slices.IndexFunc(out, func(g layerGroup) bool { return g.name == a.Layer })
-		if i < 0 {
-			out = append(out, layerGroup{name: a.Layer})
-			i = len(out) - 1
-		}
-		out[i].artifacts = append(out[i].artifacts, a)
-	}
-	return out
 }
