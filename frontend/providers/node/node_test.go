@@ -52,6 +52,60 @@ func TestRangeAllowsMajor(t *testing.T) {
 	}
 }
 
+// TestRangeNpmSemantics checks ranges against majors 16 to 28; the
+// wanted majors are what npm's semver.intersects(range, "M.x") says.
+func TestRangeNpmSemantics(t *testing.T) {
+	t.Parallel()
+	all := []int{16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28}
+	for _, tc := range []struct {
+		rng   string
+		allow []int
+	}{
+		{">=18 <21 || 22.x", []int{18, 19, 20, 22}},
+		{"^20.1", []int{20}},
+		{"~18", []int{18}},
+		{"~>22", []int{22}},
+		{"20 - 22", []int{20, 21, 22}},
+		{"22.4 - 24", []int{22, 23, 24}},
+		{"24.1.2 - 26", []int{24, 25, 26}},
+		{"*", all},
+		{"x", all},
+		{"", all},
+		{">22", []int{23, 24, 25, 26, 27, 28}},
+		{">22.4", []int{22, 23, 24, 25, 26, 27, 28}},
+		{">24.99.99", []int{24, 25, 26, 27, 28}},
+		{"<=22.4", []int{16, 17, 18, 19, 20, 21, 22}},
+		{"<22.0.0", []int{16, 17, 18, 19, 20, 21}},
+		{"<24.0.0-0", []int{16, 17, 18, 19, 20, 21, 22, 23}},
+		{"^24.0.0-rc.1", []int{24}},
+		{">=22 <22.1", []int{22}},
+		{">=24.0.0 <24.0.1", []int{24}},
+		{"~22.3.x", []int{22}},
+		{"v22", []int{22}},
+		{"22 || 24", []int{22, 24}},
+	} {
+		rs, err := parseRange(tc.rng)
+		if err != nil {
+			t.Errorf("%q: %v", tc.rng, err)
+			continue
+		}
+		var got []int
+		for _, m := range all {
+			if rs.allowsMajor(m) {
+				got = append(got, m)
+			}
+		}
+		if !equalSets(got, tc.allow) {
+			t.Errorf("%q allows %v, want %v", tc.rng, got, tc.allow)
+		}
+	}
+	for _, bad := range []string{"lts/*", "lts/iron", "node", ">= twenty", "22.x.x.x"} {
+		if _, err := parseRange(bad); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}
+
 func equalSets(a, b []int) bool {
 	if len(a) != len(b) {
 		return false
