@@ -38,6 +38,59 @@ func TestSpecifier(t *testing.T) {
 	}
 }
 
+// TestSpecifierPEP440 checks specifiers release by release; the wanted
+// releases are what Python's packaging.specifiers.SpecifierSet contains,
+// and for Poetry's syntax what Poetry documents.
+func TestSpecifierPEP440(t *testing.T) {
+	t.Parallel()
+	releases := strings.Fields("3.14.6 3.13.14 3.13.0 3.12.13 3.12.0 3.11.15 3.11.2 3.10.20 3.9.5 4.0")
+	for _, tc := range []struct{ spec, allows string }{
+		{">=3.10,<3.14", "3.13.14 3.13.0 3.12.13 3.12.0 3.11.15 3.11.2 3.10.20"},
+		{"~=3.11", "3.14.6 3.13.14 3.13.0 3.12.13 3.12.0 3.11.15 3.11.2"},
+		{"~=3.11.2", "3.11.15 3.11.2"},
+		{"==3.12.*", "3.12.13 3.12.0"},
+		{"!=3.13", "3.14.6 3.13.14 3.12.13 3.12.0 3.11.15 3.11.2 3.10.20 3.9.5 4.0"},
+		{"!=3.13.*", "3.14.6 3.12.13 3.12.0 3.11.15 3.11.2 3.10.20 3.9.5 4.0"},
+		{">3.12", "3.14.6 3.13.14 3.13.0 3.12.13 4.0"},
+		{"<=3.12", "3.12.0 3.11.15 3.11.2 3.10.20 3.9.5"},
+		{">=3.10, !=3.11.*, <4", "3.14.6 3.13.14 3.13.0 3.12.13 3.12.0 3.10.20"},
+		{"===3.12.13", "3.12.13"},
+		{">=3.12.0rc1", "3.14.6 3.13.14 3.13.0 3.12.13 3.12.0 4.0"},
+		{"<3.13.0a1", "3.12.13 3.12.0 3.11.15 3.11.2 3.10.20 3.9.5"},
+		{"==3.*", "3.14.6 3.13.14 3.13.0 3.12.13 3.12.0 3.11.15 3.11.2 3.10.20 3.9.5"},
+		{"> 3.11 , < 3.13", "3.12.13 3.12.0 3.11.15 3.11.2"},
+		// Poetry.
+		{"^3.11", "3.14.6 3.13.14 3.13.0 3.12.13 3.12.0 3.11.15 3.11.2"},
+		{"~3.12", "3.12.13 3.12.0"},
+		{"~3.11.2", "3.11.15 3.11.2"},
+		{"3.12.*", "3.12.13 3.12.0"},
+		{"*", "3.14.6 3.13.14 3.13.0 3.12.13 3.12.0 3.11.15 3.11.2 3.10.20 3.9.5 4.0"},
+		{">=3.10 <3.12", "3.11.15 3.11.2 3.10.20"},
+		{"^3.9,!=3.10.*", "3.14.6 3.13.14 3.13.0 3.12.13 3.12.0 3.11.15 3.11.2 3.9.5"},
+		{"~3.10 || ^3.13", "3.14.6 3.13.14 3.13.0 3.10.20"},
+	} {
+		s, err := parseSpecifier(tc.spec)
+		if err != nil {
+			t.Errorf("%s: %v", tc.spec, err)
+			continue
+		}
+		var got []string
+		for _, r := range releases {
+			if s.allows(r) {
+				got = append(got, r)
+			}
+		}
+		if strings.Join(got, " ") != tc.allows {
+			t.Errorf("%s allows %v, want %s", tc.spec, got, tc.allows)
+		}
+	}
+	for _, bad := range []string{">= three", "~=3", ">=3.10.*", "python3.12", "3.1x", ">=3.10;<3.12"} {
+		if _, err := parseSpecifier(bad); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}
+
 func TestRequirementsRefs(t *testing.T) {
 	t.Parallel()
 	files, local := requirementsRefs([]byte("# c\n-r base.txt\n--constraint=c.txt\n-rdev.txt\nflask==3.0 # pinned\n--hash=sha256:aa\n"))

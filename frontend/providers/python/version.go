@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	pep440 "github.com/aquasecurity/go-pep440-version"
 	"github.com/distill-build/distill/frontend/providers"
 )
 
@@ -57,154 +58,64 @@ var versionRE = regexp.MustCompile(`^3\.[0-9]+(\.[0-9]+)?$`)
 // "3.12", "3.12.4" or "cpython-3.12.4-linux-x86_64-gnu".
 var pythonVersionRE = regexp.MustCompile(`(?:^|[^0-9.])(3\.[0-9]+)(?:\.[0-9]+)?`)
 
-// version is a dotted release, compared numerically.
-type version []int
+// specifier is a requires-python constraint: a PEP 440 specifier set,
+// or Poetry's constraint syntax (^3.12, ~3.12, 3.12.*, *).
+type specifier struct{ pep440.Specifiers }
 
-func parseVersion(s string) (version, bool) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return nil, false
-	}
-	var v version
-	for _, p := range strings.Split(s, ".") {
-		n, err := strconv.Atoi(p)
-		if err != nil {
-			return nil, false
-		}
-		v = append(v, n)
-	}
-	return v, true
-}
-
-func (v version) cmp(w version) int {
-	for i := 0; i < max(len(v), len(w)); i++ {
-		a, b := 0, 0
-		if i < len(v) {
-			a = v[i]
-		}
-		if i < len(w) {
-			b = w[i]
-		}
-		if a != b {
-			if a < b {
-				return -1
-			}
-			return 1
-		}
-	}
-	return 0
-}
-
-// specifier is a PEP 440 version specifier set ("," joined clauses), or
-// Poetry's constraint syntax (^3.12, ~3.12, 3.12.*).
-type specifier []clause
-
-type clause struct {
-	op  string
-	ver version
-	// prefix is set for "==3.12.*" / "!=3.12.*".
-	prefix bool
-}
-
-var clauseRE = regexp.MustCompile(`^(===|~=|==|!=|<=|>=|<|>|\^|~)?\s*([0-9]+(?:\.[0-9]+)*)(\.\*)?$`)
+// poetryRE is a Poetry caret or tilde clause.
+var poetryRE = regexp.MustCompile(`^([~^])\s*([0-9]+)(?:\.([0-9]+))?((?:\.[0-9]+)*)$`)
 
 func parseSpecifier(s string) (specifier, error) {
-	var out specifier
-	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' }) {
-		part = strings.TrimSpace(part)
-		if part == "" || part == "*" {
-			continue
-		}
-		m := clauseRE.FindStringSubmatch(part)
-		if m == nil {
-			return nil, fmt.Errorf("cannot read version constraint %q", part)
-		}
-		v, _ := parseVersion(m[2])
-		op := m[1]
-		switch op {
-		case "":
-			op = "=="
-		case "===":
-			op = "=="
-		case "^":
-			// Poetry: ^3.12 means >=3.12,<4.
-			out = append(out, clause{op: ">=", ver: v}, clause{op: "<", ver: version{v[0] + 1}})
-			continue
-		case "~":
-			// Poetry: ~3.12 means >=3.12,<3.13.
-			upper := version{v[0] + 1}
-			if len(v) >= 2 {
-				upper = version{v[0], v[1] + 1}
+	var alts []string
+	for _, alt := range strings.Split(s, "||") {
+		var parts []string
+		for _, part := range strings.Split(alt, ",") {
+			part = strings.TrimSpace(part)
+			m := poetryRE.FindStringSubmatch(part)
+			switch {
+			case part == "" || part == "*":
+			case m == nil || strings.HasPrefix(part, "~="):
+				parts = append(parts, part)
+			default:
+				// ^3.12 means >=3.12,<4; ~3.12 means >=3.12,<3.13.
+				major, _ := strconv.Atoi(m[2])
+				upper := strconv.Itoa(major + 1)
+				if m[1] == "~" && m[3] != "" {
+					minor, _ := strconv.Atoi(m[3])
+					upper = m[2] + "." + strconv.Itoa(minor+1)
+				}
+				parts = append(parts, ">="+strings.TrimLeft(part[1:], " \t"), "<"+upper)
 			}
-			out = append(out, clause{op: ">=", ver: v}, clause{op: "<", ver: upper})
-			continue
 		}
-		out = append(out, clause{op: op, ver: v, prefix: m[3] != ""})
+		if len(parts) == 0 {
+			parts = append(parts, "*")
+		}
+		alts = append(alts, strings.Join(parts, ","))
 	}
-	return out, nil
+	spec, err := pep440.NewSpecifiers(strings.Join(alts, "||"))
+	if err != nil {
+		return specifier{}, fmt.Errorf("cannot read version constraint %q: %w", s, err)
+	}
+	return specifier{spec}, nil
 }
 
-func (s specifier) allows(v version) bool {
-	for _, c := range s {
-		if !c.allows(v) {
-			return false
-		}
-	}
-	return true
-}
-
-func (c clause) allows(v version) bool {
-	if c.prefix {
-		eq := len(v) >= len(c.ver) && slices.Equal(v[:len(c.ver)], c.ver)
-		if c.op == "!=" {
-			return !eq
-		}
-		return eq
-	}
-	switch c.op {
-	case "==":
-		return v.cmp(c.ver) == 0
-	case "!=":
-		return v.cmp(c.ver) != 0
-	case ">=":
-		return v.cmp(c.ver) >= 0
-	case "<=":
-		return v.cmp(c.ver) <= 0
-	case ">":
-		return v.cmp(c.ver) > 0
-	case "<":
-		return v.cmp(c.ver) < 0
-	case "~=":
-		// ~=3.11 means >=3.11,==3.*; ~=3.11.2 means >=3.11.2,==3.11.*
-		if v.cmp(c.ver) < 0 || len(c.ver) < 2 {
-			return v.cmp(c.ver) >= 0
-		}
-		p := c.ver[:len(c.ver)-1]
-		return len(v) >= len(p) && slices.Equal(v[:len(p)], p)
-	}
-	return false
+// allows reports whether the release v satisfies the specifier.
+func (s specifier) allows(v string) bool {
+	return s.Check(pep440.MustParse(v))
 }
 
 // pickMinor chooses the minor for a requires-python constraint: the
 // default when allowed, else the newest allowed.
 func pickMinor(s specifier) (string, bool) {
-	if s.allows(mustVersion(release(DefaultVersion))) {
+	if s.allows(release(DefaultVersion)) {
 		return DefaultVersion, true
 	}
 	for _, r := range Releases {
-		if s.allows(mustVersion(r)) {
+		if s.allows(r) {
 			return minorOf(r), true
 		}
 	}
 	return "", false
-}
-
-func mustVersion(s string) version {
-	v, ok := parseVersion(s)
-	if !ok {
-		panic("bad version " + s)
-	}
-	return v
 }
 
 // version picks the CPython minor: the manifest's, else the project's
