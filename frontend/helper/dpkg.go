@@ -62,7 +62,10 @@ func (p *Packages) Owner(f string) string {
 
 // Status returns the package's paragraph of /var/lib/dpkg/status, without
 // the fields that describe this installation (Status, Conffiles), i.e.
-// its control file.
+// its control file. The paragraph's lines are copied as written, not
+// parsed and re-encoded: pault.ag/go/debian/control's re-encoding ends
+// multi-line fields with a whitespace-only line, and that package links
+// an OpenPGP implementation into the frontend.
 func (p *Packages) Status(pkg string) []byte {
 	f, err := os.Open(p.Root.Host("/var/lib/dpkg/status"))
 	if err != nil {

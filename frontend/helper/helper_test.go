@@ -117,3 +117,42 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+func TestStatusParagraph(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	must(t, os.MkdirAll(filepath.Join(root, "var/lib/dpkg"), 0o755))
+	status := "Package: libc6-dev\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.41-12\n\n" +
+		// Multi-line fields: Conffiles starts empty and continues; the
+		// description's " ." and tab-indented lines are kept as written.
+		"Package: libc6\n" +
+		"Status: install ok installed\n" +
+		"Architecture: amd64\n" +
+		"Conffiles:\n /etc/ld.so.conf 0123 \n /etc/gai.conf 4567\n" +
+		"Depends: libgcc-s1,\n libidn2-0\n" +
+		"Description: GNU C Library: Shared libraries\n Contains the standard libraries.\n .\n\tindented by a tab\n" +
+		"\n\n" +
+		// The last stanza has no blank line after it.
+		"Package: zlib1g\nStatus: install ok installed\nArchitecture: arm64\nVersion: 1:1.3.dfsg-3\n"
+	must(t, os.WriteFile(filepath.Join(root, "var/lib/dpkg/status"), []byte(status), 0o644))
+	pk := &Packages{Root: Root{Dir: root}}
+	for _, tc := range []struct{ pkg, want, arch string }{
+		{"libc6-dev", "Package: libc6-dev\nArchitecture: amd64\nVersion: 2.41-12\n", "amd64"},
+		{"libc6", "Package: libc6\nArchitecture: amd64\n" +
+			"Depends: libgcc-s1,\n libidn2-0\n" +
+			"Description: GNU C Library: Shared libraries\n Contains the standard libraries.\n .\n\tindented by a tab\n", "amd64"},
+		{"zlib1g", "Package: zlib1g\nArchitecture: arm64\nVersion: 1:1.3.dfsg-3\n", "arm64"},
+		{"libc", "", ""},
+	} {
+		got := pk.Status(tc.pkg)
+		if string(got) != tc.want {
+			t.Errorf("Status(%s) = %q, want %q", tc.pkg, got, tc.want)
+		}
+		if a := archOf(got); a != tc.arch {
+			t.Errorf("archOf(Status(%s)) = %q, want %q", tc.pkg, a, tc.arch)
+		}
+	}
+	if got := (&Packages{Root: Root{Dir: t.TempDir()}}).Status("libc6"); got != nil {
+		t.Errorf("Status without a status file = %q", got)
+	}
+}
