@@ -16,10 +16,7 @@ import (
 
 func TestRangeAllowsMajor(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		rng   string
-		allow []int
-	}{
+	checkRanges(t, Majors, []rangeCase{
 		{">=22", []int{22, 24, 26}},
 		{">=18 <23", []int{22}},
 		{"^20 || ^22", []int{22}},
@@ -32,21 +29,7 @@ func TestRangeAllowsMajor(t *testing.T) {
 		{">24", []int{26}},
 		{"=24.1.0", []int{24}},
 		{"^18.0.0", nil},
-	} {
-		rs, err := parseRange(tc.rng)
-		if err != nil {
-			t.Fatalf("%q: %v", tc.rng, err)
-		}
-		var got []int
-		for _, m := range Majors {
-			if rs.allowsMajor(m) {
-				got = append(got, m)
-			}
-		}
-		if !equalSets(got, tc.allow) {
-			t.Errorf("%q allows %v, want %v", tc.rng, got, tc.allow)
-		}
-	}
+	})
 	if _, err := parseRange(">= twenty"); err == nil {
 		t.Error("no error for a malformed range")
 	}
@@ -57,10 +40,7 @@ func TestRangeAllowsMajor(t *testing.T) {
 func TestRangeNpmSemantics(t *testing.T) {
 	t.Parallel()
 	all := []int{16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28}
-	for _, tc := range []struct {
-		rng   string
-		allow []int
-	}{
+	checkRanges(t, all, []rangeCase{
 		{">=18 <21 || 22.x", []int{18, 19, 20, 22}},
 		{"^20.1", []int{20}},
 		{"~18", []int{18}},
@@ -83,25 +63,36 @@ func TestRangeNpmSemantics(t *testing.T) {
 		{"~22.3.x", []int{22}},
 		{"v22", []int{22}},
 		{"22 || 24", []int{22, 24}},
-	} {
+	})
+	for _, bad := range []string{"lts/*", "lts/iron", "node", ">= twenty", "22.x.x.x"} {
+		if _, err := parseRange(bad); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}
+
+type rangeCase struct {
+	rng   string
+	allow []int
+}
+
+// checkRanges checks which of majors each range allows.
+func checkRanges(t *testing.T, majors []int, cases []rangeCase) {
+	t.Helper()
+	for _, tc := range cases {
 		rs, err := parseRange(tc.rng)
 		if err != nil {
 			t.Errorf("%q: %v", tc.rng, err)
 			continue
 		}
 		var got []int
-		for _, m := range all {
+		for _, m := range majors {
 			if rs.allowsMajor(m) {
 				got = append(got, m)
 			}
 		}
 		if !equalSets(got, tc.allow) {
 			t.Errorf("%q allows %v, want %v", tc.rng, got, tc.allow)
-		}
-	}
-	for _, bad := range []string{"lts/*", "lts/iron", "node", ">= twenty", "22.x.x.x"} {
-		if _, err := parseRange(bad); err == nil {
-			t.Errorf("%q: no error", bad)
 		}
 	}
 }
