@@ -74,7 +74,7 @@ func parseSpecifier(s string) (specifier, error) {
 			m := poetryRE.FindStringSubmatch(part)
 			switch {
 			case part == "" || part == "*":
-			case m == nil || strings.HasPrefix(part, "~="):
+			case m == nil:
 				parts = append(parts, part)
 			default:
 				// ^3.12 means >=3.12,<4; ~3.12 means >=3.12,<3.13.
