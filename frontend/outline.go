@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"path"
 	"slices"
@@ -10,11 +11,19 @@ import (
 	"github.com/distill-build/distill/frontend/lock"
 	"github.com/distill-build/distill/frontend/manifest"
 	"github.com/distill-build/distill/frontend/resolve"
+	"github.com/distill-build/distill/llb/compile"
 	"github.com/distill-build/distill/llb/plan"
-	"github.com/distill-build/distill/llb/sourcemap"
 	"github.com/moby/buildkit/frontend/subrequests/outline"
-	"github.com/moby/buildkit/solver/pb"
 )
+
+// outlineRoute answers `--call=outline` from the plan (with the lock).
+func outlineRoute(ctx context.Context, r *request) (*outline.Outline, error) {
+	p, _, err := r.plan(ctx, false)
+	if err != nil {
+		return nil, sourceError(r.sm, err)
+	}
+	return outlineOf(p, r.manifest, r.src.Data, compile.DefaultCASecret, r.bc.CacheIDNamespace, r.args), nil
+}
 
 // outlineOf is the answer to `--call=outline`: what a build of the plan
 // takes from the client besides the context, each with the manifest lines
@@ -85,21 +94,4 @@ func outlineOf(p *plan.Plan, m *manifest.Manifest, manifestData []byte, caSecret
 		}
 	}
 	return o
-}
-
-// rangeLocation points at a manifest range (source 0, the manifest).
-func rangeLocation(r manifest.Range) *pb.Location {
-	if !r.Known() {
-		return nil
-	}
-	return &pb.Location{SourceIndex: 0, Ranges: []*pb.Range{pbRange(r)}}
-}
-
-// location points at an origin's manifest lines (source 0, the manifest).
-func location(o plan.Origin) *pb.Location {
-	r := sourcemap.OriginRange(o)
-	if r == nil {
-		return nil
-	}
-	return &pb.Location{SourceIndex: 0, Ranges: []*pb.Range{r}}
 }

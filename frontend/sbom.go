@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/containerd/platforms"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/client/llb/sourceresolver"
 	"github.com/moby/buildkit/frontend/attestations/sbom"
@@ -91,13 +90,4 @@ func attachSBOMs(ctx context.Context, c gwclient.Client, rb *dockerui.ResultBuil
 		rb.AddAttestation(id, *solved)
 		return nil
 	})
-}
-
-// platformID is the key dockerui's result builder names a platform by.
-func platformID(p *ocispecs.Platform, def ocispecs.Platform) string {
-	want := def
-	if p != nil {
-		want = *p
-	}
-	return platforms.FormatAll(platforms.Normalize(want))
 }

@@ -13,11 +13,19 @@ import (
 	"github.com/opencontainers/go-digest"
 )
 
-const keyRequestID = "requestid"
-
 // RequestLock is the subrequest `docker buildx build --call=lock` sends:
 // its answer is the manifest's distill.lock, resolved by the builder.
 const RequestLock = "frontend.lock"
+
+// lockRoute answers `--call=lock`: the plan without the lock, its images
+// resolved anew.
+func lockRoute(ctx context.Context, r *request) (*gwclient.Result, error) {
+	p, _, err := r.plan(ctx, true)
+	if err != nil {
+		return nil, sourceError(r.sm, err)
+	}
+	return lockResult(ctx, r.resolver, p, r.resolveMode)
+}
 
 // lockOn reports whether the lock is honoured: by default;
 // --build-arg DISTILL_LOCK=false builds from the tags.

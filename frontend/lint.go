@@ -8,19 +8,68 @@ import (
 
 	"github.com/containerd/platforms"
 	"github.com/distill-build/distill/frontend/check"
-	"github.com/distill-build/distill/frontend/lock"
 	"github.com/distill-build/distill/frontend/manifest"
 	"github.com/distill-build/distill/frontend/providers"
 	"github.com/distill-build/distill/frontend/resolve"
 	"github.com/distill-build/distill/llb/plan"
-	"github.com/distill-build/distill/llb/sourcemap"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/client/llb/sourceresolver"
-	"github.com/moby/buildkit/frontend/dockerui"
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
 	"github.com/moby/buildkit/frontend/subrequests/lint"
 	"github.com/moby/buildkit/solver/pb"
+	"github.com/opencontainers/go-digest"
 )
+
+// lintRoute answers `--call=check`: the rules' findings on the plan (with
+// the lock), drift included; a plan that fails is the answer's error.
+func lintRoute(ctx context.Context, r *request) (*lint.LintResults, error) {
+	p, provider, err := r.plan(ctx, false)
+	if err != nil {
+		return lintResults(r.src.SourceMap, nil, err), nil
+	}
+	f, err := r.findings(ctx, p, provider, true)
+	if err != nil {
+		return nil, err
+	}
+	return lintResults(r.src.SourceMap, f, nil), nil
+}
+
+// findings runs the rules on a plan, without the ones the check directive
+// skips; provider holds the findings the provider made while planning.
+// withDrift resolves the locked tags again (LockDrift).
+func (r *request) findings(ctx context.Context, p *plan.Plan, provider []check.Finding, withDrift bool) ([]check.Finding, error) {
+	var drift []check.Finding
+	if withDrift {
+		var err error
+		if drift, err = check.Drift(ctx, r.manifest, p, r.lock, r.resolveDigest); err != nil {
+			return nil, err
+		}
+	}
+	_, fsys, err := r.context(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f, err := check.Run(ctx, check.Input{
+		Manifest: r.manifest, Plan: p, Provider: provider, Context: contextHas(fsys),
+		Images: &imageFiles{c: r.c, refs: map[string]gwclient.Reference{}},
+		Locked: r.lock.Pins, Drift: drift, Rules: resolve.Rules(),
+	})
+	return check.Skip(f, r.checks.Skip), err
+}
+
+// resolveDigest is what the drift check resolves tags with
+// (check.ResolveDigest): the build's resolver and resolve mode.
+func (r *request) resolveDigest(ctx context.Context, ref, platform string) (digest.Digest, error) {
+	pl, err := platforms.Parse(platform)
+	if err != nil {
+		return "", err
+	}
+	_, dgst, _, err := r.resolver.ResolveImageConfig(ctx, ref, sourceresolver.Opt{
+		LogName:  fmt.Sprintf("[check] resolve %s for %s", ref, platform),
+		ImageOpt: &sourceresolver.ResolveImageOpt{Platform: &pl, ResolveMode: r.resolveMode},
+	})
+	return dgst, err
+}
 
 // lintResults turns findings into `--call=check`'s answer; a planning
 // error that is no rule's finding is its build error.
@@ -68,10 +117,6 @@ func errorDetail(e *manifest.Error) string {
 	return check.Finding{Msg: e.Msg, Hint: e.Hint}.Detail()
 }
 
-func pbRange(r manifest.Range) *pb.Range {
-	return sourcemap.Range{StartLine: r.Start.Line, StartColumn: r.Start.Column, EndLine: r.End.Line, EndColumn: r.End.Column}.PB()
-}
-
 func ruleNamed(name string) (check.Rule, bool) {
 	for _, r := range resolve.Rules() {
 		if r.Name == name && name != "" {
@@ -109,86 +154,18 @@ func ruleNames() string {
 
 // warnFindings prints the findings as the build's warnings, at their
 // manifest lines; with fail, findings are the build's error instead.
-func warnFindings(ctx context.Context, src *dockerui.Source, sm *sourcemap.Map, m *manifest.Manifest, fs []check.Finding, fail bool) error {
+func (r *request) warnFindings(ctx context.Context, fs []check.Finding, fail bool) error {
 	if fail && len(fs) > 0 {
 		var errs []error
 		for _, f := range fs {
-			errs = append(errs, &manifest.Error{File: m.File, Range: f.Range, Msg: f.Rule.Name + ": " + f.Msg, Hint: f.Hint})
+			errs = append(errs, &manifest.Error{File: r.manifest.File, Range: f.Range, Msg: f.Rule.Name + ": " + f.Msg, Hint: f.Hint})
 		}
-		return sourceError(sm, fmt.Errorf("%d check findings and the check directive says error=true:\n%w", len(fs), errors.Join(errs...)))
+		return sourceError(r.sm, fmt.Errorf("%d check findings and the check directive says error=true:\n%w", len(fs), errors.Join(errs...)))
 	}
 	for _, f := range fs {
-		opts := gwclient.WarnOpts{URL: f.Rule.URL(), Detail: [][]byte{[]byte(f.Rule.Description)}}
-		if f.Range.Known() {
-			opts.Range = []*pb.Range{pbRange(f.Range)}
-		}
-		src.Warn(ctx, f.Rule.Name+": "+f.Detail(), opts)
+		r.src.Warn(ctx, f.Rule.Name+": "+f.Detail(), gwclient.WarnOpts{URL: f.Rule.URL(), Detail: [][]byte{[]byte(f.Rule.Description)}, Range: warnRange(f.Range)})
 	}
 	return nil
-}
-
-// imageFiles answers the checks' questions about the runtime images by
-// solving them (a pull, no build step) and statting files.
-type imageFiles struct {
-	c    gwclient.Client
-	refs map[string]gwclient.Reference
-}
-
-func (im *imageFiles) Exists(ctx context.Context, ref, platform, p string) (bool, error) {
-	key := ref + " " + platform
-	r, ok := im.refs[key]
-	if !ok {
-		pl, err := platforms.Parse(platform)
-		if err != nil {
-			return false, err
-		}
-		if r, err = solve(ctx, im.c, llb.Image(ref, llb.Platform(pl), llb.WithCustomName("[check] load "+ref+" for "+platform)), nil); err != nil {
-			return false, fmt.Errorf("loading %s for %s: %w", ref, platform, err)
-		}
-		im.refs[key] = r
-	}
-	if r == nil {
-		return false, nil
-	}
-	_, err := r.StatFile(ctx, gwclient.StatRequest{Path: p})
-	return err == nil, nil
-}
-
-// drift resolves every locked tag the plan uses anew and reports the ones
-// that moved since `distill lock`.
-func drift(ctx context.Context, res llb.ImageMetaResolver, m *manifest.Manifest, p *plan.Plan, lk *lock.File, resolveMode string) ([]check.Finding, error) {
-	if lk == nil {
-		return nil, nil
-	}
-	var out []check.Finding
-	seen := map[string]bool{} // the locked digest is the tag's, for every platform
-	for i := range p.Targets {
-		for _, u := range p.Targets[i].Images() {
-			im := u.Image
-			e, ok := lk.Find(im.Ref)
-			if !ok || seen[im.Ref] {
-				continue
-			}
-			seen[im.Ref] = true
-			pl, err := platforms.Parse(im.Platform)
-			if err != nil {
-				return nil, err
-			}
-			_, dgst, _, err := res.ResolveImageConfig(ctx, im.Ref, sourceresolver.Opt{
-				LogName:  fmt.Sprintf("[check] resolve %s for %s", im.Ref, im.Platform),
-				ImageOpt: &sourceresolver.ResolveImageOpt{Platform: &pl, ResolveMode: resolveMode},
-			})
-			if err != nil {
-				return nil, fmt.Errorf("resolving %s: %w", im.Ref, err)
-			}
-			if dgst.String() != e.Digest {
-				out = append(out, check.Finding{Rule: check.LockDrift, Range: check.OriginRange(im.Origin),
-					Msg:  fmt.Sprintf("%s now resolves to %s; %s has %s", im.Ref, dgst, lock.Name(m.File), e.Digest),
-					Hint: "run `distill lock` to take the new image, or keep building the locked one"})
-			}
-		}
-	}
-	return out, nil
 }
 
 // contextHas reports whether the build context has a file.
