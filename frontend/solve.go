@@ -25,8 +25,8 @@ func solve(ctx context.Context, c gwclient.Client, st llb.State, cacheImports []
 	return res.SingleRef()
 }
 
-// solveContext makes the build context readable for providers (go.mod,
-// sources for cgo detection). Build steps use the same local source, so it
+// solveContext makes the build context readable for providers (their
+// dependency files, sources they inspect). Build steps use the same local source, so it
 // is transferred once.
 func solveContext(ctx context.Context, c gwclient.Client, bc *dockerui.Client, st llb.State) (contextfs.Ref, error) {
 	ref, err := solve(ctx, c, st, bc.CacheImports)

@@ -151,7 +151,7 @@ type Step struct {
 	Run    *Run   `json:"run,omitempty"`
 }
 
-// Write creates a file the frontend generated (e.g. a requirements list
+// Write creates a file the frontend generated (e.g. a dependency list
 // converted from a lock file) in the builder.
 type Write struct {
 	Path    string `json:"path"`
