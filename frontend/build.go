@@ -62,7 +62,7 @@ func buildRoute(ctx context.Context, r *request) (*gwclient.Result, error) {
 		return nil, err
 	}
 	if scanner != nil {
-		if err := attachSBOMs(ctx, r.c, rb, scanner, &scans, r.bc.IsNoCache("")); err != nil {
+		if err := attachSBOMs(ctx, r.c, r.manifest.File, rb, scanner, &scans, r.bc.IsNoCache("")); err != nil {
 			return nil, err
 		}
 	}

@@ -65,29 +65,37 @@ func boolArg(args map[string]string, name string, def bool) bool {
 	return b
 }
 
-// attachSBOMs scans every platform's image and attaches the SBOM to it.
-func attachSBOMs(ctx context.Context, c gwclient.Client, rb *dockerui.ResultBuilder, scanner sbom.Scanner, scans *sync.Map, noCache bool) error {
+// attachSBOMs scans every platform's image and attaches the SBOM to it;
+// each platform runs on its own goroutine, guarded against panics as a
+// build of file.
+func attachSBOMs(ctx context.Context, c gwclient.Client, file string, rb *dockerui.ResultBuilder, scanner sbom.Scanner, scans *sync.Map, noCache bool) error {
 	return rb.EachPlatform(ctx, func(ctx context.Context, id string, _ ocispecs.Platform) error {
-		v, ok := scans.Load(id)
-		if !ok {
-			return fmt.Errorf("no SBOM scan targets for %s", id)
-		}
-		t := v.(scanTargets)
-		var opts []llb.ConstraintsOpt
-		if noCache {
-			opts = append(opts, llb.IgnoreCache)
-		}
-		att, err := scanner(ctx, id, t.core, t.extras, opts...)
-		if err != nil {
-			return err
-		}
-		solved, err := result.ConvertAttestation(&att, func(st *llb.State) (gwclient.Reference, error) {
-			return solve(ctx, c, *st, nil)
-		})
-		if err != nil {
-			return fmt.Errorf("generating the SBOM of %s: %w", id, err)
-		}
-		rb.AddAttestation(id, *solved)
-		return nil
+		_, err := guarded(file, func() (struct{}, error) { return struct{}{}, attachSBOM(ctx, c, rb, scanner, scans, noCache, id) })
+		return err
 	})
+}
+
+// attachSBOM scans one platform's image and attaches the SBOM to it.
+func attachSBOM(ctx context.Context, c gwclient.Client, rb *dockerui.ResultBuilder, scanner sbom.Scanner, scans *sync.Map, noCache bool, id string) error {
+	v, ok := scans.Load(id)
+	if !ok {
+		return fmt.Errorf("no SBOM scan targets for %s", id)
+	}
+	t := v.(scanTargets)
+	var opts []llb.ConstraintsOpt
+	if noCache {
+		opts = append(opts, llb.IgnoreCache)
+	}
+	att, err := scanner(ctx, id, t.core, t.extras, opts...)
+	if err != nil {
+		return err
+	}
+	solved, err := result.ConvertAttestation(&att, func(st *llb.State) (gwclient.Reference, error) {
+		return solve(ctx, c, *st, nil)
+	})
+	if err != nil {
+		return fmt.Errorf("generating the SBOM of %s: %w", id, err)
+	}
+	rb.AddAttestation(id, *solved)
+	return nil
 }
