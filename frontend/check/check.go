@@ -191,8 +191,9 @@ func versionMismatch(in Input) []Finding {
 	var out []Finding
 	for _, t := range in.Plan.Targets {
 		b, r := t.Builder, t.Runtime
+		// Reported on the side the manifest names, else the runtime's.
 		at := OriginRange(r.Origin)
-		if in.Manifest.Builder.Set() {
+		if b.Origin.Field == "builder" {
 			at = OriginRange(b.Origin)
 		}
 		if b.Facts.Debian != "" && r.Facts.Debian != "" && b.Facts.Debian != r.Facts.Debian {

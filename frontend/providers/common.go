@@ -76,11 +76,6 @@ func DebianOf(ref string) string {
 	return ""
 }
 
-// SuiteOf is the Debian code name in an image reference, "" when none.
-func SuiteOf(ref string) string {
-	return suiteInRef.FindString(ref)
-}
-
 // DistrolessFacts are the facts of the distroless image of a flavour.
 func DistrolessFacts(flavour, why string) plan.Facts {
 	libc := plan.LibcGlibc

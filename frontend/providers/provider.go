@@ -112,11 +112,9 @@ type Build struct {
 	// and FlavourReason says why, for errors and the plan.
 	Flavour       string
 	FlavourReason string
-	// FlavourOrigin is the manifest field that forced the flavour, and
-	// FlavourHint how the app could do with less, for the error of a
-	// smaller base.
-	FlavourOrigin manifest.Range
-	FlavourHint   string
+	// FlavourHint says how the app could do with less, for the error of
+	// a smaller base.
+	FlavourHint string
 	// Needs is what the artifacts need of any runtime (a C library), for
 	// the check of a base the manifest names.
 	Needs *plan.Needs

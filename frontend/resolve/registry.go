@@ -27,9 +27,6 @@ func Languages() []string {
 	return out
 }
 
-// Providers lists the registered providers.
-func Providers() []providers.Provider { return slices.Clone(registry) }
-
 // Register adds a provider for the length of a test; the returned
 // function removes it.
 func Register(p providers.Provider) (unregister func()) {

@@ -79,6 +79,11 @@ builder: golang:1.26-bookworm
 	if r.err == nil || !strings.Contains(r.out, "WARNING: CgoOnStaticBase") || !strings.Contains(r.out, "distill.yaml:3") {
 		t.Errorf("cgo on base: static: err %v\n%s", r.err, r.out)
 	}
+	// An entrypoint script a build step makes is not looked for in the
+	// context.
+	if r := call(t, example("node-typescript"), "check"); strings.Contains(r.out, "EntrypointNotFound") {
+		t.Errorf("node-typescript: the build's output reported missing:\n%s", r.out)
+	}
 	writeManifest(t, dir, "language: rust\n")
 	r = call(t, dir, "check")
 	if r.err == nil || !strings.Contains(r.out, `unsupported language "rust"`) {

@@ -270,6 +270,9 @@ func TestPythonErrors(t *testing.T) {
 			[]string{"distill.yaml:4:10: builder python:3.13-slim-trixie has Python 3.13, but the app is built for Python 3.12", ">>> builder: python:3.13-slim-trixie"}},
 		{"unknown console script", "language: python\nentrypoint: [uvicorrn, main:app]\n",
 			[]string{`entrypoint "uvicorrn": no console script of that name was installed`, "uvicorn"}},
+		// A field only other languages read is refused, not ignored.
+		{"field of another language", "language: python\ncgo: true\nentrypoint: [uvicorn, main:app]\n",
+			[]string{"distill.yaml:3", "cgo: is not read for language python", "languages that read it: go", ">>> cgo: true"}},
 	})
 }
 

@@ -269,7 +269,6 @@ func (pr *project) build(p ocispecs.Platform) (providers.Build, error) {
 		Builder:       builder,
 		Flavour:       pr.flavour,
 		FlavourReason: pr.flavourWhy,
-		FlavourOrigin: pr.flavourRange,
 		FlavourHint:   "set cgo: false if the code builds without cgo",
 		Steps:         steps,
 		Artifacts: []plan.Artifact{{

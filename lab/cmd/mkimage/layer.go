@@ -39,11 +39,11 @@ func (l Layer) v1Layer() (v1.Layer, error) {
 // compressedLayer is a partial.CompressedLayer with a known diff ID.
 type compressedLayer struct{ l Layer }
 
-func (c compressedLayer) Digest() (v1.Hash, error)           { return v1.NewHash(c.l.Digest) }
-func (c compressedLayer) DiffID() (v1.Hash, error)           { return v1.NewHash(c.l.DiffID) }
-func (c compressedLayer) Size() (int64, error)               { return c.l.Size, nil }
+func (c compressedLayer) Digest() (v1.Hash, error)            { return v1.NewHash(c.l.Digest) }
+func (c compressedLayer) DiffID() (v1.Hash, error)            { return v1.NewHash(c.l.DiffID) }
+func (c compressedLayer) Size() (int64, error)                { return c.l.Size, nil }
 func (c compressedLayer) MediaType() (types.MediaType, error) { return types.OCILayer, nil }
-func (c compressedLayer) Compressed() (io.ReadCloser, error) { return os.Open(c.l.Path) }
+func (c compressedLayer) Compressed() (io.ReadCloser, error)  { return os.Open(c.l.Path) }
 
 // LayerCache makes layers and keeps them in Dir, named by diff ID, so that
 // an unchanged source is archived again (to learn its diff ID) but not
