@@ -269,7 +269,7 @@ func (c *compiler) step(ctx context.Context, st llb.State, s plan.Step) (llb.Sta
 	case s.Run != nil && s.Run.Emulated != nil:
 		return c.emulatedStep(ctx, st, s)
 	case s.Run != nil:
-		exec, err := c.exec(st, s)
+		exec, err := c.exec(ctx, st, s)
 		if err != nil {
 			return llb.State{}, err
 		}
@@ -296,7 +296,7 @@ func (c *compiler) emulatedStep(ctx context.Context, st llb.State, s plan.Step) 
 	for _, d := range e.Dirs {
 		shared = append(shared, llb.AddMount(d, st, llb.SourcePath(d)))
 	}
-	exec, err := c.exec(emu, s, shared...)
+	exec, err := c.exec(ctx, emu, s, shared...)
 	if err != nil {
 		return llb.State{}, err
 	}
@@ -338,7 +338,7 @@ func (c *compiler) copyStep(st llb.State, s plan.Step) llb.State {
 }
 
 // exec runs a step's command on st, with extra options (mounts).
-func (c *compiler) exec(st llb.State, s plan.Step, extra ...llb.RunOption) (llb.ExecState, error) {
+func (c *compiler) exec(ctx context.Context, st llb.State, s plan.Step, extra ...llb.RunOption) (llb.ExecState, error) {
 	r := s.Run
 	opts := append([]llb.RunOption{llb.Args(r.Args), llb.Dir(r.Dir)}, extra...)
 	for _, m := range r.Mounts {
@@ -350,6 +350,12 @@ func (c *compiler) exec(st llb.State, s plan.Step, extra ...llb.RunOption) (llb.
 				return llb.ExecState{}, fmt.Errorf("step %q runs a distill helper, but the frontend image is not available (BuildKit too old to report it?)", s.Name)
 			}
 			opts = append(opts, llb.AddMount(m.Target, *c.o.Frontend, llb.Readonly))
+		case plan.MountImage:
+			img, _, _, err := c.image(ctx, *m.Image, "builder")
+			if err != nil {
+				return llb.ExecState{}, err
+			}
+			opts = append(opts, llb.AddMount(m.Target, img, llb.Readonly))
 		default:
 			return llb.ExecState{}, fmt.Errorf("step %q: unknown mount source %q", s.Name, m.From)
 		}

@@ -82,13 +82,21 @@ type ImageUse struct {
 }
 
 // Images lists the images the target uses, to resolve, check or pin
-// them: the runtime, the builder, and the builder of every emulated step
-// (held ones included).
+// them: the runtime, the builder, the builder of every emulated step
+// (held ones included) and every image a step mounts.
 func (t *Target) Images() []ImageUse {
 	out := []ImageUse{{RoleRuntime, &t.Runtime}, {RoleBuilder, &t.Builder}}
 	for _, s := range AllSteps(t.Steps) {
-		if s.Run != nil && s.Run.Emulated != nil {
+		if s.Run == nil {
+			continue
+		}
+		if s.Run.Emulated != nil {
 			out = append(out, ImageUse{RoleBuilder, &s.Run.Emulated.Builder})
+		}
+		for i := range s.Run.Mounts {
+			if s.Run.Mounts[i].Image != nil {
+				out = append(out, ImageUse{RoleBuilder, s.Run.Mounts[i].Image})
+			}
 		}
 	}
 	return out
@@ -214,16 +222,21 @@ const ProbeOK = "ok"
 // Mount makes a whole image visible, read-only, inside a step.
 type Mount struct {
 	// From is MountRuntime (the target's runtime image, so a step can see
-	// what the runtime already has) or MountFrontend (the frontend's own
-	// image, whose binary runs helper subcommands in any builder).
+	// what the runtime already has), MountFrontend (the frontend's own
+	// image, whose binary runs helper subcommands in any builder) or
+	// MountImage (Image, e.g. the target platform's builder, whose files
+	// a native step reads: a toolchain's modules for another platform).
 	From   string `json:"from"`
 	Target string `json:"target"`
+	// Image is the image of a MountImage mount, for its own platform.
+	Image *Image `json:"image,omitempty"`
 }
 
 // Mount sources.
 const (
 	MountRuntime  = "runtime"
 	MountFrontend = "frontend"
+	MountImage    = "image"
 )
 
 // Secret is an optional build secret given to one step, as a file or an
@@ -340,8 +353,11 @@ func (p *Plan) Validate() error {
 			}
 			if s.Run != nil {
 				for _, m := range s.Run.Mounts {
-					if m.From != MountRuntime && m.From != MountFrontend {
+					switch {
+					case m.From != MountRuntime && m.From != MountFrontend && m.From != MountImage:
 						return fmt.Errorf("target %s: step %q: unknown mount source %q", t.Platform, s.Name, m.From)
+					case (m.From == MountImage) != (m.Image != nil):
+						return fmt.Errorf("target %s: step %q: an image mount (and only one) names its image", t.Platform, s.Name)
 					}
 				}
 			}
