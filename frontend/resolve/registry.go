@@ -11,12 +11,13 @@ import (
 	"github.com/distill-build/distill/frontend/manifest"
 	"github.com/distill-build/distill/frontend/providers"
 	"github.com/distill-build/distill/frontend/providers/golang"
+	"github.com/distill-build/distill/frontend/providers/java"
 	"github.com/distill-build/distill/frontend/providers/node"
 	"github.com/distill-build/distill/frontend/providers/python"
 )
 
 // registry lists the providers: the one list that names the languages.
-var registry = []providers.Provider{golang.Provider{}, python.Provider{}, node.Provider{}}
+var registry = []providers.Provider{golang.Provider{}, python.Provider{}, node.Provider{}, java.Provider{}}
 
 // Languages lists the supported languages.
 func Languages() []string {

@@ -1,0 +1,165 @@
+package java
+
+import (
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/containerd/platforms"
+	"github.com/distill-build/distill/frontend/providers"
+	"github.com/distill-build/distill/llb/plan"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// Maven's local repository and wrapper distributions (cache mounts), and
+// where the settings.xml secret is mounted.
+const (
+	m2Repo      = "/root/.m2/repository"
+	m2Wrapper   = "/root/.m2/wrapper"
+	m2Settings  = "/root/.m2/settings.xml"
+	gradleHome  = "/root/.gradle"
+	gradleProps = gradleHome + "/gradle.properties"
+	// dependencyPlugin is the maven-dependency-plugin the steps call by
+	// coordinates (the project's own version, if any, is not consulted).
+	dependencyPlugin = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
+	// outputTimestamp is the jar entries' time when the pom sets none
+	// (Maven's reproducible builds), so the same sources give the same
+	// jar.
+	outputTimestamp = "1980-01-01T00:00:02Z"
+)
+
+// run wraps a build tool's command in the java-run helper, which gives
+// the JVM a trust store made from the step's CA bundle (the JDK reads no
+// PEM bundle) and removes it when the command ends.
+func run(args ...string) []string {
+	return append([]string{providers.HelperBin, "java-run", "--"}, args...)
+}
+
+// helperMount mounts the frontend's image, whose binary runs the helpers.
+var helperMount = plan.Mount{From: plan.MountFrontend, Target: providers.HelperMount}
+
+// skipTests are Maven's flags for the build (MAVEN_ARGS, which a declared
+// arg adds to: -DskipTests=false runs the tests).
+const skipTests = "MAVEN_ARGS=-DskipTests"
+
+// mavenSteps copies the poms and downloads, then copies the sources and
+// packages the module that runs with the modules it needs, copying its
+// runtime dependencies next to it.
+func (pr *project) mavenSteps() ([]plan.Step, error) {
+	depsOrigin := providers.DependenciesOrigin(pr.m)
+	mvn := "mvn"
+	files := pr.maven.poms()
+	if pr.tool.wrapper != "" {
+		mvn = "./mvnw"
+		files = append(files, path.Join(pr.tool.root, "mvnw"))
+	}
+	files = append(files, pr.present(path.Join(pr.tool.root, ".mvn"))...)
+	dir := path.Join(srcDir, pr.tool.root)
+	caches := []plan.Cache{
+		{ID: "maven-repo", Target: m2Repo, Sharing: "locked"},
+		{ID: "maven-wrapper", Target: m2Wrapper, Sharing: "locked"},
+	}
+	secrets := []plan.Secret{{ID: "maven-settings", Target: m2Settings}}
+	download := plan.Step{Name: "[java] mvn dependency:go-offline", Origin: depsOrigin, Run: &plan.Run{
+		// The reactor's own modules are built, not downloaded.
+		Args: run(mvn, "-B", "-ntp", dependencyPlugin+":go-offline", "-DexcludeReactor=true"),
+		Dir:  dir, Env: []string{skipTests}, Caches: caches, Network: true, Secrets: secrets,
+		Mounts: []plan.Mount{helperMount},
+	}}
+	pkg := []string{mvn, "-B", "-o"}
+	if _, ok := pr.module.property("project.build.outputTimestamp"); !ok {
+		pkg = append(pkg, "-Dproject.build.outputTimestamp="+outputTimestamp)
+	}
+	if pr.module.dir != "." {
+		pkg = append(pkg, "-pl", pr.module.dir, "-am")
+	}
+	pkg = append(pkg, "package", dependencyPlugin+":copy-dependencies", "-DincludeScope=runtime", "-DoutputDirectory="+depsDir)
+	buildOrigin := providers.Origin("language", pr.m.Language.Range)
+	if pr.m.Main.Set() {
+		buildOrigin = providers.Origin("main", pr.m.Main.Range)
+	}
+	name := "[java] mvn package"
+	if pr.module.dir != "." {
+		name += " -pl " + pr.module.dir
+	}
+	return []plan.Step{
+		{Name: "[java] copy the build files", Origin: depsOrigin, Copy: &plan.Copy{Paths: files, Dest: srcDir}},
+		download,
+		{Name: "[java] copy sources", Origin: buildOrigin, Copy: &plan.Copy{Dest: srcDir, Exclude: pr.buildOutputs()}},
+		{Name: name, Origin: buildOrigin, Run: &plan.Run{
+			Args: run(pkg...), Dir: dir, Env: []string{skipTests}, Caches: caches,
+			Mounts: []plan.Mount{helperMount},
+		}},
+	}, nil
+}
+
+// buildOutputs are the build tools' output directories of every module,
+// never copied from the context (a stale jar there would be taken for the
+// app).
+func (pr *project) buildOutputs() []string {
+	var out []string
+	if pr.maven != nil {
+		for _, m := range pr.maven.modules {
+			out = append(out, path.Join(pr.tool.root, m.dir, "target"))
+		}
+	} else {
+		out = append(out, path.Join(pr.tool.root, ".gradle"))
+		for _, f := range pr.gradle.files {
+			out = append(out, path.Join(path.Dir(f), "build"))
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// present lists the paths that exist in the context, as the project
+// found them when it was read.
+func (pr *project) present(paths ...string) []string {
+	var out []string
+	for _, p := range paths {
+		if slices.Contains(pr.existing, p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// targetDir is where the tool leaves the module's jar, in the builder.
+func (pr *project) targetDir() string {
+	if pr.tool.name == "maven" {
+		return path.Join(srcDir, pr.tool.root, pr.module.dir, "target")
+	}
+	return path.Join(outDir, "gradle-jar")
+}
+
+// layoutStep splits the app into the image's layers (java-layout).
+func (pr *project) layoutStep() plan.Step {
+	origin := providers.Origin("language", pr.m.Language.Range)
+	return plan.Step{Name: "[java] split the app into layers", Origin: origin, Run: &plan.Run{
+		Args: []string{providers.HelperBin, "java-layout", "--jars", pr.targetDir(), "--deps", depsDir, "--out", layersDir},
+		Dir:  "/", Mounts: []plan.Mount{helperMount},
+	}}
+}
+
+// jlinkSteps find the modules the app needs (once: the same step on every
+// platform) and link a runtime of them from the target platform's JDK,
+// mounted from its builder image, with the build platform's jlink: no
+// emulation.
+func (pr *project) jlinkSteps(p ocispecs.Platform) ([]plan.Step, plan.Artifact) {
+	origin := providers.Origin("runtime", pr.m.Runtime.Range)
+	modules := plan.Step{Name: "[java] jdeps: the modules the app needs", Origin: origin, Run: &plan.Run{
+		Args: []string{providers.HelperBin, "java-modules", "--app", layersDir, "--release", itoa(pr.major), "--out", outDir + "/modules.txt"},
+		Dir:  "/", Mounts: []plan.Mount{helperMount},
+	}}
+	target := pr.builder
+	target.Platform = platforms.Format(p)
+	args := []string{providers.HelperBin, "java-jlink", "--modules", outDir + "/modules.txt", "--jdk", targetJDK, "--out", jreOut}
+	if len(pr.modules) > 0 {
+		args = append(args, "--add", strings.Join(pr.modules, ","))
+	}
+	link := plan.Step{Name: "[java] jlink a Java runtime for " + platforms.Format(p), Origin: origin, Run: &plan.Run{
+		Args: args, Dir: "/",
+		Mounts: []plan.Mount{helperMount, {From: plan.MountImage, Target: targetJDK, Image: &target}},
+	}}
+	return []plan.Step{modules, link}, plan.Artifact{From: plan.FromBuilder, Src: jreOut, Dest: jreDir, Layer: "java-runtime", Origin: origin}
+}
