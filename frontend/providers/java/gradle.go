@@ -175,8 +175,9 @@ func (pr *project) gradleSteps() ([]plan.Step, error) {
 		}},
 		{Name: "[java] copy sources", Origin: buildOrigin, Copy: &plan.Copy{Dest: srcDir, Exclude: pr.buildOutputs()}},
 		{Name: "[java] gradle " + task, Origin: buildOrigin, Run: &plan.Run{
-			Args: run(append(append([]string{gradle}, flags...), "--offline", task)...),
-			Dir:  dir, Caches: caches, Mounts: []plan.Mount{helperMount},
+			Args: run(append(append([]string{gradle}, flags...), task)...),
+			Dir:  dir, Caches: caches, Mounts: []plan.Mount{helperMount}, Network: true,
+			Secrets: []plan.Secret{{ID: "gradle-properties", Target: gradleProps}},
 			Env: []string{"DISTILL_JAR_DIR=" + pr.targetDir(), "DISTILL_DEPS_DIR=" + depsDir},
 		}},
 	}, nil

@@ -24,7 +24,7 @@ func ModulesHelper(args []string, stdout, stderr io.Writer) int {
 	app := fl.String("app", "", "directory of the app's layers")
 	release := fl.String("release", "", "the Java release of multi-release jars to read")
 	out := fl.String("out", "", "file to write the modules to")
-	if err := fl.Parse(args); err != nil {
+	if err := fl.Parse(args[1:]); err != nil {
 		return 2
 	}
 	jar := filepath.Join(*app, "application", "app.jar")
@@ -79,7 +79,7 @@ func JlinkHelper(args []string, stdout, stderr io.Writer) int {
 	add := fl.String("add", "", "modules to add, comma-separated")
 	jdk := fl.String("jdk", "", "root of the target platform's JDK image")
 	out := fl.String("out", "", "directory of the linked runtime")
-	if err := fl.Parse(args); err != nil {
+	if err := fl.Parse(args[1:]); err != nil {
 		return 2
 	}
 	if err := jlink(*modulesFile, *add, *jdk, *out, stdout, stderr); err != nil {

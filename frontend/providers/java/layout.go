@@ -39,7 +39,7 @@ func LayoutHelper(args []string, stdout, stderr io.Writer) int {
 	jars := fs.String("jars", "", "directory of the built jar")
 	deps := fs.String("deps", "", "directory of the runtime dependencies")
 	out := fs.String("out", "", "directory of the layers")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
 	if err := layout(*jars, *deps, *out, stdout); err != nil {

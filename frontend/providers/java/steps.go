@@ -66,7 +66,11 @@ func (pr *project) mavenSteps() ([]plan.Step, error) {
 		Dir:  dir, Env: []string{skipTests}, Caches: caches, Network: true, Secrets: secrets,
 		Mounts: []plan.Mount{helperMount},
 	}}
-	pkg := []string{mvn, "-B", "-o"}
+	// Online: go-offline misses some of what the build resolves (versions
+	// chosen by mediation, plugins' own dependencies); with the local
+	// repository a cache mount, a rebuild finds them there and downloads
+	// nothing.
+	pkg := []string{mvn, "-B"}
 	if _, ok := pr.module.property("project.build.outputTimestamp"); !ok {
 		pkg = append(pkg, "-Dproject.build.outputTimestamp="+outputTimestamp)
 	}
@@ -87,7 +91,7 @@ func (pr *project) mavenSteps() ([]plan.Step, error) {
 		download,
 		{Name: "[java] copy sources", Origin: buildOrigin, Copy: &plan.Copy{Dest: srcDir, Exclude: pr.buildOutputs()}},
 		{Name: name, Origin: buildOrigin, Run: &plan.Run{
-			Args: run(pkg...), Dir: dir, Env: []string{skipTests}, Caches: caches,
+			Args: run(pkg...), Dir: dir, Env: []string{skipTests}, Caches: caches, Network: true, Secrets: secrets,
 			Mounts: []plan.Mount{helperMount},
 		}},
 	}, nil

@@ -29,6 +29,7 @@ const trustStorePassword = "changeit"
 // JVM the tool starts reads), runs the command and removes the directory:
 // nothing of it reaches a layer.
 func RunHelper(args []string, stdout, stderr io.Writer) int {
+	args = args[1:] // the helper's name
 	if len(args) > 0 && args[0] == "--" {
 		args = args[1:]
 	}
