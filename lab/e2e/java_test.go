@@ -168,7 +168,7 @@ func globIn(rootfs, pattern string) []string {
 }
 
 // TestJavaMultiModule builds the module main: names, with the reactor
-// module it depends on on its class path.
+// module it depends on on its class path, onto a linked runtime.
 func TestJavaMultiModule(t *testing.T) {
 	requireLab(t)
 	img, r := buildJava(t, example("java-multimodule"))
@@ -178,6 +178,12 @@ func TestJavaMultiModule(t *testing.T) {
 	rootfs := checkJava(t, img)
 	if len(globIn(rootfs, "/app/lib/greeting-*.jar")) == 0 {
 		t.Error("the greeting module's jar is not on the app's class path")
+	}
+	if got := strings.Join(img.Config.Config.Entrypoint, " "); got != "/opt/java/jre/bin/java -jar /app/app.jar" {
+		t.Errorf("entrypoint = %q, want the linked runtime's java", got)
+	}
+	if !imagetest.Exists(rootfs, "/opt/java/jre/lib/modules") || imagetest.Exists(rootfs, "/opt/java/jre/jmods") {
+		t.Error("/opt/java/jre is not a linked runtime")
 	}
 	c := img.Run(t, imagetest.RunOpts{})
 	if body := c.HTTPGet(t, 8080, "/", 30*time.Second); !strings.Contains(body, "Hello From The Multimodule Build") {

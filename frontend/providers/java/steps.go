@@ -21,7 +21,7 @@ const (
 	gradleProps = gradleHome + "/gradle.properties"
 	// dependencyPlugin is the maven-dependency-plugin the steps call by
 	// coordinates (the project's own version, if any, is not consulted).
-	dependencyPlugin = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
+	dependencyPlugin = "org.apache.maven.plugins:maven-dependency-plugin:3.10.0"
 	// outputTimestamp is the jar entries' time when the pom sets none
 	// (Maven's reproducible builds), so the same sources give the same
 	// jar.
