@@ -150,20 +150,44 @@ RUN --mount=type=secret,id=ca-bundle,target=/etc/ssl/certs/ca-certificates.crt \
 # What the official images install with apt (eclipse-temurin: curl, wget,
 # gnupg, fontconfig, ca-certificates, p11-kit, binutils, tzdata, locales
 # with en_US.UTF-8; maven: git, openssh-client), plus the libraries
-# Debian's JDK links that Temurin bundles (libjpeg, lcms2, harfbuzz). The
-# same for every Java release, so the three builders share this layer.
+# Debian's JDK links that Temurin bundles (libjpeg, lcms2, harfbuzz).
+# apt resolves and downloads them here on the build platform against the
+# target's debian:trixie-slim package database, so that under qemu (arm64)
+# only dpkg runs.
+FROM debian:trixie-slim AS slim
+FROM apt AS builder-debs
+ARG TARGETARCH
+COPY --from=slim /var/lib/dpkg/status /target/status
+RUN set -eu; \
+    if [ "$TARGETARCH" != "$(dpkg --print-architecture)" ]; then dpkg --add-architecture "$TARGETARCH"; fi; \
+    apt-get update -qq; \
+    mkdir -p /debs/partial; chown -R _apt /debs; \
+    apt-get install -y -qq --download-only --no-install-recommends \
+      -o Dir::State::status=/target/status -o APT::Architecture="$TARGETARCH" -o APT::Architectures::="$TARGETARCH" \
+      -o Dir::Cache::archives=/debs \
+      ca-certificates curl git openssh-client binutils \
+      libjpeg62-turbo liblcms2-2 libfontconfig1 libharfbuzz0b >/dev/null; \
+    rm -rf /debs/partial /debs/lock; \
+    ls /debs | wc -l
+
+# The packages installed with dpkg (the same set and order apt would
+# configure them in), except that ca-certificates' update-ca-certificates
+# is a no-op during the install: under qemu it takes minutes. Its result,
+# /etc/ssl/certs and /etc/ca-certificates.conf, does not depend on the
+# architecture and comes from the build platform (the cacerts stage).
 FROM debian:trixie-slim AS maven-base
 ENV JAVA_HOME=/opt/java/openjdk
 ENV PATH=$JAVA_HOME/bin:$PATH
-ENV LANG='en_US.UTF-8' LANGUAGE='en_US:en' LC_ALL='en_US.UTF-8'
-RUN set -eu; \
-    apt-get update -qq; \
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      curl wget gnupg fontconfig ca-certificates p11-kit binutils tzdata locales git openssh-client \
-      libjpeg62-turbo liblcms2-2 libharfbuzz0b >/dev/null; \
-    echo 'en_US.UTF-8 UTF-8' >>/etc/locale.gen; \
-    locale-gen en_US.UTF-8 >/dev/null; \
-    rm -rf /var/lib/apt/lists/*
+ENV LANG='C.UTF-8' LANGUAGE='en_US:en' LC_ALL='C.UTF-8'
+RUN --mount=type=bind,from=builder-debs,source=/debs,target=/tmp/debs \
+    set -eu; \
+    dpkg-divert --local --rename --add /usr/sbin/update-ca-certificates >/dev/null; \
+    ln -s /bin/true /usr/sbin/update-ca-certificates; \
+    DEBIAN_FRONTEND=noninteractive dpkg -i /tmp/debs/*.deb >/dev/null; \
+    rm /usr/sbin/update-ca-certificates; \
+    dpkg-divert --local --rename --remove /usr/sbin/update-ca-certificates >/dev/null
+COPY --from=cacerts /etc/ssl/certs/ /etc/ssl/certs/
+COPY --from=cacerts /etc/ca-certificates.conf /etc/ca-certificates.conf
 
 # The JDK is the same two layers as in distroless' java<N>:debug (COPY
 # --link: compressed once, shared): jre-headless, then jdk-headless.
@@ -174,7 +198,6 @@ ENV JAVA_VERSION=${JAVA_VERSION}
 COPY --link --from=jdk-debs /pkgs/openjdk-${JAVA_MAJOR}-jre-headless/ /
 COPY --link --from=jdk-debs /pkgs/openjdk-${JAVA_MAJOR}-jdk-headless/ /
 COPY --link --from=jdk-extras /out/ /
-COPY --link --from=cacerts /out/ /
 RUN ldconfig
 ENV MAVEN_HOME=/usr/share/maven
 COPY --link --from=maven-dist /maven/ /
