@@ -8,8 +8,8 @@
 #   - buildkitd mirroring docker.io, gcr.io, cgr.dev and ghcr.io to the
 #     registry, and a buildx builder "distill-lab" (remote driver) on it;
 #   - the fixture images (lab/fixtures.sh, lab/python-images.sh,
-#     lab/node-images.sh), the SBOM scanner BuildKit runs for --sbom
-#     (lab/scanner-image.sh) and the frontend image
+#     lab/node-images.sh, lab/java-images.sh), the SBOM scanner BuildKit
+#     runs for --sbom (lab/scanner-image.sh) and the frontend image
 #     (lab/publish-frontend.sh);
 #   - an older buildkitd on its own socket for the compatibility tests
 #     (lab/old-buildkitd.sh).
@@ -124,6 +124,7 @@ docker buildx inspect distill-lab --bootstrap >/dev/null 2>&1 || die "the buildx
 "$here/fixtures.sh"
 "$here/python-images.sh"
 "$here/node-images.sh"
+"$here/java-images.sh"
 "$here/scanner-image.sh"
 "$here/publish-frontend.sh"
 
