@@ -19,7 +19,7 @@
 # Debian 13 has OpenJDK 21 and 25; 17 comes from Debian 12 (bookworm). All
 # .debs are downloaded and unpacked on the build platform, files only (no
 # maintainer scripts); the only RUNs under the target architecture (qemu
-# for arm64) are the builder's apt-get install and ldconfig.
+# for arm64) are the builder's dpkg -i and ldconfig.
 ARG JAVA_MAJOR=21
 # The JAVA_VERSION of the image, passed by lab/java-images.sh from the
 # Debian package's version (the java-version target): jdk-21.0.13.1+2 in
