@@ -88,6 +88,9 @@ RUN set -eu; \
     echo "${v%-*}" >/pkgs/version; \
     home=/usr/lib/jvm/java-$JAVA_MAJOR-openjdk-$TARGETARCH; \
     test -x "$jre$home/bin/java"; \
+    # Debian's JRE package carries jpackage, a JDK tool Temurin's JRE
+    # (the real images') does not have.
+    rm -f "$jre$home/bin/jpackage"; \
     test -f "/pkgs/openjdk-$JAVA_MAJOR-jdk-headless$home/jmods/java.base.jmod"; \
     echo "$home" >/pkgs/home
 

@@ -495,6 +495,9 @@ const (
 	appJar = providers.AppDir + "/app.jar"
 	// targetJDK is where the jlink step sees the target platform's JDK.
 	targetJDK = "/.distill-jdk"
+	// jlinkProbe is where the jlink step reports whether it linked
+	// (plan.Run.Probe).
+	jlinkProbe = "/tmp/distill/jlink"
 )
 
 // appLayers are the layers of the app, rarest change first: Spring Boot's

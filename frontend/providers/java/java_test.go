@@ -160,6 +160,12 @@ func TestRuntimes(t *testing.T) {
 	if link.Emulated != nil || b.Steps[len(b.Steps)-2].Run.Emulated != nil {
 		t.Error("a jlink step runs emulated")
 	}
+	if fb := link.Fallback; link.Probe == "" || fb == nil || fb.Run.Emulated == nil || fb.Run.Emulated.Builder.Platform != "linux/arm64" || !strings.Contains(fb.Name, "(emulated: linux/arm64") {
+		t.Errorf("the arm64 link has no emulated fallback for a JDK without jmods: probe %q, fallback %+v", link.Probe, fb)
+	}
+	if fb := builds[0].Steps[len(builds[0].Steps)-1].Run.Fallback; fb == nil || fb.Run.Emulated != nil {
+		t.Errorf("the amd64 link's fallback (from the running JDK) should run natively: %+v", fb)
+	}
 	for _, tc := range []struct{ yaml, want string }{
 		{"language: java\nmodules: [java.sql]\n", "only read with runtime: jlink"},
 		{"language: java\nruntime: graal\n", `unknown Java runtime "graal"`},
@@ -244,5 +250,81 @@ func TestLayoutPlainJar(t *testing.T) {
 	}
 	if _, err := appJarIn(filepath.Join(dir, "missing")); err == nil || errors.Is(err, nil) {
 		t.Error("no error for a build without jars")
+	}
+}
+
+// fakeJDK writes a JDK home with a release file and a jlink that records
+// its arguments, with or without jmods.
+func fakeJDK(t *testing.T, home, arch string, jmods bool) {
+	t.Helper()
+	for _, d := range []string{"bin", "jmods"} {
+		if d == "jmods" && !jmods {
+			continue
+		}
+		if err := os.MkdirAll(filepath.Join(home, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files := map[string]string{
+		"release":  "JAVA_VERSION=\"21.0.9\"\nOS_ARCH=\"" + arch + "\"\nMODULES=\"java.base jdk.crypto.ec\"\n",
+		"bin/jlink": "#!/bin/sh\necho \"$@\" > \"$(dirname \"$0\")/../jlink.args\"\n",
+	}
+	if jmods {
+		files["jmods/java.base.jmod"] = ""
+	}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(home, name), []byte(data), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestJlinkHelper(t *testing.T) {
+	dir := t.TempDir()
+	own := filepath.Join(dir, "build/opt/java/openjdk")
+	fakeJDK(t, own, "x86_64", true)
+	t.Setenv("PATH", filepath.Join(own, "bin")+":"+os.Getenv("PATH"))
+	mods := filepath.Join(dir, "modules.txt")
+	os.WriteFile(mods, []byte("java.base,java.sql\n"), 0o644)
+	probe := filepath.Join(dir, "probe")
+
+	// The target's JDK ships jmods: linked from them, natively.
+	arm := filepath.Join(dir, "arm")
+	fakeJDK(t, filepath.Join(arm, "usr/lib/jvm/java-21-openjdk-arm64"), "aarch64", true)
+	if err := jlink(mods, "jdk.localedata", arm, filepath.Join(dir, "jre"), probe, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	args, _ := os.ReadFile(filepath.Join(own, "jlink.args"))
+	if !strings.Contains(string(args), "--module-path "+filepath.Join(arm, "usr/lib/jvm/java-21-openjdk-arm64/jmods")) || !strings.Contains(string(args), "java.base,java.sql,jdk.localedata") {
+		t.Errorf("jlink %s", args)
+	}
+	if got, _ := os.ReadFile(probe); string(got) != "ok\n" {
+		t.Errorf("probe %q", got)
+	}
+
+	// No jmods (Temurin 24+) for another platform: the probe says why,
+	// nothing is linked.
+	os.Remove(filepath.Join(own, "jlink.args"))
+	noJmods := filepath.Join(dir, "arm-nojmods")
+	fakeJDK(t, filepath.Join(noJmods, "opt/java/openjdk"), "aarch64", false)
+	if err := jlink(mods, "", noJmods, filepath.Join(dir, "jre2"), probe, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(probe); !strings.Contains(string(got), "no jmods") {
+		t.Errorf("probe %q", got)
+	}
+	if _, err := os.Stat(filepath.Join(own, "jlink.args")); err == nil {
+		t.Error("jlink ran for another platform without its jmods")
+	}
+
+	// No jmods on its own platform: linked from the run-time image.
+	same := filepath.Join(dir, "same")
+	fakeJDK(t, filepath.Join(same, "opt/java/openjdk"), "x86_64", false)
+	if err := jlink(mods, "", same, filepath.Join(dir, "jre3"), "", io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	args, _ = os.ReadFile(filepath.Join(own, "jlink.args"))
+	if strings.Contains(string(args), "--module-path") || !strings.Contains(string(args), "jdk.crypto.ec") {
+		t.Errorf("jlink from the run-time image: %s", args)
 	}
 }

@@ -42,6 +42,11 @@ var helperMount = plan.Mount{From: plan.MountFrontend, Target: providers.HelperM
 // arg adds to: -DskipTests=false runs the tests).
 const skipTests = "MAVEN_ARGS=-DskipTests"
 
+// mavenEnv is the Maven steps' environment: tests skipped, and no
+// MAVEN_CONFIG (the official images set it to /root/.m2 for their
+// entrypoint, and mvnw would pass it to Maven as an argument).
+var mavenEnv = []string{skipTests, "MAVEN_CONFIG="}
+
 // mavenSteps copies the poms and downloads, then copies the sources and
 // packages the module that runs with the modules it needs, copying its
 // runtime dependencies next to it.
@@ -63,7 +68,7 @@ func (pr *project) mavenSteps() ([]plan.Step, error) {
 	download := plan.Step{Name: "[java] mvn dependency:go-offline", Origin: depsOrigin, Run: &plan.Run{
 		// The reactor's own modules are built, not downloaded.
 		Args: run(mvn, "-B", "-ntp", dependencyPlugin+":go-offline", "-DexcludeReactor=true"),
-		Dir:  dir, Env: []string{skipTests}, Caches: caches, Network: true, Secrets: secrets,
+		Dir:  dir, Env: slices.Clone(mavenEnv), Caches: caches, Network: true, Secrets: secrets,
 		Mounts: []plan.Mount{helperMount},
 	}}
 	// Online: go-offline misses some of what the build resolves (versions
@@ -91,7 +96,7 @@ func (pr *project) mavenSteps() ([]plan.Step, error) {
 		download,
 		{Name: "[java] copy sources", Origin: buildOrigin, Copy: &plan.Copy{Dest: srcDir, Exclude: pr.buildOutputs()}},
 		{Name: name, Origin: buildOrigin, Run: &plan.Run{
-			Args: run(pkg...), Dir: dir, Env: []string{skipTests}, Caches: caches, Network: true, Secrets: secrets,
+			Args: run(pkg...), Dir: dir, Env: slices.Clone(mavenEnv), Caches: caches, Network: true, Secrets: secrets,
 			Mounts: []plan.Mount{helperMount},
 		}},
 	}, nil
@@ -161,9 +166,20 @@ func (pr *project) jlinkSteps(p ocispecs.Platform) ([]plan.Step, plan.Artifact) 
 	if len(pr.modules) > 0 {
 		args = append(args, "--add", strings.Join(pr.modules, ","))
 	}
-	link := plan.Step{Name: "[java] jlink a Java runtime for " + platforms.Format(p), Origin: origin, Run: &plan.Run{
-		Args: args, Dir: "/",
+	native := " for " + platforms.Format(p)
+	link := plan.Step{Name: "[java] jlink a Java runtime" + native, Origin: origin, Run: &plan.Run{
+		Args: append(slices.Clone(args), "--probe", jlinkProbe), Dir: "/",
 		Mounts: []plan.Mount{helperMount, {From: plan.MountImage, Target: targetJDK, Image: &target}},
+		Probe:  jlinkProbe,
 	}}
+	// A target JDK without jmods (Temurin 24 and later) links only on its
+	// own platform: then the link runs in the target's builder, emulated,
+	// from its own run-time image.
+	args[slices.Index(args, "--jdk")+1] = "/"
+	fallback := plan.Step{Name: link.Name, Origin: origin, Run: &plan.Run{Args: args, Dir: "/", Mounts: []plan.Mount{helperMount}}}
+	if !providers.SamePlatform(p, pr.req.BuildPlatform) {
+		fallback = providers.InTarget(fallback, target, providers.Emulated(p, "its JDK has no jmods to link from on "+platforms.Format(pr.req.BuildPlatform)), native, nil, outDir)
+	}
+	link.Run.Fallback = &fallback
 	return []plan.Step{modules, link}, plan.Artifact{From: plan.FromBuilder, Src: jreOut, Dest: jreDir, Layer: "java-runtime", Origin: origin}
 }
