@@ -178,7 +178,7 @@ func (pr *project) gradleSteps() ([]plan.Step, error) {
 			Args: run(append(append([]string{gradle}, flags...), task)...),
 			Dir:  dir, Caches: caches, Mounts: []plan.Mount{helperMount}, Network: true,
 			Secrets: []plan.Secret{{ID: "gradle-properties", Target: gradleProps}},
-			Env: []string{"DISTILL_JAR_DIR=" + pr.targetDir(), "DISTILL_DEPS_DIR=" + depsDir},
+			Env:     []string{"DISTILL_JAR_DIR=" + pr.targetDir(), "DISTILL_DEPS_DIR=" + depsDir},
 		}},
 	}, nil
 }

@@ -266,7 +266,7 @@ func fakeJDK(t *testing.T, home, arch string, jmods bool) {
 		}
 	}
 	files := map[string]string{
-		"release":  "JAVA_VERSION=\"21.0.9\"\nOS_ARCH=\"" + arch + "\"\nMODULES=\"java.base jdk.crypto.ec\"\n",
+		"release":   "JAVA_VERSION=\"21.0.9\"\nOS_ARCH=\"" + arch + "\"\nMODULES=\"java.base jdk.crypto.ec\"\n",
 		"bin/jlink": "#!/bin/sh\necho \"$@\" > \"$(dirname \"$0\")/../jlink.args\"\n",
 	}
 	if jmods {
