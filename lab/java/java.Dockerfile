@@ -89,8 +89,8 @@ RUN set -eu; \
     home=/usr/lib/jvm/java-$JAVA_MAJOR-openjdk-$TARGETARCH; \
     test -x "$jre$home/bin/java"; \
     # Debian's JRE package carries jpackage, a JDK tool Temurin's JRE
-    # (the real images') does not have.
-    rm -f "$jre$home/bin/jpackage"; \
+    # (the real distroless images') does not have: moved to the JDK's.
+    if [ -e "$jre$home/bin/jpackage" ]; then mv "$jre$home/bin/jpackage" "/pkgs/openjdk-$JAVA_MAJOR-jdk-headless$home/bin/"; fi; \
     test -f "/pkgs/openjdk-$JAVA_MAJOR-jdk-headless$home/jmods/java.base.jmod"; \
     echo "$home" >/pkgs/home
 
