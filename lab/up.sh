@@ -120,16 +120,32 @@ if ! docker buildx inspect distill-lab >/dev/null 2>&1; then
 fi
 docker buildx inspect distill-lab --bootstrap >/dev/null 2>&1 || die "the buildx builder distill-lab does not answer"
 
-# 7. Fixture images, the SBOM scanner and the frontend image.
+# 7. Fixture images, the SBOM scanner and the frontend image. The scanner
+# and the older buildkitd of the compatibility tests (8.) are Go compiled
+# on the host: they run in the background while buildkitd builds the
+# fixtures (much of which is single-threaded under qemu, or waits on
+# downloads), each logging to its own file, and are waited for below.
+"$here/scanner-image.sh" >"$lab/logs/scanner-image.log" 2>&1 &
+scanner_pid=$!
+"$here/old-buildkitd.sh" >"$lab/logs/old-buildkitd-up.log" 2>&1 &
+old_pid=$!
+# wait_bg NAME PID LOG: waits for a background step; its log on failure.
+wait_bg() {
+	if ! wait "$2"; then
+		tail -n 40 "$3" >&2
+		die "$1 failed (see $3)"
+	fi
+	tail -n 1 "$3"
+}
 "$here/fixtures.sh"
 "$here/python-images.sh"
 "$here/node-images.sh"
 "$here/java-images.sh"
-"$here/scanner-image.sh"
+wait_bg "the SBOM scanner" "$scanner_pid" "$lab/logs/scanner-image.log"
 "$here/publish-frontend.sh"
 
 # 8. The older buildkitd of the compatibility tests, on its own socket.
-"$here/old-buildkitd.sh"
+wait_bg "the older buildkitd" "$old_pid" "$lab/logs/old-buildkitd-up.log"
 
 log "up in $(($(date +%s) - started))s: buildkitd ($workers) at $BUILDKIT_HOST, registry $DISTILL_REGISTRY, builder distill-lab"
 log "use it with: source lab/env.sh"
