@@ -160,6 +160,55 @@ func runMultiplatform(o options, examples string) (report, error) {
 	return rep, nil
 }
 
+// measure builds file in dir for linux/amd64 o.runs times, each time from
+// an empty BuildKit cache and again after edit(run) changed the source, and
+// returns the median seconds of the cold builds and of the rebuilds. The
+// first run's two images, exported as OCI layouts, go to inspect.
+func measure(o options, dir, file string, edit func(run int) error, inspect func(cold, rebuilt string) error) (float64, float64, error) {
+	var cold, warm []float64
+	for run := range o.runs {
+		see := inspect
+		if run > 0 {
+			see = nil
+		}
+		c, w, err := measureRun(o, dir, file, func() error { return edit(run) }, see)
+		if err != nil {
+			return 0, 0, err
+		}
+		cold, warm = append(cold, c), append(warm, w)
+	}
+	return median(cold), median(warm), nil
+}
+
+// measureRun is one cold build and its rebuild (see measure); inspect may
+// be nil.
+func measureRun(o options, dir, file string, edit func() error, inspect func(cold, rebuilt string) error) (float64, float64, error) {
+	if err := prune(); err != nil {
+		return 0, 0, err
+	}
+	tmp, err := os.MkdirTemp("", "distill-bench-image-")
+	if err != nil {
+		return 0, 0, err
+	}
+	defer os.RemoveAll(tmp)
+	coldDir, warmDir := filepath.Join(tmp, "cold"), filepath.Join(tmp, "rebuilt")
+	cold, _, err := build(o, dir, file, "linux/amd64", "type=oci,tar=false,dest="+coldDir)
+	if err != nil {
+		return 0, 0, err
+	}
+	if err := edit(); err != nil {
+		return 0, 0, err
+	}
+	warm, _, err := build(o, dir, file, "linux/amd64", "type=oci,tar=false,dest="+warmDir)
+	if err != nil {
+		return 0, 0, fmt.Errorf("rebuild: %w", err)
+	}
+	if inspect == nil {
+		return cold, warm, nil
+	}
+	return cold, warm, inspect(coldDir, warmDir)
+}
+
 // prune empties buildkitd's cache, for a cold build.
 func prune() error {
 	if out, err := exec.Command("buildctl", "prune", "--all").CombinedOutput(); err != nil {

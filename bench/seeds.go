@@ -96,39 +96,18 @@ func runSeeds(o options, only string) (seedReport, error) {
 		res := seedResult{App: app}
 		for i, v := range seedVariants {
 			img := seedImage{Variant: v.Name, File: v.File}
-			var cold, warm []float64
-			for run := range o.runs {
-				if err := prune(); err != nil {
-					return rep, err
-				}
-				out, err := os.MkdirTemp("", "distill-bench-image-")
-				if err != nil {
-					return rep, err
-				}
-				secs, _, err := build(o, dir, v.File, "linux/amd64", "type=oci,tar=false,dest="+out)
-				if err != nil {
-					os.RemoveAll(out)
-					return rep, fmt.Errorf("%s, %s: %w", app.Example, v.Name, err)
-				}
-				if run == 0 {
-					st, err := analyzeImage(out)
-					if err != nil {
-						os.RemoveAll(out)
-						return rep, fmt.Errorf("%s, %s: %w", app.Example, v.Name, err)
-					}
+			edit := func(run int) error { return touchSource(filepath.Join(dir, app.Source), 100*i+run) }
+			var err error
+			img.Seconds, img.Rebuild, err = measure(o, dir, v.File, edit, func(cold, _ string) error {
+				st, err := analyzeImage(cold)
+				if st != nil {
 					img.imageStats = *st
 				}
-				os.RemoveAll(out)
-				cold = append(cold, secs)
-				if err := touchSource(filepath.Join(dir, app.Source), 100*i+run); err != nil {
-					return rep, err
-				}
-				if secs, _, err = build(o, dir, v.File, "linux/amd64", ""); err != nil {
-					return rep, fmt.Errorf("%s, %s (rebuild): %w", app.Example, v.Name, err)
-				}
-				warm = append(warm, secs)
+				return err
+			})
+			if err != nil {
+				return rep, fmt.Errorf("%s, %s: %w", app.Example, v.Name, err)
 			}
-			img.Seconds, img.Rebuild = median(cold), median(warm)
 			fmt.Fprintf(os.Stderr, "bench: %s, %s: %s compressed, %d packages, %.1f s cold, %.1f s rebuild\n",
 				app.Example, v.Name, mb(img.Compressed), img.Packages, img.Seconds, img.Rebuild)
 			res.Images = append(res.Images, img)
@@ -215,3 +194,4 @@ func mb(n int64) string {
 	}
 	return fmt.Sprintf("%.2f MB", v)
 }
+
