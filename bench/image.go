@@ -68,15 +68,7 @@ var (
 // analyzeImage reads the image of an OCI layout directory holding one
 // single-platform image.
 func analyzeImage(dir string) (*imageStats, error) {
-	img, err := layoutImage(dir)
-	if err != nil {
-		return nil, err
-	}
-	m, err := img.Manifest()
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := img.ConfigFile()
+	img, m, cfg, err := readLayout(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -161,6 +153,24 @@ func layoutImage(dir string) (v1.Image, error) {
 		return nil, fmt.Errorf("%s: %s, want one image", dir, im.Manifests[0].MediaType)
 	}
 	return idx.Image(im.Manifests[0].Digest)
+}
+
+// readLayout is the one image of the OCI layout in dir, its manifest and
+// its config.
+func readLayout(dir string) (v1.Image, *v1.Manifest, *v1.ConfigFile, error) {
+	img, err := layoutImage(dir)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	m, err := img.Manifest()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	cfg, err := img.ConfigFile()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return img, m, cfg, nil
 }
 
 // flatten returns the final filesystem of img (its layers with OCI
@@ -299,4 +309,53 @@ func debianInstalled(status []byte) []string {
 func uniq(s []string) []string {
 	slices.Sort(s)
 	return slices.Compact(s)
+}
+
+// changedLayer is a layer of a rebuilt image that the image before it
+// lacks.
+type changedLayer struct {
+	// Index counts from 0, the base image's layers included, of Of.
+	Index  int    `json:"index"`
+	Of     int    `json:"of"`
+	Size   int64  `json:"bytes"`
+	Digest string `json:"digest"`
+	// CreatedBy is the layer's history entry (the Dockerfile instruction,
+	// or distill's step).
+	CreatedBy string `json:"createdBy"`
+}
+
+// changedLayers lists the layers of the image in the OCI layout after
+// whose digests the image in before lacks: what a push of after uploads
+// where before is.
+func changedLayers(before, after string) ([]changedLayer, error) {
+	_, om, _, err := readLayout(before)
+	if err != nil {
+		return nil, err
+	}
+	_, m, cfg, err := readLayout(after)
+	if err != nil {
+		return nil, err
+	}
+	var history []string
+	for _, h := range cfg.History {
+		if !h.EmptyLayer {
+			history = append(history, h.CreatedBy)
+		}
+	}
+	have := map[v1.Hash]bool{}
+	for _, l := range om.Layers {
+		have[l.Digest] = true
+	}
+	var out []changedLayer
+	for i, l := range m.Layers {
+		if have[l.Digest] {
+			continue
+		}
+		c := changedLayer{Index: i, Of: len(m.Layers), Size: l.Size, Digest: l.Digest.String()}
+		if i < len(history) {
+			c.CreatedBy = history[i]
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }

@@ -192,3 +192,30 @@ func TestRegistryImageSize(t *testing.T) {
 		t.Errorf("registryImageSize = %d, %v; want %d", got, err, want)
 	}
 }
+
+// TestChangedLayers: the rebuilt image's layers that the first image
+// lacks, wherever they stand, with their history entries.
+func TestChangedLayers(t *testing.T) {
+	base := layer(t, [][2]string{{"etc/os-release", "debian"}})
+	deps := layer(t, [][2]string{{"app/lib/a.jar", "a"}})
+	app1 := layer(t, [][2]string{{"app/app.jar", "1"}})
+	app2 := layer(t, [][2]string{{"app/app.jar", "2"}})
+	before := image(t, "", base, deps, app1)
+	after := image(t, "", base, deps, app2)
+	after, err := mutate.ConfigFile(after, &v1.ConfigFile{History: []v1.History{
+		{CreatedBy: "base"}, {CreatedBy: "ENV x=1", EmptyLayer: true}, {CreatedBy: "deps"}, {CreatedBy: "app"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := changedLayers(writeLayout(t, before), writeLayout(t, after))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Index != 2 || got[0].Of != 3 || got[0].Size != int64(len(app2)) || got[0].CreatedBy != "app" {
+		t.Errorf("changedLayers = %+v, want the third layer, app, %d bytes", got, len(app2))
+	}
+	if got, err := changedLayers(writeLayout(t, before), writeLayout(t, before)); err != nil || len(got) != 0 {
+		t.Errorf("changedLayers of one image = %+v, %v; want none", got, err)
+	}
+}
