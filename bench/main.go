@@ -15,6 +15,12 @@
 //     Dockerfile (whose arm64 stages run under QEMU) for the same two
 //     platforms, cold and after a source-only change. Results:
 //     bench/results/multiplatform.md and .json.
+//   - java: the Spring Boot example's hand-written Dockerfile (the
+//     baseline), distill, and distill with runtime: jlink, each built from
+//     an empty BuildKit cache and again after a one-line code change; the
+//     images read as the seeds' are, and the layers the change altered,
+//     what a push of the rebuilt image uploads. Results:
+//     bench/results/java.json.
 //
 // From the results it writes the report, docs/benchmarks.md, and its
 // chart, docs/benchmarks.png.
@@ -75,7 +81,7 @@ type options struct {
 func main() {
 	out := flag.String("out", "bench/results", "directory for the results (JSON and the multi-platform report)")
 	docs := flag.String("docs", "docs", "directory for the report users read (benchmarks.md and its chart)")
-	suite := flag.String("suite", "all", "what to run: seeds (the seed articles' comparisons), multiplatform, all, or report (rewrite the report from the results)")
+	suite := flag.String("suite", "all", "what to run: seeds (the seed articles' comparisons), multiplatform, java (the Spring Boot example), all, or report (rewrite the report from the results)")
 	runs := flag.Int("runs", 1, "builds per variant (the median is reported)")
 	examples := flag.String("examples", "go-hello:main.go,python-fastapi:main.py,node-express:server.js", "multiplatform: examples with a Dockerfile.seed, each with the source file a rebuild edits")
 	only := flag.String("apps", "", "seeds: only these examples (comma-separated; default every seed app)")
@@ -107,6 +113,15 @@ func main() {
 			fail(err)
 		}
 		if err := write(*out, rep); err != nil {
+			fail(err)
+		}
+	}
+	if *suite == "java" || *suite == "all" {
+		rep, err := runJava(o)
+		if err != nil {
+			fail(err)
+		}
+		if err := writeJSON(filepath.Join(*out, "java.json"), rep); err != nil {
 			fail(err)
 		}
 	}

@@ -18,7 +18,8 @@ import (
 func writeReport(results, docs string) error {
 	var seeds *seedReport
 	var multi *report
-	for file, v := range map[string]any{"seeds.json": &seeds, "multiplatform.json": &multi} {
+	var java *javaReport
+	for file, v := range map[string]any{"seeds.json": &seeds, "multiplatform.json": &multi, "java.json": &java} {
 		data, err := os.ReadFile(filepath.Join(results, file))
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
@@ -30,7 +31,7 @@ func writeReport(results, docs string) error {
 			return fmt.Errorf("%s: %w", file, err)
 		}
 	}
-	if seeds == nil && multi == nil {
+	if seeds == nil && multi == nil && java == nil {
 		return fmt.Errorf("no results in %s (run make bench)", results)
 	}
 	if err := os.MkdirAll(docs, 0o755); err != nil {
@@ -50,6 +51,14 @@ func writeReport(results, docs string) error {
 	if multi != nil {
 		b.WriteString("## Multi-platform builds\n\n")
 		b.WriteString(multiplatformMarkdown(*multi, "###"))
+	}
+	if java != nil {
+		if multi != nil {
+			b.WriteString("\n")
+		}
+		if err := javaMarkdown(&b, java); err != nil {
+			return err
+		}
 	}
 	return os.WriteFile(filepath.Join(docs, "benchmarks.md"), []byte(b.String()), 0o644)
 }
@@ -136,10 +145,14 @@ func find(r seedResult, variant string) *seedImage {
 }
 
 func ratio(a, b float64) string {
-	if b == 0 {
+	switch r := a / b; {
+	case b == 0:
 		return "–"
+	case r > 0 && r < 0.01:
+		return fmt.Sprintf("%.2g×", r)
+	default:
+		return fmt.Sprintf("%.2f×", r)
 	}
-	return fmt.Sprintf("%.2f×", a/b)
 }
 
 func byEco(m map[string]int) string {

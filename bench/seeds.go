@@ -195,3 +195,13 @@ func mb(n int64) string {
 	return fmt.Sprintf("%.2f MB", v)
 }
 
+// size is a byte count in B, kB or MB.
+func size(n int64) string {
+	switch {
+	case n < 1e3:
+		return fmt.Sprintf("%d B", n)
+	case n < 1e6:
+		return fmt.Sprintf("%.1f kB", float64(n)/1e3)
+	}
+	return mb(n)
+}
