@@ -45,7 +45,7 @@ demo: lab-up
 # images of each seed app; the frontend's own cost) and multi-platform
 # builds against single-platform and hand-written QEMU builds. Writes
 # bench/results/ and docs/benchmarks.md (+ .png). BENCH_RUNS=3 for medians
-# of three; BENCH_SUITE=seeds or multiplatform for one of them.
+# of three; BENCH_SUITE=seeds, multiplatform or java for one of them.
 BENCH_RUNS ?= 1
 BENCH_SUITE ?= all
 bench: lab-up
