@@ -43,7 +43,8 @@ demo: lab-up
 # Benchmarks (not tests), in the lab; they empty buildkitd's cache. The seed
 # articles' comparisons (full, slim, hand-written distroless and distill
 # images of each seed app; the frontend's own cost) and multi-platform
-# builds against single-platform and hand-written QEMU builds. Writes
+# builds against single-platform and hand-written QEMU builds, and the
+# Spring Boot app against its hand-written Dockerfile (java). Writes
 # bench/results/ and docs/benchmarks.md (+ .png). BENCH_RUNS=3 for medians
 # of three; BENCH_SUITE=seeds, multiplatform or java for one of them.
 BENCH_RUNS ?= 1
