@@ -5,13 +5,11 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -244,37 +242,22 @@ func TestJavaPrivateRepository(t *testing.T) {
 	requireLab(t)
 	const user, pass = "distill", "s3cr3t-maven-token-4711"
 	jar, pom := privateArtifact(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var hits, denied atomic.Int32
 	base := "/maven/example/private/greeting/1.0/greeting-1.0"
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u, p, ok := r.BasicAuth()
-		if !ok || u != user || p != pass {
-			denied.Add(1)
-			w.Header().Set("WWW-Authenticate", `Basic realm="private"`)
-			http.Error(w, "auth required", http.StatusUnauthorized)
-			return
-		}
-		hits.Add(1)
-		files := map[string][]byte{base + ".jar": jar, base + ".pom": pom}
-		if data, ok := files[r.URL.Path]; ok {
+	artifacts := map[string][]byte{base + ".jar": jar, base + ".pom": pom}
+	repo := startPrivate(t, basicAuth(user, pass), func(w http.ResponseWriter, r *http.Request) {
+		if data, ok := artifacts[r.URL.Path]; ok {
 			w.Write(data)
 			return
 		}
 		http.NotFound(w, r)
-	})}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
+	})
 
 	dir := t.TempDir()
 	files := map[string]string{
 		"distill.yaml": "# syntax=ghcr.io/distill-build/distill:1\nlanguage: java\nexpose: [8080]\n",
 		"pom.xml": `<project><modelVersion>4.0.0</modelVersion><groupId>example</groupId><artifactId>uses-private</artifactId><version>1.0</version>
 <properties><maven.compiler.release>21</maven.compiler.release><project.build.sourceEncoding>UTF-8</project.build.sourceEncoding></properties>
-<repositories><repository><id>private</id><url>http://` + ln.Addr().String() + `/maven</url></repository></repositories>
+<repositories><repository><id>private</id><url>` + repo.URL + `/maven</url></repository></repositories>
 <dependencies><dependency><groupId>example.private</groupId><artifactId>greeting</artifactId><version>1.0</version></dependency></dependencies>
 <build><plugins><plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-jar-plugin</artifactId><version>3.4.2</version>
 <configuration><archive><manifest><mainClass>demo.Main</mainClass></manifest></archive></configuration></plugin></plugins></build></project>`,
@@ -303,9 +286,7 @@ public class Main {
 	}
 	out, r := buildx(t, dir, "--platform", "linux/amd64", "--no-cache", "--provenance=mode=max", "--secret", "id=maven-settings,src="+settings)
 	mustSucceed(t, r)
-	if hits.Load() == 0 {
-		t.Fatalf("the private repository was never asked (denied %d)", denied.Load())
-	}
+	repo.mustHaveBeenAsked(t)
 	img := imagetest.Load(t, out, "linux/amd64")
 	checkJava(t, img)
 	runPrints(t, img, "hello from a private maven repository")

@@ -8,14 +8,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -236,31 +234,20 @@ func TestNodePrivateRegistry(t *testing.T) {
 	})
 	sum := sha512.Sum512(tgz)
 	integrity := "sha512-" + base64.StdEncoding.EncodeToString(sum[:])
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	tarURL := base + "/@distill/private-demo/-/private-demo-1.0.0.tgz"
-	var hits, denied atomic.Int32
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "Bearer "+token {
-			denied.Add(1)
-			http.Error(w, `{"error":"auth required"}`, http.StatusUnauthorized)
-			return
-		}
-		hits.Add(1)
-		switch r.URL.Path {
-		case "/@distill/private-demo/-/private-demo-1.0.0.tgz":
-			w.Write(tgz)
-		case "/@distill%2fprivate-demo", "/@distill/private-demo":
-			fmt.Fprintf(w, `{"name":"@distill/private-demo","dist-tags":{"latest":"1.0.0"},"versions":{"1.0.0":{"name":"@distill/private-demo","version":"1.0.0","dist":{"tarball":%q,"integrity":%q}}}}`, tarURL, integrity)
-		default:
-			http.NotFound(w, r)
-		}
-	})}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
+	var tarURL string
+	registry := startPrivate(t, func(r *http.Request) bool { return r.Header.Get("Authorization") == "Bearer "+token },
+		func(w http.ResponseWriter, r *http.Request) {
+			switch r.URL.Path {
+			case "/@distill/private-demo/-/private-demo-1.0.0.tgz":
+				w.Write(tgz)
+			case "/@distill%2fprivate-demo", "/@distill/private-demo":
+				fmt.Fprintf(w, `{"name":"@distill/private-demo","dist-tags":{"latest":"1.0.0"},"versions":{"1.0.0":{"name":"@distill/private-demo","version":"1.0.0","dist":{"tarball":%q,"integrity":%q}}}}`, tarURL, integrity)
+			default:
+				http.NotFound(w, r)
+			}
+		})
+	base := registry.URL
+	tarURL = base + "/@distill/private-demo/-/private-demo-1.0.0.tgz"
 
 	lock := fmt.Sprintf(`{
   "name": "private-app",
@@ -292,9 +279,7 @@ func TestNodePrivateRegistry(t *testing.T) {
 	}
 	out, r := buildx(t, dir, "--platform", "linux/amd64", "--no-cache", "--provenance=mode=max", "--secret", "id=npmrc,src="+secret)
 	mustSucceed(t, r)
-	if hits.Load() == 0 {
-		t.Fatalf("the private registry was never asked (denied %d)", denied.Load())
-	}
+	registry.mustHaveBeenAsked(t)
 	img := imagetest.Load(t, out, "linux/amd64")
 	checkNode(t, img, dir)
 	runPrints(t, img, "hello from a private registry")

@@ -7,13 +7,11 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -284,20 +282,7 @@ func TestPythonPrivateIndex(t *testing.T) {
 	const user, pass = "distill", "s3cr3t-index-token-4711"
 	whl, name := privateWheel(t)
 	sum := sha256.Sum256(whl)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var hits, denied atomic.Int32
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u, p, ok := r.BasicAuth()
-		if !ok || u != user || p != pass {
-			denied.Add(1)
-			w.Header().Set("WWW-Authenticate", `Basic realm="private"`)
-			http.Error(w, "auth required", http.StatusUnauthorized)
-			return
-		}
-		hits.Add(1)
+	index := startPrivate(t, basicAuth(user, pass), func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/simple/", "/simple":
 			fmt.Fprintf(w, `<html><body><a href="/simple/distill-private-demo/">distill-private-demo</a></body></html>`)
@@ -308,9 +293,7 @@ func TestPythonPrivateIndex(t *testing.T) {
 		default:
 			http.NotFound(w, r)
 		}
-	})}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
+	})
 
 	dir := t.TempDir()
 	files := map[string]string{
@@ -324,15 +307,13 @@ func TestPythonPrivateIndex(t *testing.T) {
 		}
 	}
 	secret := filepath.Join(t.TempDir(), "extra-index-url")
-	indexURL := fmt.Sprintf("http://%s:%s@%s/simple/", user, pass, ln.Addr())
+	indexURL := fmt.Sprintf("http://%s:%s@%s/simple/", user, pass, strings.TrimPrefix(index.URL, "http://"))
 	if err := os.WriteFile(secret, []byte(indexURL), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	out, r := buildx(t, dir, "--platform", "linux/amd64", "--no-cache", "--provenance=mode=max", "--secret", "id=pip-extra-index-url,src="+secret)
 	mustSucceed(t, r)
-	if hits.Load() == 0 {
-		t.Fatalf("the private index was never asked (denied %d)", denied.Load())
-	}
+	index.mustHaveBeenAsked(t)
 	img := imagetest.Load(t, out, "linux/amd64")
 	checkPython(t, img)
 	runPrints(t, img, "hello from a private index")
