@@ -235,12 +235,13 @@ func (c *compiler) compile(ctx context.Context) (*Result, error) {
 // is replaced by its fallback (only with a Probe function; without one,
 // probes pass).
 func (c *compiler) steps(ctx context.Context, img plan.Image, steps []plan.Step) (llb.State, *dockerspec.DockerOCIImage, error) {
-	st, cfg, _, err := c.image(ctx, img, "builder")
+	base, cfg, _, err := c.image(ctx, img, "builder")
 	if err != nil {
 		return llb.State{}, nil, err
 	}
+	st := base
 	for _, s := range steps {
-		next, err := c.step(ctx, st, s)
+		next, err := c.step(ctx, base, st, s)
 		if err != nil {
 			return llb.State{}, nil, err
 		}
@@ -250,7 +251,7 @@ func (c *compiler) steps(ctx context.Context, img plan.Image, steps []plan.Step)
 				return llb.State{}, nil, fmt.Errorf("%s: reading %s: %w", s.Name, r.Probe, err)
 			}
 			if strings.TrimSpace(string(status)) != plan.ProbeOK {
-				if next, err = c.step(ctx, st, *r.Fallback); err != nil {
+				if next, err = c.step(ctx, base, st, *r.Fallback); err != nil {
 					return llb.State{}, nil, err
 				}
 			}
@@ -260,7 +261,8 @@ func (c *compiler) steps(ctx context.Context, img plan.Image, steps []plan.Step)
 	return st, cfg, nil
 }
 
-func (c *compiler) step(ctx context.Context, st llb.State, s plan.Step) (llb.State, error) {
+// step applies a step to the build st, whose builder image is base.
+func (c *compiler) step(ctx context.Context, base, st llb.State, s plan.Step) (llb.State, error) {
 	switch {
 	case s.Copy != nil:
 		return c.copyStep(st, s), nil
@@ -268,6 +270,8 @@ func (c *compiler) step(ctx context.Context, st llb.State, s plan.Step) (llb.Sta
 		return c.writeStep(st, s), nil
 	case s.Run != nil && s.Run.Emulated != nil:
 		return c.emulatedStep(ctx, st, s)
+	case s.Run != nil && len(s.Run.Inputs) > 0:
+		return c.isolatedStep(ctx, base, st, s)
 	case s.Run != nil:
 		exec, err := c.exec(ctx, st, s)
 		if err != nil {
@@ -307,6 +311,28 @@ func (c *compiler) emulatedStep(ctx context.Context, st llb.State, s plan.Step) 
 	for _, d := range e.Dirs[1:] {
 		st = st.File(llb.Copy(exec.GetMount(d), d, d, &llb.CopyInfo{CopyDirContentsOnly: true, CreateDestPath: true}),
 			c.constraints(fmt.Sprintf("[distill] %s from the %s builder", d, e.Builder.Platform), s.Origin)...)
+	}
+	return st, nil
+}
+
+// isolatedStep runs a step in the builder image alone, the build's
+// inputs mounted read-only (BuildKit keys such mounts on their content),
+// and copies what it writes under its outputs into the build.
+func (c *compiler) isolatedStep(ctx context.Context, base, st llb.State, s plan.Step) (llb.State, error) {
+	var mounts []llb.RunOption
+	for _, p := range s.Run.Inputs {
+		mounts = append(mounts, llb.AddMount(p, st, llb.SourcePath(p), llb.Readonly))
+	}
+	for _, d := range s.Run.Outputs {
+		mounts = append(mounts, llb.AddMount(d, llb.Scratch()))
+	}
+	exec, err := c.exec(ctx, base, s, mounts...)
+	if err != nil {
+		return llb.State{}, err
+	}
+	for _, d := range s.Run.Outputs {
+		st = st.File(llb.Copy(exec.GetMount(d), "/", d, &llb.CopyInfo{CopyDirContentsOnly: true, CreateDestPath: true}),
+			c.constraints("[distill] "+d+" into the build", s.Origin)...)
 	}
 	return st, nil
 }

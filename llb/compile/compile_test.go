@@ -487,3 +487,60 @@ func TestNoCacheFilter(t *testing.T) {
 		}
 	}
 }
+
+// TestIsolatedStep: an isolated step runs on the builder image, not on
+// the build, with its inputs mounted read-only from the build (BuildKit
+// keys those on their content) and its outputs copied into the build.
+func TestIsolatedStep(t *testing.T) {
+	t.Parallel()
+	tgt := testTarget()
+	tgt.Steps = append(tgt.Steps, plan.Step{Name: "[go] list", Run: &plan.Run{
+		Args: []string{"ls", "/out/app"}, Dir: "/", Inputs: []string{"/out/app"}, Outputs: []string{"/out/list"},
+	}})
+	tgt.Artifacts = append(tgt.Artifacts, plan.Artifact{From: plan.FromBuilder, Src: "/out/list", Dest: "/app/list"})
+	def := marshal(t, tgt)
+	var exec *pb.ExecOp
+	var ops []*pb.Op
+	for _, dt := range def.Def {
+		var op pb.Op
+		if err := op.UnmarshalVT(dt); err != nil {
+			t.Fatal(err)
+		}
+		ops = append(ops, &op)
+		if e := op.GetExec(); e != nil && slices.Equal(e.Meta.Args, []string{"ls", "/out/app"}) {
+			exec = e
+		}
+	}
+	if exec == nil {
+		t.Fatal("no isolated exec")
+	}
+	var in, out *pb.Mount
+	for _, m := range exec.Mounts {
+		switch m.Dest {
+		case "/out/app":
+			in = m
+		case "/out/list":
+			out = m
+		}
+	}
+	if in == nil || !in.Readonly || in.Selector != "/out/app" || in.Input == exec.Mounts[0].Input {
+		t.Errorf("input mount %+v (root from input %d): want the build's /out/app, read-only", in, exec.Mounts[0].Input)
+	}
+	if out == nil || out.Readonly || out.Input != int64(pb.Empty) {
+		t.Errorf("output mount %+v: want a writable empty mount", out)
+	}
+	copied := false
+	for _, op := range ops {
+		for _, a := range op.GetFile().GetActions() {
+			if c := a.GetCopy(); c != nil && c.Dest == "/out/list" {
+				copied = true
+			}
+		}
+	}
+	if !copied {
+		t.Error("the output is not copied into the build")
+	}
+	if !bytes.Equal(marshal(t, tgt).Def[len(def.Def)-1], def.Def[len(def.Def)-1]) {
+		t.Error("the isolated step's LLB is not deterministic")
+	}
+}

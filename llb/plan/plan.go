@@ -205,6 +205,14 @@ type Run struct {
 	// it is not "ok".
 	Probe    string `json:"probe,omitempty"`
 	Fallback *Step  `json:"fallback,omitempty"`
+	// Inputs, when set, isolate the step: it runs in the builder image
+	// alone instead of on the build so far, sees only these paths of the
+	// build (read-only, at their own paths), and what it writes under
+	// Outputs joins the build. Its cache key is then the content of its
+	// inputs: a change elsewhere in the build does not re-run it (a link
+	// of the modules an app needs, when only the app's code changed).
+	Inputs  []string `json:"inputs,omitempty"`
+	Outputs []string `json:"outputs,omitempty"`
 }
 
 // Emulated is where an emulated step runs: Builder, after its Setup steps
@@ -347,6 +355,9 @@ func (p *Plan) Validate() error {
 			}
 			if s.Run != nil && s.Run.Fallback != nil && s.Run.Probe == "" {
 				return fmt.Errorf("target %s: step %q has a fallback but no probe", t.Platform, s.Name)
+			}
+			if s.Run != nil && len(s.Run.Inputs) > 0 && (len(s.Run.Outputs) == 0 || s.Run.Emulated != nil) {
+				return fmt.Errorf("target %s: isolated step %q needs outputs and runs in the builder", t.Platform, s.Name)
 			}
 			if s.Run != nil && s.Run.Emulated != nil && len(s.Run.Emulated.Dirs) == 0 {
 				return fmt.Errorf("target %s: emulated step %q shares no directory with the build", t.Platform, s.Name)

@@ -497,7 +497,9 @@ const (
 	targetJDK = "/.distill-jdk"
 	// jlinkProbe is where the jlink step reports whether it linked
 	// (plan.Run.Probe).
-	jlinkProbe = "/tmp/distill/jlink"
+	jlinkProbe = outDir + "/jlink/status"
+	// modulesDir holds the module lists jdeps writes.
+	modulesDir = outDir + "/java-modules"
 )
 
 // appLayers are the layers of the app, rarest change first: Spring Boot's

@@ -157,6 +157,11 @@ func TestRuntimes(t *testing.T) {
 	if jdk == nil || jdk.Platform != "linux/arm64" || !slices.Contains(link.Args, "jdk.localedata") {
 		t.Errorf("the arm64 jlink step mounts %+v, args %v", jdk, link.Args)
 	}
+	for _, s := range b.Steps[len(b.Steps)-3:] {
+		if len(s.Run.Inputs) == 0 || len(s.Run.Outputs) == 0 {
+			t.Errorf("%s is not isolated: it would re-run on every change of the app", s.Name)
+		}
+	}
 	if link.Emulated != nil || b.Steps[len(b.Steps)-2].Run.Emulated != nil {
 		t.Error("a jlink step runs emulated")
 	}

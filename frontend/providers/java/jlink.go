@@ -14,45 +14,58 @@ import (
 	"strings"
 )
 
-// ModulesHelper is the java-modules helper: `java-modules --app DIR
-// --release N --out FILE` runs the builder's jdeps over the app's layers
-// (application/app.jar and every lib/*.jar) and writes the Java modules
-// they need, comma-separated, to FILE.
+// ModulesHelper is the java-modules helper: `java-modules --in DIR…
+// --release N --out FILE` runs the builder's jdeps over every jar under
+// the directories and writes the Java modules they need, comma-separated,
+// to FILE (none: an empty file).
 func ModulesHelper(args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("java-modules", flag.ContinueOnError)
 	fl.SetOutput(stderr)
-	app := fl.String("app", "", "directory of the app's layers")
+	var dirs stringList
+	fl.Var(&dirs, "in", "directory of jars (repeated)")
 	release := fl.String("release", "", "the Java release of multi-release jars to read")
 	out := fl.String("out", "", "file to write the modules to")
 	if err := fl.Parse(args[1:]); err != nil {
 		return 2
 	}
-	jar := filepath.Join(*app, "application", "app.jar")
-	libs, _ := filepath.Glob(filepath.Join(*app, "*", "lib", "*.jar"))
-	slices.Sort(libs)
-	jdepsArgs := []string{"--ignore-missing-deps", "--print-module-deps", "--multi-release", *release}
-	if len(libs) > 0 {
-		jdepsArgs = append(jdepsArgs, "--class-path", strings.Join(libs, string(os.PathListSeparator)))
+	var jars []string
+	for _, d := range dirs {
+		_ = filepath.WalkDir(d, func(p string, e fs.DirEntry, err error) error {
+			if err == nil && !e.IsDir() && strings.HasSuffix(p, ".jar") {
+				jars = append(jars, p)
+			}
+			return nil
+		})
 	}
-	jdepsArgs = append(append(jdepsArgs, jar), libs...)
-	var o bytes.Buffer
-	cmd := exec.Command("jdeps", jdepsArgs...)
-	cmd.Stdout, cmd.Stderr = &o, stderr
-	if err := cmd.Run(); err != nil {
-		fmt.Fprintf(stderr, "java-modules: jdeps could not list the modules the app needs (%v); set them with modules: in the manifest, or leave runtime: jlink out\n", err)
+	slices.Sort(jars)
+	mods := ""
+	if len(jars) > 0 {
+		var o bytes.Buffer
+		cmd := exec.Command("jdeps", append([]string{"--ignore-missing-deps", "--print-module-deps", "--multi-release", *release}, jars...)...)
+		cmd.Stdout, cmd.Stderr = &o, stderr
+		if err := cmd.Run(); err != nil {
+			fmt.Fprintf(stderr, "java-modules: jdeps could not list the modules %s need (%v); set them with modules: in the manifest, or leave runtime: jlink out\n", strings.Join(dirs, ", "), err)
+			return 1
+		}
+		mods = lastLine(o.String())
+	}
+	fmt.Fprintf(stdout, "jdeps: %d jars need %q\n", len(jars), mods)
+	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+		fmt.Fprintf(stderr, "java-modules: %v\n", err)
 		return 1
 	}
-	mods := lastLine(o.String())
-	if mods == "" {
-		mods = "java.base"
-	}
-	fmt.Fprintf(stdout, "jdeps: the app needs %s\n", mods)
 	if err := os.WriteFile(*out, []byte(mods+"\n"), 0o644); err != nil {
 		fmt.Fprintf(stderr, "java-modules: %v\n", err)
 		return 1
 	}
 	return 0
 }
+
+// stringList is a repeated flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
 // lastLine is the last non-empty line of jdeps' output (warnings come
 // first).
@@ -80,7 +93,7 @@ var defaultModules = []string{"jdk.crypto.ec"}
 func JlinkHelper(args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("java-jlink", flag.ContinueOnError)
 	fl.SetOutput(stderr)
-	modulesFile := fl.String("modules", "", "file with the modules jdeps found")
+	modulesFile := fl.String("modules", "", "the module lists jdeps wrote: a file or a directory of .txt files")
 	add := fl.String("add", "", "modules to add, comma-separated")
 	jdk := fl.String("jdk", "", "root of the target platform's JDK image")
 	out := fl.String("out", "", "directory of the linked runtime")
@@ -105,11 +118,10 @@ func jlink(modulesFile, add, jdkRoot, out, probe string, stdout, stderr io.Write
 		}
 		return os.WriteFile(probe, []byte(status+"\n"), 0o644)
 	}
-	data, err := os.ReadFile(modulesFile)
+	mods, err := readModules(modulesFile)
 	if err != nil {
 		return err
 	}
-	mods := strings.Split(strings.TrimSpace(string(data)), ",")
 	if add != "" {
 		mods = append(mods, strings.Split(add, ",")...)
 	}
@@ -143,6 +155,28 @@ func jlink(modulesFile, add, jdkRoot, out, probe string, stdout, stderr io.Write
 		return err
 	}
 	return report("ok")
+}
+
+// readModules reads the module lists jdeps wrote: a file, or every .txt
+// file of a directory; java.base when they name none.
+func readModules(p string) ([]string, error) {
+	files := []string{p}
+	if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+		files, _ = filepath.Glob(filepath.Join(p, "*.txt"))
+	}
+	mods := []string{"java.base"}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range strings.Split(strings.TrimSpace(string(data)), ",") {
+			if m = strings.TrimSpace(m); m != "" {
+				mods = append(mods, m)
+			}
+		}
+	}
+	return mods, nil
 }
 
 // jdk is a JDK found in an image: its release, architecture and jmods

@@ -150,19 +150,31 @@ func (pr *project) layoutStep() plan.Step {
 	}}
 }
 
-// jlinkSteps find the modules the app needs (once: the same step on every
-// platform) and link a runtime of them from the target platform's JDK,
-// mounted from its builder image, with the build platform's jlink: no
-// emulation.
+// jlinkSteps find the modules the app needs and link a runtime of them
+// from the target platform's JDK, mounted from its builder image, with
+// the build platform's jlink: no emulation. The three steps are isolated
+// (plan.Run.Inputs), so each re-runs only when what it reads changes:
+// jdeps over the dependencies (the same on every platform) and over the
+// app's own jar, and the link, keyed on the two module lists: a change of
+// the app's code that needs no other module re-runs only the app's jdeps.
 func (pr *project) jlinkSteps(p ocispecs.Platform) ([]plan.Step, plan.Artifact) {
 	origin := providers.Origin("runtime", pr.m.Runtime.Range)
-	modules := plan.Step{Name: "[java] jdeps: the modules the app needs", Origin: origin, Run: &plan.Run{
-		Args: []string{providers.HelperBin, "java-modules", "--app", layersDir, "--release", itoa(pr.major), "--out", outDir + "/modules.txt"},
-		Dir:  "/", Mounts: []plan.Mount{helperMount},
-	}}
+	jdeps := func(name, out string, layers ...string) plan.Step {
+		args := []string{providers.HelperBin, "java-modules", "--release", itoa(pr.major), "--out", path.Join(modulesDir, out)}
+		var inputs []string
+		for _, l := range layers {
+			inputs = append(inputs, path.Join(layersDir, l))
+			args = append(args, "--in", path.Join(layersDir, l))
+		}
+		return plan.Step{Name: "[java] jdeps: the modules " + name + " need", Origin: origin, Run: &plan.Run{
+			Args: args, Dir: "/", Mounts: []plan.Mount{helperMount}, Inputs: inputs, Outputs: []string{modulesDir},
+		}}
+	}
+	deps := jdeps("the dependencies", "dependencies.txt", "dependencies", "spring-boot-loader", "snapshot-dependencies")
+	app := jdeps("the app's code", "application.txt", "application")
 	target := pr.builder
 	target.Platform = platforms.Format(p)
-	args := []string{providers.HelperBin, "java-jlink", "--modules", outDir + "/modules.txt", "--jdk", targetJDK, "--out", jreOut}
+	args := []string{providers.HelperBin, "java-jlink", "--modules", modulesDir, "--jdk", targetJDK, "--out", jreOut}
 	if len(pr.modules) > 0 {
 		args = append(args, "--add", strings.Join(pr.modules, ","))
 	}
@@ -170,7 +182,7 @@ func (pr *project) jlinkSteps(p ocispecs.Platform) ([]plan.Step, plan.Artifact) 
 	link := plan.Step{Name: "[java] jlink a Java runtime" + native, Origin: origin, Run: &plan.Run{
 		Args: append(slices.Clone(args), "--probe", jlinkProbe), Dir: "/",
 		Mounts: []plan.Mount{helperMount, {From: plan.MountImage, Target: targetJDK, Image: &target}},
-		Probe:  jlinkProbe,
+		Probe:  jlinkProbe, Inputs: []string{modulesDir}, Outputs: []string{jreOut, path.Dir(jlinkProbe)},
 	}}
 	// A target JDK without jmods (Temurin 24 and later) links only on its
 	// own platform: then the link runs in the target's builder, emulated,
@@ -181,5 +193,5 @@ func (pr *project) jlinkSteps(p ocispecs.Platform) ([]plan.Step, plan.Artifact) 
 		fallback = providers.InTarget(fallback, target, providers.Emulated(p, "its JDK has no jmods to link from on "+platforms.Format(pr.req.BuildPlatform)), native, nil, outDir)
 	}
 	link.Run.Fallback = &fallback
-	return []plan.Step{modules, link}, plan.Artifact{From: plan.FromBuilder, Src: jreOut, Dest: jreDir, Layer: "java-runtime", Origin: origin}
+	return []plan.Step{deps, app, link}, plan.Artifact{From: plan.FromBuilder, Src: jreOut, Dest: jreDir, Layer: "java-runtime", Origin: origin}
 }
