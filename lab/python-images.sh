@@ -113,6 +113,11 @@ publish_distroless_python() {
 [ -x "$cache/bin/mkimage" ] || (cd "$here/.." && CGO_ENABLED=0 go build -trimpath -o "$cache/bin/mkimage" ./lab/cmd/mkimage) ||
 	die "building lab/cmd/mkimage failed"
 publish_debian_slim
+# `python-images.sh slim`: only debian:trixie-slim, which the Node.js and
+# Java fixtures start from (lab/up.sh builds them while CPython compiles).
+if [ "${1:-}" = slim ]; then
+	exit 0
+fi
 publish_distroless_python
 publish_python
 log "Python fixtures ready in $reg ($(since "$started"))"

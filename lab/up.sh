@@ -138,9 +138,15 @@ wait_bg() {
 	tail -n 1 "$3"
 }
 "$here/fixtures.sh"
-"$here/python-images.sh"
+# debian:trixie-slim first; then CPython compiles for minutes in the
+# background while the Node.js and Java fixtures, which start from it, are
+# built.
+"$here/python-images.sh" slim
+"$here/python-images.sh" >"$lab/logs/python-images.log" 2>&1 &
+python_pid=$!
 "$here/node-images.sh"
 "$here/java-images.sh"
+wait_bg "the Python fixtures" "$python_pid" "$lab/logs/python-images.log"
 wait_bg "the SBOM scanner" "$scanner_pid" "$lab/logs/scanner-image.log"
 "$here/publish-frontend.sh"
 
