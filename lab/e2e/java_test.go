@@ -187,6 +187,24 @@ func TestJavaMultiModule(t *testing.T) {
 	if body := c.HTTPGet(t, 8080, "/", 30*time.Second); !strings.Contains(body, "Hello From The Multimodule Build") {
 		t.Errorf("GET / = %q\n%s", body, c.Logs())
 	}
+
+	// A code change that needs no other module does not relink: the
+	// link is keyed on the module lists, not on the build.
+	dir := copyDir(t, example("java-multimodule"))
+	_, first := buildJava(t, dir)
+	src := filepath.Join(dir, "server/src/main/java/example/server/Main.java")
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(src, bytes.Replace(data, []byte(`"not found"`), []byte(`"nothing here"`), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, second := buildJava(t, dir)
+	if found, cached := stepStatus(second.out, "jlink a Java runtime for linux/amd64"); !found || !cached {
+		t.Errorf("jlink after a code change: found=%v cached=%v\n%s", found, cached, tail(second.out, 40))
+	}
+	t.Logf("build %s, rebuild after a code change %s", first.dur.Round(time.Millisecond), second.dur.Round(time.Millisecond))
 }
 
 // TestJavaSourceOnlyChange edits the Boot app's controller: the

@@ -489,7 +489,7 @@ const (
 	outDir    = "/out"
 	depsDir   = outDir + "/deps"
 	layersDir = outDir + "/layers"
-	jreOut    = outDir + "/jre"
+	jreOut    = outDir + "/jlink/jre"
 	// jreDir is where a linked runtime lives in the image.
 	jreDir = "/opt/java/jre"
 	appJar = providers.AppDir + "/app.jar"

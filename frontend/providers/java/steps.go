@@ -182,7 +182,9 @@ func (pr *project) jlinkSteps(p ocispecs.Platform) ([]plan.Step, plan.Artifact) 
 	link := plan.Step{Name: "[java] jlink a Java runtime" + native, Origin: origin, Run: &plan.Run{
 		Args: append(slices.Clone(args), "--probe", jlinkProbe), Dir: "/",
 		Mounts: []plan.Mount{helperMount, {From: plan.MountImage, Target: targetJDK, Image: &target}},
-		Probe:  jlinkProbe, Inputs: []string{modulesDir}, Outputs: []string{jreOut, path.Dir(jlinkProbe)},
+		// jlink refuses an output directory that exists: it links
+		// into a new one inside the step's output.
+		Probe: jlinkProbe, Inputs: []string{modulesDir}, Outputs: []string{path.Dir(jreOut)},
 	}}
 	// A target JDK without jmods (Temurin 24 and later) links only on its
 	// own platform: then the link runs in the target's builder, emulated,
