@@ -203,6 +203,8 @@ func readELF(hostPath, origin string) (*elfInfo, bool, error) {
 	return info, true, nil
 }
 
+// CopyFile copies a regular file with its permissions, making the
+// destination's directory.
 func CopyFile(src, dst string) error {
 	in, err := os.Open(src)
 	if err != nil {

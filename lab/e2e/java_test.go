@@ -88,7 +88,7 @@ func TestJavaSpringBoot(t *testing.T) {
 func TestJavaSpringBootJlink(t *testing.T) {
 	requireLab(t)
 	dir := copyDir(t, example("java-spring-boot"))
-	writeManifest(t, dir, "language: java\nruntime: jlink\nexpose: [8080]\n")
+	writeManifest(t, dir, "language: java\nruntime: jlink\nmodules: [jdk.zipfs]\nexpose: [8080]\n")
 	out, r := buildx(t, dir, "--platform", "linux/amd64,linux/arm64")
 	mustSucceed(t, r)
 	if strings.Contains(r.out, "(emulated: ") {
@@ -111,6 +111,9 @@ func TestJavaSpringBootJlink(t *testing.T) {
 		}
 		if imagetest.Exists(rootfs, "/usr/bin/java") {
 			t.Errorf("%s: a JRE besides the linked one", platform)
+		}
+		if release, err := os.ReadFile(filepath.Join(rootfs, "opt/java/jre/release")); err != nil || !strings.Contains(string(release), "jdk.zipfs") {
+			t.Errorf("%s: the linked runtime lacks the module modules: adds (%v)", platform, err)
 		}
 		t.Logf("%s: jlink image %.1f MB compressed, distroless java21 image %.1f MB", platform, float64(img.Size)/1e6, float64(full.Size)/1e6)
 		if platform == "linux/amd64" && img.Size >= full.Size {

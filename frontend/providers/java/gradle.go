@@ -148,8 +148,7 @@ func (pr *project) gradleSteps() ([]plan.Step, error) {
 		gradle = "./gradlew"
 		files = append(files, path.Join(pr.tool.root, "gradlew"))
 	}
-	files = append(files, pr.present(path.Join(pr.tool.root, "gradle"), path.Join(pr.tool.root, "gradle.properties"),
-		path.Join(pr.tool.root, "buildSrc"), path.Join(pr.tool.root, "build-logic"))...)
+	files = append(files, pr.present("gradle", "gradle.properties", "settings-gradle.lockfile", "buildSrc", "build-logic")...)
 	dir := path.Join(srcDir, pr.tool.root)
 	caches := []plan.Cache{
 		{ID: "gradle-caches", Target: gradleHome + "/caches", Sharing: "locked"},

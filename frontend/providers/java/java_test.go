@@ -3,7 +3,6 @@ package java
 import (
 	"archive/zip"
 	"context"
-	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -253,7 +252,7 @@ func TestLayoutPlainJar(t *testing.T) {
 	if err := layout(filepath.Join(dir, "lib-target"), "", filepath.Join(dir, "l2"), io.Discard); err == nil || !strings.Contains(err.Error(), "names no Main-Class") {
 		t.Errorf("no Main-Class: %v", err)
 	}
-	if _, err := appJarIn(filepath.Join(dir, "missing")); err == nil || errors.Is(err, nil) {
+	if _, err := appJarIn(filepath.Join(dir, "missing")); err == nil {
 		t.Error("no error for a build without jars")
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/distill-build/distill/frontend/helper"
 )
 
 // LayoutHelper is the java-layout helper: `java-layout --jars DIR --deps
@@ -84,7 +86,7 @@ func layout(jarDir, depsDir, out string, log io.Writer) error {
 			layer = "snapshot-dependencies"
 		}
 		dst := filepath.Join(out, layer, "lib", e.Name())
-		if err := copyFile(filepath.Join(depsDir, e.Name()), dst); err != nil {
+		if err := helper.CopyFile(filepath.Join(depsDir, e.Name()), dst); err != nil {
 			return err
 		}
 		classPath = append(classPath, "lib/"+e.Name())
@@ -184,7 +186,7 @@ func extractBoot(jar, out string, mf map[string]string, log io.Writer) error {
 	defer os.RemoveAll(tmp)
 	// Named app.jar, so the extracted application jar is too.
 	src := filepath.Join(tmp, "app.jar")
-	if err := copyFile(jar, src); err != nil {
+	if err := helper.CopyFile(jar, src); err != nil {
 		return err
 	}
 	dest := filepath.Join(tmp, "layers")
@@ -318,26 +320,6 @@ func wrap72(s string) string {
 	return b.String()
 }
 
-func copyFile(src, dst string) error {
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return err
-	}
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
-}
-
 func copyTree(src, dst string) error {
 	return filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
 		if err != nil {
@@ -348,6 +330,6 @@ func copyTree(src, dst string) error {
 		if d.IsDir() {
 			return os.MkdirAll(target, 0o755)
 		}
-		return copyFile(p, target)
+		return helper.CopyFile(p, target)
 	})
 }

@@ -234,3 +234,42 @@ func describe(ms []*module) string {
 	}
 	return strings.Join(s, ", ")
 }
+
+// prepareMaven reads the reactor and picks the module that runs.
+func (pr *project) prepareMaven(ctx context.Context) error {
+	m := pr.m
+	mp, err := readMaven(ctx, pr.req.FS, pr.tool.root)
+	if err != nil {
+		return providers.Fail(m, pr.tool.fileRange, "fix the pom", "%v", err)
+	}
+	pr.maven = mp
+	runnable := mp.runnable()
+	switch {
+	case m.Main.Set():
+		mod := mp.find(m.Main.Value)
+		if mod == nil {
+			return providers.Fail(m, m.Main.Range, "name one of: "+describe(mp.modules), "no module %q in the Maven build", m.Main.Value)
+		}
+		if mod.packaging() != "jar" {
+			return providers.Fail(m, m.Main.Range, "name a module with jar packaging: "+describe(runnable), "module %s has packaging %s: it builds no jar that runs", mod.pom.ArtifactID, mod.packaging())
+		}
+		pr.module = mod
+	case len(runnable) == 1:
+		pr.module = runnable[0]
+	case len(runnable) == 0:
+		return providers.Fail(m, pr.tool.fileRange, "add a module with jar packaging", "the Maven build has no module with jar packaging")
+	default:
+		// Several jars: the one Spring Boot repackages, when only one is.
+		var boot []*module
+		for _, mod := range runnable {
+			if mod.springBoot() {
+				boot = append(boot, mod)
+			}
+		}
+		if len(boot) != 1 {
+			return providers.Fail(m, m.Language.Range, "set main: to the module that runs, one of: "+describe(runnable), "the Maven build has %d modules that build jars", len(runnable))
+		}
+		pr.module = boot[0]
+	}
+	return nil
+}

@@ -58,7 +58,7 @@ func (pr *project) mavenSteps() ([]plan.Step, error) {
 		mvn = "./mvnw"
 		files = append(files, path.Join(pr.tool.root, "mvnw"))
 	}
-	files = append(files, pr.present(path.Join(pr.tool.root, ".mvn"))...)
+	files = append(files, pr.present(".mvn")...)
 	dir := path.Join(srcDir, pr.tool.root)
 	caches := []plan.Cache{
 		{ID: "maven-repo", Target: m2Repo, Sharing: "locked"},
@@ -121,12 +121,12 @@ func (pr *project) buildOutputs() []string {
 	return slices.Compact(out)
 }
 
-// present lists the paths that exist in the context, as the project
-// found them when it was read.
-func (pr *project) present(paths ...string) []string {
+// present lists the optional inputs (paths relative to the project
+// root) the context has, as found when the project was read.
+func (pr *project) present(names ...string) []string {
 	var out []string
-	for _, p := range paths {
-		if slices.Contains(pr.existing, p) {
+	for _, n := range names {
+		if p := path.Join(pr.tool.root, n); slices.Contains(pr.existing, p) {
 			out = append(out, p)
 		}
 	}
