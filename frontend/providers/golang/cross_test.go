@@ -28,13 +28,13 @@ func TestDebianCross(t *testing.T) {
 		{ocispecs.Platform{OS: "linux", Architecture: "arm", Variant: "v5"}, amd64, false, ""},
 		{ocispecs.Platform{OS: "linux", Architecture: "arm64"}, ocispecs.Platform{OS: "linux", Architecture: "s390x"}, false, ""},
 	} {
-		c := debianCross(tc.target, tc.build, tc.cxx)
+		c := providers.DebianCross(tc.target, tc.build, tc.cxx)
 		got := ""
 		if c != nil {
-			got = strings.Join(append(c.packages, c.env...), " ")
+			got = strings.Join(append(c.Packages, c.Env...), " ")
 		}
 		if got != tc.want {
-			t.Errorf("debianCross(%v on %v) = %q, want %q", tc.target, tc.build, got, tc.want)
+			t.Errorf("DebianCross(%v on %v) = %q, want %q", tc.target, tc.build, got, tc.want)
 		}
 	}
 }

@@ -209,14 +209,14 @@ func (pr *project) images() {
 // build plans one target platform.
 func (pr *project) build(p ocispecs.Platform) (providers.Build, error) {
 	m := pr.req.Manifest
-	var cross *crossToolchain
+	var cross *providers.CrossToolchain
 	emulated := ""
 	if pr.cgo && !providers.SamePlatform(p, pr.req.BuildPlatform) {
 		// cgo needs a C toolchain for the target: Debian's cross compiler
 		// in the builder (same suite, so the same glibc as the runtime),
 		// else the target's builder under emulation, for the build step
 		// alone (modules are the same everywhere).
-		if cross = debianCross(p, pr.req.BuildPlatform, needsCXX(pr.cgoWhy)); cross == nil {
+		if cross = providers.DebianCross(p, pr.req.BuildPlatform, needsCXX(pr.cgoWhy)); cross == nil {
 			emulated = providers.Emulated(p, "no Debian cross compiler for it on "+platforms.Format(pr.req.BuildPlatform))
 		}
 	}
@@ -228,8 +228,8 @@ func (pr *project) build(p ocispecs.Platform) (providers.Build, error) {
 	}
 	var steps []plan.Step
 	if cross != nil {
-		steps = append(steps, plan.Step{Name: "[go] apt-get install " + strings.Join(cross.packages, " ") + " (cgo cross compiler for " + platforms.Format(p) + ")",
-			Origin: providers.Origin("language", m.Language.Range), Run: ptr(providers.AptInstall(cross.packages))})
+		steps = append(steps, plan.Step{Name: "[go] apt-get install " + strings.Join(cross.Packages, " ") + " (cgo cross compiler for " + platforms.Format(p) + ")",
+			Origin: providers.Origin("language", m.Language.Range), Run: ptr(providers.AptInstall(cross.Packages))})
 	}
 	caches := []plan.Cache{{ID: "go-mod", Target: modCache, Sharing: "shared"}}
 	if !pr.vendored {
@@ -241,7 +241,7 @@ func (pr *project) build(p ocispecs.Platform) (providers.Build, error) {
 	}
 	buildEnv := append(append([]string(nil), env...), crossEnv(p, pr.cgo)...)
 	if cross != nil {
-		buildEnv = append(buildEnv, cross.env...)
+		buildEnv = append(buildEnv, cross.Env...)
 	}
 	bin := path.Join(outDir, pr.name)
 	args := []string{"go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, pr.mainPkg}
@@ -340,53 +340,6 @@ func checkRelative(p string) error {
 		return fmt.Errorf("%q leaves the build context", p)
 	}
 	return nil
-}
-
-// crossToolchain is Debian's C cross compiler for a target: the packages
-// to install in the builder and the environment cgo uses them through.
-type crossToolchain struct {
-	packages []string
-	env      []string
-}
-
-// debianTriples are Debian's GNU triples and cross package suffixes per
-// target architecture (variant for arm).
-var debianTriples = map[string]struct{ triple, arch string }{
-	"amd64":   {"x86_64-linux-gnu", "amd64"},
-	"arm64":   {"aarch64-linux-gnu", "arm64"},
-	"arm/v7":  {"arm-linux-gnueabihf", "armhf"},
-	"arm/v6":  {"arm-linux-gnueabi", "armel"},
-	"386":     {"i686-linux-gnu", "i386"},
-	"ppc64le": {"powerpc64le-linux-gnu", "ppc64el"},
-	"s390x":   {"s390x-linux-gnu", "s390x"},
-	"riscv64": {"riscv64-linux-gnu", "riscv64"},
-}
-
-// debianCross is the cross toolchain for target on a build platform that
-// Debian ships cross compilers for (amd64 and arm64), or nil.
-func debianCross(target, build ocispecs.Platform, cxx bool) *crossToolchain {
-	if build.OS != "linux" || (build.Architecture != "amd64" && build.Architecture != "arm64") {
-		return nil
-	}
-	key := target.Architecture
-	if key == "arm" {
-		key += "/" + target.Variant
-	}
-	t, ok := debianTriples[key]
-	if !ok {
-		return nil
-	}
-	// The package names spell the triple with dashes (gcc-x86-64-linux-gnu).
-	pkgTriple := strings.ReplaceAll(t.triple, "_", "-")
-	c := &crossToolchain{
-		packages: []string{"gcc-" + pkgTriple, "libc6-dev-" + t.arch + "-cross"},
-		env:      []string{"CC=" + t.triple + "-gcc"},
-	}
-	if cxx {
-		c.packages = append(c.packages, "g++-"+pkgTriple)
-		c.env = append(c.env, "CXX="+t.triple+"-g++")
-	}
-	return c
 }
 
 func ptr[T any](v T) *T { return &v }
