@@ -15,7 +15,9 @@ import (
 // as distroless does and SBOM tools and scanners see those packages.
 type Packages struct {
 	Root Root
-	// owners maps a resolved image path to its package.
+	// owners maps a resolved image path to its package, with its
+	// architecture when dpkg names it (pkg:arch for Multi-Arch: same
+	// packages, which may be installed for several).
 	owners map[string]string
 }
 
@@ -28,7 +30,6 @@ func (p *Packages) load() {
 	sort.Strings(lists)
 	for _, l := range lists {
 		pkg := strings.TrimSuffix(filepath.Base(l), ".list")
-		pkg, _, _ = strings.Cut(pkg, ":")
 		data, err := os.ReadFile(l)
 		if err != nil {
 			continue
@@ -50,7 +51,8 @@ func (p *Packages) load() {
 	}
 }
 
-// Owner is the package that installed the file at image path f.
+// Owner is the package that installed the file at image path f, as
+// pkg or pkg:arch.
 func (p *Packages) Owner(f string) string {
 	p.load()
 	key := f
@@ -66,7 +68,11 @@ func (p *Packages) Owner(f string) string {
 // parsed and re-encoded: pault.ag/go/debian/control's re-encoding ends
 // multi-line fields with a whitespace-only line, and that package links
 // an OpenPGP implementation into the frontend.
+//
+// pkg may name the architecture (pkg:arch): of a package installed for
+// several, the paragraph of that one.
 func (p *Packages) Status(pkg string) []byte {
+	pkg, arch, _ := strings.Cut(pkg, ":")
 	f, err := os.Open(p.Root.Host("/var/lib/dpkg/status"))
 	if err != nil {
 		return nil
@@ -76,8 +82,9 @@ func (p *Packages) Status(pkg string) []byte {
 	sc.Buffer(make([]byte, 1<<20), 1<<24)
 	var para bytes.Buffer
 	var match, skip bool
+	archOK := arch == ""
 	flush := func() []byte {
-		if match {
+		if match && archOK {
 			return bytes.Clone(para.Bytes())
 		}
 		para.Reset()
@@ -89,7 +96,7 @@ func (p *Packages) Status(pkg string) []byte {
 			if out := flush(); out != nil {
 				return out
 			}
-			match = false
+			match, archOK = false, arch == ""
 			continue
 		}
 		if strings.HasPrefix(line, " ") || strings.HasPrefix(line, "\t") {
@@ -102,6 +109,9 @@ func (p *Packages) Status(pkg string) []byte {
 		skip = name == "Status" || name == "Conffiles"
 		if name == "Package" && strings.TrimSpace(value) == pkg {
 			match = true
+		}
+		if name == "Architecture" && strings.TrimSpace(value) == arch {
+			archOK = true
 		}
 		if !skip {
 			para.WriteString(line + "\n")
@@ -116,15 +126,16 @@ func (p *Packages) WriteStatus(files []string, runtime Root, out string) ([]stri
 	seen := map[string]bool{}
 	var pkgs []string
 	for _, f := range files {
-		pkg := p.Owner(f)
-		if pkg == "" || seen[pkg] {
+		owner := p.Owner(f)
+		if owner == "" || seen[owner] {
 			continue
 		}
-		seen[pkg] = true
+		seen[owner] = true
+		pkg, _, _ := strings.Cut(owner, ":")
 		if runtime.Exists("/var/lib/dpkg/status.d/" + pkg) {
 			continue
 		}
-		st := p.Status(pkg)
+		st := p.Status(owner)
 		if st == nil {
 			continue
 		}
@@ -135,7 +146,7 @@ func (p *Packages) WriteStatus(files []string, runtime Root, out string) ([]stri
 		if err := os.WriteFile(filepath.Join(dir, pkg), st, 0o644); err != nil {
 			return nil, err
 		}
-		if md5, err := os.ReadFile(p.Root.Host("/var/lib/dpkg/info/" + pkg + ".md5sums")); err == nil {
+		if md5, err := os.ReadFile(p.Root.Host("/var/lib/dpkg/info/" + owner + ".md5sums")); err == nil {
 			_ = os.WriteFile(filepath.Join(dir, pkg+".md5sums"), md5, 0o644)
 		} else if arch := archOf(st); arch != "" {
 			if md5, err := os.ReadFile(p.Root.Host("/var/lib/dpkg/info/" + pkg + ":" + arch + ".md5sums")); err == nil {

@@ -133,6 +133,8 @@ func TestStatusParagraph(t *testing.T) {
 		"Description: GNU C Library: Shared libraries\n Contains the standard libraries.\n .\n\tindented by a tab\n" +
 		"\n\n" +
 		// The last stanza has no blank line after it.
+		"Package: libsqlite3-0\nStatus: install ok installed\nArchitecture: amd64\nMulti-Arch: same\n\n" +
+		"Package: libsqlite3-0\nStatus: install ok installed\nArchitecture: arm64\nMulti-Arch: same\n\n" +
 		"Package: zlib1g\nStatus: install ok installed\nArchitecture: arm64\nVersion: 1:1.3.dfsg-3\n"
 	must(t, os.WriteFile(filepath.Join(root, "var/lib/dpkg/status"), []byte(status), 0o644))
 	pk := &Packages{Root: Root{Dir: root}}
@@ -143,6 +145,12 @@ func TestStatusParagraph(t *testing.T) {
 			"Description: GNU C Library: Shared libraries\n Contains the standard libraries.\n .\n\tindented by a tab\n", "amd64"},
 		{"zlib1g", "Package: zlib1g\nArchitecture: arm64\nVersion: 1:1.3.dfsg-3\n", "arm64"},
 		{"libc", "", ""},
+		// A Multi-Arch: same package installed for two architectures
+		// (a cross build's -dev package): the one named.
+		{"libsqlite3-0:arm64", "Package: libsqlite3-0\nArchitecture: arm64\nMulti-Arch: same\n", "arm64"},
+		{"libsqlite3-0:amd64", "Package: libsqlite3-0\nArchitecture: amd64\nMulti-Arch: same\n", "amd64"},
+		{"libsqlite3-0", "Package: libsqlite3-0\nArchitecture: amd64\nMulti-Arch: same\n", "amd64"},
+		{"zlib1g:amd64", "", ""},
 	} {
 		got := pk.Status(tc.pkg)
 		if string(got) != tc.want {
