@@ -33,6 +33,9 @@ type Closure struct {
 	Missing []string
 	// Sources are the builder paths of the copied libraries.
 	Sources []string
+	// Lacking are the sonames the runtime lacks (copied or missing), in
+	// the order met.
+	Lacking []string
 }
 
 func (c *Closure) logf(format string, args ...any) {
@@ -103,11 +106,13 @@ func (c *Closure) add(p string) error {
 		found, viaSearch := c.findInBuilder(soname, info)
 		if found == "" {
 			c.Missing = append(c.Missing, fmt.Sprintf("%s (needed by %s)", soname, p))
+			c.Lacking = append(c.Lacking, soname)
 			continue
 		}
 		if c.provided(found) {
 			continue
 		}
+		c.Lacking = append(c.Lacking, soname)
 		if err := c.copyLib(found, soname, viaSearch, info.machine); err != nil {
 			return err
 		}

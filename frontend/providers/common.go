@@ -43,6 +43,11 @@ const (
 	HelperBin   = HelperMount + "/bin/distill-frontend"
 	// RuntimeMount is where a step sees the target's runtime image.
 	RuntimeMount = "/.distill-runtime"
+	// CandidatesMount is where the step that chooses the runtime sees
+	// each candidate (CandidatesMount/<flavour>), and ChoiceFile where it
+	// writes the one it chose.
+	CandidatesMount = "/.distill-candidates"
+	ChoiceFile      = "/out/.distill-runtime-choice"
 )
 
 // HelperMounts mount the frontend's image and the runtime into a step that

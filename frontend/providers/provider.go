@@ -144,6 +144,19 @@ type Build struct {
 	Env []string
 	// Name is the app's name (binary name), used for paths and labels.
 	Name string
+	// Choose, when set and the manifest names no base, lets the built
+	// binaries decide the runtime: a step after Steps[:Choose.After]
+	// picks the least distroless image (static, base, cc) that has every
+	// shared library the ELF objects under Choose.Scan need (of those any
+	// of them has), and the steps after it mount that runtime. Flavour is
+	// the prediction until then, for the plan.
+	Choose *Choose
+}
+
+// Choose is where, in a provider's steps, its binaries are built.
+type Choose struct {
+	After int
+	Scan  string
 }
 
 // Plan prepares the project and plans every target platform of req, in

@@ -145,6 +145,9 @@ func Checked(ctx context.Context, m *manifest.Manifest, fsys providers.FS, opts 
 			Script:    b.Script,
 			CAEnv:     slices.Clone(eco.CAEnv),
 		}
+		if b.Choose != nil && !m.Base.Set() {
+			choose(m, &t, b, user, opts.Debug, targets[i])
+		}
 		stepArgs(m, &t, opts.BuildArgs, eco.AddEnv)
 		p.Targets = append(p.Targets, t)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/distill-build/distill/frontend/manifest"
 	"github.com/distill-build/distill/frontend/providers"
 	"github.com/distill-build/distill/llb/plan"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // runtimeImage is the target's runtime: the provider's, else the
@@ -67,6 +68,30 @@ func runtimeImage(m *manifest.Manifest, b providers.Build, user string, debug bo
 	im.Ref = fmt.Sprintf("%s/%s-%s:%s", providers.DistrolessRepo, flavour, providers.Debian, tag)
 	im.Facts = providers.DistrolessFacts(flavour, b.FlavourReason)
 	return im, nil
+}
+
+// choose inserts, after the provider's step that builds the binaries, the
+// helper step that picks the runtime from what they need: every
+// distroless flavour is a candidate, mounted for the helper to look into.
+// The target's runtime stays the provider's prediction until the build.
+func choose(m *manifest.Manifest, t *plan.Target, b providers.Build, user string, debug bool, p ocispecs.Platform) {
+	args := []string{providers.HelperBin, "choose", "--scan", b.Choose.Scan, "--arch", p.Architecture, "--out", providers.ChoiceFile}
+	mounts := []plan.Mount{{From: plan.MountFrontend, Target: providers.HelperMount}}
+	choice := &plan.Choice{After: b.Choose.After + 1, File: providers.ChoiceFile}
+	for _, f := range flavours {
+		im, _ := runtimeImage(&manifest.Manifest{File: m.File, Language: m.Language, Version: m.Version}, providers.Build{Flavour: f}, user, debug)
+		im.Platform, im.Role = t.Runtime.Platform, plan.RoleRuntime
+		im.Facts.Why = "a candidate the build chooses from by what " + b.Choose.Scan + " needs"
+		target := path.Join(providers.CandidatesMount, f)
+		mounts = append(mounts, plan.Mount{From: plan.MountImage, Target: target, Image: &im})
+		args = append(args, "--candidate", f+"="+target)
+		choice.Candidates = append(choice.Candidates, plan.Candidate{Name: f, Mount: target})
+	}
+	step := plan.Step{Name: "[distill] choose the runtime: the least distroless image with the libraries " + b.Choose.Scan + " needs",
+		Origin: providers.Origin("language", m.Language.Range), Run: &plan.Run{Args: args, Dir: "/", Mounts: mounts}}
+	t.Steps = slices.Insert(slices.Clone(t.Steps), b.Choose.After, step)
+	t.Runtime.Facts.Why = "predicted (" + t.Runtime.Facts.Why + "); the build chooses by what " + b.Choose.Scan + " needs"
+	t.Choice = choice
 }
 
 // flavours orders the distroless runtimes by what they provide.

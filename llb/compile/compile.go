@@ -193,11 +193,18 @@ func (c *compiler) compile(ctx context.Context) (*Result, error) {
 	}
 	c.runtime = runtime
 	c.stage = StageBuild
+	predicted := c.t.Runtime.Ref
 	builder, builderImg, err := c.steps(ctx, c.t.Builder, c.t.Steps)
 	if err != nil {
 		return nil, err
 	}
 	c.stage = StageRuntime
+	if c.t.Runtime.Ref != predicted {
+		// The build chose another runtime than the plan predicted.
+		if runtime, base, baseDigest, err = c.image(ctx, c.t.Runtime, "runtime"); err != nil {
+			return nil, err
+		}
+	}
 
 	// Each layer group is collected into a scratch tree, then added onto
 	// the runtime as one layer.

@@ -544,3 +544,68 @@ func TestIsolatedStep(t *testing.T) {
 		t.Error("the isolated step's LLB is not deterministic")
 	}
 }
+
+// TestChoice: the build's choice of runtime, read after the choice step,
+// is the runtime the steps after it mount and the image is built on;
+// without a probe the prediction stays.
+func TestChoice(t *testing.T) {
+	t.Parallel()
+	tgt := testTarget()
+	tgt.Runtime.Ref = "gcr.io/distroless/cc-debian13:nonroot"
+	tgt.Config.Labels = map[string]string{"org.opencontainers.image.base.name": tgt.Runtime.Ref}
+	cand := func(flavour string) plan.Mount {
+		return plan.Mount{From: plan.MountImage, Target: "/c/" + flavour, Image: &plan.Image{
+			Ref: "gcr.io/distroless/" + flavour + "-debian13:nonroot", Platform: "linux/arm64", Role: plan.RoleRuntime}}
+	}
+	choose := plan.Step{Name: "[distill] choose", Run: &plan.Run{Args: []string{"choose"}, Dir: "/",
+		Mounts: []plan.Mount{cand("base"), cand("cc")}}}
+	libs := plan.Step{Name: "[go] libs", Run: &plan.Run{Args: []string{"libs"}, Dir: "/",
+		Mounts: []plan.Mount{{From: plan.MountRuntime, Target: "/rt"}}}}
+	tgt.Steps = append(tgt.Steps, choose, libs)
+	tgt.Choice = &plan.Choice{After: len(tgt.Steps) - 1, File: "/out/choice",
+		Candidates: []plan.Candidate{{Name: "base", Mount: "/c/base"}, {Name: "cc", Mount: "/c/cc"}}}
+	for _, tc := range []struct {
+		name string
+		opts Options
+		want string
+	}{
+		{"chosen", Options{Probe: func(_ context.Context, _ llb.State, p string) ([]byte, error) {
+			if p != "/out/choice" {
+				t.Errorf("probed %s", p)
+			}
+			return []byte("base\n"), nil
+		}}, "base-debian13"},
+		{"predicted", Options{}, "cc-debian13"},
+	} {
+		tc.opts.Context = llb.Local("context", llb.LocalUniqueID("test"))
+		res, err := Target(context.Background(), tgt, tc.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := res.Image.Config.Labels["org.opencontainers.image.base.name"]; !strings.Contains(got, tc.want) {
+			t.Errorf("%s: base label %q, want %s", tc.name, got, tc.want)
+		}
+		def, err := res.State.Marshal(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var images []string
+		for _, dt := range def.Def {
+			var op pb.Op
+			if err := op.UnmarshalVT(dt); err != nil {
+				t.Fatal(err)
+			}
+			if src := op.GetSource(); src != nil && strings.Contains(src.Identifier, "distroless") {
+				images = append(images, src.Identifier)
+			}
+		}
+		// The final image's base and the libs step's runtime mount are the
+		// chosen image; the candidates are mounted in the choice step.
+		if !slices.ContainsFunc(images, func(s string) bool { return strings.Contains(s, tc.want) }) {
+			t.Errorf("%s: images %v lack %s", tc.name, images, tc.want)
+		}
+	}
+	if tgt.Runtime.Ref != "gcr.io/distroless/cc-debian13:nonroot" || tgt.Choice == nil {
+		t.Error("compiling changed the caller's target")
+	}
+}

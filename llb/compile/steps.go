@@ -3,6 +3,7 @@ package compile
 import (
 	"context"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -22,10 +23,15 @@ func (c *compiler) steps(ctx context.Context, img plan.Image, steps []plan.Step)
 		return llb.State{}, nil, err
 	}
 	st := base
-	for _, s := range steps {
+	for i, s := range steps {
 		next, err := c.step(ctx, base, st, s)
 		if err != nil {
 			return llb.State{}, nil, err
+		}
+		if ch := c.t.Choice; ch != nil && i == ch.After-1 && c.o.Probe != nil {
+			if err := c.choose(ctx, next, s); err != nil {
+				return llb.State{}, nil, err
+			}
 		}
 		if r := s.Run; r != nil && r.Probe != "" && r.Fallback != nil && c.o.Probe != nil {
 			status, err := c.o.Probe(ctx, next, r.Probe)
@@ -159,7 +165,11 @@ func (c *compiler) exec(ctx context.Context, st llb.State, s plan.Step, extra ..
 			}
 			opts = append(opts, llb.AddMount(m.Target, *c.o.Frontend, llb.Readonly))
 		case plan.MountImage:
-			img, _, _, err := c.image(ctx, *m.Image, "builder")
+			role := plan.RoleBuilder
+			if m.Image.Role == plan.RoleRuntime {
+				role = "runtime candidate"
+			}
+			img, _, _, err := c.image(ctx, *m.Image, role)
 			if err != nil {
 				return llb.ExecState{}, err
 			}
@@ -210,4 +220,37 @@ func sharing(s string) llb.CacheMountSharingMode {
 		return llb.CacheMountLocked
 	}
 	return llb.CacheMountShared
+}
+
+// choose reads, from the build up to the choice step s, the runtime the
+// step chose, and makes it the target's runtime: the steps after it mount
+// it, and the image is built on it.
+func (c *compiler) choose(ctx context.Context, st llb.State, s plan.Step) error {
+	ch := c.t.Choice
+	out, err := c.o.Probe(ctx, st, ch.File)
+	if err != nil {
+		return fmt.Errorf("%s: reading %s: %w", s.Name, ch.File, err)
+	}
+	name := strings.TrimSpace(string(out))
+	im, ok := c.t.Chosen(name)
+	if !ok {
+		return fmt.Errorf("%s: it chose %q, no candidate of the plan", s.Name, name)
+	}
+	chosen := *im
+	chosen.Role = plan.RoleRuntime
+	if c.t.Runtime.Ref != chosen.Ref {
+		c.t.Config.Labels = maps.Clone(c.t.Config.Labels)
+		for k, v := range c.t.Config.Labels {
+			if v == c.t.Runtime.Ref {
+				c.t.Config.Labels[k] = chosen.Ref
+			}
+		}
+	}
+	c.t.Runtime, c.t.Choice = chosen, nil
+	runtime, _, _, err := c.image(ctx, c.t.Runtime, "runtime")
+	if err != nil {
+		return err
+	}
+	c.runtime = runtime
+	return nil
 }

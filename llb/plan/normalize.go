@@ -86,6 +86,13 @@ func (p *Plan) Validate() error {
 		if len(t.Config.Entrypoint) == 0 {
 			return fmt.Errorf("target %s: no entrypoint", t.Platform)
 		}
+		if t.Choice != nil {
+			for _, c := range t.Choice.Candidates {
+				if _, ok := t.Chosen(c.Name); !ok {
+					return fmt.Errorf("target %s: runtime candidate %q is no image mount of the choice step", t.Platform, c.Name)
+				}
+			}
+		}
 	}
 	return nil
 }

@@ -36,6 +36,47 @@ type Target struct {
 	// every step that downloads gets them set to the ca-bundle secret's
 	// path, besides the ones every Debian tool reads.
 	CAEnv []string `json:"caEnv,omitempty"`
+	// Choice, when set, says the runtime is decided at build time from
+	// what the built artifacts need: Runtime is the prediction until then.
+	Choice *Choice `json:"choice,omitempty"`
+}
+
+// Choice is a runtime chosen at build time. A helper step (the last of
+// Steps[:After]) mounts every candidate runtime image and writes, to File
+// in the builder, the name of the one the artifacts run on; the frontend
+// solves the builder up to that step, reads the file, and builds the
+// target on that candidate.
+type Choice struct {
+	After int    `json:"after"`
+	File  string `json:"file"`
+	// Candidates name the step's image mounts, in order: the name the
+	// helper writes → the mount whose image becomes the runtime.
+	Candidates []Candidate `json:"candidates"`
+}
+
+// Candidate is one runtime a Choice may pick: the helper's name for it
+// and the target of its image mount in the choice step.
+type Candidate struct {
+	Name  string `json:"name"`
+	Mount string `json:"mount"`
+}
+
+// Chosen is the candidate's image, from the choice step's mounts.
+func (t *Target) Chosen(name string) (*Image, bool) {
+	if t.Choice == nil || t.Choice.After < 1 || t.Choice.After > len(t.Steps) || t.Steps[t.Choice.After-1].Run == nil {
+		return nil, false
+	}
+	for _, c := range t.Choice.Candidates {
+		if c.Name != name {
+			continue
+		}
+		for _, m := range t.Steps[t.Choice.After-1].Run.Mounts {
+			if m.Target == c.Mount && m.Image != nil {
+				return m.Image, true
+			}
+		}
+	}
+	return nil, false
 }
 
 // Needs is what the artifacts need of the runtime image.
@@ -87,8 +128,13 @@ func (t *Target) Images() []ImageUse {
 			out = append(out, ImageUse{RoleBuilder, &s.Run.Emulated.Builder})
 		}
 		for i := range s.Run.Mounts {
-			if s.Run.Mounts[i].Image != nil {
-				out = append(out, ImageUse{RoleBuilder, s.Run.Mounts[i].Image})
+			if im := s.Run.Mounts[i].Image; im != nil {
+				// A runtime candidate's mount says so.
+				role := RoleBuilder
+				if im.Role == RoleRuntime {
+					role = RoleRuntime
+				}
+				out = append(out, ImageUse{role, im})
 			}
 		}
 	}
