@@ -8,9 +8,9 @@
 #   - buildkitd mirroring docker.io, gcr.io, cgr.dev and ghcr.io to the
 #     registry, and a buildx builder "distill-lab" (remote driver) on it;
 #   - the fixture images (lab/fixtures.sh, lab/python-images.sh,
-#     lab/node-images.sh, lab/java-images.sh), the SBOM scanner BuildKit
-#     runs for --sbom (lab/scanner-image.sh) and the frontend image
-#     (lab/publish-frontend.sh);
+#     lab/node-images.sh, lab/java-images.sh, lab/rust-images.sh), the SBOM
+#     scanner BuildKit runs for --sbom (lab/scanner-image.sh) and the
+#     frontend image (lab/publish-frontend.sh);
 #   - an older buildkitd on its own socket for the compatibility tests
 #     (lab/old-buildkitd.sh).
 # lab/down.sh stops what this started.
@@ -139,13 +139,14 @@ wait_bg() {
 }
 "$here/fixtures.sh"
 # debian:trixie-slim first; then CPython compiles for minutes in the
-# background while the Node.js and Java fixtures, which start from it, are
-# built.
+# background while the Node.js, Java and Rust fixtures, which start from
+# it, are built.
 "$here/python-images.sh" slim
 "$here/python-images.sh" >"$lab/logs/python-images.log" 2>&1 &
 python_pid=$!
 "$here/node-images.sh"
 "$here/java-images.sh"
+"$here/rust-images.sh"
 wait_bg "the Python fixtures" "$python_pid" "$lab/logs/python-images.log"
 wait_bg "the SBOM scanner" "$scanner_pid" "$lab/logs/scanner-image.log"
 "$here/publish-frontend.sh"
