@@ -14,10 +14,11 @@ import (
 	"github.com/distill-build/distill/frontend/providers/java"
 	"github.com/distill-build/distill/frontend/providers/node"
 	"github.com/distill-build/distill/frontend/providers/python"
+	"github.com/distill-build/distill/frontend/providers/rust"
 )
 
 // registry lists the providers: the one list that names the languages.
-var registry = []providers.Provider{golang.Provider{}, python.Provider{}, node.Provider{}, java.Provider{}}
+var registry = []providers.Provider{golang.Provider{}, python.Provider{}, node.Provider{}, java.Provider{}, rust.Provider{}}
 
 // Languages lists the supported languages.
 func Languages() []string {

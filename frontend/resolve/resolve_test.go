@@ -110,7 +110,7 @@ func TestResolveErrors(t *testing.T) {
 		manifest string
 		want     string
 	}{
-		{"unknown language", hello, "language: cobol\n", `distill.yaml:1:11: unsupported language "cobol" (supported: go, python, node, java)`},
+		{"unknown language", hello, "language: cobol\n", `distill.yaml:1:11: unsupported language "cobol" (supported: go, python, node, java, rust)`},
 		{"no go.mod", fstest.MapFS{"main.go": hello["main.go"]}, "language: go\n", `distill.yaml:1:11: no go.mod at the root of the build context`},
 		{"missing dependency file", hello, "language: go\ndependencies: app/go.mod\n", `distill.yaml:2:15: dependency file "app/go.mod" is not in the build context`},
 		{"missing main", hello, "language: go\nmain: ./cmd/api\n", `distill.yaml:2:7: main package "./cmd/api" is not a directory`},

@@ -1,0 +1,455 @@
+package rust
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/distill-build/distill/frontend/providers"
+	toml "github.com/pelletier/go-toml/v2"
+)
+
+// cargoToml is what distill reads of a Cargo.toml: the package, the
+// workspace, the targets (for the dependency skeleton and the binaries)
+// and the path dependencies (local packages outside the workspace).
+type cargoToml struct {
+	Package *struct {
+		Name        string `toml:"name"`
+		RustVersion any    `toml:"rust-version"`
+		Build       any    `toml:"build"`
+		Autobins    *bool  `toml:"autobins"`
+		DefaultRun  string `toml:"default-run"`
+	} `toml:"package"`
+	Workspace *struct {
+		Members []string `toml:"members"`
+		Exclude []string `toml:"exclude"`
+		Package struct {
+			RustVersion string `toml:"rust-version"`
+		} `toml:"package"`
+		Dependencies map[string]any `toml:"dependencies"`
+	} `toml:"workspace"`
+	Lib               *target             `toml:"lib"`
+	Bin               []target            `toml:"bin"`
+	Example           []target            `toml:"example"`
+	Test              []target            `toml:"test"`
+	Bench             []target            `toml:"bench"`
+	Dependencies      map[string]any      `toml:"dependencies"`
+	DevDependencies   map[string]any      `toml:"dev-dependencies"`
+	BuildDependencies map[string]any      `toml:"build-dependencies"`
+	Target            map[string]depTable `toml:"target"`
+}
+
+type depTable struct {
+	Dependencies      map[string]any `toml:"dependencies"`
+	DevDependencies   map[string]any `toml:"dev-dependencies"`
+	BuildDependencies map[string]any `toml:"build-dependencies"`
+}
+
+// target is a [lib] or [[bin]]/[[example]]/[[test]]/[[bench]] entry.
+type target struct {
+	Name string `toml:"name"`
+	Path string `toml:"path"`
+}
+
+// pkg is a local package: a workspace member, the root package or a path
+// dependency in the build context.
+type pkg struct {
+	dir         string // relative to the context root, "." for the root
+	manifest    string // dir/Cargo.toml
+	name        string
+	rustVersion string
+	// member is true for the root package and the workspace members
+	// (what `cargo build` builds by default), false for path dependencies.
+	member bool
+	// defaultRun is [package] default-run: the binary `cargo run` picks.
+	defaultRun string
+	bins       []bin
+	// placeholders are the target files the skeleton writes (relative to
+	// the context root), with whether each is a crate with main.
+	placeholders []placeholder
+}
+
+type bin struct{ name, path string }
+
+type placeholder struct {
+	path string
+	main bool
+}
+
+func parseCargo(data []byte) (*cargoToml, error) {
+	var c cargoToml
+	if err := toml.Unmarshal(data, &c); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// workspace is the Cargo project of the build context: its root manifest
+// and every local package.
+type workspace struct {
+	root     string // the root Cargo.toml
+	rootDir  string
+	rootToml *cargoToml
+	pkgs     []*pkg // sorted by dir
+	byName   map[string]*pkg
+	// manifests are every local Cargo.toml, and configs the Cargo
+	// configuration files (.cargo/config.toml) that apply.
+	manifests, configs []string
+}
+
+// loadWorkspace reads the root Cargo.toml at file and every package it
+// names: workspace members (globs expanded in the context) and path
+// dependencies inside the context.
+func loadWorkspace(ctx context.Context, fsys providers.FS, file string) (*workspace, error) {
+	w := &workspace{root: file, rootDir: path.Dir(file), byName: map[string]*pkg{}, manifests: []string{file}}
+	data, err := fsys.ReadFile(ctx, file)
+	if err != nil {
+		return nil, err
+	}
+	if w.rootToml, err = parseCargo(data); err != nil {
+		return nil, fmt.Errorf("%s: %v", file, err)
+	}
+	if w.rootToml.Package == nil && w.rootToml.Workspace == nil {
+		return nil, fmt.Errorf("%s has neither [package] nor [workspace]", file)
+	}
+	seen, members := map[string]bool{}, map[string]bool{}
+	var queue []string
+	add := func(dir string) {
+		dir = path.Clean(dir)
+		if !seen[dir] {
+			seen[dir] = true
+			queue = append(queue, dir)
+		}
+	}
+	addMember := func(dir string) {
+		members[path.Clean(dir)] = true
+		add(dir)
+	}
+	if w.rootToml.Package != nil {
+		addMember(w.rootDir)
+	}
+	if ws := w.rootToml.Workspace; ws != nil {
+		for _, m := range ws.Members {
+			dirs, err := expandMember(ctx, fsys, w.rootDir, m)
+			if err != nil {
+				return nil, err
+			}
+			for _, d := range dirs {
+				if !excluded(w.rootDir, ws.Exclude, d) {
+					addMember(d)
+				}
+			}
+		}
+	}
+	for len(queue) > 0 {
+		dir := queue[0]
+		queue = queue[1:]
+		var c *cargoToml
+		manifest := path.Join(dir, "Cargo.toml")
+		if manifest == file {
+			c = w.rootToml
+		} else {
+			data, err := fsys.ReadFile(ctx, manifest)
+			if err != nil {
+				return nil, fmt.Errorf("package %s: %w", dir, err)
+			}
+			if c, err = parseCargo(data); err != nil {
+				return nil, fmt.Errorf("%s: %v", manifest, err)
+			}
+		}
+		p, err := w.readPackage(ctx, fsys, dir, c)
+		if err != nil {
+			return nil, err
+		}
+		w.manifests = append(w.manifests, manifest)
+		if p == nil {
+			continue
+		}
+		if other, ok := w.byName[p.name]; ok {
+			return nil, fmt.Errorf("two local packages are named %q: %s and %s", p.name, other.dir, p.dir)
+		}
+		p.member = members[dir]
+		w.byName[p.name] = p
+		w.pkgs = append(w.pkgs, p)
+		for _, d := range pathDeps(c) {
+			d = path.Join(dir, d)
+			if d == ".." || strings.HasPrefix(d, "../") {
+				return nil, fmt.Errorf("%s depends on %s, outside the build context", manifest, d)
+			}
+			add(d)
+		}
+	}
+	slices.SortFunc(w.pkgs, func(a, b *pkg) int { return strings.Compare(a.dir, b.dir) })
+	slices.Sort(w.manifests)
+	w.manifests = slices.Compact(w.manifests)
+	// Cargo reads .cargo/config.toml from the working directory up; the
+	// build runs in the workspace root.
+	for dir := w.rootDir; ; dir = path.Dir(dir) {
+		for _, name := range []string{".cargo/config.toml", ".cargo/config"} {
+			if ok, err := providers.Exists(ctx, fsys, path.Join(dir, name)); err != nil {
+				return nil, err
+			} else if ok {
+				w.configs = append(w.configs, path.Join(dir, name))
+				break
+			}
+		}
+		if dir == "." {
+			break
+		}
+	}
+	return w, nil
+}
+
+// expandMember lists the package directories a workspace member entry
+// names ("crates/*" globs one level, as Cargo's common use does).
+func expandMember(ctx context.Context, fsys providers.FS, root, member string) ([]string, error) {
+	member = path.Clean(member)
+	if !strings.ContainsAny(member, "*?[") {
+		return []string{path.Join(root, member)}, nil
+	}
+	parent, pattern := path.Split(member)
+	if strings.ContainsAny(parent, "*?[") {
+		return nil, fmt.Errorf("workspace member %q: distill expands globs in the last path element only", member)
+	}
+	dir := path.Join(root, parent)
+	entries, err := fsys.ReadDir(ctx, dir)
+	if err != nil {
+		return nil, fmt.Errorf("workspace member %q: %w", member, err)
+	}
+	var out []string
+	for _, e := range entries {
+		if ok, _ := path.Match(pattern, e.Name()); !ok || !e.IsDir() {
+			continue
+		}
+		d := path.Join(dir, e.Name())
+		if has, err := providers.Exists(ctx, fsys, path.Join(d, "Cargo.toml")); err != nil {
+			return nil, err
+		} else if has {
+			out = append(out, d)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+func excluded(root string, exclude []string, dir string) bool {
+	for _, e := range exclude {
+		if path.Join(root, e) == dir {
+			return true
+		}
+	}
+	return false
+}
+
+// pathDeps are the path = "…" dependencies of a manifest, every kind and
+// target.
+func pathDeps(c *cargoToml) []string {
+	var out []string
+	tables := []map[string]any{c.Dependencies, c.DevDependencies, c.BuildDependencies}
+	for _, t := range c.Target {
+		tables = append(tables, t.Dependencies, t.DevDependencies, t.BuildDependencies)
+	}
+	if c.Workspace != nil {
+		tables = append(tables, c.Workspace.Dependencies)
+	}
+	for _, t := range tables {
+		for _, v := range t {
+			if m, ok := v.(map[string]any); ok {
+				if p, ok := m["path"].(string); ok {
+					out = append(out, p)
+				}
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// readPackage reads a package's name, rust-version and targets; nil for a
+// manifest without [package] (a nested virtual manifest is an error).
+func (w *workspace) readPackage(ctx context.Context, fsys providers.FS, dir string, c *cargoToml) (*pkg, error) {
+	if c.Package == nil {
+		if dir == w.rootDir {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("%s/Cargo.toml has no [package]", dir)
+	}
+	p := &pkg{dir: dir, manifest: path.Join(dir, "Cargo.toml"), name: c.Package.Name, defaultRun: c.Package.DefaultRun}
+	if p.name == "" {
+		return nil, fmt.Errorf("%s: [package] has no name", p.manifest)
+	}
+	switch v := c.Package.RustVersion.(type) {
+	case string:
+		p.rustVersion = v
+	case map[string]any:
+		if w.rootToml.Workspace != nil {
+			p.rustVersion = w.rootToml.Workspace.Package.RustVersion
+		}
+	}
+	exists := func(rel string) (bool, error) { return providers.Exists(ctx, fsys, path.Join(dir, rel)) }
+	addPH := func(rel string, main bool) {
+		p.placeholders = append(p.placeholders, placeholder{path: path.Join(dir, rel), main: main})
+	}
+
+	// The library: [lib]'s path, else src/lib.rs when it exists.
+	if c.Lib != nil && c.Lib.Path != "" {
+		addPH(c.Lib.Path, false)
+	} else if ok, err := exists("src/lib.rs"); err != nil {
+		return nil, err
+	} else if ok {
+		addPH("src/lib.rs", false)
+	}
+	// The build script.
+	switch b := c.Package.Build.(type) {
+	case string:
+		addPH(b, true)
+	case nil:
+		if ok, err := exists("build.rs"); err != nil {
+			return nil, err
+		} else if ok {
+			addPH("build.rs", true)
+		}
+	}
+	// Binaries: declared ones, then discovered ones (src/main.rs,
+	// src/bin/*.rs, src/bin/*/main.rs) unless autobins = false.
+	declared := map[string]bool{}
+	for _, b := range c.Bin {
+		pth := b.Path
+		if pth == "" {
+			var err error
+			if pth, err = defaultBinPath(ctx, fsys, dir, b.Name, p.name); err != nil {
+				return nil, err
+			}
+		}
+		if b.Name == "" {
+			return nil, fmt.Errorf("%s: a [[bin]] has no name", p.manifest)
+		}
+		declared[b.Name] = true
+		p.bins = append(p.bins, bin{name: b.Name, path: pth})
+	}
+	if c.Package.Autobins == nil || *c.Package.Autobins {
+		found, err := discoverBins(ctx, fsys, dir, p.name)
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range found {
+			if !declared[b.name] && !slices.ContainsFunc(p.bins, func(x bin) bool { return x.path == b.path }) {
+				p.bins = append(p.bins, b)
+			}
+		}
+	}
+	for _, b := range p.bins {
+		addPH(b.path, true)
+	}
+	// Declared examples, tests and benches must exist for Cargo to load
+	// the package; discovered ones need not.
+	for kind, ts := range map[string][]target{"examples": c.Example, "tests": c.Test, "benches": c.Bench} {
+		for _, t := range ts {
+			pth := t.Path
+			if pth == "" {
+				pth = kind + "/" + t.Name + ".rs"
+				if ok, err := exists(kind + "/" + t.Name + "/main.rs"); err != nil {
+					return nil, err
+				} else if ok {
+					pth = kind + "/" + t.Name + "/main.rs"
+				}
+			}
+			addPH(pth, true)
+		}
+	}
+	slices.SortFunc(p.placeholders, func(a, b placeholder) int { return strings.Compare(a.path, b.path) })
+	p.placeholders = slices.CompactFunc(p.placeholders, func(a, b placeholder) bool { return a.path == b.path })
+	return p, nil
+}
+
+// defaultBinPath is where Cargo looks for a [[bin]] without a path.
+func defaultBinPath(ctx context.Context, fsys providers.FS, dir, name, pkgName string) (string, error) {
+	for _, c := range []string{"src/bin/" + name + ".rs", "src/bin/" + name + "/main.rs"} {
+		if ok, err := providers.Exists(ctx, fsys, path.Join(dir, c)); err != nil || ok {
+			return c, err
+		}
+	}
+	if name == pkgName {
+		return "src/main.rs", nil
+	}
+	return "src/bin/" + name + ".rs", nil
+}
+
+// discoverBins are the binaries Cargo finds without [[bin]].
+func discoverBins(ctx context.Context, fsys providers.FS, dir, pkgName string) ([]bin, error) {
+	var out []bin
+	if ok, err := providers.Exists(ctx, fsys, path.Join(dir, "src/main.rs")); err != nil {
+		return nil, err
+	} else if ok {
+		out = append(out, bin{name: pkgName, path: "src/main.rs"})
+	}
+	entries, err := fsys.ReadDir(ctx, path.Join(dir, "src/bin"))
+	if err != nil {
+		return out, nil // no src/bin
+	}
+	for _, e := range entries {
+		switch {
+		case !e.IsDir() && strings.HasSuffix(e.Name(), ".rs"):
+			out = append(out, bin{name: strings.TrimSuffix(e.Name(), ".rs"), path: "src/bin/" + e.Name()})
+		case e.IsDir():
+			if ok, err := providers.Exists(ctx, fsys, path.Join(dir, "src/bin", e.Name(), "main.rs")); err != nil {
+				return nil, err
+			} else if ok {
+				out = append(out, bin{name: e.Name(), path: "src/bin/" + e.Name() + "/main.rs"})
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b bin) int { return strings.Compare(a.name, b.name) })
+	return out, nil
+}
+
+// candidate is a binary of a local package.
+type candidate struct {
+	pkg *pkg
+	bin bin
+}
+
+func (c candidate) String() string {
+	if c.bin.name == c.pkg.name {
+		return c.bin.name
+	}
+	return c.bin.name + " (package " + c.pkg.name + ")"
+}
+
+// binaries are the binaries `cargo build` builds by default: the root
+// package's, else every workspace member's.
+func (w *workspace) binaries() []candidate {
+	var out []candidate
+	root := w.rootToml.Package != nil
+	for _, p := range w.pkgs {
+		if (root && p.dir == w.rootDir) || (!root && p.member) {
+			for _, b := range p.bins {
+				out = append(out, candidate{p, b})
+			}
+		}
+	}
+	return out
+}
+
+// named are the binaries main: names: a local package's (its only one,
+// or its default-run), else the binaries of that name in the members.
+func (w *workspace) named(name string) []candidate {
+	if p, ok := w.byName[name]; ok && len(p.bins) > 0 {
+		var out []candidate
+		for _, b := range p.bins {
+			out = append(out, candidate{p, b})
+		}
+		return out
+	}
+	var out []candidate
+	for _, p := range w.pkgs {
+		for _, b := range p.bins {
+			if b.name == name && p.member {
+				out = append(out, candidate{p, b})
+			}
+		}
+	}
+	return out
+}
