@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -245,4 +247,58 @@ func TestRustErrors(t *testing.T) {
 		{"unknown main", "language: rust\nmain: nope\n", []string{"distill.yaml:3", `no binary or package with a binary is named "nope"`}},
 		{"old pin", "language: rust\nmain: api\nversion: \"1.80\"\n", []string{"distill.yaml:4", "needs Rust 1.85 (rust-version) but version: in distill.yaml pins 1.80"}},
 	})
+}
+
+// TestRustPrivateRegistry resolves a crate from a sparse registry that
+// needs a token, given only as the cargo-credentials secret: the fetch
+// step uses it, and it is in no layer, config, provenance or output.
+func TestRustPrivateRegistry(t *testing.T) {
+	requireLab(t)
+	const token = "cargo_distill_s3cr3t_4711"
+	crate := npmTarball(t, map[string]string{
+		"private-greeting-0.1.0/Cargo.toml": "[package]\nname = \"private-greeting\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+		"private-greeting-0.1.0/src/lib.rs": "pub fn greeting() -> &'static str { \"hello from a private registry\" }\n",
+	})
+	sum := sha256.Sum256(crate)
+	var base string
+	registry := startPrivate(t, func(r *http.Request) bool { return r.Header.Get("Authorization") == token },
+		func(w http.ResponseWriter, r *http.Request) {
+			switch r.URL.Path {
+			case "/index/config.json":
+				fmt.Fprintf(w, `{"dl":%q,"auth-required":true}`, base+"/dl")
+			case "/index/pr/iv/private-greeting":
+				fmt.Fprintf(w, `{"name":"private-greeting","vers":"0.1.0","deps":[],"cksum":"%x","features":{},"yanked":false}`+"\n", sum)
+			case "/dl/private-greeting/0.1.0/download":
+				w.Write(crate)
+			default:
+				http.NotFound(w, r)
+			}
+		})
+	base = registry.URL
+	dir := t.TempDir()
+	for f, s := range map[string]string{
+		"distill.yaml":       "# syntax=ghcr.io/distill-build/distill:1\nlanguage: rust\n",
+		"Cargo.toml":         "[package]\nname = \"private-app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nprivate-greeting = { version = \"0.1\", registry = \"private\" }\n",
+		".cargo/config.toml": "[registries.private]\nindex = \"sparse+" + base + "/index/\"\n",
+		"src/main.rs":        "fn main() { println!(\"{}\", private_greeting::greeting()); }\n",
+	} {
+		p := filepath.Join(dir, f)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	secret := filepath.Join(t.TempDir(), "credentials.toml")
+	if err := os.WriteFile(secret, []byte("[registries.private]\ntoken = \""+token+"\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, r := buildx(t, dir, "--platform", "linux/amd64", "--no-cache", "--provenance=mode=max", "--secret", "id=cargo-credentials,src="+secret)
+	mustSucceed(t, r)
+	registry.mustHaveBeenAsked(t)
+	img := imagetest.Load(t, out, "linux/amd64")
+	checkRustImage(t, img, "private-app", "cc")
+	runPrints(t, img, "hello from a private registry")
+	checkNoSecret(t, out, img, r, token)
 }

@@ -216,7 +216,10 @@ func (s *targetSteps) dependencies() []plan.Step {
 	fetch := append([]string{"cargo", "fetch", "--target", s.triple}, pr.lockFlag()...)
 	steps = append(steps, plan.Step{Name: "[rust] " + strings.Join(fetch, " "), Origin: pr.depsOrigin, Run: &plan.Run{
 		Args: fetch, Dir: path.Join(srcDir, ws.rootDir),
-		Env:    append(slices.Clone(s.env), "CARGO_NET_GIT_FETCH_WITH_CLI=true", "NETRC=/root/.netrc"),
+		// The tokens of the cargo-credentials secret (or of
+		// CARGO_REGISTRIES_<NAME>_TOKEN args) for registries that need
+		// them: Cargo reads them only through a credential provider.
+		Env:    append(slices.Clone(s.env), "CARGO_NET_GIT_FETCH_WITH_CLI=true", "NETRC=/root/.netrc", "CARGO_REGISTRY_GLOBAL_CREDENTIAL_PROVIDERS=cargo:token"),
 		Caches: caches(), Network: true, Secrets: fetchSecrets(), SSH: true,
 	}})
 	steps = append(steps, s.cargoBuild("[rust] cargo build --release (dependencies only)", pr.depsOrigin, nil))
