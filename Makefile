@@ -18,10 +18,12 @@ unit:
 	$(GO) vet $(PKGS)
 	$(GO) test -short -count=1 $(UNIT_PKGS)
 
-# Short fuzzing run of the manifest parser; longer with FUZZTIME=10m.
+# Short fuzzing runs of the manifest parser and of the Rust provider's
+# Cargo.toml reading; longer with FUZZTIME=10m.
 FUZZTIME ?= 20s
 fuzz:
 	$(GO) test ./frontend/manifest -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
+	$(GO) test ./frontend/providers/rust -run '^$$' -fuzz FuzzCargo -fuzztime $(FUZZTIME)
 
 schema:
 	$(GO) run ./cmd/distill schema > frontend/manifest/distill.schema.json
@@ -44,9 +46,12 @@ demo: lab-up
 # articles' comparisons (full, slim, hand-written distroless and distill
 # images of each seed app; the frontend's own cost) and multi-platform
 # builds against single-platform and hand-written QEMU builds, and the
-# Spring Boot app against its hand-written Dockerfile (java). Writes
-# bench/results/ and docs/benchmarks.md (+ .png). BENCH_RUNS=3 for medians
-# of three; BENCH_SUITE=seeds, multiplatform or java for one of them.
+# Spring Boot app against its hand-written Dockerfile (java), and the axum
+# server against its hand-written two-stage Dockerfile and cargo-chef's,
+# amd64 and amd64+arm64 under QEMU (rust; the QEMU builds take up to
+# half an hour each). Writes bench/results/ and docs/benchmarks.md
+# (+ .png). BENCH_RUNS=3 for medians of three; BENCH_SUITE=seeds,
+# multiplatform, java or rust for one of them.
 BENCH_RUNS ?= 1
 BENCH_SUITE ?= all
 bench: lab-up

@@ -3,6 +3,7 @@ package rust
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -271,4 +272,41 @@ func TestStaticHelper(t *testing.T) {
 			t.Errorf("dynamic: %q does not name libc", stderr.String())
 		}
 	}
+}
+
+// FuzzCargo plans arbitrary Cargo.toml (and rust-toolchain.toml) content:
+// any input gives a plan or an error at a manifest line, never a panic.
+func FuzzCargo(f *testing.F) {
+	f.Add(pkgToml("a", "rust-version = \"1.85\"\n[[bin]]\nname = \"x\"\npath = \"src/main.rs\"\n"), "")
+	f.Add("[workspace]\nmembers = [\"crates/*\", \"../x\"]\n[workspace.package]\nrust-version = \"1.85\"\n", "[toolchain]\nchannel = \"1.85.1\"\n")
+	f.Add(pkgToml("a", "build = false\nautobins = false\ndefault-run = \"a\"\n[lib]\npath = \"\"\n[dependencies]\nb = { path = \"b\" }\n"), "nightly")
+	f.Fuzz(func(t *testing.T, cargo, toolchain string) {
+		dir := t.TempDir()
+		write := func(name, data string) {
+			p := filepath.Join(dir, name)
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		write("Cargo.toml", cargo)
+		write("src/main.rs", "fn main() {}")
+		write("crates/m/Cargo.toml", pkgToml("m", ""))
+		if toolchain != "" {
+			write("rust-toolchain.toml", toolchain)
+		}
+		m, err := manifest.Parse("distill.yaml", []byte(header))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = providers.Plan(context.Background(), Provider{}, providers.Request{
+			Manifest: m, FS: contextfs.Dir(dir), Platforms: []ocispecs.Platform{amd64, arm64}, BuildPlatform: amd64,
+		})
+		var me *manifest.Error
+		if err != nil && !errors.As(err, &me) {
+			t.Errorf("error without a manifest line: %v", err)
+		}
+	})
 }
