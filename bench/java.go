@@ -65,19 +65,7 @@ func runJava(o options) (javaReport, error) {
 		}
 		img := javaImage{seedImage: seedImage{Variant: v.Name, File: v.File}}
 		edit := func(run int) error { return editLiteral(filepath.Join(dir, app.Source), app.Literal, 100*i+run) }
-		img.Seconds, img.Rebuild, err = measure(o, dir, v.File, edit, func(cold, rebuilt string) error {
-			st, err := analyzeImage(cold)
-			if err != nil {
-				return err
-			}
-			img.imageStats = *st
-			img.ChangedLayers, err = changedLayers(cold, rebuilt)
-			for _, l := range img.ChangedLayers {
-				img.PushBytes += l.Size
-			}
-			return err
-		})
-		if err != nil {
+		if err := measurePush(o, dir, edit, &img); err != nil {
 			return rep, fmt.Errorf("%s, %s: %w", app.Example, v.Name, err)
 		}
 		fmt.Fprintf(os.Stderr, "bench: %s, %s: %s compressed, %d packages, %.1f s cold, %.1f s rebuild, %s pushed for a code change (%d layers)\n",
@@ -85,6 +73,36 @@ func runJava(o options) (javaReport, error) {
 		rep.Images = append(rep.Images, img)
 	}
 	return rep, nil
+}
+
+// measurePush builds img.File in dir as measure does, edit making the code
+// change, and reads into img the times, the cold image and the layers the
+// change altered (what a push of the rebuilt image uploads).
+func measurePush(o options, dir string, edit func(run int) error, img *javaImage) error {
+	var err error
+	img.Seconds, img.Rebuild, err = measure(o, dir, img.File, edit, func(cold, rebuilt string) error {
+		st, err := analyzeImage(cold)
+		if err != nil {
+			return err
+		}
+		img.imageStats = *st
+		img.ChangedLayers, err = changedLayers(cold, rebuilt)
+		for _, l := range img.ChangedLayers {
+			img.PushBytes += l.Size
+		}
+		return err
+	})
+	return err
+}
+
+// changedMarkdown lists the layers a variant's code change altered.
+func changedMarkdown(b *strings.Builder, variant string, layers []changedLayer) {
+	if len(layers) == 0 {
+		fmt.Fprintf(b, "- %s: none\n", variant)
+	}
+	for _, l := range layers {
+		fmt.Fprintf(b, "- %s: layer %d of %d, %s, `%s`\n", variant, l.Index+1, l.Of, size(l.Size), l.CreatedBy)
+	}
 }
 
 // withRuntime writes manifest with a runtime: line added as file.
@@ -134,12 +152,7 @@ func javaMarkdown(b *strings.Builder, rep *javaReport) error {
 	}
 	fmt.Fprintf(b, "\nThe layers the code change altered:\n\n")
 	for _, im := range rep.Images {
-		if len(im.ChangedLayers) == 0 {
-			fmt.Fprintf(b, "- %s: none\n", im.Variant)
-		}
-		for _, l := range im.ChangedLayers {
-			fmt.Fprintf(b, "- %s: layer %d of %d, %s, `%s`\n", im.Variant, l.Index+1, l.Of, size(l.Size), l.CreatedBy)
-		}
+		changedMarkdown(b, im.Variant, im.ChangedLayers)
 	}
 	b.WriteString("\n")
 	return nil

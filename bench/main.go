@@ -21,6 +21,12 @@
 //     images read as the seeds' are, and the layers the change altered,
 //     what a push of the rebuilt image uploads. Results:
 //     bench/results/java.json.
+//   - rust: the axum example's hand-written two-stage Dockerfile (the
+//     baseline), the same with cargo-chef, and distill, each built from an
+//     empty BuildKit cache and again after a one-line code change, read as
+//     the Java suite's are; then each built for linux/amd64+linux/arm64
+//     from an empty cache (the Dockerfiles under QEMU), stopped after
+//     -rust-limit. Results: bench/results/rust.json.
 //
 // From the results it writes the report, docs/benchmarks.md, and its
 // chart, docs/benchmarks.png.
@@ -31,6 +37,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -40,6 +47,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -81,9 +89,11 @@ type options struct {
 func main() {
 	out := flag.String("out", "bench/results", "directory for the results (JSON and the multi-platform report)")
 	docs := flag.String("docs", "docs", "directory for the report users read (benchmarks.md and its chart)")
-	suite := flag.String("suite", "all", "what to run: seeds (the seed articles' comparisons), multiplatform, java (the Spring Boot example), all, or report (rewrite the report from the results)")
+	suite := flag.String("suite", "all", "what to run: seeds (the seed articles' comparisons), multiplatform, java (the Spring Boot example), rust (the axum example), all, or report (rewrite the report from the results)")
 	runs := flag.Int("runs", 1, "builds per variant (the median is reported)")
 	examples := flag.String("examples", "go-hello:main.go,python-fastapi:main.py,node-express:server.js", "multiplatform: examples with a Dockerfile.seed, each with the source file a rebuild edits")
+	rustLimit := flag.Duration("rust-limit", 30*time.Minute, "rust: stop a two-platform build after this long (its time reported as a lower bound)")
+	rustBudget := flag.Duration("rust-budget", 0, "rust: stop the two-platform builds after this long all together (0: no budget; a build stopped reports a lower bound)")
 	only := flag.String("apps", "", "seeds: only these examples (comma-separated; default every seed app)")
 	o := options{date: time.Now().UTC().Format("2006-01-02")}
 	flag.StringVar(&o.builder, "builder", envOr("BUILDX_BUILDER", "distill-lab"), "buildx builder")
@@ -122,6 +132,17 @@ func main() {
 			fail(err)
 		}
 		if err := writeJSON(filepath.Join(*out, "java.json"), rep); err != nil {
+			fail(err)
+		}
+	}
+	if *suite == "rust" || *suite == "all" {
+		file := filepath.Join(*out, "rust.json")
+		save := func(rep rustReport) error { return writeJSON(file, rep) }
+		rep, err := runRust(o, *rustLimit, *rustBudget, save)
+		if err != nil {
+			fail(err)
+		}
+		if err := save(rep); err != nil {
 			fail(err)
 		}
 	}
@@ -267,6 +288,12 @@ func touchSource(file string, n int) error {
 // OCI archive thrown away), and returns its wall time and the names of the
 // steps that ran emulated.
 func build(o options, dir, file, platforms, output string) (float64, []string, error) {
+	return buildContext(context.Background(), o, dir, file, platforms, output)
+}
+
+// buildContext is build, stopped when ctx is done: the client's process
+// group is killed, which cancels the build in buildkitd.
+func buildContext(ctx context.Context, o options, dir, file, platforms, output string) (float64, []string, error) {
 	if output == "" {
 		tmp, err := os.MkdirTemp("", "distill-bench-")
 		if err != nil {
@@ -275,11 +302,15 @@ func build(o options, dir, file, platforms, output string) (float64, []string, e
 		defer os.RemoveAll(tmp)
 		output = "type=oci,dest=" + filepath.Join(tmp, "image.tar")
 	}
-	cmd := exec.Command("docker", "buildx", "build", "--builder", o.builder, "--progress=plain",
+	cmd := exec.CommandContext(ctx, "docker", "buildx", "build", "--builder", o.builder, "--progress=plain",
 		"--platform", platforms, "-f", filepath.Join(dir, file),
 		"--secret", "id=ca-bundle,src="+o.ca, "-o", output, dir)
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf
+	// docker runs buildx as a plugin, a child process: kill them both.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 10 * time.Second
 	start := time.Now()
 	err := cmd.Run()
 	secs := time.Since(start).Seconds()

@@ -19,7 +19,8 @@ func writeReport(results, docs string) error {
 	var seeds *seedReport
 	var multi *report
 	var java *javaReport
-	for file, v := range map[string]any{"seeds.json": &seeds, "multiplatform.json": &multi, "java.json": &java} {
+	var rust *rustReport
+	for file, v := range map[string]any{"seeds.json": &seeds, "multiplatform.json": &multi, "java.json": &java, "rust.json": &rust} {
 		data, err := os.ReadFile(filepath.Join(results, file))
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
@@ -31,7 +32,7 @@ func writeReport(results, docs string) error {
 			return fmt.Errorf("%s: %w", file, err)
 		}
 	}
-	if seeds == nil && multi == nil && java == nil {
+	if seeds == nil && multi == nil && java == nil && rust == nil {
 		return fmt.Errorf("no results in %s (run make bench)", results)
 	}
 	if err := os.MkdirAll(docs, 0o755); err != nil {
@@ -57,6 +58,11 @@ func writeReport(results, docs string) error {
 			b.WriteString("\n")
 		}
 		if err := javaMarkdown(&b, java); err != nil {
+			return err
+		}
+	}
+	if rust != nil {
+		if err := rustMarkdown(&b, rust); err != nil {
 			return err
 		}
 	}
