@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -116,19 +117,20 @@ func buildLimit(limit, budget, spent time.Duration) time.Duration {
 func multiCell(im, base *rustImage) string {
 	secs := fmt.Sprintf("%.1f s", im.MultiSeconds)
 	if im.MultiTimedOut {
-		secs = fmt.Sprintf("> %.0f min (stopped)", im.MultiSeconds/60)
+		secs = fmt.Sprintf("> %d min (stopped)", int(im.MultiSeconds/60))
 	}
 	if im.MultiSeconds == 0 {
 		return "not measured"
 	}
+	q := im.MultiSeconds / base.MultiSeconds
 	r := ratio(im.MultiSeconds, base.MultiSeconds)
 	switch {
 	case base.MultiSeconds == 0, im.MultiTimedOut && base.MultiTimedOut:
 		r = "–"
-	case im.MultiTimedOut:
-		r = "> " + r
-	case base.MultiTimedOut:
-		r = "< " + r
+	case im.MultiTimedOut: // a lower bound, rounded down
+		r = fmt.Sprintf("> %.2f×", math.Floor(q*100)/100)
+	case base.MultiTimedOut: // an upper bound, rounded up
+		r = fmt.Sprintf("< %.2f×", math.Ceil(q*100)/100)
 	}
 	return fmt.Sprintf("%s (%s)", secs, r)
 }
@@ -144,7 +146,7 @@ func rustMarkdown(b *strings.Builder, rep *rustReport) error {
 		return errors.New("rust.json: results lack the baseline image")
 	}
 	fmt.Fprintf(b, "## Rust: %s (`examples/%s`)\n\n", rep.App.Title, rep.App.Example)
-	fmt.Fprintf(b, "Run on %s, %s; %d build(s) per variant, median times; the two-platform builds once. The hand-written two-stage Dockerfile (`Dockerfile.seed`: `cargo build --release --locked` in `rust:1.85-trixie`, the binary onto `gcr.io/distroless/cc-debian13:nonroot`; the baseline), the same with cargo-chef as its README recommends (`Dockerfile.chef`: a planner stage's `cargo chef prepare`, `cargo chef cook --release` in the builder, then the sources and the build; cargo-chef 0.1.71 installed with `cargo install` in a stage of its own) and distill with the example's manifest. The size, cold build, rebuild and push columns are linux/amd64 builds. Cold builds start from an empty BuildKit cache (`buildctl prune --all`); the rebuild follows after a one-line code change: text added to the greeting `hello` in `%s` returns. *Push* is what pushing the rebuilt image uploads where the cold build's image already is: the compressed layers whose digests that image lacks. *%s cold* is one build for both platforms from an empty cache: the Dockerfiles run their arm64 stages under QEMU, distill cross-compiles on the build platform; a build that ran past the limit was stopped and its time is a lower bound. Ratios are against the hand-written Dockerfile.\n\n", rep.Date, rep.Machine, rep.Runs, filepath.Base(rep.App.Source), strings.ReplaceAll(strings.ReplaceAll(rep.Platforms, "linux/", ""), ",", "+"))
+	fmt.Fprintf(b, "Run on %s, %s; %d build(s) per variant, median times; the two-platform builds once. The hand-written two-stage Dockerfile (`Dockerfile.seed`: `cargo build --release --locked` in `rust:1.85-trixie`, the binary onto `gcr.io/distroless/cc-debian13:nonroot`; the baseline), the same with cargo-chef as its README recommends (`Dockerfile.chef`: a planner stage's `cargo chef prepare`, `cargo chef cook --release` in the builder, then the sources and the build; cargo-chef 0.1.71 installed with `cargo install` in a stage of its own, so its cold builds include compiling cargo-chef: the README's `lukemathwalker/cargo-chef` image, which ships it, is not in the lab) and distill with the example's manifest. Both Dockerfiles keep Cargo's release profile (debug info stripped, symbols kept); distill strips symbols too (`CARGO_PROFILE_RELEASE_STRIP=symbols`). The size, cold build, rebuild and push columns are linux/amd64 builds. Cold builds start from an empty BuildKit cache (`buildctl prune --all`); the rebuild follows after a one-line code change: text added to the greeting `hello` in `%s` returns. *Push* is what pushing the rebuilt image uploads where the cold build's image already is: the compressed layers whose digests that image lacks. *%s cold* is one build for both platforms from an empty cache: the Dockerfiles run their arm64 stages under QEMU, distill cross-compiles on the build platform; a build stopped at its time limit (30 minutes, or what was left of the run's budget) shows that time, a lower bound. Ratios are against the hand-written Dockerfile.\n\n", rep.Date, rep.Machine, rep.Runs, filepath.Base(rep.App.Source), strings.ReplaceAll(strings.ReplaceAll(rep.Platforms, "linux/", ""), ",", "+"))
 	fmt.Fprintf(b, "| variant | size (compressed) | unpacked | layers | packages | cold build | rebuild | push after a code change | %s cold |\n|---|---|---|---|---|---|---|---|---|\n", strings.ReplaceAll(rep.Platforms, ",", " + "))
 	for i := range rep.Images {
 		im := &rep.Images[i]

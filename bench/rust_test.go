@@ -41,6 +41,8 @@ func TestMultiCell(t *testing.T) {
 		{rustImage{MultiSeconds: 60}, rustImage{MultiSeconds: 600}, "60.0 s (0.10×)"},
 		{rustImage{MultiSeconds: 1800, MultiTimedOut: true}, rustImage{MultiSeconds: 600}, "> 30 min (stopped) (> 3.00×)"},
 		{rustImage{MultiSeconds: 90}, rustImage{MultiSeconds: 1800, MultiTimedOut: true}, "90.0 s (< 0.05×)"},
+		{rustImage{MultiSeconds: 132.5}, rustImage{MultiSeconds: 1800, MultiTimedOut: true}, "132.5 s (< 0.08×)"},
+		{rustImage{MultiSeconds: 638.8, MultiTimedOut: true}, rustImage{MultiSeconds: 100}, "> 10 min (stopped) (> 6.38×)"},
 		{rustImage{MultiSeconds: 1800, MultiTimedOut: true}, rustImage{MultiSeconds: 1800, MultiTimedOut: true}, "> 30 min (stopped) (–)"},
 		{rustImage{MultiSeconds: 60}, rustImage{}, "60.0 s (–)"},
 		{rustImage{}, rustImage{MultiSeconds: 600}, "not measured"},
