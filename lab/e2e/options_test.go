@@ -84,9 +84,9 @@ builder: golang:1.26-bookworm
 	if r := call(t, example("node-typescript"), "check"); strings.Contains(r.out, "EntrypointNotFound") {
 		t.Errorf("node-typescript: the build's output reported missing:\n%s", r.out)
 	}
-	writeManifest(t, dir, "language: rust\n")
+	writeManifest(t, dir, "language: cobol\n")
 	r = call(t, dir, "check")
-	if r.err == nil || !strings.Contains(r.out, `unsupported language "rust"`) {
+	if r.err == nil || !strings.Contains(r.out, `unsupported language "cobol"`) {
 		t.Errorf("unplannable manifest: err %v\n%s", r.err, r.out)
 	}
 
