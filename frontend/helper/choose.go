@@ -28,7 +28,6 @@ type ChooseOptions struct {
 	// Candidates are in order, least content first; a candidate named
 	// "static" fits only objects that need no shared library.
 	Candidates []Candidate
-	Log        io.Writer
 }
 
 // Choose picks the first candidate that has every shared library the ELF
@@ -137,7 +136,7 @@ func chooseMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "choose: --out is required")
 		return 2
 	}
-	name, why, err := Choose(ChooseOptions{Builder: Root{Dir: "/"}, Scan: strings.Split(scan, ","), Machine: Machines[arch], Candidates: cands, Log: stdout})
+	name, why, err := Choose(ChooseOptions{Builder: Root{Dir: "/"}, Scan: strings.Split(scan, ","), Machine: Machines[arch], Candidates: cands})
 	if err != nil {
 		fmt.Fprintln(stderr, "distill:", err)
 		return 1
