@@ -408,7 +408,11 @@ func TestPythonAgainstSeeds(t *testing.T) {
 			bd, bp := packageCount(t, b)
 			t.Logf("%s: distill %d bytes, %d Debian + %d Python packages; seed Dockerfile %d bytes, %d Debian + %d Python packages (size ratio %.3f)",
 				tc.example, a.Size, ad, ap, b.Size, bd, bp, float64(a.Size)/float64(b.Size))
-			if a.Size > b.Size {
+			// Layers hold the mtimes of files written during the build
+			// (both images' site-packages): the same content compresses
+			// to sizes that differ by tens of bytes from one build to the
+			// next, so a tie within 0.01% is no larger.
+			if a.Size > b.Size+b.Size/10000 {
 				t.Errorf("distill's image (%d bytes) is larger than the hand-written one (%d bytes)", a.Size, b.Size)
 			}
 			if ad+ap > bd+bp {
