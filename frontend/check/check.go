@@ -143,15 +143,34 @@ func OriginRange(o plan.Origin) manifest.Range {
 func unpinned(in Input) []Finding {
 	var out []Finding
 	for _, t := range in.Plan.Targets {
+		// One finding per role: the runtime candidates a build chooses
+		// from are reported with the runtime.
+		byRole := map[string][]*plan.Image{}
+		var roles []string
 		for _, u := range t.Images() {
 			im := u.Image
 			if im.Digest != "" || strings.Contains(im.Ref, "@") || (in.Locked != nil && in.Locked(im.Ref, im.Platform)) {
 				continue
 			}
-			out = append(out, Finding{Rule: UnpinnedImage, Range: OriginRange(im.Origin),
-				Msg:  fmt.Sprintf("the %s %s is named by tag: a rebuild may get another image", u.Role, im.Ref),
-				Hint: "run `distill lock` to pin it by digest in distill.lock",
-			})
+			if _, ok := byRole[u.Role]; !ok {
+				roles = append(roles, u.Role)
+			}
+			if !slices.ContainsFunc(byRole[u.Role], func(o *plan.Image) bool { return o.Ref == im.Ref }) {
+				byRole[u.Role] = append(byRole[u.Role], im)
+			}
+		}
+		for _, role := range roles {
+			ims := byRole[role]
+			refs := make([]string, len(ims))
+			for i, im := range ims {
+				refs[i] = im.Ref
+			}
+			msg, hint := fmt.Sprintf("the %s %s is named by tag: a rebuild may get another image", role, refs[0]), "run `distill lock` to pin it by digest in distill.lock"
+			if len(refs) > 1 {
+				msg = fmt.Sprintf("the %s images %s are named by tag: a rebuild may get other images", role, strings.Join(refs, ", "))
+				hint = "run `distill lock` to pin them by digest in distill.lock"
+			}
+			out = append(out, Finding{Rule: UnpinnedImage, Range: OriginRange(ims[0].Origin), Msg: msg, Hint: hint})
 		}
 	}
 	return out
@@ -230,6 +249,11 @@ func runtimeChecks(ctx context.Context, in Input) ([]Finding, error) {
 	for _, t := range p.Targets {
 		exists := func(f string) (bool, error) {
 			for _, a := range t.Artifacts {
+				// A tree copied onto the root (carried libraries) is
+				// known only once built.
+				if a.Dest == "/" {
+					continue
+				}
 				if a.Dest == f || strings.HasPrefix(f, strings.TrimSuffix(a.Dest, "/")+"/") {
 					return true, nil
 				}
