@@ -157,6 +157,10 @@ type Build struct {
 type Choose struct {
 	After int
 	Scan  string
+	// Libraries is the directory a later step fills with the shared
+	// libraries carried for the runtime (an artifact's Src): there is
+	// nothing to carry, and it is not copied, when the choice is static.
+	Libraries string
 }
 
 // Plan prepares the project and plans every target platform of req, in

@@ -85,7 +85,11 @@ func choose(m *manifest.Manifest, t *plan.Target, b providers.Build, user string
 		target := path.Join(providers.CandidatesMount, f)
 		mounts = append(mounts, plan.Mount{From: plan.MountImage, Target: target, Image: &im})
 		args = append(args, "--candidate", f+"="+target)
-		choice.Candidates = append(choice.Candidates, plan.Candidate{Name: f, Mount: target})
+		cand := plan.Candidate{Name: f, Mount: target}
+		if f == providers.Static && b.Choose.Libraries != "" {
+			cand.Without = []string{b.Choose.Libraries}
+		}
+		choice.Candidates = append(choice.Candidates, cand)
 	}
 	step := plan.Step{Name: "[distill] choose the runtime: the least distroless image with the libraries " + b.Choose.Scan + " needs",
 		Origin: providers.Origin("language", m.Language.Range), Run: &plan.Run{Args: args, Dir: "/", Mounts: mounts}}

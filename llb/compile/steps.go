@@ -238,6 +238,11 @@ func (c *compiler) choose(ctx context.Context, st llb.State, s plan.Step) error 
 	}
 	chosen := *im
 	chosen.Role = plan.RoleRuntime
+	for _, cand := range ch.Candidates {
+		if cand.Name == name && len(cand.Without) > 0 {
+			c.t.Artifacts = slices.DeleteFunc(slices.Clone(c.t.Artifacts), func(a plan.Artifact) bool { return slices.Contains(cand.Without, a.Src) })
+		}
+	}
 	if c.t.Runtime.Ref != chosen.Ref {
 		c.t.Config.Labels = maps.Clone(c.t.Config.Labels)
 		for k, v := range c.t.Config.Labels {

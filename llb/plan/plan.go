@@ -59,6 +59,9 @@ type Choice struct {
 type Candidate struct {
 	Name  string `json:"name"`
 	Mount string `json:"mount"`
+	// Without are artifact sources not copied when this candidate is
+	// chosen (the libraries carried for a runtime: none for static).
+	Without []string `json:"without,omitempty"`
 }
 
 // Chosen is the candidate's image, from the choice step's mounts.
