@@ -48,7 +48,7 @@ func TestSchemaCommand(t *testing.T) {
 }
 
 // TestCheckCommand: distill check prints each finding at its line and
-// fails; the check directive skips rules; a lock pins the images.
+// fails; the check directive skips rules; a lock pins the images (the runtimes a Go build chooses from too).
 func TestCheckCommand(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -73,7 +73,9 @@ func TestCheckCommand(t *testing.T) {
 	const d = "sha256:1111111111111111111111111111111111111111111111111111111111111111"
 	write("distill.lock", `{"version": 1, "images": [
   {"ref": "docker.io/library/golang:1.26-trixie", "digest": "`+d+`", "platforms": {"linux/amd64": "`+d+`"}},
-  {"ref": "gcr.io/distroless/static-debian13:nonroot", "digest": "`+d+`", "platforms": {"linux/amd64": "`+d+`"}}]}`)
+  {"ref": "gcr.io/distroless/static-debian13:nonroot", "digest": "`+d+`", "platforms": {"linux/amd64": "`+d+`"}},
+  {"ref": "gcr.io/distroless/base-debian13:nonroot", "digest": "`+d+`", "platforms": {"linux/amd64": "`+d+`"}},
+  {"ref": "gcr.io/distroless/cc-debian13:nonroot", "digest": "`+d+`", "platforms": {"linux/amd64": "`+d+`"}}]}`)
 	out.Reset()
 	if err := run(context.Background(), []string{"check", "--platform", "linux/amd64", dir}, &out); err != nil || out.String() != "no findings\n" {
 		t.Errorf("locked: err = %v, output:\n%s", err, out.String())

@@ -417,3 +417,75 @@ func TestTargets(t *testing.T) {
 		t.Errorf("unknown target: err=%v\n%s", r.err, tail(r.out, 10))
 	}
 }
+
+// TestGoSQLite builds a server whose SQLite driver is C code in a
+// dependency (the module has no cgo of its own) for two platforms: the
+// build finds the package that needs cgo, builds with it (arm64 with
+// Debian's cross compiler, nothing emulated), the binary chooses the base
+// image (glibc), and the server stores and reads rows at run time.
+func TestGoSQLite(t *testing.T) {
+	requireLab(t)
+	out, r := buildx(t, example("go-sqlite"), "--platform", "linux/amd64,linux/arm64")
+	mustSucceed(t, r)
+	for _, w := range []string{"cgo: on, github.com/mattn/go-sqlite3", "runtime: base"} {
+		if !strings.Contains(r.out, w) {
+			t.Errorf("build output lacks %q:\n%s", w, tail(r.out, 60))
+		}
+	}
+	if strings.Contains(r.out, "(emulated: ") {
+		t.Errorf("a step ran emulated:\n%s", tail(r.out, 40))
+	}
+	for _, platform := range []string{"linux/amd64", "linux/arm64"} {
+		t.Run(platform, func(t *testing.T) {
+			img := imagetest.Load(t, out, platform)
+			checkDistroless(t, img)
+			if got := img.Config.Config.Labels["org.opencontainers.image.base.name"]; got != "gcr.io/distroless/base-debian13:nonroot" {
+				t.Errorf("base = %s, want base-debian13 (the binary links glibc)", got)
+			}
+			c := img.Run(t, imagetest.RunOpts{})
+			c.HTTPGet(t, 8080, "/?note=first", 60*time.Second)
+			body := c.HTTPGet(t, 8080, "/?note=second", 10*time.Second)
+			if !strings.Contains(body, `"notes":["first","second"]`) || !strings.Contains(body, `"sqlite":"3.`) || !strings.Contains(body, `"uid":65532`) {
+				t.Errorf("GET / = %s", body)
+			}
+			t.Logf("%s: %d layers, %d bytes; GET / -> %s", platform, len(img.Layers), img.Size, strings.TrimSpace(body))
+		})
+	}
+}
+
+// TestGoCgoOff: with cgo: false, a package the server imports that has
+// no Go files without cgo fails the build at the cgo: line, naming the
+// package; and a pure-Go module still lands on the static base with no
+// libraries layer (TestGoHello).
+func TestGoCgoOff(t *testing.T) {
+	requireLab(t)
+	dir := copyDir(t, example("go-sqlite"))
+	writeManifest(t, dir, "language: go\ncgo: false\n")
+	if err := os.MkdirAll(filepath.Join(dir, "cnative"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "cnative", "c.go"), []byte("package cnative\n\n// int answer(void) { return 42; }\nimport \"C\"\n\nfunc Answer() int { return int(C.answer()) }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile(filepath.Join(dir, "main.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src = bytes.Replace(src, []byte("\t_ \"github.com/mattn/go-sqlite3\"\n"), []byte("\t_ \"github.com/mattn/go-sqlite3\"\n\n\t\"example.com/go-sqlite/cnative\"\n"), 1)
+	src = bytes.Replace(src, []byte("\tdir := os.Getenv"), []byte("\tlog.Println(cnative.Answer())\n\tdir := os.Getenv"), 1)
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	archive, r := buildx(t, dir, "--platform", "linux/amd64")
+	if r.err == nil {
+		t.Fatal("the build succeeded")
+	}
+	for _, w := range []string{"distill: cgo: false, but example.com/go-sqlite/cnative (c.go imports \"C\") needs cgo", "distill.yaml:3", "cgo: false"} {
+		if !strings.Contains(r.out, w) {
+			t.Errorf("output lacks %q:\n%s", w, tail(r.out, 40))
+		}
+	}
+	if _, err := os.Stat(archive); err == nil {
+		t.Errorf("an image was written to %s", archive)
+	}
+}

@@ -54,8 +54,9 @@ func (Provider) Ecosystem() providers.Ecosystem {
 			"base":         "default: static, or base when cgo is used (cc with C++)",
 			"args":         "e.g. {GOPRIVATE: example.com/private, GOFLAGS: -tags=netgo}: GOFLAGS adds to distill's flags",
 		},
-		Rules:  []check.Rule{CgoOnStaticBase},
-		AddEnv: []string{"GOFLAGS"},
+		Rules:   []check.Rule{CgoOnStaticBase},
+		AddEnv:  []string{"GOFLAGS"},
+		Helpers: map[string]providers.Helper{"go-build": BuildHelper},
 	}
 }
 
@@ -190,6 +191,22 @@ func (pr *project) detectCgo(ctx context.Context) error {
 	return nil
 }
 
+// cgoMode is how the build step decides cgo when the sources do not
+// import "C" and the manifest does not ask for cgo: "auto" (a package the
+// main package imports turns it on, and the binary chooses the runtime)
+// or "off" (cgo: false, or base: static: such a package is an error
+// unless it builds without cgo); "" when cgo is decided already.
+func (pr *project) cgoMode() string {
+	m := pr.req.Manifest
+	switch {
+	case pr.cgo:
+		return ""
+	case m.CGO.Set() || (m.Base.Set() && m.Base.Value == providers.Static):
+		return "off"
+	}
+	return "auto"
+}
+
 // images picks the builder: the official golang image of the version, on
 // the runtimes' Debian release, unless the manifest names one.
 func (pr *project) images() {
@@ -246,17 +263,46 @@ func (pr *project) build(p ocispecs.Platform) (providers.Build, error) {
 	bin := path.Join(outDir, pr.name)
 	args := []string{"go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, pr.mainPkg}
 	stepName := fmt.Sprintf("[go] go build %s", pr.mainPkg)
+	mode := pr.cgoMode()
+	if mode != "" {
+		// Whether a dependency needs cgo is known once the modules are
+		// there: the helper finds out and builds accordingly.
+		helper := []string{providers.HelperBin, "go-build", "--cgo", mode, "--main", pr.mainPkg}
+		if c := providers.DebianCross(p, pr.req.BuildPlatform, false); c != nil && !providers.SamePlatform(p, pr.req.BuildPlatform) && mode == "auto" {
+			helper = append(helper, "--cc", strings.TrimPrefix(c.Env[0], "CC="), "--cross-packages", strings.Join(c.Packages, ","))
+		}
+		args = append(append(helper, "--"), args...)
+		stepName += " (cgo if a dependency needs it)"
+		if mode == "off" {
+			why := "cgo: false"
+			if !m.CGO.Set() {
+				why = "base: static"
+			}
+			args = slices.Insert(args, 6, "--why", why)
+			stepName = fmt.Sprintf("[go] go build %s (cgo off)", pr.mainPkg)
+		}
+	}
 	switch {
 	case cross != nil:
 		stepName += " (cgo, cross-compiled for " + platforms.Format(p) + ")"
 	case emulated != "":
 		stepName += emulated
 	}
-	build := plan.Step{Name: stepName, Origin: pr.buildOrigin, Run: &plan.Run{
+	buildOrigin := pr.buildOrigin
+	switch {
+	case mode == "off" && m.CGO.Set():
+		buildOrigin = providers.Origin("cgo", m.CGO.Range)
+	case mode == "off":
+		buildOrigin = providers.Origin("base", m.Base.Range)
+	}
+	build := plan.Step{Name: stepName, Origin: buildOrigin, Run: &plan.Run{
 		Args: args, Dir: path.Join(srcDir, pr.modDir), Env: buildEnv,
 		Caches:  append(caches, plan.Cache{ID: "go-build", Target: buildCache, Sharing: "shared"}),
-		Network: !pr.vendored,
+		Network: !pr.vendored || mode == "auto",
 	}}
+	if mode != "" {
+		build.Run.Mounts = []plan.Mount{{From: plan.MountFrontend, Target: providers.HelperMount}}
+	}
 	if emulated != "" {
 		builder := pr.builder
 		builder.Platform = platforms.Format(p)
@@ -276,6 +322,19 @@ func (pr *project) build(p ocispecs.Platform) (providers.Build, error) {
 		}},
 		Entrypoint: []string{path.Join(providers.AppDir, pr.name)},
 		Name:       pr.name,
+	}
+	if mode == "auto" {
+		// The binary decides the runtime; the shared libraries a
+		// dependency's C code links, and the runtime lacks, are carried
+		// with their Debian records.
+		b.FlavourReason = "a pure Go binary unless a package it imports needs cgo (the build finds out)"
+		b.Choose = &providers.Choose{After: len(steps), Scan: outDir, Libraries: providers.Sysroot}
+		b.Steps = append(b.Steps, plan.Step{Name: "[go] carry the shared libraries the binary needs", Origin: pr.buildOrigin, Run: &plan.Run{
+			Args:   []string{providers.HelperBin, "libs", "--runtime", providers.RuntimeMount, "--out", providers.Sysroot, "--scan", outDir, "--arch", p.Architecture},
+			Dir:    "/",
+			Mounts: providers.HelperMounts(),
+		}})
+		b.Artifacts = append([]plan.Artifact{{From: plan.FromBuilder, Src: providers.Sysroot, Dest: "/", Layer: "libraries", Origin: pr.depsOrigin}}, b.Artifacts...)
 	}
 	if pr.cgo {
 		origin := providers.Origin("language", m.Language.Range)
