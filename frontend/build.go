@@ -98,6 +98,7 @@ func (r *request) compileOptions(ctx context.Context) (compile.Options, error) {
 		Probe:          prober(r.c, bc),
 		Frontend:       self,
 		Context:        *buildCtx,
+		ContextDir:     r.buildCtx.root,
 		SourceMap:      r.sm,
 		Resolver:       r.resolver,
 		ResolveMode:    r.resolveMode,

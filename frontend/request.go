@@ -61,7 +61,9 @@ type buildContext struct {
 	once  sync.Once
 	state *llb.State
 	fs    contextfs.Ref
-	err   error
+	// root is the app's root in the context (approot.go).
+	root string
+	err  error
 }
 
 // manifestFile is the manifest's path in the dockerfile local, as the
@@ -111,12 +113,7 @@ func newRequest(ctx context.Context, c gwclient.Client) (*request, error) {
 // the providers (solve.go).
 func (r *request) context(ctx context.Context) (*llb.State, contextfs.Ref, error) {
 	bctx := &r.buildCtx
-	bctx.once.Do(func() {
-		if bctx.state, bctx.err = r.bc.MainContext(ctx); bctx.err != nil {
-			return
-		}
-		bctx.fs, bctx.err = solveContext(ctx, r.c, r.bc, *bctx.state)
-	})
+	bctx.once.Do(func() { bctx.err = r.loadContext(ctx, bctx) })
 	return bctx.state, bctx.fs, bctx.err
 }
 

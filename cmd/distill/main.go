@@ -92,7 +92,7 @@ func checkCmd(ctx context.Context, args []string, out io.Writer) error {
 		}
 		return err
 	}
-	fsys := contextfs.Dir(pl.dir)
+	fsys := contextfs.Dir(pl.root)
 	found, err := check.Run(ctx, check.Input{
 		Manifest: pl.manifest, Plan: pl.plan, Provider: pl.findings, Locked: pl.lock.Pins, Rules: resolve.Rules(),
 		Context: func(ctx context.Context, name string) (bool, error) { return providers.Exists(ctx, fsys, name) },
@@ -117,6 +117,8 @@ type loaded struct {
 	plan     *plan.Plan
 	findings []check.Finding
 	lock     *lock.File
+	// root is the app's root directory (the manifest's, or its root:).
+	root string
 }
 
 // loadPlan reads the manifest of the context dir named by args and plans
@@ -154,7 +156,17 @@ func loadPlan(ctx context.Context, name string, args []string) (*loaded, error) 
 			opts.Platforms = append(opts.Platforms, p)
 		}
 	}
-	if l.plan, l.findings, err = resolve.Checked(ctx, l.manifest, contextfs.Dir(l.dir), opts); err != nil {
+	// The app's root is the manifest's directory, or its root: (as the
+	// frontend has it).
+	root := filepath.Dir(*file)
+	if l.manifest.Root.Set() {
+		root = filepath.Join(root, filepath.FromSlash(l.manifest.Root.Value))
+	}
+	if rel, err := filepath.Rel(root, *file); err == nil {
+		l.manifest.InRoot = filepath.ToSlash(rel)
+	}
+	l.root = filepath.Join(l.dir, root)
+	if l.plan, l.findings, err = resolve.Checked(ctx, l.manifest, contextfs.Dir(l.root), opts); err != nil {
 		return nil, err
 	}
 	lf := filepath.Join(l.dir, filepath.Dir(*file), lock.Name(filepath.Base(*file)))

@@ -43,9 +43,12 @@ func (d Dir) ReadDir(_ context.Context, name string) ([]fs.DirEntry, error) {
 	return os.ReadDir(d.path(name))
 }
 
-// Ref reads a solved reference through the gateway.
+// Ref reads a solved reference through the gateway; Dir, when set, is
+// the directory of the reference the paths are relative to (the app's
+// root in the build context).
 type Ref struct {
 	Ref gwclient.Reference
+	Dir string
 }
 
 var _ providers.FS = Ref{}
@@ -58,7 +61,7 @@ func (r Ref) ReadFile(ctx context.Context, name string) ([]byte, error) {
 	if _, err := r.Stat(ctx, name); err != nil {
 		return nil, err
 	}
-	dt, err := r.Ref.ReadFile(ctx, gwclient.ReadRequest{Filename: clean(name), Range: &gwclient.FileRange{Length: maxFile}})
+	dt, err := r.Ref.ReadFile(ctx, gwclient.ReadRequest{Filename: r.clean(name), Range: &gwclient.FileRange{Length: maxFile}})
 	if err != nil {
 		return nil, notExist(name, err)
 	}
@@ -67,7 +70,7 @@ func (r Ref) ReadFile(ctx context.Context, name string) ([]byte, error) {
 
 // Stat implements providers.FS.
 func (r Ref) Stat(ctx context.Context, name string) (bool, error) {
-	st, err := r.Ref.StatFile(ctx, gwclient.StatRequest{Path: clean(name)})
+	st, err := r.Ref.StatFile(ctx, gwclient.StatRequest{Path: r.clean(name)})
 	if err != nil {
 		return false, notExist(name, err)
 	}
@@ -76,7 +79,7 @@ func (r Ref) Stat(ctx context.Context, name string) (bool, error) {
 
 // ReadDir implements providers.FS.
 func (r Ref) ReadDir(ctx context.Context, name string) ([]fs.DirEntry, error) {
-	sts, err := r.Ref.ReadDir(ctx, gwclient.ReadDirRequest{Path: clean(name)})
+	sts, err := r.Ref.ReadDir(ctx, gwclient.ReadDirRequest{Path: r.clean(name)})
 	if err != nil {
 		return nil, notExist(name, err)
 	}
@@ -85,6 +88,11 @@ func (r Ref) ReadDir(ctx context.Context, name string) ([]fs.DirEntry, error) {
 		out[i] = entry{st}
 	}
 	return out, nil
+}
+
+// clean is name in the reference: under Dir, never above it.
+func (r Ref) clean(name string) string {
+	return clean(path.Join(r.Dir, clean(name)))
 }
 
 func clean(name string) string {

@@ -13,12 +13,25 @@ import (
 // DefaultFilename is the manifest name docker build looks for with -f.
 const DefaultFilename = "distill.yaml"
 
+// AppPath is the manifest's path relative to the app's root: what the
+// app's files leave out.
+func (m *Manifest) AppPath() string {
+	if m.InRoot != "" {
+		return m.InRoot
+	}
+	return m.File
+}
+
 // Manifest is a parsed distill.yaml. Every field keeps the range it was
 // written at, so later stages can point errors and build steps at it.
 // The struct tags drive decoding and the JSON Schema alike.
 type Manifest struct {
-	// File is the manifest's name as the client gave it.
+	// File is the manifest's name as the client gave it, or its path in
+	// the build context once the frontend has found it there.
 	File string `yaml:"-" json:"file"`
+	// InRoot is the manifest's path under the app's root, when the
+	// frontend has found it in the build context (see AppPath).
+	InRoot string `yaml:"-" json:"-"`
 	// Syntax is the value of the "# syntax=" directive on line 1, if any.
 	Syntax string `yaml:"-" json:"syntax,omitempty"`
 	// Check is the "# check=" directive of the leading comments, if any:
@@ -32,6 +45,7 @@ type Manifest struct {
 	Entrypoint    Strings `yaml:"entrypoint" doc:"Command the image runs, as an argv list (there is no shell in the image)."`
 	Main          String  `yaml:"main" scope:"language" doc:"What to build or run, for the languages that read it."`
 	Build         Strings `yaml:"build" scope:"language" doc:"Build command (argv) run before the app is copied onto the runtime, for the languages that read it."`
+	Root          String  `yaml:"root" doc:"The app's root directory, relative to the manifest's directory (default: the manifest's directory, so an app in services/api/ builds from the repository root with -f services/api/distill.yaml). Paths in the manifest are relative to it, and only its files are sent to the builder. Must stay inside the build context."`
 	Include       Strings `yaml:"include" doc:"Extra runtime files or directories copied from the build context into the app directory (/app), e.g. templates/ or static/."`
 	Env           Env     `yaml:"env" doc:"Environment variables of the image, added to the base image's (PATH, SSL_CERT_FILE)."`
 	Expose        Ports   `yaml:"expose" doc:"Ports the app listens on, e.g. [8080] or [\"53/udp\"]."`

@@ -29,6 +29,9 @@ var caEnv = []string{"CURL_CA_BUNDLE", "GIT_SSL_CAINFO", "SSL_CERT_FILE"}
 
 // Options are the inputs of a compilation besides the plan.
 type Options struct {
+	// ContextDir is the app's root in Context: the plan's context paths
+	// are relative to it ("" or "." for the whole context).
+	ContextDir string
 	// Context is the build context (after .dockerignore).
 	Context llb.State
 	// SourceMap maps plan origins to manifest lines; nil is allowed.
@@ -212,11 +215,11 @@ func (c *compiler) compile(ctx context.Context) (*Result, error) {
 	for _, g := range c.layerGroups() {
 		layer := llb.Scratch()
 		for _, a := range g.artifacts {
-			from := builder
+			from, src := builder, a.Src
 			if a.From == plan.FromContext {
-				from = c.o.Context
+				from, src = c.o.Context, c.contextPath(a.Src)
 			}
-			layer = layer.File(llb.Copy(from, a.Src, a.Dest, &llb.CopyInfo{
+			layer = layer.File(llb.Copy(from, src, a.Dest, &llb.CopyInfo{
 				CreateDestPath: true, CopyDirContentsOnly: true, ChownOpt: rootOwned, ExcludePatterns: a.Exclude,
 				CreatedTime: c.o.Epoch,
 			}), c.constraints(fmt.Sprintf("[distill] collect %s", a.Dest), a.Origin)...)

@@ -609,3 +609,34 @@ func TestChoice(t *testing.T) {
 		t.Error("compiling changed the caller's target")
 	}
 }
+
+// TestContextDir: with the app's root in a directory of the context,
+// every copy from the context (the dependency files, the whole app, a
+// context artifact) reads under it, and copies from the builder do not.
+func TestContextDir(t *testing.T) {
+	t.Parallel()
+	res, err := Target(context.Background(), testTarget(), Options{Context: llb.Local("context", llb.LocalUniqueID("test")), ContextDir: "services/api"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, err := res.State.Marshal(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var srcs []string
+	for _, dt := range def.Def {
+		var op pb.Op
+		if err := op.UnmarshalVT(dt); err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range op.GetFile().GetActions() {
+			if c := a.GetCopy(); c != nil && c.Dest != "/" {
+				srcs = append(srcs, c.Src)
+			}
+		}
+	}
+	slices.Sort(srcs)
+	if got := strings.Join(srcs, " "); got != "/out/app /services/api /services/api/go.mod /services/api/go.sum /services/api/static" {
+		t.Errorf("copy sources = %s", got)
+	}
+}

@@ -125,6 +125,15 @@ func (c *compiler) isolatedStep(ctx context.Context, base, st llb.State, s plan.
 	return st, nil
 }
 
+// contextPath is a context path of the plan (relative to the app's
+// root) in the build context.
+func (c *compiler) contextPath(p string) string {
+	if c.o.ContextDir == "" || c.o.ContextDir == "." {
+		return p
+	}
+	return path.Join("/", c.o.ContextDir, p)
+}
+
 var rootOwned = &llb.ChownOpt{User: &llb.UserOpt{UID: 0}, Group: &llb.UserOpt{UID: 0}}
 
 func (c *compiler) writeStep(st llb.State, s plan.Step) llb.State {
@@ -137,15 +146,15 @@ func (c *compiler) writeStep(st llb.State, s plan.Step) llb.State {
 func (c *compiler) copyStep(st llb.State, s plan.Step) llb.State {
 	info := &llb.CopyInfo{CreateDestPath: true, CopyDirContentsOnly: true, AllowWildcard: false, ExcludePatterns: s.Copy.Exclude}
 	if len(s.Copy.Paths) == 0 {
-		return st.File(llb.Copy(c.o.Context, "/", s.Copy.Dest, info), c.constraints(s.Name, s.Origin)...)
+		return st.File(llb.Copy(c.o.Context, c.contextPath("/"), s.Copy.Dest, info), c.constraints(s.Name, s.Origin)...)
 	}
 	var fa *llb.FileAction
 	for _, p := range s.Copy.Paths {
 		dest := path.Join(s.Copy.Dest, p)
 		if fa == nil {
-			fa = llb.Copy(c.o.Context, p, dest, info)
+			fa = llb.Copy(c.o.Context, c.contextPath(p), dest, info)
 		} else {
-			fa = fa.Copy(c.o.Context, p, dest, info)
+			fa = fa.Copy(c.o.Context, c.contextPath(p), dest, info)
 		}
 	}
 	return st.File(fa, c.constraints(s.Name, s.Origin)...)

@@ -212,7 +212,7 @@ func (pl *planner) libs() bool { return !pl.jsOnly || len(pl.buildPkgs) > 0 }
 
 // sourcesExclude are what the app's files never take from the context.
 func (pl *planner) sourcesExclude() []string {
-	return []string{".git", ".dockerignore", "**/node_modules", pl.m.File, pl.m.File + ".dockerignore"}
+	return []string{".git", ".dockerignore", "**/node_modules", pl.m.AppPath(), pl.m.AppPath() + ".dockerignore"}
 }
 
 // app is the app's files: the sources, or with a build step the tree it

@@ -53,7 +53,7 @@ func (pl *planner) newInstaller(p ocispecs.Platform, mode, why string) *installe
 	case cross, installs:
 		in.suffix = " (for " + platforms.Format(p) + ", from " + platforms.Format(pl.req.BuildPlatform) + ")"
 	}
-	in.exclude = []string{".git", ".dockerignore", "**/.venv", "**/__pycache__", "**/*.pyc", m.File, m.File + ".dockerignore"}
+	in.exclude = []string{".git", ".dockerignore", "**/.venv", "**/__pycache__", "**/*.pyc", m.AppPath(), m.AppPath() + ".dockerignore"}
 	// Lock and requirements files are read by the install steps only.
 	in.installOnly = pl.reqFiles
 	for _, f := range []string{"uv.lock", "poetry.lock", "Pipfile", "Pipfile.lock"} {

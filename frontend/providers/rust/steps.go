@@ -322,7 +322,7 @@ func (pr *project) lockFlag() []string {
 // sourcesExclude are what the build never takes from the context: the
 // project's own build output, git, the manifest.
 func (pr *project) sourcesExclude() []string {
-	return []string{".git", path.Join(pr.ws.rootDir, "target"), pr.m.File, pr.m.File + ".dockerignore"}
+	return []string{".git", path.Join(pr.ws.rootDir, "target"), pr.m.AppPath(), pr.m.AppPath() + ".dockerignore"}
 }
 
 // caches are Cargo's registry and git checkouts, shared by every build.

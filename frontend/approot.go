@@ -1,0 +1,143 @@
+package frontend
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/distill-build/distill/frontend/contextfs"
+	"github.com/distill-build/distill/frontend/manifest"
+	"github.com/moby/buildkit/client/llb"
+)
+
+// The app's root in the build context. Clients send the manifest's
+// directory as its own local (buildx: `-f services/api/distill.yaml .`
+// sends services/api and the base name), so where it sits in the context
+// is found by its content: the files of the context with the manifest's
+// name, and only those, are transferred and compared. The manifest's
+// directory is the app's root unless `root:` moves it; paths in the
+// manifest and the plan are relative to the root, and the build context
+// is narrowed to it, so files elsewhere in the repository are neither
+// sent nor able to invalidate a step.
+
+// findLimit bounds the manifests compared.
+const findLimit = 1000
+
+// locateManifest is the manifest's directory in the build context: "."
+// when the context has no file of its name and content (the manifest is
+// outside the context, or read from stdin).
+func (r *request) locateManifest(ctx context.Context) (string, error) {
+	base := path.Base(r.src.Filename)
+	st, err := r.bc.MainContext(ctx, llb.IncludePatterns([]string{base, "**/" + base}),
+		llb.SharedKeyHint("distill-find-manifest"), llb.WithCustomName("[distill] find "+base+" in the build context"))
+	if err != nil {
+		return "", err
+	}
+	ref, err := solveContext(ctx, r.c, r.bc, *st)
+	if err != nil {
+		return "", err
+	}
+	var found []string
+	var walk func(dir string) error
+	walk = func(dir string) error {
+		entries, err := ref.ReadDir(ctx, dir)
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			p := path.Join(dir, e.Name())
+			switch {
+			case len(found) >= findLimit:
+				return nil
+			case e.IsDir():
+				if err := walk(p); err != nil {
+					return err
+				}
+			case e.Name() == base:
+				data, err := ref.ReadFile(ctx, p)
+				if err != nil {
+					return err
+				}
+				if bytes.Equal(data, r.src.Data) {
+					found = append(found, path.Dir(p))
+				}
+			}
+		}
+		return nil
+	}
+	if err := walk("."); err != nil {
+		return "", fmt.Errorf("looking for %s in the build context: %w", base, err)
+	}
+	switch len(found) {
+	case 0:
+		return ".", nil
+	case 1:
+		return found[0], nil
+	}
+	// buildx names both directories relative to the git repository.
+	opts := r.c.BuildOpts().Opts
+	if c, ok := opts["vcs:localdir:context"]; ok {
+		if d, ok := opts["vcs:localdir:dockerfile"]; ok {
+			if rel, err := filepath.Rel(c, d); err == nil && slices.Contains(found, filepath.ToSlash(rel)) {
+				return filepath.ToSlash(rel), nil
+			}
+		}
+	}
+	slices.Sort(found)
+	return "", sourceError(r.sm, &manifest.Error{File: r.manifest.File, Range: manifest.Range{Start: manifest.Pos{Line: 1}, End: manifest.Pos{Line: 1}},
+		Msg: fmt.Sprintf("the build context has %s with this content in %d directories (%s): distill finds the app's directory by its manifest's content",
+			base, len(found), strings.Join(found, ", ")),
+		Hint: "make each manifest differ (a comment naming its app), or build with the app's directory as the context"})
+}
+
+// appRoot is the app's root in the build context: the manifest's
+// directory, moved by `root:`.
+func (r *request) appRoot(dir string) (string, error) {
+	m := r.manifest
+	if !m.Root.Set() {
+		return dir, nil
+	}
+	root := path.Join(dir, m.Root.Value)
+	if path.IsAbs(m.Root.Value) || root == ".." || strings.HasPrefix(root, "../") {
+		return "", sourceError(r.sm, &manifest.Error{File: m.File, Range: m.Root.Range,
+			Msg:  fmt.Sprintf("root %q is outside the build context (the manifest is in %s)", m.Root.Value, dir),
+			Hint: "name a directory relative to the manifest's, inside the context, e.g. root: ../.. for the repository root"})
+	}
+	return root, nil
+}
+
+// loadContext finds the app's root, names the manifest by its path in
+// the context (errors, source maps) and records its path under the root
+// (what the providers leave out of the app), and loads the context
+// narrowed to the root.
+func (r *request) loadContext(ctx context.Context, bctx *buildContext) error {
+	dir, err := r.locateManifest(ctx)
+	if err != nil {
+		return err
+	}
+	inContext := path.Join(dir, path.Base(r.src.Filename))
+	r.src.SourceMap.Filename, r.manifest.File = inContext, inContext
+	if bctx.root, err = r.appRoot(dir); err != nil {
+		return err
+	}
+	if rel, err := filepath.Rel(bctx.root, inContext); err == nil {
+		r.manifest.InRoot = filepath.ToSlash(rel)
+	}
+	var opts []llb.LocalOption
+	if bctx.root != "." {
+		opts = append(opts, llb.IncludePatterns([]string{bctx.root}), llb.SharedKeyHint("context:"+bctx.root))
+	}
+	if bctx.state, err = r.bc.MainContext(ctx, opts...); err != nil {
+		return err
+	}
+	ref, err := solveContext(ctx, r.c, r.bc, *bctx.state)
+	if err != nil {
+		return err
+	}
+	bctx.fs = contextfs.Ref{Ref: ref.Ref, Dir: bctx.root}
+	return nil
+}
