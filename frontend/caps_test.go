@@ -3,6 +3,7 @@ package frontend
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -188,14 +189,20 @@ func TestWithCapChecks(t *testing.T) {
 // change to document (lab/README.md).
 func TestExamplesBuildKitFloor(t *testing.T) {
 	ctx := context.Background()
-	dirs, err := filepath.Glob(filepath.Join("..", "examples", "*", "distill.yaml"))
+	var dirs []string // every manifest, a monorepo's apps included
+	err := filepath.WalkDir(filepath.Join("..", "examples"), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Name() == "distill.yaml" {
+			dirs = append(dirs, p)
+		}
+		return err
+	})
 	if err != nil || len(dirs) == 0 {
 		t.Fatalf("no examples: %v", err)
 	}
 	build := platforms.MustParse("linux/amd64")
 	for _, mf := range dirs {
 		dir := filepath.Dir(mf)
-		name := filepath.Base(dir)
+		name, _ := filepath.Rel(filepath.Join("..", "examples"), dir)
 		t.Run(name, func(t *testing.T) {
 			data, err := os.ReadFile(mf)
 			if err != nil {

@@ -15,13 +15,9 @@ import (
 // arm64, several times: the LLB definitions must be byte for byte equal.
 func TestExampleLLBDeterministic(t *testing.T) {
 	t.Parallel()
-	dirs, err := filepath.Glob("../../examples/*/distill.yaml")
-	if err != nil || len(dirs) == 0 {
-		t.Fatalf("no examples found: %v", err)
-	}
-	for _, mf := range dirs {
-		dir := filepath.Dir(mf)
-		t.Run(filepath.Base(dir), func(t *testing.T) {
+	for _, dir := range exampleDirs(t) {
+		rel, _ := filepath.Rel("../../examples", dir)
+		t.Run(rel, func(t *testing.T) {
 			t.Parallel()
 			first := exampleDefs(t, dir)
 			for range 5 {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,13 +27,10 @@ var amd64 = ocispecs.Platform{OS: "linux", Architecture: "amd64"}
 // platform and for amd64+arm64.
 func TestExamplePlans(t *testing.T) {
 	t.Parallel()
-	dirs, err := filepath.Glob("../../examples/*/distill.yaml")
-	if err != nil || len(dirs) == 0 {
-		t.Fatalf("no examples found: %v", err)
-	}
-	for _, mf := range dirs {
-		dir := filepath.Dir(mf)
-		name := filepath.Base(dir)
+	dirs := exampleDirs(t)
+	for _, dir := range dirs {
+		rel, _ := filepath.Rel("../../examples", dir)
+		name := strings.ReplaceAll(filepath.ToSlash(rel), "/", "-")
 		for _, tc := range []struct {
 			suffix    string
 			platforms []ocispecs.Platform
@@ -64,6 +62,23 @@ func TestExamplePlans(t *testing.T) {
 			})
 		}
 	}
+}
+
+// exampleDirs are the directories of every example manifest, the apps
+// in a monorepo's directories included (monorepo/services/api).
+func exampleDirs(t testing.TB) []string {
+	t.Helper()
+	var dirs []string
+	err := filepath.WalkDir("../../examples", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Name() == "distill.yaml" {
+			dirs = append(dirs, filepath.Dir(p))
+		}
+		return err
+	})
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no examples found: %v", err)
+	}
+	return dirs
 }
 
 // examplePlan resolves the plan of the example in dir.

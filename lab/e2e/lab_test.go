@@ -99,9 +99,16 @@ func run(t *testing.T, dir string, extraEnv []string, name string, args ...strin
 // and exports an OCI archive; extra args go before the context.
 func buildx(t *testing.T, dir string, extra ...string) (string, result) {
 	t.Helper()
+	return buildxFile(t, dir, "distill.yaml", extra...)
+}
+
+// buildxFile is buildx with the manifest at file, relative to the context
+// dir (an app in a directory of a repository built from its root).
+func buildxFile(t *testing.T, dir, file string, extra ...string) (string, result) {
+	t.Helper()
 	out := filepath.Join(t.TempDir(), "image.tar")
 	args := append([]string{"buildx", "build", "--builder", builder, "--progress=plain",
-		"-f", filepath.Join(dir, "distill.yaml"),
+		"-f", filepath.Join(dir, file),
 		"--secret", "id=ca-bundle,src=" + caBundle,
 		"-o", "type=oci,dest=" + out}, extra...)
 	return out, run(t, dir, nil, "docker", append(args, dir)...)

@@ -1,0 +1,3 @@
+module example.com/monorepo/api
+
+go 1.26

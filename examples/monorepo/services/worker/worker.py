@@ -1,0 +1,5 @@
+"""The monorepo's worker: prints one report line and exits."""
+
+import emoji
+
+print(emoji.emojize("worker done :check_mark_button:"))
