@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	goruntime "runtime"
 	"slices"
 	"strings"
 
@@ -63,6 +64,11 @@ func BuildHelper(args []string, stdout, stderr io.Writer) int {
 	default:
 		cgo = true
 		fmt.Fprintf(stdout, "cgo: on, %s needs it\n", describe(needs))
+		if target := os.Getenv("GOARCH"); *cc == "" && target != "" && target != goruntime.GOARCH {
+			fmt.Fprintf(stderr, "distill: %s needs cgo, and distill has no C cross compiler for %s on this build platform (%s).\n"+
+				"Set cgo: true: distill then builds this platform's binary in its own builder, emulated.\n", describe(needs), target, goruntime.GOARCH)
+			return 1
+		}
 	}
 	env := setEnv(os.Environ(), "CGO_ENABLED", map[bool]string{true: "1", false: "0"}[cgo])
 	if cgo && *cc != "" {

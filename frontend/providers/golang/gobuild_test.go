@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -93,6 +94,23 @@ func TestBuildHelper(t *testing.T) {
 		if tc.code == 0 && !strings.HasSuffix(strings.TrimSpace(stdout.String()), "\n"+tc.cgo) {
 			t.Errorf("%v: go env CGO_ENABLED in the build: %q, want %s", tc.args, stdout.String(), tc.cgo)
 		}
+	}
+}
+
+// TestBuildHelperNoCrossCompiler: cgo needed for another platform with
+// no C cross compiler is an error that says what to do.
+func TestBuildHelperNoCrossCompiler(t *testing.T) {
+	t.Chdir(writeModule(t, cgoModule))
+	t.Setenv("GOFLAGS", "-mod=mod")
+	other := "s390x"
+	if runtime.GOARCH == other {
+		other = "riscv64"
+	}
+	t.Setenv("GOARCH", other)
+	var stdout, stderr bytes.Buffer
+	code := BuildHelper([]string{"go-build", "--cgo", "auto", "--main", ".", "--", "go", "version"}, &stdout, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "no C cross compiler for "+other) || !strings.Contains(stderr.String(), "Set cgo: true") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
 	}
 }
 
