@@ -29,8 +29,12 @@ const findLimit = 1000
 
 // locateManifest is the manifest's directory in the build context: "."
 // when the context has no file of its name and content (the manifest is
-// outside the context, or read from stdin).
+// outside the context, or read from stdin) or is remote.
 func (r *request) locateManifest(ctx context.Context) (string, error) {
+	if remoteContext(r.bc.BuildOpts().Opts["context"]) {
+		// A git or HTTP context comes whole, and its manifest with it.
+		return ".", nil
+	}
 	base := path.Base(r.src.Filename)
 	st, err := r.bc.MainContext(ctx, llb.IncludePatterns([]string{base, "**/" + base}),
 		llb.SharedKeyHint("distill-find-manifest"), llb.WithCustomName("[distill] find "+base+" in the build context"))
