@@ -173,6 +173,37 @@ func BuildPackages(m *manifest.Manifest) ([]string, error) {
 	return pkgs, nil
 }
 
+// BuilderPackages are the Debian packages a target's build installs in
+// the build platform's builder: the C cross toolchain when cross is set,
+// and the manifest's build packages, the -dev ones for the target's
+// architecture then (foreign is that architecture, to add to dpkg).
+func BuilderPackages(cross *CrossToolchain, buildPkgs []string) (pkgs []string, foreign string) {
+	if cross != nil {
+		pkgs = slices.Clone(cross.Packages)
+	}
+	for _, p := range buildPkgs {
+		name, version, pinned := strings.Cut(p, "=")
+		if cross != nil && !strings.Contains(name, ":") && strings.HasSuffix(name, "-dev") {
+			name, foreign = name+":"+cross.Arch, cross.Arch
+		}
+		if pinned {
+			name += "=" + version
+		}
+		pkgs = append(pkgs, name)
+	}
+	return pkgs, foreign
+}
+
+// AptInstallForeign is AptInstall adding a foreign architecture first
+// when one is named.
+func AptInstallForeign(foreign string, pkgs []string) *plan.Run {
+	r := AptInstall(pkgs)
+	if foreign != "" {
+		r.Args[2] = "dpkg --add-architecture " + foreign + " && " + r.Args[2]
+	}
+	return &r
+}
+
 // AptInstall installs Debian packages in a Debian builder.
 func AptInstall(pkgs []string) plan.Run {
 	return plan.Run{

@@ -148,7 +148,7 @@ func (s *targetSteps) toolchain() []plan.Step {
 		if s.cross != nil {
 			name += " (cross linker and libraries for " + platforms.Format(s.p) + ")"
 		}
-		steps = append(steps, plan.Step{Name: name, Origin: origin, Run: aptInstall(foreign, pkgs)})
+		steps = append(steps, plan.Step{Name: name, Origin: origin, Run: providers.AptInstallForeign(foreign, pkgs)})
 	}
 	if s.cross != nil {
 		// The official image has the build platform's standard library;
@@ -165,30 +165,7 @@ func (s *targetSteps) toolchain() []plan.Step {
 // cross linker and the build packages, -dev ones for the target's
 // architecture when it is another (foreign), others for the build's.
 func (s *targetSteps) aptPackages() (pkgs []string, foreign string) {
-	if s.cross != nil {
-		pkgs = slices.Clone(s.cross.Packages)
-	}
-	for _, p := range s.pr.buildPkgs {
-		name, version, pinned := strings.Cut(p, "=")
-		if s.cross != nil && !strings.Contains(name, ":") && strings.HasSuffix(name, "-dev") {
-			name, foreign = name+":"+s.deb.Arch, s.deb.Arch
-		}
-		if pinned {
-			name += "=" + version
-		}
-		pkgs = append(pkgs, name)
-	}
-	return pkgs, foreign
-}
-
-// aptInstall installs Debian packages, adding a foreign architecture
-// first when one is named.
-func aptInstall(foreign string, pkgs []string) *plan.Run {
-	r := providers.AptInstall(pkgs)
-	if foreign != "" {
-		r.Args[2] = "dpkg --add-architecture " + foreign + " && " + r.Args[2]
-	}
-	return &r
+	return providers.BuilderPackages(s.cross, s.pr.buildPkgs)
 }
 
 // dependencies compile the dependencies alone, from the manifests, the
@@ -276,7 +253,7 @@ func (s *targetSteps) cargoBuild(name string, origin plan.Origin, sc *script) pl
 		pkgs, _ := s.aptPackages()
 		var setup []plan.Step
 		if len(pkgs) > 0 {
-			setup = append(setup, plan.Step{Name: "[rust] apt-get install " + strings.Join(pkgs, " "), Origin: origin, Run: aptInstall("", pkgs)})
+			setup = append(setup, plan.Step{Name: "[rust] apt-get install " + strings.Join(pkgs, " "), Origin: origin, Run: providers.AptInstallForeign("", pkgs)})
 		}
 		builder := pr.builder
 		builder.Platform = platforms.Format(s.p)
