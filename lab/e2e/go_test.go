@@ -489,3 +489,41 @@ func TestGoCgoOff(t *testing.T) {
 		t.Errorf("an image was written to %s", archive)
 	}
 }
+
+// TestGoCgoSystemLibrary: the module's own cgo code links a Debian
+// library (build-packages: libsqlite3-dev, the arm64 one for arm64): the
+// binary chooses base, and libsqlite3 is carried into the image with its
+// status.d record for each platform; the program runs.
+func TestGoCgoSystemLibrary(t *testing.T) {
+	requireLab(t)
+	dir := copyDir(t, example("go-cgo"))
+	writeManifest(t, dir, "language: go\nbuild-packages: [libsqlite3-dev]\n")
+	src := "package main\n\n/*\n#cgo LDFLAGS: -lsqlite3\n#include <sqlite3.h>\n*/\nimport \"C\"\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Printf(\"sqlite %s\\n\", C.GoString(C.sqlite3_libversion()))\n}\n"
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, r := buildx(t, dir, "--platform", "linux/amd64,linux/arm64")
+	mustSucceed(t, r)
+	if strings.Contains(r.out, "(emulated: ") {
+		t.Errorf("a step ran emulated:\n%s", tail(r.out, 40))
+	}
+	for _, tc := range []struct{ platform, triplet string }{{"linux/amd64", "x86_64-linux-gnu"}, {"linux/arm64", "aarch64-linux-gnu"}} {
+		t.Run(tc.platform, func(t *testing.T) {
+			img := imagetest.Load(t, out, tc.platform)
+			rootfs := checkDistroless(t, img)
+			if got := img.Config.Config.Labels["org.opencontainers.image.base.name"]; got != "gcr.io/distroless/base-debian13:nonroot" {
+				t.Errorf("base = %s", got)
+			}
+			for _, p := range []string{"/usr/lib/" + tc.triplet + "/libsqlite3.so.0", "/var/lib/dpkg/status.d/libsqlite3-0"} {
+				if !imagetest.Exists(rootfs, p) {
+					t.Errorf("%s is not in the image", p)
+				}
+			}
+			stdout, stderr, code := img.RunToCompletion(t, imagetest.RunOpts{}, 60*time.Second)
+			if code != 0 || !strings.HasPrefix(stdout, "sqlite 3.") {
+				t.Errorf("exit %d: %q %q", code, stdout, stderr)
+			}
+			t.Logf("%s: %s", tc.platform, strings.TrimSpace(stdout))
+		})
+	}
+}

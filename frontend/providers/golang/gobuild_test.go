@@ -125,7 +125,7 @@ func TestCgoModes(t *testing.T) {
 		{"language: go\n", []string{"go-build", "--cgo", "auto", "--main", ".", "--cc", "aarch64-linux-gnu-gcc", "--cross-packages", "gcc-aarch64-linux-gnu,libc6-dev-arm64-cross", "--"}, true},
 		{"language: go\ncgo: false\n", []string{"go-build", "--cgo", "off", "--main", ".", "--why", "cgo: false", "--"}, false},
 		{"language: go\nbase: static\n", []string{"go-build", "--cgo", "off", "--main", ".", "--why", "base: static", "--"}, false},
-		{"language: go\ncgo: true\n", nil, false},
+		{"language: go\ncgo: true\n", nil, true},
 	} {
 		m, err := manifest.Parse("distill.yaml", []byte(tc.manifest))
 		if err != nil {

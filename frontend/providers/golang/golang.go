@@ -46,13 +46,14 @@ func (Provider) Language() string { return "go" }
 func (Provider) Ecosystem() providers.Ecosystem {
 	return providers.Ecosystem{
 		Fields: map[string]string{
-			"version":      "go.mod's toolchain or go line, e.g. \"1.26\"",
-			"dependencies": "go.mod (a module in a subdirectory: its path)",
-			"entrypoint":   "default: the built binary, /app/<name>; a bare name is the binary",
-			"main":         "the package to build, relative to the module root, e.g. ./cmd/server (default \".\")",
-			"cgo":          "build with cgo (needs a base with a C library); default: detected from the sources (import \"C\")",
-			"base":         "default: static, or base when cgo is used (cc with C++)",
-			"args":         "e.g. {GOPRIVATE: example.com/private, GOFLAGS: -tags=netgo}: GOFLAGS adds to distill's flags",
+			"version":        "go.mod's toolchain or go line, e.g. \"1.26\"",
+			"dependencies":   "go.mod (a module in a subdirectory: its path)",
+			"entrypoint":     "default: the built binary, /app/<name>; a bare name is the binary",
+			"main":           "the package to build, relative to the module root, e.g. ./cmd/server (default \".\")",
+			"cgo":            "build with cgo (needs a base with a C library); default: detected from the sources (import \"C\")",
+			"base":           "default: what the binary needs, chosen in the build: static, base for cgo (glibc), cc with C++ (libstdc++/libgcc_s)",
+			"build-packages": "C libraries cgo code links, e.g. [libsqlite3-dev]: -dev packages for the target's architecture when cross-compiling; what the binary links is carried into the image",
+			"args":           "e.g. {GOPRIVATE: example.com/private, GOFLAGS: -tags=netgo}: GOFLAGS adds to distill's flags",
 		},
 		Rules:   []check.Rule{CgoOnStaticBase},
 		AddEnv:  []string{"GOFLAGS"},
@@ -72,6 +73,7 @@ type project struct {
 	mainPkg, name       string
 	vendored            bool
 	hasSum              bool
+	buildPkgs           []string
 	cgo                 bool
 	cgoWhy              string
 	flavour, flavourWhy string
@@ -136,6 +138,9 @@ func (Provider) Prepare(ctx context.Context, req providers.Request) (*providers.
 		findings = append(findings, check.Finding{Rule: check.DependenciesWithoutLock, Range: pr.gomodRange,
 			Msg:  fmt.Sprintf("%s requires modules but there is no go.sum next to it: their content is not pinned", pr.gomod),
 			Hint: "run `go mod tidy` and add go.sum to the context"})
+	}
+	if pr.buildPkgs, err = providers.BuildPackages(m); err != nil {
+		return nil, err
 	}
 	if err := pr.detectCgo(ctx); err != nil {
 		return nil, err
@@ -244,9 +249,22 @@ func (pr *project) build(p ocispecs.Platform) (providers.Build, error) {
 		"GOFLAGS=-buildvcs=false",
 	}
 	var steps []plan.Step
-	if cross != nil {
-		steps = append(steps, plan.Step{Name: "[go] apt-get install " + strings.Join(cross.Packages, " ") + " (cgo cross compiler for " + platforms.Format(p) + ")",
-			Origin: providers.Origin("language", m.Language.Range), Run: ptr(providers.AptInstall(cross.Packages))})
+	// The cross compiler for cgo, and the manifest's build packages (C
+	// libraries a package links): with build packages the cross compiler
+	// is installed here even when only the build finds out cgo is needed.
+	aptCross := cross
+	if aptCross == nil && len(pr.buildPkgs) > 0 && pr.cgoMode() == "auto" && !providers.SamePlatform(p, pr.req.BuildPlatform) {
+		aptCross = providers.DebianCross(p, pr.req.BuildPlatform, false)
+	}
+	if pkgs, foreign := providers.BuilderPackages(aptCross, pr.buildPkgs); len(pkgs) > 0 && emulated == "" {
+		name, origin := "[go] apt-get install "+strings.Join(pkgs, " "), providers.Origin("language", m.Language.Range)
+		if aptCross != nil {
+			name += " (cgo cross compiler for " + platforms.Format(p) + ")"
+		}
+		if m.BuildPackages.Set() {
+			origin = providers.Origin("build-packages", m.BuildPackages.Range)
+		}
+		steps = append(steps, plan.Step{Name: name, Origin: origin, Run: providers.AptInstallForeign(foreign, pkgs)})
 	}
 	caches := []plan.Cache{{ID: "go-mod", Target: modCache, Sharing: "shared"}}
 	if !pr.vendored {
@@ -307,6 +325,10 @@ func (pr *project) build(p ocispecs.Platform) (providers.Build, error) {
 		builder := pr.builder
 		builder.Platform = platforms.Format(p)
 		build.Run.Emulated = &plan.Emulated{Builder: builder, Dirs: []string{srcDir, outDir}}
+		if len(pr.buildPkgs) > 0 {
+			build.Run.Emulated.Setup = []plan.Step{{Name: "[go] apt-get install " + strings.Join(pr.buildPkgs, " ") + emulated,
+				Origin: providers.Origin("build-packages", m.BuildPackages.Range), Run: providers.AptInstallForeign("", pr.buildPkgs)}}
+		}
 	}
 	steps = append(steps, plan.Step{Name: "[go] copy sources", Origin: pr.buildOrigin, Copy: &plan.Copy{Dest: srcDir}}, build)
 	builder := pr.builder
@@ -323,17 +345,27 @@ func (pr *project) build(p ocispecs.Platform) (providers.Build, error) {
 		Entrypoint: []string{path.Join(providers.AppDir, pr.name)},
 		Name:       pr.name,
 	}
-	if mode == "auto" {
-		// The binary decides the runtime; the shared libraries a
-		// dependency's C code links, and the runtime lacks, are carried
+	if mode != "off" {
+		// Unless cgo is off, the binary decides the runtime (static,
+		// base, cc), and the shared libraries its C code links (the
+		// module's or a dependency's) that the runtime lacks are carried
 		// with their Debian records.
-		b.FlavourReason = "a pure Go binary unless a package it imports needs cgo (the build finds out)"
+		if mode == "auto" {
+			b.FlavourReason = "a pure Go binary unless a package it imports needs cgo (the build finds out)"
+		}
 		b.Choose = &providers.Choose{After: len(steps), Scan: outDir, Libraries: providers.Sysroot}
-		b.Steps = append(b.Steps, plan.Step{Name: "[go] carry the shared libraries the binary needs", Origin: pr.buildOrigin, Run: &plan.Run{
+		libs := plan.Step{Name: "[go] carry the shared libraries the binary needs", Origin: pr.buildOrigin, Run: &plan.Run{
 			Args:   []string{providers.HelperBin, "libs", "--runtime", providers.RuntimeMount, "--out", providers.Sysroot, "--scan", outDir, "--arch", p.Architecture},
 			Dir:    "/",
 			Mounts: providers.HelperMounts(),
-		}})
+		}}
+		if emulated != "" {
+			// The libraries are the target's, in the target's builder.
+			target := pr.builder
+			target.Platform = platforms.Format(p)
+			libs = providers.InTarget(libs, target, emulated, "", nil, outDir)
+		}
+		b.Steps = append(b.Steps, libs)
 		b.Artifacts = append([]plan.Artifact{{From: plan.FromBuilder, Src: providers.Sysroot, Dest: "/", Layer: "libraries", Origin: pr.depsOrigin}}, b.Artifacts...)
 	}
 	if pr.cgo {
