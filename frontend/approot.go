@@ -11,7 +11,11 @@ import (
 
 	"github.com/distill-build/distill/frontend/contextfs"
 	"github.com/distill-build/distill/frontend/manifest"
+	"github.com/distill-build/distill/frontend/resolve"
+	"github.com/distill-build/distill/llb/plan"
 	"github.com/moby/buildkit/client/llb"
+	gwclient "github.com/moby/buildkit/frontend/gateway/client"
+	digest "github.com/opencontainers/go-digest"
 )
 
 // The app's root in the build context. Clients send the manifest's
@@ -117,7 +121,11 @@ func (r *request) appRoot(dir string) (string, error) {
 // loadContext finds the app's root, names the manifest by its path in
 // the context (errors, source maps) and records its path under the root
 // (what the providers leave out of the app), and loads the context
-// narrowed to the root.
+// narrowed to the root. When the manifest's language finds a workspace
+// above the manifest's directory, the workspace's directory is the root
+// and the manifest's directory the member: only the member's files are
+// loaded, the rest is read on demand, and the build's context is the
+// files its plan reads (buildState).
 func (r *request) loadContext(ctx context.Context, bctx *buildContext) error {
 	dir, err := r.locateManifest(ctx)
 	if err != nil {
@@ -125,15 +133,30 @@ func (r *request) loadContext(ctx context.Context, bctx *buildContext) error {
 	}
 	inContext := path.Join(dir, path.Base(r.src.Filename))
 	r.src.SourceMap.Filename, r.manifest.File = inContext, inContext
+	lazy := &contextfs.Lazy{Load: r.loadPatterns}
 	if bctx.root, err = r.appRoot(dir); err != nil {
 		return err
 	}
-	if rel, err := filepath.Rel(bctx.root, inContext); err == nil {
-		r.manifest.InRoot = filepath.ToSlash(rel)
+	if !remoteContext(r.bc.BuildOpts().Opts["context"]) {
+		ws, err := resolve.WorkspaceRoot(ctx, lazy.Under("."), r.manifest, dir)
+		if err != nil {
+			return fmt.Errorf("looking for a workspace above %s: %w", dir, err)
+		}
+		if ws != "" {
+			bctx.root, bctx.narrow = ws, true
+		}
+	}
+	r.manifest.InRoot, _ = relPath(bctx.root, inContext)
+	// Loaded now: the root, or only the member's directory in a
+	// workspace (the build's context transfers the rest it needs into the
+	// same local directory on the daemon).
+	load := bctx.root
+	if bctx.narrow {
+		load = dir
 	}
 	var opts []llb.LocalOption
-	if bctx.root != "." {
-		opts = append(opts, llb.IncludePatterns([]string{bctx.root}), llb.SharedKeyHint("context:"+bctx.root))
+	if load != "." {
+		opts = append(opts, llb.IncludePatterns([]string{load}), llb.SharedKeyHint("context:"+bctx.root))
 	}
 	if bctx.state, err = r.bc.MainContext(ctx, opts...); err != nil {
 		return err
@@ -142,6 +165,56 @@ func (r *request) loadContext(ctx context.Context, bctx *buildContext) error {
 	if err != nil {
 		return err
 	}
-	bctx.fs = contextfs.Ref{Ref: ref.Ref, Dir: bctx.root}
+	if !bctx.narrow {
+		bctx.fs = contextfs.Ref{Ref: ref.Ref, Dir: bctx.root}
+		return nil
+	}
+	lazy.Tree(dir, ref.Ref)
+	bctx.fs = lazy.Under(bctx.root)
 	return nil
+}
+
+func relPath(base, target string) (string, error) {
+	rel, err := filepath.Rel(base, target)
+	return filepath.ToSlash(rel), err
+}
+
+// loadPatterns solves the part of the main context the patterns select
+// (the client's .dockerignore applies too), for reads on demand.
+func (r *request) loadPatterns(ctx context.Context, include, exclude []string) (gwclient.Reference, error) {
+	ignore, err := r.bc.DockerIgnorePatterns(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key := digest.FromString(strings.Join(include, "\x00") + "\x01" + strings.Join(exclude, "\x00"))
+	st, err := r.bc.MainContext(ctx, llb.IncludePatterns(include), llb.ExcludePatterns(append(slices.Clone(ignore), exclude...)),
+		llb.SharedKeyHint("distill-read:"+key.Encoded()[:16]), llb.WithCustomName("[distill] read "+strings.Join(include, " ")+" in the build context"))
+	if err != nil {
+		return nil, err
+	}
+	ref, err := solveContext(ctx, r.c, r.bc, *st)
+	return ref.Ref, err
+}
+
+// buildState is the context the build's steps copy from: the files the
+// plan reads under the root when the app is a workspace's member (so an
+// edit elsewhere transfers nothing and invalidates no step), else the
+// root's (or the whole context's) as loaded.
+func (r *request) buildState(ctx context.Context, p *plan.Plan) (llb.State, error) {
+	bctx := &r.buildCtx
+	if !bctx.narrow {
+		return *bctx.state, nil
+	}
+	include := []string{bctx.root}
+	if paths, whole := p.ContextPaths(); !whole {
+		include = include[:0]
+		for _, q := range paths {
+			include = append(include, path.Join(bctx.root, q))
+		}
+	}
+	st, err := r.bc.MainContext(ctx, llb.IncludePatterns(include), llb.SharedKeyHint("context:"+bctx.root))
+	if err != nil {
+		return llb.State{}, err
+	}
+	return *st, nil
 }

@@ -43,6 +43,9 @@ func buildRoute(ctx context.Context, r *request) (*gwclient.Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.Context, err = r.buildState(ctx, p); err != nil {
+		return nil, err
+	}
 	if err := r.checkImages(ctx, p, opts); err != nil {
 		return nil, err
 	}
@@ -90,14 +93,12 @@ func (r *request) compileOptions(ctx context.Context) (compile.Options, error) {
 	if err != nil {
 		return compile.Options{}, err
 	}
-	buildCtx, _, err := r.context(ctx)
-	if err != nil {
+	if _, _, err := r.context(ctx); err != nil {
 		return compile.Options{}, err
 	}
 	return compile.Options{
 		Probe:          prober(r.c, bc),
 		Frontend:       self,
-		Context:        *buildCtx,
 		ContextDir:     r.buildCtx.root,
 		SourceMap:      r.sm,
 		Resolver:       r.resolver,

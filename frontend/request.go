@@ -9,9 +9,9 @@ import (
 
 	"github.com/containerd/platforms"
 	"github.com/distill-build/distill/frontend/check"
-	"github.com/distill-build/distill/frontend/contextfs"
 	"github.com/distill-build/distill/frontend/lock"
 	"github.com/distill-build/distill/frontend/manifest"
+	"github.com/distill-build/distill/frontend/providers"
 	"github.com/distill-build/distill/frontend/resolve"
 	"github.com/distill-build/distill/llb/plan"
 	"github.com/distill-build/distill/llb/sourcemap"
@@ -60,10 +60,12 @@ type request struct {
 type buildContext struct {
 	once  sync.Once
 	state *llb.State
-	fs    contextfs.Ref
-	// root is the app's root in the context (approot.go).
-	root string
-	err  error
+	fs    providers.FS
+	// root is the app's root in the context (approot.go); narrow, when
+	// set, makes the build's context the files its plan reads.
+	root   string
+	narrow bool
+	err    error
 }
 
 // manifestFile is the manifest's path in the dockerfile local, as the
@@ -111,7 +113,7 @@ func newRequest(ctx context.Context, c gwclient.Client) (*request, error) {
 
 // context loads the main build context once and makes it readable for
 // the providers (solve.go).
-func (r *request) context(ctx context.Context) (*llb.State, contextfs.Ref, error) {
+func (r *request) context(ctx context.Context) (*llb.State, providers.FS, error) {
 	bctx := &r.buildCtx
 	bctx.once.Do(func() { bctx.err = r.loadContext(ctx, bctx) })
 	return bctx.state, bctx.fs, bctx.err

@@ -17,9 +17,9 @@ import (
 	"github.com/containerd/platforms"
 	"github.com/distill-build/distill/frontend/check"
 	"github.com/distill-build/distill/frontend/contextfs"
+	"github.com/distill-build/distill/frontend/providers"
 	"github.com/distill-build/distill/frontend/lock"
 	"github.com/distill-build/distill/frontend/manifest"
-	"github.com/distill-build/distill/frontend/providers"
 	"github.com/distill-build/distill/frontend/resolve"
 	"github.com/distill-build/distill/llb/plan"
 )
@@ -161,6 +161,16 @@ func loadPlan(ctx context.Context, name string, args []string) (*loaded, error) 
 	root := filepath.Dir(*file)
 	if l.manifest.Root.Set() {
 		root = filepath.Join(root, filepath.FromSlash(l.manifest.Root.Value))
+	} else {
+		// A workspace above the manifest's directory is the root, and the
+		// app its member.
+		ws, err := resolve.WorkspaceRoot(ctx, contextfs.Dir(l.dir), l.manifest, filepath.ToSlash(root))
+		if err != nil {
+			return nil, err
+		}
+		if ws != "" {
+			root = filepath.FromSlash(ws)
+		}
 	}
 	if rel, err := filepath.Rel(root, *file); err == nil {
 		l.manifest.InRoot = filepath.ToSlash(rel)

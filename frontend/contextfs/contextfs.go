@@ -58,28 +58,47 @@ const maxFile = 4 << 20
 
 // ReadFile implements providers.FS.
 func (r Ref) ReadFile(ctx context.Context, name string) ([]byte, error) {
-	if _, err := r.Stat(ctx, name); err != nil {
+	return r.readFile(ctx, r.clean(name), name)
+}
+
+// Stat implements providers.FS.
+func (r Ref) Stat(ctx context.Context, name string) (bool, error) {
+	return r.stat(ctx, r.clean(name), name)
+}
+
+// ReadDir implements providers.FS.
+func (r Ref) ReadDir(ctx context.Context, name string) ([]fs.DirEntry, error) {
+	return r.readDir(ctx, r.clean(name), name)
+}
+
+// readFile reads p of the reference; errors name the caller's name.
+func (r Ref) readFile(ctx context.Context, p, name string) ([]byte, error) {
+	if _, err := r.stat(ctx, p, name); err != nil {
 		return nil, err
 	}
-	dt, err := r.Ref.ReadFile(ctx, gwclient.ReadRequest{Filename: r.clean(name), Range: &gwclient.FileRange{Length: maxFile}})
+	dt, err := r.Ref.ReadFile(ctx, gwclient.ReadRequest{Filename: p, Range: &gwclient.FileRange{Length: maxFile}})
 	if err != nil {
 		return nil, notExist(name, err)
 	}
 	return dt, nil
 }
 
-// Stat implements providers.FS.
-func (r Ref) Stat(ctx context.Context, name string) (bool, error) {
-	st, err := r.Ref.StatFile(ctx, gwclient.StatRequest{Path: r.clean(name)})
+func (r Ref) stat(ctx context.Context, p, name string) (bool, error) {
+	if r.Ref == nil { // an empty result: nothing matched
+		return false, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrNotExist}
+	}
+	st, err := r.Ref.StatFile(ctx, gwclient.StatRequest{Path: p})
 	if err != nil {
 		return false, notExist(name, err)
 	}
 	return fs.FileMode(st.Mode).IsDir(), nil
 }
 
-// ReadDir implements providers.FS.
-func (r Ref) ReadDir(ctx context.Context, name string) ([]fs.DirEntry, error) {
-	sts, err := r.Ref.ReadDir(ctx, gwclient.ReadDirRequest{Path: r.clean(name)})
+func (r Ref) readDir(ctx context.Context, p, name string) ([]fs.DirEntry, error) {
+	if r.Ref == nil {
+		return nil, &fs.PathError{Op: "readdir", Path: name, Err: fs.ErrNotExist}
+	}
+	sts, err := r.Ref.ReadDir(ctx, gwclient.ReadDirRequest{Path: p})
 	if err != nil {
 		return nil, notExist(name, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"path"
 	"reflect"
 	"strings"
 
@@ -22,6 +23,16 @@ func (m *Manifest) AppPath() string {
 	return m.File
 }
 
+// Path is a path the manifest names, relative to the app's root: the
+// manifest's paths are relative to the member's directory in a workspace
+// (Member), else to the root.
+func (m *Manifest) Path(p string) string {
+	if m.Member == "" || m.Member == "." {
+		return p
+	}
+	return path.Join(m.Member, p)
+}
+
 // Manifest is a parsed distill.yaml. Every field keeps the range it was
 // written at, so later stages can point errors and build steps at it.
 // The struct tags drive decoding and the JSON Schema alike.
@@ -32,6 +43,11 @@ type Manifest struct {
 	// InRoot is the manifest's path under the app's root, when the
 	// frontend has found it in the build context (see AppPath).
 	InRoot string `yaml:"-" json:"-"`
+	// Member is the manifest's directory under the app's root when the
+	// root is a workspace the frontend found above it (a go.work, a
+	// pnpm-workspace.yaml): the app is that member of the workspace, and
+	// the manifest's paths are relative to it (see Path).
+	Member string `yaml:"-" json:"-"`
 	// Syntax is the value of the "# syntax=" directive on line 1, if any.
 	Syntax string `yaml:"-" json:"syntax,omitempty"`
 	// Check is the "# check=" directive of the leading comments, if any:

@@ -81,6 +81,9 @@ type Ecosystem struct {
 	// Helpers are the frontend binary's subcommands the language's build
 	// steps run (mounted at HelperMount), by name.
 	Helpers map[string]Helper
+	// Workspace, when set, is how the language finds a workspace declared
+	// above the manifest's directory (see Workspace).
+	Workspace *Workspace
 }
 
 // Helper is a subcommand of the frontend binary run inside a build step;

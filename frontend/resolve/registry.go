@@ -1,6 +1,7 @@
 package resolve
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -104,4 +105,24 @@ func languageFields(m *manifest.Manifest, prov providers.Provider) error {
 			"%s: is not read for language %s", name, prov.Language()))
 	}
 	return errors.Join(errs...)
+}
+
+// WorkspaceRoot is the directory above dir (the manifest's directory,
+// both relative to the context read by fsys) where the manifest's
+// language finds a workspace that has dir as a member, or "" (none, or
+// the manifest sets root:). It sets the manifest's Member.
+func WorkspaceRoot(ctx context.Context, fsys providers.FS, m *manifest.Manifest, dir string) (string, error) {
+	p, err := provider(m)
+	if err != nil || m.Root.Set() {
+		return "", nil
+	}
+	root, err := providers.FindWorkspace(ctx, fsys, dir, p.Ecosystem().Workspace)
+	if err != nil || root == "" {
+		return "", err
+	}
+	m.Member = strings.TrimPrefix(strings.TrimPrefix(dir, root), "/")
+	if root == "." {
+		m.Member = dir
+	}
+	return root, nil
 }

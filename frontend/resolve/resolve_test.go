@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -92,11 +93,35 @@ func examplePlan(t *testing.T, dir string, opts Options) *plan.Plan {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := Resolve(context.Background(), m, contextfs.Dir(dir), opts)
+	// An app in a workspace: the example's directory is the context, and
+	// the workspace above the manifest the root.
+	root := dir
+	if top, rel, ok := exampleTop(dir); ok {
+		ws, err := WorkspaceRoot(context.Background(), contextfs.Dir(top), m, rel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ws != "" {
+			root = filepath.Join(top, ws)
+			m.InRoot = path.Join(m.Member, manifest.DefaultFilename)
+		}
+	}
+	p, err := Resolve(context.Background(), m, contextfs.Dir(root), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// exampleTop is the example's own directory (examples/<name>) and dir
+// relative to it, when dir is below it.
+func exampleTop(dir string) (string, string, bool) {
+	rel, err := filepath.Rel("../../examples", dir)
+	parts := strings.SplitN(filepath.ToSlash(rel), "/", 2)
+	if err != nil || len(parts) < 2 {
+		return "", "", false
+	}
+	return filepath.Join("../../examples", parts[0]), parts[1], true
 }
 
 func planJSON(t *testing.T, dir string, opts Options) []byte {
