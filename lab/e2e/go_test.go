@@ -529,3 +529,63 @@ func TestGoCgoSystemLibrary(t *testing.T) {
 		})
 	}
 }
+
+// TestGoWorkspace builds two services of a Go workspace (go.work at the
+// repository root, a shared library with a module of its own, a library
+// only the worker uses) from the root with each service's manifest: the
+// images run, an edit to what only the worker builds with re-runs no
+// step of the API's build, and an edit to the shared library rebuilds it
+// with the change. A manifest at the root that does not say which module
+// is the app is an error listing the workspace's modules.
+func TestGoWorkspace(t *testing.T) {
+	requireLab(t)
+	dir := copyDir(t, example("go-workspace"))
+	api, r := buildxFile(t, dir, "services/api/distill.yaml", "--platform", "linux/amd64")
+	mustSucceed(t, r)
+	img := imagetest.Load(t, api, "linux/amd64")
+	checkDistroless(t, img)
+	if body := img.Run(t, imagetest.RunOpts{}).HTTPGet(t, 8080, "/", 30*time.Second); !strings.HasPrefix(body, "hello, api (greeting ") {
+		t.Errorf("GET / = %q", body)
+	}
+	worker, r := buildxFile(t, dir, "services/worker/distill.yaml", "--platform", "linux/amd64")
+	mustSucceed(t, r)
+	runPrints(t, imagetest.Load(t, worker, "linux/amd64"), "ran job 1: resize images")
+
+	edit := func(f, old, new string) {
+		t.Helper()
+		p := filepath.Join(dir, f)
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(strings.Replace(string(data), old, new, 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	edit("libs/jobs/jobs.go", "resize images", "send mail")
+	edit("services/worker/main.go", `"ran"`, `"done:"`)
+	_, again := buildxFile(t, dir, "services/api/distill.yaml", "--platform", "linux/amd64")
+	mustSucceed(t, again)
+	if ran := stepsRun(again.out); len(ran) > 0 {
+		t.Errorf("an edit to the worker's modules re-ran %q of the API's build:\n%s", ran, tail(again.out, 60))
+	}
+	edit("libs/greet/greet.go", `"hello, %s`, `"hi, %s`)
+	api, r = buildxFile(t, dir, "services/api/distill.yaml", "--platform", "linux/amd64")
+	mustSucceed(t, r)
+	if ran := strings.Join(stepsRun(r.out), "\n"); !strings.Contains(ran, "[go] go build") {
+		t.Errorf("an edit to the shared library did not rebuild the API: ran %q", ran)
+	}
+	if body := imagetest.Load(t, api, "linux/amd64").Run(t, imagetest.RunOpts{}).HTTPGet(t, 8080, "/", 30*time.Second); !strings.HasPrefix(body, "hi, api") {
+		t.Errorf("after the shared library's edit, GET / = %q", body)
+	}
+
+	if err := os.WriteFile(filepath.Join(dir, "distill.yaml"), []byte("# syntax=ghcr.io/distill-build/distill:1\nlanguage: go\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, r = buildxFile(t, dir, "distill.yaml", "--platform", "linux/amd64")
+	for _, w := range []string{"go.work uses 4 modules (libs/greet, libs/jobs, services/api, services/worker)", "distill.yaml:2", "dependencies: libs/greet/go.mod"} {
+		if r.err == nil || !strings.Contains(r.out, w) {
+			t.Errorf("a manifest at the workspace's root: output lacks %q:\n%s", w, tail(r.out, 20))
+		}
+	}
+}

@@ -2,11 +2,13 @@ package golang
 
 import (
 	"context"
+	"go/ast"
 	"go/build/constraint"
 	"go/parser"
 	"go/token"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/distill-build/distill/frontend/providers"
@@ -15,15 +17,32 @@ import (
 // maxScan bounds the number of Go files read for cgo detection.
 const maxScan = 5000
 
-// detectCgo reports whether any non-test Go file of the module imports "C"
-// unconditionally. Files whose build constraint mentions cgo have a pure-Go
-// alternative and do not force cgo; neither do files for other systems.
-// The reason names the first file found, and says "c++" when the cgo
-// package also holds C++ sources (which need libstdc++: the cc base).
-func detectCgo(ctx context.Context, fsys providers.FS, root string) (bool, string, error) {
-	var found string
-	var cxx bool
-	count := 0
+// moduleScan is what the sources of a module tell: the first file that
+// imports "C" unconditionally, whether its package also holds C++
+// sources, and every package the module's files import.
+type moduleScan struct {
+	cgoFile string
+	cxx     bool
+	imports map[string]bool
+}
+
+// cgo is whether the module's code needs cgo, and why.
+func (s moduleScan) cgo() (bool, string) {
+	if s.cgoFile == "" {
+		return false, ""
+	}
+	reason := `import "C" in ` + s.cgoFile
+	if s.cxx {
+		reason += ", with C++ sources"
+	}
+	return true, reason
+}
+
+// scanModule reads the non-test Go files for Linux under root. Files
+// whose build constraint mentions cgo have a pure-Go alternative and do
+// not force cgo; neither do files for other systems.
+func scanModule(ctx context.Context, fsys providers.FS, root string, count *int) (moduleScan, error) {
+	s := moduleScan{imports: map[string]bool{}}
 	var walk func(dir string) error
 	walk = func(dir string) error {
 		entries, err := fsys.ReadDir(ctx, dir)
@@ -45,17 +64,21 @@ func detectCgo(ctx context.Context, fsys providers.FS, root string) (bool, strin
 			if !strings.HasSuffix(n, ".go") || strings.HasSuffix(n, "_test.go") || !forLinux(n) {
 				continue
 			}
-			if count++; count > maxScan {
+			if *count++; *count > maxScan {
 				return nil
 			}
 			data, err := fsys.ReadFile(ctx, p)
 			if err != nil {
 				return err
 			}
-			if importsC(data) {
+			c, imports := parseImports(data)
+			for _, i := range imports {
+				s.imports[i] = true
+			}
+			if c {
 				cgoHere = true
-				if found == "" {
-					found = p
+				if s.cgoFile == "" {
+					s.cgoFile = p
 				}
 			}
 		}
@@ -63,7 +86,7 @@ func detectCgo(ctx context.Context, fsys providers.FS, root string) (bool, strin
 			for _, n := range names {
 				switch path.Ext(n) {
 				case ".cc", ".cpp", ".cxx":
-					cxx = true
+					s.cxx = true
 				}
 			}
 		}
@@ -77,17 +100,7 @@ func detectCgo(ctx context.Context, fsys providers.FS, root string) (bool, strin
 		}
 		return nil
 	}
-	if err := walk(root); err != nil {
-		return false, "", err
-	}
-	if found == "" {
-		return false, "", nil
-	}
-	reason := `import "C" in ` + found
-	if cxx {
-		reason += ", with C++ sources"
-	}
-	return true, reason, nil
+	return s, walk(root)
 }
 
 // skipDir names directories the go tool ignores too.
@@ -112,19 +125,33 @@ func forLinux(name string) bool {
 
 // importsC parses the file's header and reports an unconditional import "C".
 func importsC(data []byte) bool {
+	c, _ := parseImports(data)
+	return c
+}
+
+// parseImports parses the file's header: whether it imports "C"
+// unconditionally, and the other packages it imports.
+func parseImports(data []byte) (bool, []string) {
 	f, err := parser.ParseFile(token.NewFileSet(), "", data, parser.ImportsOnly|parser.ParseComments)
 	if err != nil {
-		return false
+		return false, nil
 	}
 	var hasC bool
+	var imports []string
 	for _, imp := range f.Imports {
+		if p, err := strconv.Unquote(imp.Path.Value); err == nil && p != "C" {
+			imports = append(imports, p)
+		}
 		if imp.Path.Value == `"C"` {
 			hasC = true
 		}
 	}
-	if !hasC {
-		return false
-	}
+	return hasC && cgoUnconditional(f), imports
+}
+
+// cgoUnconditional reports whether the file's build constraint leaves it
+// in a cgo-off Linux build's reach with no pure-Go alternative.
+func cgoUnconditional(f *ast.File) bool {
 	for _, cg := range f.Comments {
 		if cg.Pos() > f.Package {
 			break

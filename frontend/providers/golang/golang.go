@@ -52,9 +52,10 @@ func (Provider) Ecosystem() providers.Ecosystem {
 			"build-packages": "C libraries cgo code links, e.g. [libsqlite3-dev]: -dev packages for the target's architecture when cross-compiling; what the binary links is carried into the image",
 			"args":           "e.g. {GOPRIVATE: example.com/private, GOFLAGS: -tags=netgo}: GOFLAGS adds to distill's flags",
 		},
-		Rules:   []check.Rule{CgoOnStaticBase},
-		AddEnv:  []string{"GOFLAGS"},
-		Helpers: map[string]providers.Helper{"go-build": BuildHelper},
+		Rules:     []check.Rule{CgoOnStaticBase},
+		AddEnv:    []string{"GOFLAGS"},
+		Helpers:   map[string]providers.Helper{"go-build": BuildHelper},
+		Workspace: workspace,
 	}
 }
 
@@ -78,6 +79,8 @@ type project struct {
 	builder             plan.Image
 	depsOrigin          plan.Origin
 	buildOrigin         plan.Origin
+	// work is the workspace (go.work at the app's root), if any.
+	work *goWork
 }
 
 // Prepare implements providers.Provider.
@@ -91,13 +94,16 @@ func (Provider) Prepare(ctx context.Context, req providers.Request) (*providers.
 	// The dependency file: go.mod, detected at the context root.
 	pr.gomod, pr.gomodRange = "go.mod", m.Language.Range
 	if m.Dependencies.Set() {
-		pr.gomod, pr.gomodRange = path.Clean(m.Dependencies.Value), m.Dependencies.Range
+		pr.gomod, pr.gomodRange = path.Clean(m.Path(m.Dependencies.Value)), m.Dependencies.Range
 		if path.Base(pr.gomod) != "go.mod" {
 			return nil, fail(pr.gomodRange, "name the module's go.mod", "%q is not a Go dependency file", m.Dependencies.Value)
 		}
 	}
 	if err := checkRelative(pr.gomod); err != nil {
 		return nil, fail(pr.gomodRange, "use a path inside the build context", "dependencies: %v", err)
+	}
+	if err := pr.readWork(ctx); err != nil {
+		return nil, err
 	}
 	data, err := req.FS.ReadFile(ctx, pr.gomod)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -150,6 +156,12 @@ func (Provider) Prepare(ctx context.Context, req providers.Request) (*providers.
 func (pr *project) mainPackage(ctx context.Context) error {
 	m := pr.req.Manifest
 	pr.mainPkg = "."
+	if rel := strings.TrimPrefix(m.Member, pr.modDir+"/"); pr.modDir == "." && m.Member != "" {
+		pr.mainPkg = "./" + m.Member
+	} else if rel != m.Member {
+		// The manifest is in a package directory below the module's.
+		pr.mainPkg = "./" + rel
+	}
 	mainRange := manifest.Range{}
 	pr.buildOrigin = providers.Origin("language", m.Language.Range)
 	if m.Main.Set() {
@@ -175,10 +187,18 @@ func (pr *project) mainPackage(ctx context.Context) error {
 // runtime flavour it needs.
 func (pr *project) detectCgo(ctx context.Context) error {
 	m := pr.req.Manifest
-	var err error
-	if pr.cgo, pr.cgoWhy, err = detectCgo(ctx, pr.req.FS, pr.modDir); err != nil {
+	var count int
+	scan, err := scanModule(ctx, pr.req.FS, pr.modDir, &count)
+	if err != nil {
 		return err
 	}
+	if pr.work != nil {
+		// The workspace's modules the app builds with are its own code.
+		if scan, err = pr.workClosure(ctx, scan, &count); err != nil {
+			return err
+		}
+	}
+	pr.cgo, pr.cgoWhy = scan.cgo()
 	pr.flavour, pr.flavourWhy = providers.Static, "pure Go binary (CGO_ENABLED=0)"
 	if m.CGO.Set() {
 		pr.cgo, pr.cgoWhy = m.CGO.Value, "cgo: "+fmt.Sprint(m.CGO.Value)+" in the manifest"

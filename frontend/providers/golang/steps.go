@@ -114,7 +114,13 @@ func (pr *project) build(p ocispecs.Platform) (providers.Build, error) {
 				Origin: providers.Origin("build-packages", m.BuildPackages.Range), Run: providers.AptInstallForeign("", pr.buildPkgs)}}
 		}
 	}
-	steps = append(steps, plan.Step{Name: "[go] copy sources", Origin: pr.buildOrigin, Copy: &plan.Copy{Dest: srcDir}}, build)
+	sources := plan.Step{Name: "[go] copy sources", Origin: pr.buildOrigin, Copy: &plan.Copy{Dest: srcDir}}
+	if pr.work != nil {
+		// The workspace's modules the app builds with, nothing else.
+		sources.Name = "[go] copy the workspace's modules " + strings.Join(pr.work.closure, " ")
+		sources.Copy.Paths = pr.work.closure
+	}
+	steps = append(steps, sources, build)
 	builder := pr.builder
 	builder.Platform = platforms.Format(pr.req.BuildPlatform)
 	b := providers.Build{
@@ -165,26 +171,37 @@ func (pr *project) build(p ocispecs.Platform) (providers.Build, error) {
 // download copies go.mod and go.sum (and the go.mod of every local
 // replacement) and downloads the modules, in steps only they invalidate.
 func (pr *project) download(env []string, caches []plan.Cache) ([]plan.Step, error) {
+	var steps []plan.Step
 	files := []string{pr.gomod}
 	if pr.hasSum {
 		files = append(files, path.Join(pr.modDir, "go.sum"))
 	}
+	if pr.work != nil {
+		// go.work with the modules the app builds with, their go.mod and
+		// go.sum files, and go.work.sum.
+		files = pr.work.files
+		steps = append(steps, plan.Step{Name: "[go] write go.work for " + strings.Join(pr.work.closure, " "), Origin: pr.depsOrigin,
+			Write: &plan.Write{Path: path.Join(srcDir, "go.work"), Content: pr.work.content}})
+	}
 	// Local replacements are part of the module graph: copy their go.mod
 	// files to where go expects them.
 	for _, r := range pr.mod.localReplaces {
+		if pr.work != nil {
+			break // in the closure already
+		}
 		rp := path.Join(pr.modDir, r, "go.mod")
 		if checkRelative(rp) != nil {
 			return nil, providers.Fail(pr.req.Manifest, pr.gomodRange, "keep replaced modules inside the build context", "go.mod replaces a module with %s, outside the build context", r)
 		}
 		files = append(files, rp)
 	}
-	return []plan.Step{
+	return append(steps, []plan.Step{
 		{Name: "[go] copy go.mod and go.sum", Origin: pr.depsOrigin, Copy: &plan.Copy{Paths: files, Dest: srcDir}},
 		{Name: "[go] go mod download", Origin: pr.depsOrigin, Run: &plan.Run{
 			Args: []string{"go", "mod", "download", "-x"}, Dir: path.Join(srcDir, pr.modDir),
 			Env: append(slices.Clone(env), "NETRC=/root/.netrc"), Caches: caches, Network: true, Secrets: moduleSecrets(), SSH: true,
 		}},
-	}, nil
+	}...), nil
 }
 
 // moduleSecrets are what the module download may use for private

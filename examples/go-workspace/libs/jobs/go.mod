@@ -1,0 +1,3 @@
+module example.com/ws/jobs
+
+go 1.26
