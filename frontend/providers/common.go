@@ -235,7 +235,7 @@ func ScriptArg(m *manifest.Manifest) *plan.ContextFile {
 	if strings.HasPrefix(v, "-") || path.IsAbs(v) || !strings.Contains(path.Base(v), ".") {
 		return nil
 	}
-	return &plan.ContextFile{Path: path.Clean(v), Origin: Origin("entrypoint", it.Range)}
+	return &plan.ContextFile{Path: m.Path(path.Clean(v)), Origin: Origin("entrypoint", it.Range)}
 }
 
 // foreignRelease matches the distribution an image reference names when

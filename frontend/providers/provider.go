@@ -145,6 +145,10 @@ type Build struct {
 	// Env is added to the image config (NAME=value; ${NAME} expands the
 	// base image's value).
 	Env []string
+	// WorkDir is the image's working directory relative to the app
+	// directory: a workspace member's, when the provider keeps the
+	// workspace's layout under it ("": the app directory).
+	WorkDir string
 	// Name is the app's name (binary name), used for paths and labels.
 	Name string
 	// Choose, when set and the manifest names no base, lets the built

@@ -123,7 +123,7 @@ func Checked(ctx context.Context, m *manifest.Manifest, fsys providers.FS, opts 
 			PrependBaseEntrypoint: b.PrependBaseEntrypoint,
 			Env:                   slices.Clone(b.Env),
 			User:                  user,
-			WorkingDir:            providers.AppDir,
+			WorkingDir:            path.Join(providers.AppDir, b.WorkDir),
 			Labels:                map[string]string{"org.opencontainers.image.base.name": runtime.Ref},
 		}
 		for _, v := range m.Env.Vars {
@@ -139,7 +139,7 @@ func Checked(ctx context.Context, m *manifest.Manifest, fsys providers.FS, opts 
 			Builder:   b.Builder,
 			Runtime:   runtime,
 			Steps:     b.Steps,
-			Artifacts: append(slices.Clone(b.Artifacts), inLayer(extra, b.Artifacts)...),
+			Artifacts: append(slices.Clone(b.Artifacts), inLayer(extra, b.Artifacts, b.WorkDir)...),
 			Config:    cfg,
 			Needs:     b.Needs,
 			Script:    b.Script,
@@ -203,27 +203,31 @@ func includes(ctx context.Context, m *manifest.Manifest, fsys providers.FS) ([]p
 		if path.IsAbs(p) || p == ".." || strings.HasPrefix(p, "../") || p == "." {
 			return nil, providers.Fail(m, it.Range, "name a file or directory relative to the context, e.g. static/", "include %q is not a path inside the build context", it.Value)
 		}
-		ok, err := providers.Exists(ctx, fsys, p)
+		ok, err := providers.Exists(ctx, fsys, m.Path(p))
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
 			return nil, providers.Fail(m, it.Range, "check the path and that .dockerignore does not exclude it", "include %q is not in the build context", it.Value)
 		}
-		out = append(out, plan.Artifact{From: plan.FromContext, Src: p, Dest: path.Join(providers.AppDir, p), Origin: providers.Origin("include", it.Range)})
+		// A workspace member's paths are its own (m.Path); in the image
+		// they are under the app's working directory (inLayer).
+		out = append(out, plan.Artifact{From: plan.FromContext, Src: m.Path(p), Dest: path.Join(providers.AppDir, p), Origin: providers.Origin("include", it.Range)})
 	}
 	return out, nil
 }
 
 // inLayer puts the included files in the layer of the provider's last
-// artifact (the app's own files).
-func inLayer(extra, artifacts []plan.Artifact) []plan.Artifact {
-	if len(artifacts) == 0 {
-		return extra
-	}
+// artifact (the app's own files), under the app's working directory
+// (workDir, relative to the app directory: a workspace member's, when
+// the provider keeps the workspace's layout).
+func inLayer(extra, artifacts []plan.Artifact, workDir string) []plan.Artifact {
 	out := slices.Clone(extra)
 	for i := range out {
-		out[i].Layer = artifacts[len(artifacts)-1].Layer
+		if len(artifacts) > 0 {
+			out[i].Layer = artifacts[len(artifacts)-1].Layer
+		}
+		out[i].Dest = path.Join(providers.AppDir, workDir, strings.TrimPrefix(out[i].Dest, providers.AppDir+"/"))
 	}
 	return out
 }
