@@ -243,4 +243,3 @@ func firstOr(s []string, def string) string {
 	}
 	return s[0]
 }
-
