@@ -320,3 +320,19 @@ func buildArm64Cross(t *testing.T, exampleName, step string) *imagetest.Image {
 	}
 	return img
 }
+
+// editFile replaces the first old in dir's file f with new.
+func editFile(t *testing.T, dir, f, old, new string) {
+	t.Helper()
+	p := filepath.Join(dir, f)
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), old) {
+		t.Fatalf("%s has no %q to edit", f, old)
+	}
+	if err := os.WriteFile(p, []byte(strings.Replace(string(data), old, new, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

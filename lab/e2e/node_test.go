@@ -393,3 +393,82 @@ func TestNodeVersion22(t *testing.T) {
 		t.Errorf("GET / = %q", body)
 	}
 }
+
+// TestNodePnpmMonorepo builds both apps of a pnpm workspace from its root,
+// each with the manifest in its own directory: the shared TypeScript
+// package is built first with its dev dependencies, which stay out of the
+// images; the images run in the member's directory; an edit to the
+// worker re-runs no step of the API's build, and one to the shared
+// package rebuilds it and changes its answer.
+func TestNodePnpmMonorepo(t *testing.T) {
+	requireLab(t)
+	dir := copyDir(t, example("node-pnpm-monorepo"))
+	api, r := buildxFile(t, dir, "apps/api/distill.yaml", "--platform", "linux/amd64")
+	mustSucceed(t, r)
+	img := imagetest.Load(t, api, "linux/amd64")
+	rootfs := checkNode(t, img, filepath.Join(dir, "apps", "api"))
+	if wd := img.Config.Config.WorkingDir; wd != "/app/apps/api" {
+		t.Errorf("working directory %q, want /app/apps/api", wd)
+	}
+	for _, p := range []string{"/app/packages/shared/dist/index.js", "/app/apps/api/node_modules/@mono/shared", "/app/apps/api/server.js"} {
+		if !imagetest.Exists(rootfs, p) {
+			t.Errorf("%s is not in the image", p)
+		}
+	}
+	for _, p := range []string{"/app/apps/worker", "/app/packages/shared/src/index.ts", "/app/node_modules/.pnpm/typescript@5.9.3", "/app/apps/api/distill.yaml"} {
+		if imagetest.Exists(rootfs, p) {
+			t.Errorf("%s is in the image", p)
+		}
+	}
+	if body := img.Run(t, imagetest.RunOpts{}).HTTPGet(t, 8080, "/?who=monorepo", 30*time.Second); !strings.HasPrefix(body, "hello, monorepo (from @mono/shared") {
+		t.Errorf("GET / = %q", body)
+	}
+	worker, r := buildxFile(t, dir, "apps/worker/distill.yaml", "--platform", "linux/amd64")
+	mustSucceed(t, r)
+	runPrints(t, imagetest.Load(t, worker, "linux/amd64"), "worker done")
+
+	editFile(t, dir, "apps/worker/worker.js", "worker done", "worker finished")
+	_, again := buildxFile(t, dir, "apps/api/distill.yaml", "--platform", "linux/amd64")
+	mustSucceed(t, again)
+	if ran := stepsRun(again.out); len(ran) > 0 {
+		t.Errorf("an edit to the worker re-ran %q of the API's build:\n%s", ran, tail(again.out, 60))
+	}
+	editFile(t, dir, "packages/shared/src/index.ts", "hello, ${who}", "hi, ${who}")
+	api, r = buildxFile(t, dir, "apps/api/distill.yaml", "--platform", "linux/amd64")
+	mustSucceed(t, r)
+	if ran := strings.Join(stepsRun(r.out), "\n"); !strings.Contains(ran, "pnpm run build (@mono/shared)") {
+		t.Errorf("an edit to the shared package did not rebuild it: ran %q", ran)
+	}
+	if body := imagetest.Load(t, api, "linux/amd64").Run(t, imagetest.RunOpts{}).HTTPGet(t, 8080, "/", 30*time.Second); !strings.HasPrefix(body, "hi, api") {
+		t.Errorf("after the shared package's edit, GET / = %q", body)
+	}
+}
+
+// TestNodeNpmWorkspace builds the web app of an npm workspace from its
+// root: npm installs it and the library it uses (linked from the root
+// node_modules), the image runs, and the workspace's other app is neither
+// in the image nor able to re-run a step of its build.
+func TestNodeNpmWorkspace(t *testing.T) {
+	requireLab(t)
+	dir := copyDir(t, example("node-npm-workspace"))
+	out, r := buildxFile(t, dir, "packages/web/distill.yaml", "--platform", "linux/amd64")
+	mustSucceed(t, r)
+	img := imagetest.Load(t, out, "linux/amd64")
+	rootfs := checkNode(t, img, filepath.Join(dir, "packages", "web"))
+	for _, p := range []string{"/app/packages/admin", "/app/node_modules/is-number", "/app/node_modules/is-odd"} {
+		if imagetest.Exists(rootfs, p) {
+			t.Errorf("%s is in the image", p)
+		}
+	}
+	if body := img.Run(t, imagetest.RunOpts{}).HTTPGet(t, 8080, "/?who=npm", 30*time.Second); !strings.HasPrefix(body, "web up ") || !strings.Contains(body, "for npm") {
+		t.Errorf("GET / = %q", body)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "packages", "admin", "index.js"), []byte("console.log('changed')\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, again := buildxFile(t, dir, "packages/web/distill.yaml", "--platform", "linux/amd64")
+	mustSucceed(t, again)
+	if ran := stepsRun(again.out); len(ran) > 0 {
+		t.Errorf("an edit to the admin app re-ran %q of the web app's build:\n%s", ran, tail(again.out, 60))
+	}
+}

@@ -39,7 +39,7 @@ func (pl *planner) artifacts(appDir string, langOrigin, depsOrigin plan.Origin) 
 	// loaders are install-time only too.
 	appExclude := append([]string{"node_modules", ".yarn", ".pnp.cjs", ".pnp.loader.mjs"}, installOnly...)
 	appExclude = append(appExclude, "**/*.d.ts", "**/*.d.mts", "**/*.d.cts", "**/*.tsbuildinfo")
-	if len(pl.build) > 0 && !tsFileRE.MatchString(pl.check) {
+	if pl.built() && !tsFileRE.MatchString(pl.check) {
 		// Built: TypeScript sources are not run (the entrypoint is not one).
 		appExclude = append(appExclude, "**/*.ts", "**/*.mts", "**/*.cts")
 		if !pl.sourceMaps() {
@@ -50,9 +50,21 @@ func (pl *planner) artifacts(appDir string, langOrigin, depsOrigin plan.Origin) 
 	if pl.libs() {
 		artifacts = append(artifacts, plan.Artifact{From: plan.FromBuilder, Src: providers.Sysroot, Dest: "/", Layer: "dependencies", Origin: depsOrigin})
 	}
-	return append(artifacts,
-		plan.Artifact{From: plan.FromBuilder, Src: path.Join(providers.AppDir, "node_modules"), Dest: path.Join(providers.AppDir, "node_modules"), Exclude: pruneModules, Layer: "dependencies", Origin: depsOrigin},
-		plan.Artifact{From: plan.FromBuilder, Src: appDir, Dest: providers.AppDir, Exclude: appExclude, Layer: "app", Origin: langOrigin})
+	artifacts = append(artifacts,
+		plan.Artifact{From: plan.FromBuilder, Src: path.Join(providers.AppDir, "node_modules"), Dest: path.Join(providers.AppDir, "node_modules"), Exclude: pruneModules, Layer: "dependencies", Origin: depsOrigin})
+	if pl.ws == nil {
+		return append(artifacts, plan.Artifact{From: plan.FromBuilder, Src: appDir, Dest: providers.AppDir, Exclude: appExclude, Layer: "app", Origin: langOrigin})
+	}
+	// A workspace: each package the app runs with, at its place, with
+	// the node_modules the package manager linked in it.
+	for _, d := range dirs(pl.ws.runtime) {
+		nm := path.Join(providers.AppDir, d, "node_modules")
+		artifacts = append(artifacts, plan.Artifact{From: plan.FromBuilder, Src: nm, Dest: nm, Exclude: pruneModules, Layer: "dependencies", Origin: depsOrigin})
+	}
+	for _, d := range dirs(pl.ws.runtime) {
+		artifacts = append(artifacts, plan.Artifact{From: plan.FromBuilder, Src: path.Join(appDir, d), Dest: path.Join(providers.AppDir, d), Exclude: appExclude, Layer: "app", Origin: langOrigin})
+	}
+	return artifacts
 }
 
 // sourceMaps reports whether the app asks Node for source-mapped stack

@@ -32,7 +32,7 @@ func (pl *planner) entrypoint(ctx context.Context) error {
 		main := pl.pkg.Main
 		if main == "" {
 			for _, f := range []string{"index.js", "server.js", "app.js", "main.js"} {
-				if ok, err := providers.Exists(ctx, pl.req.FS, f); err != nil {
+				if ok, err := providers.Exists(ctx, pl.req.FS, m.Path(f)); err != nil {
 					return err
 				} else if ok {
 					main = f
@@ -59,8 +59,13 @@ func (pl *planner) entrypoint(ctx context.Context) error {
 	case !strings.Contains(a0, "/"):
 		// A package's executable: node runs the file the .bin link points to.
 		pl.prepend = true
-		argv[0] = path.Join(providers.AppDir, "node_modules", ".bin", a0)
-		pl.check = path.Join("node_modules", ".bin", a0)
+		bin := path.Join("node_modules", ".bin", a0)
+		if m.Member != "" && pl.tool.manager == pnpm {
+			// pnpm links a member's executables in its own node_modules.
+			bin = path.Join(m.Member, bin)
+		}
+		argv[0] = path.Join(providers.AppDir, bin)
+		pl.check = bin
 	}
 	if pl.prepend && pl.check == "" {
 		pl.check = scriptOf(argv)

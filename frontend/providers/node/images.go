@@ -49,7 +49,12 @@ func (pl *planner) version(ctx context.Context) error {
 		}
 		return nil
 	}
-	for _, f := range []string{".nvmrc", ".node-version"} {
+	versionFiles := []string{".nvmrc", ".node-version"}
+	if m.Member != "" {
+		// A workspace member's own, then the workspace's.
+		versionFiles = append([]string{m.Path(".nvmrc"), m.Path(".node-version")}, versionFiles...)
+	}
+	for _, f := range versionFiles {
 		data, ok, err := pl.read(ctx, f)
 		if err != nil {
 			return err

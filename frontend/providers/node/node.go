@@ -73,6 +73,8 @@ type planner struct {
 	check     string
 	inputs    []string
 	buildPkgs []string
+	// ws is the workspace the app is a member of (workspace.go), if any.
+	ws *nodeWorkspace
 }
 
 // Ecosystem implements providers.Provider.
@@ -85,7 +87,8 @@ func (Provider) Ecosystem() providers.Ecosystem {
 			"build":        "the build command (argv) run with the dev dependencies before the app is copied onto the runtime, e.g. [npm, run, compile]; default: package.json's build script, when it has one; [] for none",
 			"base":         "default: distroless nodejs<major>-debian13; another image must have node as its entrypoint",
 		},
-		CAEnv: []string{"NODE_EXTRA_CA_CERTS"},
+		CAEnv:     []string{"NODE_EXTRA_CA_CERTS"},
+		Workspace: workspace,
 	}
 }
 
@@ -110,24 +113,37 @@ func (pl *planner) dependencies(ctx context.Context) error {
 	if err := pl.namedLock(ctx); err != nil {
 		return err
 	}
-	data, ok, err := pl.read(ctx, "package.json")
+	// A workspace member's package.json is in its directory.
+	pkgFile := pl.m.Path("package.json")
+	data, ok, err := pl.read(ctx, pkgFile)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return providers.Fail(pl.m, pl.depsRange, "add the app's package.json to the build context (is .dockerignore excluding it?)", "the build context has no package.json")
+		return providers.Fail(pl.m, pl.depsRange, "add the app's package.json to the build context (is .dockerignore excluding it?)", "the build context has no %s", pkgFile)
 	}
 	pkg, err := parsePackageJSON(data)
 	if err != nil {
-		return providers.Fail(pl.m, pl.depsRange, "fix package.json", "package.json: %v", err)
+		return providers.Fail(pl.m, pl.depsRange, "fix "+pkgFile, "%s: %v", pkgFile, err)
 	}
 	pl.pkg, pl.pkgData = pkg, data
 	if prod, changed, err := withoutInstallScripts(data); err == nil && changed {
 		pl.prodPkg = prod
 	}
 
+	pm := pkg.PackageManager
+	if pkgFile != "package.json" && pm == "" {
+		// The workspace's root pins the package manager.
+		if root, ok, err := pl.read(ctx, "package.json"); err != nil {
+			return err
+		} else if ok {
+			if rp, err := parsePackageJSON(root); err == nil {
+				pm = rp.PackageManager
+			}
+		}
+	}
 	var pinned *toolSpec
-	if pm := pkg.PackageManager; pm != "" {
+	if pm != "" {
 		mm := packageManagerRE.FindStringSubmatch(pm)
 		if mm == nil {
 			return providers.Fail(pl.m, pl.depsRange, `write it as name@x.y.z, e.g. "pnpm@10.34.9" (corepack's form)`, "package.json packageManager %q is not a package manager release", pm)
@@ -144,7 +160,13 @@ func (pl *planner) dependencies(ctx context.Context) error {
 			Msg:  "package.json has no lock file next to it: every build resolves its dependencies anew",
 			Hint: "run `npm install` (or pnpm install, yarn) and add the lock file to the context"})
 	}
-	return pl.managerFor(ctx, pinned)
+	if err := pl.managerFor(ctx, pinned); err != nil {
+		return err
+	}
+	if pl.m.Member != "" {
+		return pl.readWorkspace(ctx)
+	}
+	return nil
 }
 
 // namedLock checks the dependency file the manifest names, the lock when

@@ -100,6 +100,15 @@ func newTargetSteps(pl *planner, p ocispecs.Platform) *targetSteps {
 	if pl.lock != "" {
 		s.files = append(s.files, pl.lock)
 	}
+	if pl.ws != nil {
+		// The package.json of each workspace package the app builds
+		// with: the install is filtered to them.
+		for _, d := range dirs(pl.ws.build) {
+			s.files = append(s.files, path.Join(d, "package.json"))
+		}
+		s.in.prod = append(s.in.prod, pl.wsFilter(pl.ws.runtime)...)
+		s.in.full = append(s.in.full, pl.wsFilter(pl.ws.build)...)
+	}
 	slices.Sort(s.files)
 	s.prep = s.prepare()
 	return s
@@ -189,9 +198,18 @@ func (s *targetSteps) dependencies() []plan.Step {
 	steps := []plan.Step{s.copyInputs(providers.AppDir)}
 	if pl.prodPkg != nil {
 		steps = append(steps, plan.Step{Name: "[node] package.json without the project's install scripts (for the production install)", Origin: s.depsOrigin,
-			Write: &plan.Write{Path: path.Join(providers.AppDir, "package.json"), Content: string(pl.prodPkg)}})
+			Write: &plan.Write{Path: path.Join(providers.AppDir, pl.m.Path("package.json")), Content: string(pl.prodPkg)}})
 	}
 	steps = append(steps, s.emulated(s.install("production dependencies", s.in.prod, s.in.prodEnv, providers.AppDir), providers.AppDir))
+	if pl.ws != nil {
+		// Each workspace package's node_modules, for its layer (the
+		// package manager makes one only where it links something).
+		mk := []string{"mkdir", "-p"}
+		for _, d := range dirs(pl.ws.runtime) {
+			mk = append(mk, path.Join(providers.AppDir, d, "node_modules"))
+		}
+		steps = append(steps, s.run("node_modules of "+strings.Join(dirs(pl.ws.runtime), ", "), s.depsOrigin, plan.Run{Args: mk, Dir: "/"}))
+	}
 	if pl.libs() {
 		// Emulated, the addons' libraries are the target builder's (the
 		// packages prep installed there); the helper itself is the
@@ -205,6 +223,22 @@ func (s *targetSteps) dependencies() []plan.Step {
 	return steps
 }
 
+// built says whether a build step runs: the app's, or a workspace
+// package's it builds with.
+func (pl *planner) built() bool {
+	if len(pl.build) > 0 {
+		return true
+	}
+	if pl.ws != nil {
+		for _, p := range pl.ws.build[:len(pl.ws.build)-1] {
+			if _, ok := p.pkg.Scripts["build"]; ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // libs says whether the runtime may lack shared libraries of native code:
 // a lock that shows none (npm's lists install scripts and platform
 // packages) needs no look, nor the runtime unpacked for one.
@@ -212,7 +246,12 @@ func (pl *planner) libs() bool { return !pl.jsOnly || len(pl.buildPkgs) > 0 }
 
 // sourcesExclude are what the app's files never take from the context.
 func (pl *planner) sourcesExclude() []string {
-	return []string{".git", ".dockerignore", "**/node_modules", pl.m.AppPath(), pl.m.AppPath() + ".dockerignore"}
+	manifest := pl.m.AppPath()
+	if pl.ws != nil {
+		// Each package is copied on its own: patterns are relative to it.
+		manifest = path.Base(manifest)
+	}
+	return []string{".git", ".dockerignore", "**/node_modules", manifest, manifest + ".dockerignore"}
 }
 
 // app is the app's files: the sources, or with a build step the tree it
@@ -221,7 +260,7 @@ func (pl *planner) sourcesExclude() []string {
 func (s *targetSteps) app() (steps []plan.Step, appDir string) {
 	pl, m := s.pl, s.pl.m
 	appDir = providers.AppDir
-	if len(pl.build) > 0 {
+	if pl.built() {
 		appDir = srcDir
 		buildOrigin := s.langOrigin
 		if m.Build.Set() {
@@ -229,14 +268,20 @@ func (s *targetSteps) app() (steps []plan.Step, appDir string) {
 		}
 		steps = append(steps, s.copyInputs(srcDir),
 			s.install("all dependencies, for the build", s.in.full, nil, srcDir),
-			plan.Step{Name: "[node] copy sources to " + srcDir, Origin: s.langOrigin, Copy: &plan.Copy{Dest: srcDir, Exclude: pl.sourcesExclude()}},
-			s.run(strings.Join(pl.build, " "), buildOrigin, plan.Run{
-				// Package executables (tsc, webpack) on PATH, as package.json scripts have them.
-				Args: append([]string{"sh", "-c", `PATH="$PWD/node_modules/.bin:$PATH" exec "$@"`, "build"}, pl.build...),
-				Dir:  srcDir, Env: slices.Clone(s.in.env), Caches: s.in.caches, Network: true,
-			}))
+			pl.copySources(srcDir, s.langOrigin))
+		if pl.ws != nil {
+			// The workspace packages the app builds with, built first.
+			for _, p := range pl.ws.build[:len(pl.ws.build)-1] {
+				if _, ok := p.pkg.Scripts["build"]; ok {
+					steps = append(steps, s.buildStep(pl.runScript("build"), path.Join(srcDir, p.dir), s.langOrigin, " ("+p.pkg.Name+")"))
+				}
+			}
+		}
+		if len(pl.build) > 0 {
+			steps = append(steps, s.buildStep(pl.build, path.Join(srcDir, m.Path(".")), buildOrigin, ""))
+		}
 	} else {
-		steps = append(steps, plan.Step{Name: "[node] copy sources", Origin: s.langOrigin, Copy: &plan.Copy{Dest: providers.AppDir, Exclude: pl.sourcesExclude()}})
+		steps = append(steps, pl.copySources(providers.AppDir, s.langOrigin))
 	}
 	if pl.check != "" {
 		steps = append(steps, s.check(appDir))
@@ -244,12 +289,42 @@ func (s *targetSteps) app() (steps []plan.Step, appDir string) {
 	return steps, appDir
 }
 
+// buildStep runs a build command in dir.
+func (s *targetSteps) buildStep(argv []string, dir string, origin plan.Origin, what string) plan.Step {
+	st := s.run(strings.Join(argv, " ")+what, origin, plan.Run{
+		// Package executables (tsc, webpack) on PATH, as package.json scripts have them.
+		Args: append([]string{"sh", "-c", `PATH="$PWD/node_modules/.bin:$PATH" exec "$@"`, "build"}, argv...),
+		Dir:  dir, Env: slices.Clone(s.in.env), Caches: s.in.caches, Network: true,
+	})
+	return st
+}
+
+// copySources copies the app's files to dest: the context, or in a
+// workspace the packages the app builds with (or runs with, unbuilt) and,
+// for a build, the configuration files at the workspace's root.
+func (pl *planner) copySources(dest string, origin plan.Origin) plan.Step {
+	st := plan.Step{Name: "[node] copy sources", Origin: origin, Copy: &plan.Copy{Dest: dest, Exclude: pl.sourcesExclude()}}
+	if dest != providers.AppDir {
+		st.Name += " to " + dest
+	}
+	if pl.ws != nil {
+		pkgs := pl.ws.runtime
+		if pl.built() {
+			pkgs = pl.ws.build
+			st.Copy.Paths = slices.Clone(pl.ws.rootFiles)
+		}
+		st.Copy.Paths = append(st.Copy.Paths, dirs(pkgs)...)
+		st.Name = "[node] copy " + strings.Join(dirs(pkgs), ", ") + " to " + dest
+	}
+	return st
+}
+
 // check fails the build when the file the entrypoint runs is not in the
 // image.
 func (s *targetSteps) check(appDir string) plan.Step {
 	pl := s.pl
-	where := path.Join(appDir, pl.check)
-	if strings.HasPrefix(pl.check, "node_modules/") {
+	where := path.Join(appDir, pl.m.Path(pl.check))
+	if strings.Contains(pl.check, "node_modules/") {
 		where = path.Join(providers.AppDir, pl.check)
 	}
 	origin := s.langOrigin
@@ -267,7 +342,7 @@ func (s *targetSteps) check(appDir string) plan.Step {
 func (pl *planner) plan(p ocispecs.Platform) providers.Build {
 	s := newTargetSteps(pl, p)
 	var steps []plan.Step
-	if s.emulate == "" || len(pl.build) > 0 {
+	if s.emulate == "" || pl.built() {
 		// (Emulated, the production install readies its own builder; the
 		// build's install of every dependency is native.)
 		steps = append(steps, s.prep...)
@@ -290,5 +365,6 @@ func (pl *planner) plan(p ocispecs.Platform) providers.Build {
 		PrependBaseEntrypoint: pl.prepend,
 		Name:                  pl.imageName(),
 		Env:                   []string{"NODE_ENV=production"},
+		WorkDir:               pl.m.Path("."),
 	}
 }

@@ -1,0 +1,266 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/distill-build/distill/frontend/providers"
+	"gopkg.in/yaml.v3"
+)
+
+// An app in a workspace (pnpm-workspace.yaml, or package.json's
+// workspaces for npm) above the manifest's directory: the lock and the
+// package manager's configuration are the workspace root's, the app is
+// the member the manifest's directory is, and the build takes the
+// workspace packages the app depends on (transitively; dev dependencies
+// too for the build), nothing else: their package.json files for the
+// install, which the package manager filters to them (pnpm --filter, npm
+// --workspace), their sources, and each one's build script before the
+// app's. The image keeps the workspace's layout under /app (node_modules
+// at the root and in each member, where the package managers link them)
+// and runs in the member's directory.
+
+// workspace is how the frontend recognizes a workspace above an app.
+var workspace = &providers.Workspace{Files: []string{"pnpm-workspace.yaml", "package.json"}, Has: workspaceHas}
+
+func workspaceHas(name string, data []byte, member string) bool {
+	pats, err := workspacePatterns(name, data)
+	return err == nil && providers.MatchMember(member, pats, nil)
+}
+
+// workspacePatterns are the member globs a workspace file declares.
+func workspacePatterns(name string, data []byte) ([]string, error) {
+	if name == "pnpm-workspace.yaml" {
+		var w struct {
+			Packages []string `yaml:"packages"`
+		}
+		err := yaml.Unmarshal(data, &w)
+		return w.Packages, err
+	}
+	var p struct {
+		Workspaces json.RawMessage `json:"workspaces"`
+	}
+	if err := json.Unmarshal(data, &p); err != nil || len(p.Workspaces) == 0 {
+		return nil, err
+	}
+	var list []string
+	if json.Unmarshal(p.Workspaces, &list) == nil {
+		return list, nil
+	}
+	var obj struct {
+		Packages []string `json:"packages"`
+	}
+	err := json.Unmarshal(p.Workspaces, &obj)
+	return obj.Packages, err
+}
+
+// nodeWorkspace is the workspace an app is a member of.
+type nodeWorkspace struct {
+	// file declares the workspace; member is the app's directory.
+	file, member string
+	// root is the workspace root's package.json.
+	root *packageJSON
+	// runtime are the packages the app runs with (its dependencies'
+	// closure among the workspace's packages, the app included), build
+	// the ones its build needs (dev dependencies' too), each with the
+	// packages it depends on before it.
+	runtime, build []wsPackage
+	// rootFiles are the files at the workspace's root the build reads
+	// (tsconfig.base.json that members extend, babel or lint config).
+	rootFiles []string
+}
+
+type wsPackage struct {
+	dir string
+	pkg *packageJSON
+}
+
+// dirs are the packages' directories.
+func dirs(pkgs []wsPackage) []string {
+	out := make([]string, len(pkgs))
+	for i, p := range pkgs {
+		out[i] = p.dir
+	}
+	return out
+}
+
+// readWorkspace reads the workspace's members (one level of glob, as
+// "packages/*", or a directory) and works out the app's closures.
+func (pl *planner) readWorkspace(ctx context.Context) error {
+	m := pl.m
+	fail := func(hint, format string, args ...any) error {
+		return providers.Fail(m, m.Language.Range, hint, format, args...)
+	}
+	w := &nodeWorkspace{member: m.Member}
+	var patterns []string
+	for _, f := range workspace.Files {
+		data, ok, err := pl.read(ctx, f)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		if p, err := workspacePatterns(f, data); err == nil && providers.MatchMember(m.Member, p, nil) {
+			w.file, patterns = f, p
+			break
+		}
+	}
+	if w.file == "" {
+		return fail("", "the workspace above %s is gone", m.Member)
+	}
+	var dirsFound []string
+	for _, p := range patterns {
+		if strings.HasPrefix(p, "!") {
+			continue
+		}
+		p = path.Clean(strings.TrimPrefix(p, "./"))
+		parent, glob := path.Split(p)
+		parent = path.Clean(parent)
+		switch {
+		case strings.Contains(parent, "*"):
+			return fail("list the members' parent directories, e.g. packages/*", "%s: the workspace pattern %q has a glob above its last element, which distill does not read", w.file, p)
+		case !strings.ContainsAny(glob, "*?["):
+			dirsFound = append(dirsFound, p)
+			continue
+		}
+		entries, err := pl.req.FS.ReadDir(ctx, parent)
+		if err != nil {
+			continue // no such directory: no members there
+		}
+		for _, e := range entries {
+			d := path.Join(parent, e.Name())
+			if e.IsDir() && providers.MatchMember(d, patterns, nil) {
+				dirsFound = append(dirsFound, d)
+			}
+		}
+	}
+	slices.Sort(dirsFound)
+	dirsFound = slices.Compact(dirsFound)
+	var names []string
+	for _, d := range dirsFound {
+		names = append(names, path.Join(d, "package.json"))
+	}
+	if pf, ok := pl.req.FS.(providers.Prefetcher); ok {
+		if err := pf.Prefetch(ctx, names); err != nil {
+			return err
+		}
+	}
+	byName := map[string]wsPackage{}
+	for _, d := range dirsFound {
+		data, ok, err := pl.read(ctx, path.Join(d, "package.json"))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		pkg, err := parsePackageJSON(data)
+		if err != nil {
+			return fail("fix "+path.Join(d, "package.json"), "%s/package.json: %v", d, err)
+		}
+		if pkg.Name != "" {
+			byName[pkg.Name] = wsPackage{dir: d, pkg: pkg}
+		}
+	}
+	app := wsPackage{dir: m.Member, pkg: pl.pkg}
+	w.runtime = closure(app, byName, false)
+	w.build = closure(app, byName, true)
+	if data, ok, err := pl.read(ctx, "package.json"); err != nil {
+		return err
+	} else if ok {
+		if w.root, err = parsePackageJSON(data); err != nil {
+			return fail("fix package.json at the workspace's root", "package.json: %v", err)
+		}
+	}
+	entries, err := pl.req.FS.ReadDir(ctx, ".")
+	if err != nil {
+		return fmt.Errorf("listing the workspace's root: %w", err)
+	}
+	for _, e := range entries {
+		if n := e.Name(); !e.IsDir() && rootConfig(n) {
+			w.rootFiles = append(w.rootFiles, n)
+		}
+	}
+	slices.Sort(w.rootFiles)
+	pl.ws = w
+	return pl.checkManager()
+}
+
+// rootConfig says whether a file at the workspace's root is
+// configuration a member's build may read (not docs, locks or the
+// install inputs, which are copied apart).
+func rootConfig(name string) bool {
+	switch {
+	case strings.HasSuffix(name, ".md") || strings.HasSuffix(name, ".txt") || strings.HasPrefix(strings.ToUpper(name), "LICEN"):
+		return false
+	case slices.Contains(installInputs, name) || name == "package.json" || slices.ContainsFunc(lockFiles, func(l struct{ file, manager string }) bool { return l.file == name }):
+		return false
+	case strings.HasSuffix(name, ".yaml") && strings.HasPrefix(name, "distill"), strings.HasSuffix(name, ".dockerignore"):
+		return false
+	}
+	return true
+}
+
+// closure is app and the workspace packages it depends on, transitively,
+// dependencies before their dependents (dev dependencies too when dev).
+func closure(app wsPackage, byName map[string]wsPackage, dev bool) []wsPackage {
+	var out []wsPackage
+	seen := map[string]bool{app.dir: true}
+	var visit func(p wsPackage)
+	visit = func(p wsPackage) {
+		deps := slices.Sorted(keys(p.pkg.Dependencies))
+		if dev {
+			deps = append(deps, slices.Sorted(keys(p.pkg.DevDependencies))...)
+		}
+		for _, name := range deps {
+			d, ok := byName[name]
+			if !ok || seen[d.dir] {
+				continue
+			}
+			seen[d.dir] = true
+			visit(d)
+		}
+		out = append(out, p)
+	}
+	visit(app)
+	return out
+}
+
+func keys(m map[string]string) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// checkManager refuses the workspaces distill does not install.
+func (pl *planner) checkManager() error {
+	if pl.tool.manager != pnpm && pl.tool.manager != npm {
+		return providers.Fail(pl.m, pl.m.Language.Range, "build the app from its own directory with its own lock, or use pnpm or npm workspaces",
+			"the app is a member of a %s workspace (%s), which distill does not install yet", pl.tool.name(), pl.ws.file)
+	}
+	return nil
+}
+
+// wsFilter are the package manager's options that install only pkgs of
+// the workspace.
+func (pl *planner) wsFilter(pkgs []wsPackage) []string {
+	var args []string
+	for _, p := range pkgs {
+		switch pl.tool.manager {
+		case pnpm:
+			args = append(args, "--filter", p.pkg.Name)
+		case npm:
+			args = append(args, "--workspace", p.dir)
+		}
+	}
+	return args
+}
