@@ -17,9 +17,9 @@ import (
 	"github.com/containerd/platforms"
 	"github.com/distill-build/distill/frontend/check"
 	"github.com/distill-build/distill/frontend/contextfs"
-	"github.com/distill-build/distill/frontend/providers"
 	"github.com/distill-build/distill/frontend/lock"
 	"github.com/distill-build/distill/frontend/manifest"
+	"github.com/distill-build/distill/frontend/providers"
 	"github.com/distill-build/distill/frontend/resolve"
 	"github.com/distill-build/distill/llb/plan"
 )
