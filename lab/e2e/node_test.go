@@ -472,3 +472,23 @@ func TestNodeNpmWorkspace(t *testing.T) {
 		t.Errorf("an edit to the admin app re-ran %q of the web app's build:\n%s", ran, tail(again.out, 60))
 	}
 }
+
+// TestNodeYarnWorkspace builds the web app of a Yarn 4 workspace from its
+// root: yarn workspaces focus installs it and the library it uses, the
+// image runs, and the workspace's other app is not in it.
+func TestNodeYarnWorkspace(t *testing.T) {
+	requireLab(t)
+	dir := copyDir(t, example("node-yarn-workspace"))
+	out, r := buildxFile(t, dir, "apps/web/distill.yaml", "--platform", "linux/amd64")
+	mustSucceed(t, r)
+	img := imagetest.Load(t, out, "linux/amd64")
+	rootfs := checkNode(t, img, filepath.Join(dir, "apps", "web"))
+	for _, p := range []string{"/app/apps/other", "/app/node_modules/is-number", "/app/node_modules/is-even", "/app/.yarn"} {
+		if imagetest.Exists(rootfs, p) {
+			t.Errorf("%s is in the image", p)
+		}
+	}
+	if body := img.Run(t, imagetest.RunOpts{}).HTTPGet(t, 8080, "/?who=yarn", 30*time.Second); !strings.HasPrefix(body, "hello, yarn from a Yarn workspace") {
+		t.Errorf("GET / = %q", body)
+	}
+}

@@ -106,8 +106,7 @@ func newTargetSteps(pl *planner, p ocispecs.Platform) *targetSteps {
 		for _, d := range dirs(pl.ws.build) {
 			s.files = append(s.files, path.Join(d, "package.json"))
 		}
-		s.in.prod = append(s.in.prod, pl.wsFilter(pl.ws.runtime)...)
-		s.in.full = append(s.in.full, pl.wsFilter(pl.ws.build)...)
+		pl.wsInstall(&s.in)
 	}
 	slices.Sort(s.files)
 	s.prep = s.prepare()

@@ -188,7 +188,7 @@ func (pl *planner) readWorkspace(ctx context.Context) error {
 	}
 	slices.Sort(w.rootFiles)
 	pl.ws = w
-	return pl.checkManager()
+	return nil
 }
 
 // rootConfig says whether a file at the workspace's root is
@@ -241,26 +241,35 @@ func keys(m map[string]string) func(func(string) bool) {
 	}
 }
 
-// checkManager refuses the workspaces distill does not install.
-func (pl *planner) checkManager() error {
-	if pl.tool.manager != pnpm && pl.tool.manager != npm {
-		return providers.Fail(pl.m, pl.m.Language.Range, "build the app from its own directory with its own lock, or use pnpm or npm workspaces",
-			"the app is a member of a %s workspace (%s), which distill does not install yet", pl.tool.name(), pl.ws.file)
-	}
-	return nil
-}
-
-// wsFilter are the package manager's options that install only pkgs of
-// the workspace.
-func (pl *planner) wsFilter(pkgs []wsPackage) []string {
-	var args []string
-	for _, p := range pkgs {
-		switch pl.tool.manager {
-		case pnpm:
-			args = append(args, "--filter", p.pkg.Name)
-		case npm:
-			args = append(args, "--workspace", p.dir)
+// wsInstall filters the installs to the workspace packages the app runs
+// with (prod) and builds with (full), each package manager its own way:
+// pnpm --filter, npm --workspace, Yarn Berry's workspaces focus; Yarn
+// classic installs the workspaces present, which are those.
+func (pl *planner) wsInstall(in *installer) {
+	runtime, build := pl.ws.runtime, pl.ws.build
+	switch pl.tool.manager {
+	case pnpm:
+		for _, p := range runtime {
+			in.prod = append(in.prod, "--filter", p.pkg.Name)
+		}
+		for _, p := range build {
+			in.full = append(in.full, "--filter", p.pkg.Name)
+		}
+	case npm:
+		for _, p := range runtime {
+			in.prod = append(in.prod, "--workspace", p.dir)
+		}
+		for _, p := range build {
+			in.full = append(in.full, "--workspace", p.dir)
+		}
+	case yarnBerry:
+		in.prod = append(pl.tool.corepack(), "workspaces", "focus", "--production")
+		for _, p := range runtime {
+			in.prod = append(in.prod, p.pkg.Name)
+		}
+		in.full = append(pl.tool.corepack(), "workspaces", "focus")
+		for _, p := range build {
+			in.full = append(in.full, p.pkg.Name)
 		}
 	}
-	return args
 }

@@ -51,21 +51,12 @@ func TestWorkspaceClosure(t *testing.T) {
 		"packages/core/package.json":   f(`{"name": "@x/core"}`),
 		"packages/config/package.json": f(`{"name": "@x/config"}`),
 	}
-	ctx := context.Background()
-	amd64 := ocispecs.Platform{OS: "linux", Architecture: "amd64"}
 	m, err := manifest.Parse("apps/web/distill.yaml", []byte("language: node\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	m.Member, m.InRoot = "apps/web", "apps/web/distill.yaml"
-	proj, err := Provider{}.Prepare(ctx, providers.Request{Manifest: m, FS: contextfs.FS{FS: files}, Platforms: []ocispecs.Platform{amd64}, BuildPlatform: amd64})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := proj.Build(amd64)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := buildOf(t, m, files)
 	var got []string
 	for _, s := range b.Steps {
 		switch {
@@ -90,12 +81,43 @@ func TestWorkspaceClosure(t *testing.T) {
 		t.Errorf("WorkDir = %q, want apps/web", b.WorkDir)
 	}
 
-	files["yarn.lock"] = f("# yarn lockfile v1\n")
+	// Yarn Berry focuses the workspaces; Yarn classic installs those
+	// present, which are the ones copied.
 	delete(files, "pnpm-lock.yaml")
 	delete(files, "pnpm-workspace.yaml")
-	files["package.json"] = f(`{"name": "root", "private": true, "workspaces": ["apps/*", "packages/*"]}`)
-	_, err = Provider{}.Prepare(ctx, providers.Request{Manifest: m, FS: contextfs.FS{FS: files}, Platforms: []ocispecs.Platform{amd64}, BuildPlatform: amd64})
-	if want := "a member of a yarn workspace (package.json), which distill does not install yet"; err == nil || !strings.Contains(err.Error(), want) {
-		t.Errorf("a Yarn workspace: %v, want %q", err, want)
+	for _, tc := range []struct{ pm, lock, prod string }{
+		{"yarn@4.18.1", "__metadata:\n  version: 8\n", "corepack yarn workspaces focus --production @x/core @x/ui @x/web"},
+		{"yarn@1.22.22", "# yarn lockfile v1\n", "yarn install --frozen-lockfile --production --non-interactive"},
+	} {
+		files["yarn.lock"] = f(tc.lock)
+		files["package.json"] = f(`{"name": "root", "private": true, "packageManager": "` + tc.pm + `", "workspaces": ["apps/*", "packages/*"]}`)
+		b := buildOf(t, m, files)
+		found := false
+		for _, s := range b.Steps {
+			if s.Run != nil && strings.Contains(s.Name, "(production dependencies)") {
+				found = true
+				if got := strings.Join(s.Run.Args[4:], " "); got != tc.prod {
+					t.Errorf("%s: production install %q, want %q", tc.pm, got, tc.prod)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: no production install", tc.pm)
+		}
 	}
+}
+
+// buildOf plans the app of m in files for linux/amd64.
+func buildOf(t *testing.T, m *manifest.Manifest, files fstest.MapFS) providers.Build {
+	t.Helper()
+	amd64 := ocispecs.Platform{OS: "linux", Architecture: "amd64"}
+	proj, err := Provider{}.Prepare(context.Background(), providers.Request{Manifest: m, FS: contextfs.FS{FS: files}, Platforms: []ocispecs.Platform{amd64}, BuildPlatform: amd64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := proj.Build(amd64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
