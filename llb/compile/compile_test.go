@@ -640,3 +640,38 @@ func TestContextDir(t *testing.T) {
 		t.Errorf("copy sources = %s", got)
 	}
 }
+
+// TestCopyDir: a copy with a Dir reads under it (and under the app's
+// root), its content or its paths landing in Dest as if Dir were the
+// context's root.
+func TestCopyDir(t *testing.T) {
+	t.Parallel()
+	tgt := testTarget()
+	tgt.Steps = append(tgt.Steps,
+		plan.Step{Name: "member", Copy: &plan.Copy{Dir: "apps/api", Dest: "/app", Exclude: []string{"distill.yaml"}}},
+		plan.Step{Name: "member file", Copy: &plan.Copy{Dir: "packages", Paths: []string{"shared/pyproject.toml"}, Dest: "/src"}})
+	res, err := Target(context.Background(), tgt, Options{Context: llb.Local("context", llb.LocalUniqueID("test")), ContextDir: "ws"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, err := res.State.Marshal(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, dt := range def.Def {
+		var op pb.Op
+		if err := op.UnmarshalVT(dt); err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range op.GetFile().GetActions() {
+			if c := a.GetCopy(); c != nil && (strings.HasPrefix(c.Src, "/ws/apps") || strings.HasPrefix(c.Src, "/ws/packages")) {
+				got = append(got, c.Src+" > "+c.Dest+" -"+strings.Join(c.ExcludePatterns, ","))
+			}
+		}
+	}
+	slices.Sort(got)
+	if want := "/ws/apps/api > /app -distill.yaml|/ws/packages/shared/pyproject.toml > /src/shared/pyproject.toml -"; strings.Join(got, "|") != want {
+		t.Errorf("copies = %q, want %q", got, want)
+	}
+}
