@@ -615,24 +615,10 @@ func TestChoice(t *testing.T) {
 // context artifact) reads under it, and copies from the builder do not.
 func TestContextDir(t *testing.T) {
 	t.Parallel()
-	res, err := Target(context.Background(), testTarget(), Options{Context: llb.Local("context", llb.LocalUniqueID("test")), ContextDir: "services/api"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	def, err := res.State.Marshal(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
 	var srcs []string
-	for _, dt := range def.Def {
-		var op pb.Op
-		if err := op.UnmarshalVT(dt); err != nil {
-			t.Fatal(err)
-		}
-		for _, a := range op.GetFile().GetActions() {
-			if c := a.GetCopy(); c != nil && c.Dest != "/" {
-				srcs = append(srcs, c.Src)
-			}
+	for _, c := range contextCopies(t, testTarget(), "services/api") {
+		if c.Dest != "/" {
+			srcs = append(srcs, c.Src)
 		}
 	}
 	slices.Sort(srcs)
@@ -650,7 +636,24 @@ func TestCopyDir(t *testing.T) {
 	tgt.Steps = append(tgt.Steps,
 		plan.Step{Name: "member", Copy: &plan.Copy{Dir: "apps/api", Dest: "/app", Exclude: []string{"distill.yaml"}}},
 		plan.Step{Name: "member file", Copy: &plan.Copy{Dir: "packages", Paths: []string{"shared/pyproject.toml"}, Dest: "/src"}})
-	res, err := Target(context.Background(), tgt, Options{Context: llb.Local("context", llb.LocalUniqueID("test")), ContextDir: "ws"})
+	var got []string
+	for _, c := range contextCopies(t, tgt, "ws") {
+		if strings.HasPrefix(c.Src, "/ws/apps") || strings.HasPrefix(c.Src, "/ws/packages") {
+			got = append(got, c.Src+" > "+c.Dest+" -"+strings.Join(c.ExcludePatterns, ","))
+		}
+	}
+	slices.Sort(got)
+
+	if want := "/ws/apps/api > /app -distill.yaml|/ws/packages/shared/pyproject.toml > /src/shared/pyproject.toml -"; strings.Join(got, "|") != want {
+		t.Errorf("copies = %q, want %q", got, want)
+	}
+}
+
+// contextCopies are the copy actions of the target compiled with the
+// app's root at contextDir.
+func contextCopies(t *testing.T, tgt plan.Target, contextDir string) []*pb.FileActionCopy {
+	t.Helper()
+	res, err := Target(context.Background(), tgt, Options{Context: llb.Local("context", llb.LocalUniqueID("test")), ContextDir: contextDir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -658,20 +661,17 @@ func TestCopyDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
+	var out []*pb.FileActionCopy
 	for _, dt := range def.Def {
 		var op pb.Op
 		if err := op.UnmarshalVT(dt); err != nil {
 			t.Fatal(err)
 		}
 		for _, a := range op.GetFile().GetActions() {
-			if c := a.GetCopy(); c != nil && (strings.HasPrefix(c.Src, "/ws/apps") || strings.HasPrefix(c.Src, "/ws/packages")) {
-				got = append(got, c.Src+" > "+c.Dest+" -"+strings.Join(c.ExcludePatterns, ","))
+			if c := a.GetCopy(); c != nil {
+				out = append(out, c)
 			}
 		}
 	}
-	slices.Sort(got)
-	if want := "/ws/apps/api > /app -distill.yaml|/ws/packages/shared/pyproject.toml > /src/shared/pyproject.toml -"; strings.Join(got, "|") != want {
-		t.Errorf("copies = %q, want %q", got, want)
-	}
+	return out
 }
