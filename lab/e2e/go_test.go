@@ -551,25 +551,14 @@ func TestGoWorkspace(t *testing.T) {
 	mustSucceed(t, r)
 	runPrints(t, imagetest.Load(t, worker, "linux/amd64"), "ran job 1: resize images")
 
-	edit := func(f, old, new string) {
-		t.Helper()
-		p := filepath.Join(dir, f)
-		data, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(strings.Replace(string(data), old, new, 1)), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	edit("libs/jobs/jobs.go", "resize images", "send mail")
-	edit("services/worker/main.go", `"ran"`, `"done:"`)
+	editFile(t, dir, "libs/jobs/jobs.go", "resize images", "send mail")
+	editFile(t, dir, "services/worker/main.go", `"ran"`, `"done:"`)
 	_, again := buildxFile(t, dir, "services/api/distill.yaml", "--platform", "linux/amd64")
 	mustSucceed(t, again)
 	if ran := stepsRun(again.out); len(ran) > 0 {
 		t.Errorf("an edit to the worker's modules re-ran %q of the API's build:\n%s", ran, tail(again.out, 60))
 	}
-	edit("libs/greet/greet.go", `"hello, %s`, `"hi, %s`)
+	editFile(t, dir, "libs/greet/greet.go", `"hello, %s`, `"hi, %s`)
 	api, r = buildxFile(t, dir, "services/api/distill.yaml", "--platform", "linux/amd64")
 	mustSucceed(t, r)
 	if ran := strings.Join(stepsRun(r.out), "\n"); !strings.Contains(ran, "[go] go build") {
@@ -579,13 +568,5 @@ func TestGoWorkspace(t *testing.T) {
 		t.Errorf("after the shared library's edit, GET / = %q", body)
 	}
 
-	if err := os.WriteFile(filepath.Join(dir, "distill.yaml"), []byte("# syntax=ghcr.io/distill-build/distill:1\nlanguage: go\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	_, r = buildxFile(t, dir, "distill.yaml", "--platform", "linux/amd64")
-	for _, w := range []string{"go.work uses 4 modules (libs/greet, libs/jobs, services/api, services/worker)", "distill.yaml:2", "dependencies: libs/greet/go.mod"} {
-		if r.err == nil || !strings.Contains(r.out, w) {
-			t.Errorf("a manifest at the workspace's root: output lacks %q:\n%s", w, tail(r.out, 20))
-		}
-	}
+	rootManifestFails(t, dir, "go", []string{"go.work uses 4 modules (libs/greet, libs/jobs, services/api, services/worker)", "distill.yaml:2", "dependencies: libs/greet/go.mod"})
 }

@@ -515,27 +515,13 @@ func TestPythonUvWorkspace(t *testing.T) {
 	checkPython(t, cimg)
 	runPrints(t, cimg, "report: hello from cli (shared greets 3.0 million times)")
 
-	edit := func(f, old, new string) {
-		t.Helper()
-		p := filepath.Join(dir, f)
-		data, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !strings.Contains(string(data), old) {
-			t.Fatalf("%s has no %q", f, old)
-		}
-		if err := os.WriteFile(p, []byte(strings.Replace(string(data), old, new, 1)), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	edit("apps/cli/src/cli/__init__.py", `"report:"`, `"done:"`)
+	editFile(t, dir, "apps/cli/src/cli/__init__.py", `"report:"`, `"done:"`)
 	_, again := buildxFile(t, dir, "apps/api/distill.yaml", "--platform", "linux/amd64")
 	mustSucceed(t, again)
 	if ran := stepsRun(again.out); len(ran) > 0 {
 		t.Errorf("an edit to the CLI re-ran %q of the API's build:\n%s", ran, tail(again.out, 60))
 	}
-	edit("packages/shared/src/shared/__init__.py", `"hello from`, `"hi from`)
+	editFile(t, dir, "packages/shared/src/shared/__init__.py", `"hello from`, `"hi from`)
 	api, r = buildxFile(t, dir, "apps/api/distill.yaml", "--platform", "linux/amd64")
 	mustSucceed(t, r)
 	reinstalled := false
@@ -552,13 +538,5 @@ func TestPythonUvWorkspace(t *testing.T) {
 		t.Errorf("after the shared library's edit, GET / = %q", body)
 	}
 
-	if err := os.WriteFile(filepath.Join(dir, "distill.yaml"), []byte("# syntax=ghcr.io/distill-build/distill:1\nlanguage: python\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	_, r = buildxFile(t, dir, "distill.yaml", "--platform", "linux/amd64")
-	for _, w := range []string{"declares a uv workspace without a project of its own (3 members: apps/api, apps/cli, packages/shared)", "distill.yaml:2", "docker buildx build -f apps/api/distill.yaml ."} {
-		if r.err == nil || !strings.Contains(r.out, w) {
-			t.Errorf("a manifest at the workspace's root: output lacks %q:\n%s", w, tail(r.out, 20))
-		}
-	}
+	rootManifestFails(t, dir, "python", []string{"declares a uv workspace without a project of its own (3 members: apps/api, apps/cli, packages/shared)", "distill.yaml:2", "docker buildx build -f apps/api/distill.yaml ."})
 }
