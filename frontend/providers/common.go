@@ -223,9 +223,9 @@ func SamePlatform(a, b ocispecs.Platform) bool {
 }
 
 // ScriptArg is the script an interpreter named first in the manifest's
-// entrypoint runs, as a context file (the app directory is the context),
-// or nil when the second item is no relative file name (an option, an
-// absolute path, a module).
+// entrypoint runs, as a context file (the app directory is the context;
+// a workspace member's, Manifest.Path), or nil when the second item is
+// no relative file name (an option, an absolute path, a module).
 func ScriptArg(m *manifest.Manifest) *plan.ContextFile {
 	if len(m.Entrypoint.Items) < 2 {
 		return nil

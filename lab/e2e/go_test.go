@@ -568,13 +568,5 @@ func TestGoWorkspace(t *testing.T) {
 		t.Errorf("after the shared library's edit, GET / = %q", body)
 	}
 
-	if err := os.WriteFile(filepath.Join(dir, "distill.yaml"), []byte("# syntax=ghcr.io/distill-build/distill:1\nlanguage: go\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	_, r = buildxFile(t, dir, "distill.yaml", "--platform", "linux/amd64")
-	for _, w := range []string{"go.work uses 4 modules (libs/greet, libs/jobs, services/api, services/worker)", "distill.yaml:2", "dependencies: libs/greet/go.mod"} {
-		if r.err == nil || !strings.Contains(r.out, w) {
-			t.Errorf("a manifest at the workspace's root: output lacks %q:\n%s", w, tail(r.out, 20))
-		}
-	}
+	rootManifestFails(t, dir, "go", []string{"go.work uses 4 modules (libs/greet, libs/jobs, services/api, services/worker)", "distill.yaml:2", "dependencies: libs/greet/go.mod"})
 }

@@ -213,6 +213,38 @@ func checkEmulatedOnly(t *testing.T, out string, want []string) {
 	}
 }
 
+// editFile replaces the first old in dir's file f with new.
+func editFile(t *testing.T, dir, f, old, new string) {
+	t.Helper()
+	p := filepath.Join(dir, f)
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), old) {
+		t.Fatalf("%s has no %q", f, old)
+	}
+	if err := os.WriteFile(p, []byte(strings.Replace(string(data), old, new, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// rootManifestFails writes a manifest of the language at dir's root (a
+// workspace's) and builds it: the build must fail, its output carrying
+// every wanted line.
+func rootManifestFails(t *testing.T, dir, language string, want []string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, "distill.yaml"), []byte("# syntax=ghcr.io/distill-build/distill:1\nlanguage: "+language+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, r := buildxFile(t, dir, "distill.yaml", "--platform", "linux/amd64")
+	for _, w := range want {
+		if r.err == nil || !strings.Contains(r.out, w) {
+			t.Errorf("a manifest at the workspace's root: output lacks %q:\n%s", w, tail(r.out, 20))
+		}
+	}
+}
+
 // copyDir copies an example to a temp dir, so tests can change it.
 func copyDir(t *testing.T, src string) string {
 	t.Helper()
@@ -319,20 +351,4 @@ func buildArm64Cross(t *testing.T, exampleName, step string) *imagetest.Image {
 		t.Errorf("platform = %s/%s", img.Config.Architecture, img.Config.Variant)
 	}
 	return img
-}
-
-// editFile replaces the first old in dir's file f with new.
-func editFile(t *testing.T, dir, f, old, new string) {
-	t.Helper()
-	p := filepath.Join(dir, f)
-	data, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(string(data), old) {
-		t.Fatalf("%s has no %q to edit", f, old)
-	}
-	if err := os.WriteFile(p, []byte(strings.Replace(string(data), old, new, 1)), 0o644); err != nil {
-		t.Fatal(err)
-	}
 }

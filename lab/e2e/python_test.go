@@ -471,3 +471,72 @@ func TestPythonNoWheelFallback(t *testing.T) {
 	checkPython(t, img)
 	runPrints(t, img, "hello sdist aarch64")
 }
+
+// TestPythonUvWorkspace builds two apps of a uv workspace (pyproject.toml
+// at the root declares it; one uv.lock for all its members) from the root
+// with each app's manifest: the API serves the shared library's line from
+// an image whose environment has the library installed, not linked to
+// sources, and holds nothing of the other members; the CLI's console
+// script runs. An edit to what only the CLI uses re-runs no step of the
+// API's build; one to the shared library rebuilds it with the change,
+// reusing the install of the packages from PyPI. A manifest at the
+// workspace's virtual root is an error listing its members.
+func TestPythonUvWorkspace(t *testing.T) {
+	requireLab(t)
+	dir := copyDir(t, example("python-uv-workspace"))
+	api, r := buildxFile(t, dir, "apps/api/distill.yaml", "--platform", "linux/amd64")
+	mustSucceed(t, r)
+	img := imagetest.Load(t, api, "linux/amd64")
+	rootfs := checkPython(t, img)
+	site := "/app/.venv/lib/python3.13/site-packages"
+	for _, p := range []string{"/app/main.py", "/app/pyproject.toml", site + "/shared/__init__.py", site + "/humanize/__init__.py"} {
+		if !imagetest.Exists(rootfs, p) {
+			t.Errorf("%s is not in the image", p)
+		}
+	}
+	// Only the member is the app (/app is apps/api); the other members,
+	// the workspace's files and the dev group stay out.
+	for _, p := range []string{"/app/distill.yaml", "/app/uv.lock", "/app/apps", "/app/packages", site + "/cli", site + "/pytest"} {
+		if imagetest.Exists(rootfs, p) {
+			t.Errorf("%s is in the image", p)
+		}
+	}
+	for _, e := range img.Entries(t) {
+		if strings.HasSuffix(e.Header.Name, ".pth") && bytes.Contains(e.Data, []byte("/src")) {
+			t.Errorf("%s points the environment at the build's sources: %q", e.Header.Name, e.Data)
+		}
+	}
+	if body := img.Run(t, imagetest.RunOpts{}).HTTPGet(t, 8000, "/", 30*time.Second); strings.TrimSpace(body) != "hello from api (shared greets 1.2 million times)" {
+		t.Errorf("GET / = %q", body)
+	}
+	cli, r := buildxFile(t, dir, "apps/cli/distill.yaml", "--platform", "linux/amd64")
+	mustSucceed(t, r)
+	cimg := imagetest.Load(t, cli, "linux/amd64")
+	checkPython(t, cimg)
+	runPrints(t, cimg, "report: hello from cli (shared greets 3.0 million times)")
+
+	editFile(t, dir, "apps/cli/src/cli/__init__.py", `"report:"`, `"done:"`)
+	_, again := buildxFile(t, dir, "apps/api/distill.yaml", "--platform", "linux/amd64")
+	mustSucceed(t, again)
+	if ran := stepsRun(again.out); len(ran) > 0 {
+		t.Errorf("an edit to the CLI re-ran %q of the API's build:\n%s", ran, tail(again.out, 60))
+	}
+	editFile(t, dir, "packages/shared/src/shared/__init__.py", `"hello from`, `"hi from`)
+	api, r = buildxFile(t, dir, "apps/api/distill.yaml", "--platform", "linux/amd64")
+	mustSucceed(t, r)
+	reinstalled := false
+	for _, s := range stepsRun(r.out) {
+		reinstalled = reinstalled || strings.HasSuffix(s, "uv sync --frozen --no-dev --package api --no-editable")
+		if strings.HasSuffix(s, "--no-install-local") {
+			t.Errorf("an edit to the shared library re-ran the install from PyPI (%s)", s)
+		}
+	}
+	if !reinstalled {
+		t.Errorf("an edit to the shared library did not reinstall it: ran %q", stepsRun(r.out))
+	}
+	if body := imagetest.Load(t, api, "linux/amd64").Run(t, imagetest.RunOpts{}).HTTPGet(t, 8000, "/", 30*time.Second); !strings.HasPrefix(body, "hi from api") {
+		t.Errorf("after the shared library's edit, GET / = %q", body)
+	}
+
+	rootManifestFails(t, dir, "python", []string{"declares a uv workspace without a project of its own (3 members: apps/api, apps/cli, packages/shared)", "distill.yaml:2", "docker buildx build -f apps/api/distill.yaml ."})
+}

@@ -615,7 +615,45 @@ func TestChoice(t *testing.T) {
 // context artifact) reads under it, and copies from the builder do not.
 func TestContextDir(t *testing.T) {
 	t.Parallel()
-	res, err := Target(context.Background(), testTarget(), Options{Context: llb.Local("context", llb.LocalUniqueID("test")), ContextDir: "services/api"})
+	var srcs []string
+	for _, c := range contextCopies(t, testTarget(), "services/api") {
+		if c.Dest != "/" {
+			srcs = append(srcs, c.Src)
+		}
+	}
+	slices.Sort(srcs)
+	if got := strings.Join(srcs, " "); got != "/out/app /services/api /services/api/go.mod /services/api/go.sum /services/api/static" {
+		t.Errorf("copy sources = %s", got)
+	}
+}
+
+// TestCopyDir: a copy with a Dir reads under it (and under the app's
+// root), its content or its paths landing in Dest as if Dir were the
+// context's root.
+func TestCopyDir(t *testing.T) {
+	t.Parallel()
+	tgt := testTarget()
+	tgt.Steps = append(tgt.Steps,
+		plan.Step{Name: "member", Copy: &plan.Copy{Dir: "apps/api", Dest: "/app", Exclude: []string{"distill.yaml"}}},
+		plan.Step{Name: "member file", Copy: &plan.Copy{Dir: "packages", Paths: []string{"shared/pyproject.toml"}, Dest: "/src"}})
+	var got []string
+	for _, c := range contextCopies(t, tgt, "ws") {
+		if strings.HasPrefix(c.Src, "/ws/apps") || strings.HasPrefix(c.Src, "/ws/packages") {
+			got = append(got, c.Src+" > "+c.Dest+" -"+strings.Join(c.ExcludePatterns, ","))
+		}
+	}
+	slices.Sort(got)
+
+	if want := "/ws/apps/api > /app -distill.yaml|/ws/packages/shared/pyproject.toml > /src/shared/pyproject.toml -"; strings.Join(got, "|") != want {
+		t.Errorf("copies = %q, want %q", got, want)
+	}
+}
+
+// contextCopies are the copy actions of the target compiled with the
+// app's root at contextDir.
+func contextCopies(t *testing.T, tgt plan.Target, contextDir string) []*pb.FileActionCopy {
+	t.Helper()
+	res, err := Target(context.Background(), tgt, Options{Context: llb.Local("context", llb.LocalUniqueID("test")), ContextDir: contextDir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -623,20 +661,17 @@ func TestContextDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var srcs []string
+	var out []*pb.FileActionCopy
 	for _, dt := range def.Def {
 		var op pb.Op
 		if err := op.UnmarshalVT(dt); err != nil {
 			t.Fatal(err)
 		}
 		for _, a := range op.GetFile().GetActions() {
-			if c := a.GetCopy(); c != nil && c.Dest != "/" {
-				srcs = append(srcs, c.Src)
+			if c := a.GetCopy(); c != nil {
+				out = append(out, c)
 			}
 		}
 	}
-	slices.Sort(srcs)
-	if got := strings.Join(srcs, " "); got != "/out/app /services/api /services/api/go.mod /services/api/go.sum /services/api/static" {
-		t.Errorf("copy sources = %s", got)
-	}
+	return out
 }

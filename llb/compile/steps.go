@@ -146,15 +146,19 @@ func (c *compiler) writeStep(st llb.State, s plan.Step) llb.State {
 func (c *compiler) copyStep(st llb.State, s plan.Step) llb.State {
 	info := &llb.CopyInfo{CreateDestPath: true, CopyDirContentsOnly: true, AllowWildcard: false, ExcludePatterns: s.Copy.Exclude}
 	if len(s.Copy.Paths) == 0 {
-		return st.File(llb.Copy(c.o.Context, c.contextPath("/"), s.Copy.Dest, info), c.constraints(s.Name, s.Origin)...)
+		return st.File(llb.Copy(c.o.Context, c.contextPath(path.Join("/", s.Copy.Dir)), s.Copy.Dest, info), c.constraints(s.Name, s.Origin)...)
 	}
 	var fa *llb.FileAction
 	for _, p := range s.Copy.Paths {
-		dest := path.Join(s.Copy.Dest, p)
+		src, dest := p, path.Join(s.Copy.Dest, p)
+		if s.Copy.Dir != "" {
+			src = path.Join(s.Copy.Dir, p)
+		}
+		src = c.contextPath(src)
 		if fa == nil {
-			fa = llb.Copy(c.o.Context, c.contextPath(p), dest, info)
+			fa = llb.Copy(c.o.Context, src, dest, info)
 		} else {
-			fa = fa.Copy(c.o.Context, c.contextPath(p), dest, info)
+			fa = fa.Copy(c.o.Context, src, dest, info)
 		}
 	}
 	return st.File(fa, c.constraints(s.Name, s.Origin)...)

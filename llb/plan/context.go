@@ -15,9 +15,15 @@ func (p *Plan) ContextPaths() (paths []string, whole bool) {
 		for _, s := range steps {
 			switch {
 			case s.Copy != nil && len(s.Copy.Paths) == 0:
-				whole = true
+				if dir := path.Clean(s.Copy.Dir); s.Copy.Dir != "" && dir != "." {
+					paths = append(paths, dir)
+				} else {
+					whole = true
+				}
 			case s.Copy != nil:
-				paths = append(paths, s.Copy.Paths...)
+				for _, q := range s.Copy.Paths {
+					paths = append(paths, path.Join(s.Copy.Dir, q))
+				}
 			case s.Run != nil:
 				if s.Run.Emulated != nil {
 					walk(s.Run.Emulated.Setup)

@@ -27,4 +27,13 @@ func TestContextPaths(t *testing.T) {
 	if _, whole := p.ContextPaths(); !whole {
 		t.Errorf("a copy of \".\" is the whole context")
 	}
+	// A copy of a directory's content, or of paths under it, reads only it.
+	p.Targets[0].Steps = []Step{{Copy: &Copy{Dir: "apps/api", Dest: "/app"}}, {Copy: &Copy{Dir: "packages", Paths: []string{"shared/pyproject.toml"}}}}
+	if paths, whole := p.ContextPaths(); whole || !slices.Equal(paths, []string{"apps/api", "packages/shared/pyproject.toml", "static"}) {
+		t.Errorf("copies with a Dir: ContextPaths = %q, %v", paths, whole)
+	}
+	p.Targets[0].Steps = []Step{{Copy: &Copy{Dir: ".", Dest: "/app"}}}
+	if _, whole := p.ContextPaths(); !whole {
+		t.Errorf("a copy of the content of \".\" is the whole context")
+	}
 }

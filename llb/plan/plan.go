@@ -210,12 +210,19 @@ type Write struct {
 
 // Copy copies files of the build context into the builder.
 type Copy struct {
+	// Dir, when set, is the context directory the copy reads: Paths are
+	// relative to it, and without Paths its content is copied into Dest
+	// (an app that is a member of a workspace: the member's directory is
+	// the app's directory in the image).
+	Dir string `json:"dir,omitempty"`
 	// Paths are context paths (files or directories), copied to the same
 	// relative path under Dest; empty means the whole context (after
-	// .dockerignore).
+	// .dockerignore), or the whole of Dir.
 	Paths []string `json:"paths,omitempty"`
 	Dest  string   `json:"dest"`
-	// Exclude are patterns (.dockerignore syntax) left out of the copy.
+	// Exclude are patterns (.dockerignore syntax) left out of the copy,
+	// relative to each path copied (to Dir, or the context's root, for a
+	// whole copy).
 	Exclude []string `json:"exclude,omitempty"`
 }
 

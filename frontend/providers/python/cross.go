@@ -3,6 +3,7 @@ package python
 import (
 	"fmt"
 	"path"
+	"strings"
 
 	"github.com/containerd/platforms"
 	"github.com/distill-build/distill/frontend/providers"
@@ -66,7 +67,9 @@ func (pl *planner) crossReason(p ocispecs.Platform) string {
 		return "no manylinux wheels for " + platforms.Format(p)
 	case pl.kind == managerUV && uvPlatform[p.Architecture] == "":
 		return "uv knows no manylinux platform for " + platforms.Format(p)
-	case pl.kind == managerUV && pl.pyproject.isPackage(pl.kind):
+	case pl.ws != nil && len(pl.ws.built) > 0:
+		return "uv builds " + strings.Join(pl.ws.built, ", ") + " for the target"
+	case pl.ws == nil && pl.kind == managerUV && pl.pyproject.isPackage(pl.kind):
 		return "the project is a package, built for the target"
 	case pl.kind == managerPoetry:
 		return "Poetry installs for the platform it runs on"

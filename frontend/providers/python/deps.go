@@ -25,6 +25,9 @@ func (pl *planner) dependencies(ctx context.Context) error {
 		pl.depsRange = pl.m.Dependencies.Range
 		find = pl.named
 	}
+	if member, err := pl.readWorkspace(ctx); err != nil || member {
+		return err
+	}
 	if err := find(ctx); err != nil {
 		return err
 	}

@@ -44,7 +44,7 @@ func (pl *planner) entrypoint(ctx context.Context) error {
 		return nil
 	}
 	for _, f := range []string{"main.py", "app.py", "__main__.py"} {
-		if ok, err := providers.Exists(ctx, pl.req.FS, f); err != nil {
+		if ok, err := providers.Exists(ctx, pl.req.FS, m.Path(f)); err != nil {
 			return err
 		} else if ok {
 			pl.command = []string{py, f}

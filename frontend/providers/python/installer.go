@@ -53,13 +53,22 @@ func (pl *planner) newInstaller(p ocispecs.Platform, mode, why string) *installe
 	case cross, installs:
 		in.suffix = " (for " + platforms.Format(p) + ", from " + platforms.Format(pl.req.BuildPlatform) + ")"
 	}
-	in.exclude = []string{".git", ".dockerignore", "**/.venv", "**/__pycache__", "**/*.pyc", m.AppPath(), m.AppPath() + ".dockerignore"}
+	appFile, lockDir := m.AppPath(), pl.dir
+	if pl.ws != nil {
+		// The member's directory is the app's: paths relative to it.
+		appFile, lockDir = pl.ws.inApp(appFile), "."
+	}
+	in.exclude = []string{".git", ".dockerignore", "**/.venv", "**/__pycache__", "**/*.pyc", appFile, appFile + ".dockerignore"}
 	// Lock and requirements files are read by the install steps only.
 	in.installOnly = pl.reqFiles
 	for _, f := range []string{"uv.lock", "poetry.lock", "Pipfile", "Pipfile.lock"} {
-		in.installOnly = append(in.installOnly, path.Join(pl.dir, f))
+		in.installOnly = append(in.installOnly, path.Join(lockDir, f))
 	}
 	in.exclude = append(in.exclude, in.installOnly...)
+	if pl.ws != nil && pl.ws.member == "." {
+		// The root's project is the app: the other members are not.
+		in.exclude = append(in.exclude, pl.ws.otherMembers()...)
+	}
 	return in
 }
 
@@ -120,8 +129,13 @@ func (in *installer) lockedInstall(name string, args []string, dirs ...string) p
 	return in.run(name, in.depsOrigin, r)
 }
 
-// copySources copies the build context into the app directory.
+// copySources copies the build context into the app directory: a
+// workspace member's directory, when the app is one.
 func (in *installer) copySources() plan.Step {
+	if ws := in.pl.ws; ws != nil && ws.member != "." {
+		return plan.Step{Name: "[python] copy " + ws.member + " (the app's member)", Origin: in.langOrigin,
+			Copy: &plan.Copy{Dir: ws.member, Dest: providers.AppDir, Exclude: in.exclude}}
+	}
 	return plan.Step{Name: "[python] copy sources", Origin: in.langOrigin, Copy: &plan.Copy{Dest: providers.AppDir, Exclude: in.exclude}}
 }
 

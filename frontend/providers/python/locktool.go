@@ -19,24 +19,19 @@ type lockTool struct {
 	cache         plan.Cache
 	deps, project []string
 	cross         []string
+	// dir is where the tool runs, and dirs the build's directories its
+	// installs change (what an emulated install shares with the build);
+	// by default the project's directory in the app directory, and the
+	// app directory.
+	dir  string
+	dirs []string
 }
 
 // toolSteps install the dependencies with the lock file's tool, then the
 // project itself once its sources are there when it is a package.
 func (in *installer) toolSteps(t lockTool) ([]plan.Step, bool) {
 	pl := in.pl
-	setup := []plan.Step{t.install}
-	deps := in.install(in.run(commandName(t.deps), in.depsOrigin, in.toolRun(t, t.deps)), setup, providers.AppDir)
-	if in.mode == cross {
-		deps.Run.Fallback = in.fallback(commandName(t.deps), in.depsOrigin, in.toolRun(t, t.deps), setup, providers.AppDir)
-		deps.Run.Args = pl.probed(append(slices.Clone(t.deps), t.cross...))
-		deps.Run.Probe = crossProbe
-	}
-	var steps []plan.Step
-	if in.mode != installs {
-		// (Else only steps in the target's builder run the tool.)
-		steps = append(steps, t.install)
-	}
+	steps, deps := in.toolDeps(t)
 	files := []string{path.Join(pl.dir, "pyproject.toml"), pl.file}
 	steps = append(steps,
 		plan.Step{Name: "[python] copy " + strings.Join(files, ", "), Origin: in.depsOrigin, Copy: &plan.Copy{Paths: files, Dest: providers.AppDir}},
@@ -44,14 +39,44 @@ func (in *installer) toolSteps(t lockTool) ([]plan.Step, bool) {
 	if !pl.pyproject.isPackage(pl.kind) {
 		return steps, false
 	}
-	return append(steps, in.copySources(),
-		in.install(in.run(commandName(t.project), in.langOrigin, in.toolRun(t, t.project)), setup, providers.AppDir)), true
+	return append(steps, in.copySources(), in.toolProject(t)), true
 }
 
-// toolRun runs the tool in the project's directory.
+// toolDeps is the tool's install of the dependencies alone (for another
+// platform, its wheels, with the install by the target's builder as
+// fallback), and the steps before it that install the tool.
+func (in *installer) toolDeps(t lockTool) (tool []plan.Step, deps plan.Step) {
+	setup := []plan.Step{t.install}
+	deps = in.install(in.run(commandName(t.deps), in.depsOrigin, in.toolRun(t, t.deps)), setup, t.sharedDirs()...)
+	if in.mode == cross {
+		deps.Run.Fallback = in.fallback(commandName(t.deps), in.depsOrigin, in.toolRun(t, t.deps), setup, t.sharedDirs()...)
+		deps.Run.Args = in.pl.probed(append(slices.Clone(t.deps), t.cross...))
+		deps.Run.Probe = crossProbe
+	}
+	if in.mode != installs {
+		// (Else only steps in the target's builder run the tool.)
+		tool = append(tool, t.install)
+	}
+	return tool, deps
+}
+
+// toolProject is the tool's install of the project (and whatever else it
+// builds from the sources).
+func (in *installer) toolProject(t lockTool) plan.Step {
+	return in.install(in.run(commandName(t.project), in.langOrigin, in.toolRun(t, t.project)), []plan.Step{t.install}, t.sharedDirs()...)
+}
+
+func (t lockTool) sharedDirs() []string {
+	if len(t.dirs) > 0 {
+		return t.dirs
+	}
+	return []string{providers.AppDir}
+}
+
+// toolRun runs the tool in its directory.
 func (in *installer) toolRun(t lockTool, args []string) plan.Run {
 	r := in.pipRun(args)
-	r.Dir = path.Join(providers.AppDir, in.pl.dir)
+	r.Dir = cmpOr(t.dir, path.Join(providers.AppDir, in.pl.dir))
 	r.Env = append(slices.Clone(in.pipEnv), t.env...)
 	r.Caches = append(slices.Clone(in.pipCaches), t.cache)
 	return r

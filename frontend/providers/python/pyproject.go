@@ -85,7 +85,8 @@ type pyproject struct {
 			Scripts      map[string]any `toml:"scripts"`
 		} `toml:"poetry"`
 		UV *struct {
-			Package *bool `toml:"package"`
+			Package   *bool            `toml:"package"`
+			Workspace *uvWorkspaceDecl `toml:"workspace"`
 		} `toml:"uv"`
 	} `toml:"tool"`
 }
@@ -110,6 +111,14 @@ func (p *pyproject) requiresPython() string {
 		}
 	}
 	return ""
+}
+
+// workspace is the uv workspace the file declares, if any.
+func (p *pyproject) workspace() *uvWorkspaceDecl {
+	if p.Tool.UV == nil {
+		return nil
+	}
+	return p.Tool.UV.Workspace
 }
 
 func (p *pyproject) name() string {

@@ -75,6 +75,9 @@ type planner struct {
 	name       string
 	// findings are what `--call=check` reports of the dependencies.
 	findings []check.Finding
+	// ws is the uv workspace the app is a member of, if any (dir is then
+	// the member's directory, file the root's uv.lock).
+	ws *uvWorkspace
 }
 
 // Ecosystem implements providers.Provider.
@@ -88,8 +91,9 @@ func (Provider) Ecosystem() providers.Ecosystem {
 			"base":           "default: distroless python3-debian13 for the Python it ships, else cc-debian13 with the builder's interpreter transplanted",
 			"build-packages": "e.g. [gcc, libpq-dev] for sdists that compile",
 		},
-		CAEnv:   []string{"PIP_CERT", "REQUESTS_CA_BUNDLE", "CARGO_HTTP_CAINFO"},
-		Helpers: map[string]providers.Helper{"python-finalize": finalizeMain},
+		CAEnv:     []string{"PIP_CERT", "REQUESTS_CA_BUNDLE", "CARGO_HTTP_CAINFO"},
+		Helpers:   map[string]providers.Helper{"python-finalize": finalizeMain},
+		Workspace: workspace,
 	}
 }
 

@@ -9,8 +9,17 @@ import (
 
 // uvSteps install uv.lock with uv, installed into the builder for it.
 func (in *installer) uvSteps() ([]plan.Step, bool) {
+	if in.pl.ws != nil {
+		return in.workspaceSteps(in.uvTool())
+	}
+	return in.toolSteps(in.uvTool())
+}
+
+// uvTool is uv, installed into the builder, and its commands for a
+// project.
+func (in *installer) uvTool() lockTool {
 	uv := path.Join(toolsDir, "uv", "bin", "uv")
-	return in.toolSteps(lockTool{
+	return lockTool{
 		install: in.toolInstall("install uv "+UVVersion,
 			[]string{in.pyexe, "-m", "pip", "install", "--no-compile", "--target", path.Join(toolsDir, "uv"), "uv==" + UVVersion}),
 		env: []string{"UV_PROJECT_ENVIRONMENT=" + VenvDir, "UV_PYTHON_DOWNLOADS=never", "UV_LINK_MODE=copy",
@@ -21,7 +30,7 @@ func (in *installer) uvSteps() ([]plan.Step, bool) {
 		// uv selects the target's wheels itself, into the environment;
 		// --no-build makes a missing wheel an error the probe reports.
 		cross: []string{"--no-build", "--python-platform", uvPlatform[in.p.Architecture] + "-manylinux_2_40"},
-	})
+	}
 }
 
 // uvLockRequiresPython reads the top-level requires-python of uv.lock.

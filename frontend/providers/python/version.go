@@ -179,6 +179,8 @@ func (pl *planner) pythonVersionFile(ctx context.Context) (found bool, err error
 func (pl *planner) projectVersion(ctx context.Context) error {
 	var constraint, from string
 	switch {
+	case pl.ws != nil:
+		constraint, from = pl.ws.requiresPython(pl.pyproject)
 	case pl.kind == managerPipenv:
 		data, _, err := pl.read(ctx, pl.file)
 		if err != nil {
