@@ -558,13 +558,15 @@ func TestGoWorkspace(t *testing.T) {
 	if ran := stepsRun(again.out); len(ran) > 0 {
 		t.Errorf("an edit to the worker's modules re-ran %q of the API's build:\n%s", ran, tail(again.out, 60))
 	}
-	editFile(t, dir, "libs/greet/greet.go", `"hello, %s`, `"hi, %s`)
+	// A greeting no earlier run built: the rebuild cannot come from the cache.
+	hi := fmt.Sprintf("hi-%d", time.Now().UnixNano())
+	editFile(t, dir, "libs/greet/greet.go", `"hello, %s`, `"`+hi+`, %s`)
 	api, r = buildxFile(t, dir, "services/api/distill.yaml", "--platform", "linux/amd64")
 	mustSucceed(t, r)
 	if ran := strings.Join(stepsRun(r.out), "\n"); !strings.Contains(ran, "[go] go build") {
 		t.Errorf("an edit to the shared library did not rebuild the API: ran %q", ran)
 	}
-	if body := imagetest.Load(t, api, "linux/amd64").Run(t, imagetest.RunOpts{}).HTTPGet(t, 8080, "/", 30*time.Second); !strings.HasPrefix(body, "hi, api") {
+	if body := imagetest.Load(t, api, "linux/amd64").Run(t, imagetest.RunOpts{}).HTTPGet(t, 8080, "/", 30*time.Second); !strings.HasPrefix(body, hi+", api") {
 		t.Errorf("after the shared library's edit, GET / = %q", body)
 	}
 

@@ -433,13 +433,15 @@ func TestNodePnpmMonorepo(t *testing.T) {
 	if ran := stepsRun(again.out); len(ran) > 0 {
 		t.Errorf("an edit to the worker re-ran %q of the API's build:\n%s", ran, tail(again.out, 60))
 	}
-	editFile(t, dir, "packages/shared/src/index.ts", "hello, ${who}", "hi, ${who}")
+	// A greeting no earlier run built: the rebuild cannot come from the cache.
+	hi := fmt.Sprintf("hi-%d", time.Now().UnixNano())
+	editFile(t, dir, "packages/shared/src/index.ts", "hello, ${who}", hi+", ${who}")
 	api, r = buildxFile(t, dir, "apps/api/distill.yaml", "--platform", "linux/amd64")
 	mustSucceed(t, r)
 	if ran := strings.Join(stepsRun(r.out), "\n"); !strings.Contains(ran, "pnpm run build (@mono/shared)") {
 		t.Errorf("an edit to the shared package did not rebuild it: ran %q", ran)
 	}
-	if body := imagetest.Load(t, api, "linux/amd64").Run(t, imagetest.RunOpts{}).HTTPGet(t, 8080, "/", 30*time.Second); !strings.HasPrefix(body, "hi, api") {
+	if body := imagetest.Load(t, api, "linux/amd64").Run(t, imagetest.RunOpts{}).HTTPGet(t, 8080, "/", 30*time.Second); !strings.HasPrefix(body, hi+", api") {
 		t.Errorf("after the shared package's edit, GET / = %q", body)
 	}
 }

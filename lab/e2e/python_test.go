@@ -521,7 +521,9 @@ func TestPythonUvWorkspace(t *testing.T) {
 	if ran := stepsRun(again.out); len(ran) > 0 {
 		t.Errorf("an edit to the CLI re-ran %q of the API's build:\n%s", ran, tail(again.out, 60))
 	}
-	editFile(t, dir, "packages/shared/src/shared/__init__.py", `"hello from`, `"hi from`)
+	// A greeting no earlier run built: the rebuild cannot come from the cache.
+	hi := fmt.Sprintf("hi-%d", time.Now().UnixNano())
+	editFile(t, dir, "packages/shared/src/shared/__init__.py", `"hello from`, `"`+hi+` from`)
 	api, r = buildxFile(t, dir, "apps/api/distill.yaml", "--platform", "linux/amd64")
 	mustSucceed(t, r)
 	reinstalled := false
@@ -534,7 +536,7 @@ func TestPythonUvWorkspace(t *testing.T) {
 	if !reinstalled {
 		t.Errorf("an edit to the shared library did not reinstall it: ran %q", stepsRun(r.out))
 	}
-	if body := imagetest.Load(t, api, "linux/amd64").Run(t, imagetest.RunOpts{}).HTTPGet(t, 8000, "/", 30*time.Second); !strings.HasPrefix(body, "hi from api") {
+	if body := imagetest.Load(t, api, "linux/amd64").Run(t, imagetest.RunOpts{}).HTTPGet(t, 8000, "/", 30*time.Second); !strings.HasPrefix(body, hi+" from api") {
 		t.Errorf("after the shared library's edit, GET / = %q", body)
 	}
 
