@@ -95,6 +95,17 @@ func (Provider) Ecosystem() providers.Ecosystem {
 // Prepare implements providers.Provider.
 func (Provider) Prepare(ctx context.Context, req providers.Request) (*providers.Project, error) {
 	pl := &planner{req: req, m: req.Manifest}
+	if pf, ok := req.FS.(providers.Prefetcher); ok && pl.m.Member != "" {
+		// A workspace's root is read on demand: the files planning looks
+		// for, in one round trip.
+		names := append([]string{"package.json", pl.m.Path("package.json"), pl.m.Path(".nvmrc"), pl.m.Path(".node-version"), ".nvmrc", ".node-version"}, installInputs...)
+		for _, l := range lockFiles {
+			names = append(names, l.file)
+		}
+		if err := pf.Prefetch(ctx, names); err != nil {
+			return nil, err
+		}
+	}
 	for _, step := range []func(context.Context) error{pl.dependencies, pl.inputsIn, pl.packages, pl.version, pl.images, pl.buildCommand, pl.entrypoint} {
 		if err := step(ctx); err != nil {
 			return nil, err

@@ -3,7 +3,6 @@ package node
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"path"
 	"slices"
 	"strings"
@@ -177,33 +176,30 @@ func (pl *planner) readWorkspace(ctx context.Context) error {
 			return fail("fix package.json at the workspace's root", "package.json: %v", err)
 		}
 	}
-	entries, err := pl.req.FS.ReadDir(ctx, ".")
-	if err != nil {
-		return fmt.Errorf("listing the workspace's root: %w", err)
+	// The configuration files a member's build may read at the root, by
+	// name (a listing of the root would transfer every file there).
+	if pf, ok := pl.req.FS.(providers.Prefetcher); ok {
+		if err := pf.Prefetch(ctx, rootConfigs); err != nil {
+			return err
+		}
 	}
-	for _, e := range entries {
-		if n := e.Name(); !e.IsDir() && rootConfig(n) {
+	for _, n := range rootConfigs {
+		if ok, err := providers.Exists(ctx, pl.req.FS, n); err != nil {
+			return err
+		} else if ok {
 			w.rootFiles = append(w.rootFiles, n)
 		}
 	}
-	slices.Sort(w.rootFiles)
 	pl.ws = w
 	return nil
 }
 
-// rootConfig says whether a file at the workspace's root is
-// configuration a member's build may read (not docs, locks or the
-// install inputs, which are copied apart).
-func rootConfig(name string) bool {
-	switch {
-	case strings.HasSuffix(name, ".md") || strings.HasSuffix(name, ".txt") || strings.HasPrefix(strings.ToUpper(name), "LICEN"):
-		return false
-	case slices.Contains(installInputs, name) || name == "package.json" || slices.ContainsFunc(lockFiles, func(l struct{ file, manager string }) bool { return l.file == name }):
-		return false
-	case strings.HasSuffix(name, ".yaml") && strings.HasPrefix(name, "distill"), strings.HasSuffix(name, ".dockerignore"):
-		return false
-	}
-	return true
+// rootConfigs are the files at a workspace's root that its packages'
+// builds read: TypeScript configurations they extend, Babel and SWC
+// configuration, the monorepo tools' files, browser targets.
+var rootConfigs = []string{
+	".babelrc", ".babelrc.json", ".browserslistrc", ".swcrc", "babel.config.cjs", "babel.config.js", "babel.config.json", "babel.config.mjs",
+	"lerna.json", "nx.json", "tsconfig.base.json", "tsconfig.build.json", "tsconfig.json", "turbo.json",
 }
 
 // closure is app and the workspace packages it depends on, transitively,
