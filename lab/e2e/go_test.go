@@ -570,5 +570,12 @@ func TestGoWorkspace(t *testing.T) {
 		t.Errorf("after the shared library's edit, GET / = %q", body)
 	}
 
-	rootManifestFails(t, dir, "go", []string{"go.work uses 4 modules (libs/greet, libs/jobs, services/api, services/worker)", "distill.yaml:2", "dependencies: libs/greet/go.mod"})
+	rootManifestFails(t, dir, "go", []string{"go.work uses 4 modules (libs/greet, libs/jobs, services/api, services/worker)", "distill.yaml:2", "main: ./libs/greet"})
+	// main: at the root picks the package, and its module.
+	if err := os.WriteFile(filepath.Join(dir, "distill.yaml"), []byte("# syntax=ghcr.io/distill-build/distill:1\nlanguage: go\nmain: ./services/worker\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	worker, r = buildxFile(t, dir, "distill.yaml", "--platform", "linux/amd64")
+	mustSucceed(t, r)
+	runPrints(t, imagetest.Load(t, worker, "linux/amd64"), "job 1: send mail")
 }

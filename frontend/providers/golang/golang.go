@@ -167,6 +167,14 @@ func (pr *project) mainPackage(ctx context.Context) error {
 	if m.Main.Set() {
 		pr.mainPkg, mainRange = m.Main.Value, m.Main.Range
 		pr.buildOrigin = providers.Origin("main", m.Main.Range)
+		if pr.work != nil && pr.work.byMain {
+			// main: picked the workspace's module: the package is
+			// relative to it.
+			pr.mainPkg = "."
+			if rel := strings.TrimPrefix(strings.TrimPrefix(path.Clean(m.Main.Value), pr.modDir), "/"); rel != "" {
+				pr.mainPkg = "./" + rel
+			}
+		}
 	}
 	pr.depsOrigin = providers.DependenciesOrigin(m)
 	hint := "name a package directory relative to go.mod, e.g. ./cmd/server"

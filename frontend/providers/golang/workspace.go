@@ -62,6 +62,9 @@ type goWork struct {
 	content string
 	// files are what the module download needs (workFiles).
 	files []string
+	// byMain says main: picked the app's module (a manifest at the
+	// workspace's root).
+	byMain bool
 }
 
 // readWork reads go.work at the app's root, if any, and picks the app's
@@ -90,9 +93,16 @@ func (pr *project) readWork(ctx context.Context) error {
 	}
 	if !m.Dependencies.Set() {
 		dir := usedModule(wf, pathOr(m.Member, "."))
+		if dir == "" && m.Member == "" && m.Main.Set() && checkRelative(m.Main.Value) == nil {
+			// A manifest at the workspace's root: main: names the package,
+			// whose module is the app.
+			if dir = usedModule(wf, path.Clean(m.Main.Value)); dir != "" {
+				w.byMain = true
+			}
+		}
 		if dir == "" {
 			slices.Sort(uses)
-			return providers.Fail(m, m.Language.Range, "put the manifest in the app's module directory, or name the app's go.mod, e.g. dependencies: "+path.Join(firstOr(uses, "services/api"), "go.mod"),
+			return providers.Fail(m, m.Language.Range, "put the manifest in the app's module directory, or name the app's package, e.g. main: ./"+firstOr(uses, "services/api"),
 				"go.work uses %d modules (%s): which one is the app is not known", len(uses), strings.Join(uses, ", "))
 		}
 		pr.gomod = path.Join(dir, "go.mod")

@@ -86,6 +86,21 @@ func TestWorkspace(t *testing.T) {
 	if want := "go.work uses 3 modules (app, lib, other)"; err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("manifest at the root: %v, want %q", err, want)
 	}
+	// At the root, main: picks the package, and so the module.
+	byMain, err := manifest.Parse("distill.yaml", []byte("language: go\nmain: ./app\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proj, err = Provider{}.Prepare(ctx, providers.Request{Manifest: byMain, FS: fsys, Platforms: []ocispecs.Platform{amd64}, BuildPlatform: amd64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err = proj.Build(amd64); err != nil {
+		t.Fatal(err)
+	}
+	if build := b.Steps[len(b.Steps)-2].Run; build == nil || build.Dir != "/src/app" || build.Args[len(build.Args)-1] != "." {
+		t.Errorf("main: ./app at the workspace's root: build step %+v, want . in /src/app", build)
+	}
 	// A directory go.work does not use is no member.
 	if root, err := providers.FindWorkspace(ctx, fsys, "third_party/vendored", workspace); err != nil || root != "" {
 		t.Errorf("FindWorkspace(third_party/vendored) = %q, %v; want none", root, err)
