@@ -444,6 +444,7 @@ func TestNodePnpmMonorepo(t *testing.T) {
 	if body := imagetest.Load(t, api, "linux/amd64").Run(t, imagetest.RunOpts{}).HTTPGet(t, 8080, "/", 30*time.Second); !strings.HasPrefix(body, hi+", api") {
 		t.Errorf("after the shared package's edit, GET / = %q", body)
 	}
+	rootManifestFails(t, dir, "node", []string{"the manifest is at the root of a workspace (pnpm-workspace.yaml, 3 packages: apps/api, apps/worker, packages/shared)", "distill.yaml:2", "-f apps/api/distill.yaml"})
 }
 
 // TestNodeNpmWorkspace builds the web app of an npm workspace from its

@@ -40,6 +40,12 @@ func (pl *planner) entrypoint(ctx context.Context) error {
 				}
 			}
 		}
+		if main == "" && m.Member == "" {
+			// A manifest at a workspace's root: the members are the apps.
+			if err := pl.rootOfWorkspace(ctx); err != nil {
+				return err
+			}
+		}
 		if main == "" {
 			return providers.Fail(pl.m, m.Language.Range, `add entrypoint: ["node", "server.js"] (or a start script "node <file>" or "main" in package.json)`,
 				"no entrypoint: package.json has no start script running node and no main, and the context has no index.js, server.js, app.js or main.js")

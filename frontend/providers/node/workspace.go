@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"fmt"
 	"encoding/json"
 	"path"
 	"slices"
@@ -91,80 +92,17 @@ func dirs(pkgs []wsPackage) []string {
 // "packages/*", or a directory) and works out the app's closures.
 func (pl *planner) readWorkspace(ctx context.Context) error {
 	m := pl.m
-	fail := func(hint, format string, args ...any) error {
-		return providers.Fail(m, m.Language.Range, hint, format, args...)
-	}
 	w := &nodeWorkspace{member: m.Member}
-	var patterns []string
-	for _, f := range workspace.Files {
-		data, ok, err := pl.read(ctx, f)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			continue
-		}
-		if p, err := workspacePatterns(f, data); err == nil && providers.MatchMember(m.Member, p, nil) {
-			w.file, patterns = f, p
-			break
-		}
+	file, patterns, err := pl.workspaceFile(ctx, m.Member)
+	if err != nil {
+		return err
 	}
-	if w.file == "" {
-		return fail("", "the workspace above %s is gone", m.Member)
+	if w.file = file; file == "" {
+		return providers.Fail(m, m.Language.Range, "", "the workspace above %s is gone", m.Member)
 	}
-	var dirsFound []string
-	for _, p := range patterns {
-		if strings.HasPrefix(p, "!") {
-			continue
-		}
-		p = path.Clean(strings.TrimPrefix(p, "./"))
-		parent, glob := path.Split(p)
-		parent = path.Clean(parent)
-		switch {
-		case strings.Contains(parent, "*"):
-			return fail("list the members' parent directories, e.g. packages/*", "%s: the workspace pattern %q has a glob above its last element, which distill does not read", w.file, p)
-		case !strings.ContainsAny(glob, "*?["):
-			dirsFound = append(dirsFound, p)
-			continue
-		}
-		entries, err := pl.req.FS.ReadDir(ctx, parent)
-		if err != nil {
-			continue // no such directory: no members there
-		}
-		for _, e := range entries {
-			d := path.Join(parent, e.Name())
-			if e.IsDir() && providers.MatchMember(d, patterns, nil) {
-				dirsFound = append(dirsFound, d)
-			}
-		}
-	}
-	slices.Sort(dirsFound)
-	dirsFound = slices.Compact(dirsFound)
-	var names []string
-	for _, d := range dirsFound {
-		names = append(names, path.Join(d, "package.json"))
-	}
-	if pf, ok := pl.req.FS.(providers.Prefetcher); ok {
-		if err := pf.Prefetch(ctx, names); err != nil {
-			return err
-		}
-	}
-	byName := map[string]wsPackage{}
-	for _, d := range dirsFound {
-		data, ok, err := pl.read(ctx, path.Join(d, "package.json"))
-		if err != nil {
-			return err
-		}
-		if !ok {
-			continue
-		}
-		pkg, err := parsePackageJSON(data)
-		if err != nil {
-			return fail("fix "+path.Join(d, "package.json"), "%s/package.json: %v", d, err)
-		}
-		if pkg.Name != "" {
-			byName[pkg.Name] = wsPackage{dir: d, pkg: pkg}
-		}
+	byName, err := pl.members(ctx, file, patterns)
+	if err != nil {
+		return err
 	}
 	app := wsPackage{dir: m.Member, pkg: pl.pkg}
 	w.runtime = closure(app, byName, false)
@@ -173,7 +111,7 @@ func (pl *planner) readWorkspace(ctx context.Context) error {
 		return err
 	} else if ok {
 		if w.root, err = parsePackageJSON(data); err != nil {
-			return fail("fix package.json at the workspace's root", "package.json: %v", err)
+			return providers.Fail(m, m.Language.Range, "fix package.json at the workspace's root", "package.json: %v", err)
 		}
 	}
 	// The configuration files a member's build may read at the root, by
@@ -200,6 +138,109 @@ func (pl *planner) readWorkspace(ctx context.Context) error {
 var rootConfigs = []string{
 	".babelrc", ".babelrc.json", ".browserslistrc", ".swcrc", "babel.config.cjs", "babel.config.js", "babel.config.json", "babel.config.mjs",
 	"lerna.json", "nx.json", "tsconfig.base.json", "tsconfig.build.json", "tsconfig.json", "turbo.json",
+}
+
+// workspaceFile is the file at the root that declares a workspace with
+// member ("" for any), and its member patterns; "" when none does.
+func (pl *planner) workspaceFile(ctx context.Context, member string) (string, []string, error) {
+	for _, f := range workspace.Files {
+		data, ok, err := pl.read(ctx, f)
+		if err != nil {
+			return "", nil, err
+		}
+		if !ok {
+			continue
+		}
+		if p, err := workspacePatterns(f, data); err == nil && len(p) > 0 && (member == "" || providers.MatchMember(member, p, nil)) {
+			return f, p, nil
+		}
+	}
+	return "", nil, nil
+}
+
+// members are the workspace's packages by name: the directories its
+// patterns match (one level of glob, as "packages/*", or a directory)
+// that hold a package.json.
+func (pl *planner) members(ctx context.Context, file string, patterns []string) (map[string]wsPackage, error) {
+	m := pl.m
+	fail := func(hint, format string, args ...any) error {
+		return providers.Fail(m, m.Language.Range, hint, format, args...)
+	}
+	var dirsFound []string
+	for _, p := range patterns {
+		if strings.HasPrefix(p, "!") {
+			continue
+		}
+		p = path.Clean(strings.TrimPrefix(p, "./"))
+		parent, glob := path.Split(p)
+		parent = path.Clean(parent)
+		switch {
+		case strings.Contains(parent, "*"):
+			return nil, fail("list the members' parent directories, e.g. packages/*", "%s: the workspace pattern %q has a glob above its last element, which distill does not read", file, p)
+		case !strings.ContainsAny(glob, "*?["):
+			dirsFound = append(dirsFound, p)
+			continue
+		}
+		entries, err := pl.req.FS.ReadDir(ctx, parent)
+		if err != nil {
+			continue // no such directory: no members there
+		}
+		for _, e := range entries {
+			d := path.Join(parent, e.Name())
+			if e.IsDir() && providers.MatchMember(d, patterns, nil) {
+				dirsFound = append(dirsFound, d)
+			}
+		}
+	}
+	slices.Sort(dirsFound)
+	dirsFound = slices.Compact(dirsFound)
+	var names []string
+	for _, d := range dirsFound {
+		names = append(names, path.Join(d, "package.json"))
+	}
+	if pf, ok := pl.req.FS.(providers.Prefetcher); ok {
+		if err := pf.Prefetch(ctx, names); err != nil {
+			return nil, err
+		}
+	}
+	byName := map[string]wsPackage{}
+	for _, d := range dirsFound {
+		data, ok, err := pl.read(ctx, path.Join(d, "package.json"))
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		pkg, err := parsePackageJSON(data)
+		if err != nil {
+			return nil, fail("fix "+path.Join(d, "package.json"), "%s/package.json: %v", d, err)
+		}
+		if pkg.Name != "" {
+			byName[pkg.Name] = wsPackage{dir: d, pkg: pkg}
+		}
+	}
+	return byName, nil
+}
+
+// rootOfWorkspace is the error for a manifest at a workspace's root
+// whose own package is no app: it lists the members to build instead.
+func (pl *planner) rootOfWorkspace(ctx context.Context) error {
+	file, patterns, err := pl.workspaceFile(ctx, "")
+	if err != nil || file == "" {
+		return err
+	}
+	byName, err := pl.members(ctx, file, patterns)
+	if err != nil || len(byName) == 0 {
+		return err
+	}
+	var dirsFound []string
+	for _, p := range byName {
+		dirsFound = append(dirsFound, p.dir)
+	}
+	slices.Sort(dirsFound)
+	return providers.Fail(pl.m, pl.m.Language.Range, fmt.Sprintf("put the manifest in the app's directory and build from the root with -f, e.g. docker buildx build -f %s/distill.yaml .", dirsFound[0]),
+		"the manifest is at the root of a workspace (%s, %d packages: %s) whose own package.json has no app to run", file, len(dirsFound), strings.Join(dirsFound, ", "))
 }
 
 // closure is app and the workspace packages it depends on, transitively,

@@ -81,6 +81,17 @@ func TestWorkspaceClosure(t *testing.T) {
 		t.Errorf("WorkDir = %q, want apps/web", b.WorkDir)
 	}
 
+	// A manifest at the root, whose package has no app: the members are.
+	root, err := manifest.Parse("distill.yaml", []byte("language: node\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	amd64 := ocispecs.Platform{OS: "linux", Architecture: "amd64"}
+	_, err = Provider{}.Prepare(context.Background(), providers.Request{Manifest: root, FS: contextfs.FS{FS: files}, Platforms: []ocispecs.Platform{amd64}, BuildPlatform: amd64})
+	if want := "the manifest is at the root of a workspace (pnpm-workspace.yaml, 5 packages: apps/other, apps/web, packages/config, packages/core, packages/ui)"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("a manifest at the root: %v, want %q", err, want)
+	}
+
 	// Yarn Berry focuses the workspaces; Yarn classic installs those
 	// present, which are the ones copied.
 	delete(files, "pnpm-lock.yaml")
