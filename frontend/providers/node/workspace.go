@@ -2,8 +2,8 @@ package node
 
 import (
 	"context"
-	"fmt"
 	"encoding/json"
+	"fmt"
 	"path"
 	"slices"
 	"strings"
