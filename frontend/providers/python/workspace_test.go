@@ -152,7 +152,7 @@ func TestWorkspaceDetection(t *testing.T) {
 		{"tools/gen", ""},       // no glob matches it
 		{"apps/api/static", ""}, // below a member
 	} {
-		if root, err := providers.FindWorkspace(ctx, fsys, tc.dir, workspace); err != nil || root != tc.root {
+		if root, err := providers.FindWorkspace(ctx, fsys, nil, tc.dir, workspace); err != nil || root != tc.root {
 			t.Errorf("FindWorkspace(%s) = %q, %v; want %q", tc.dir, root, err, tc.root)
 		}
 	}
@@ -160,7 +160,7 @@ func TestWorkspaceDetection(t *testing.T) {
 	// before the outer one; a pyproject.toml without one is no workspace.
 	nested := workspaceFS()
 	nested["tools/pyproject.toml"] = f("[tool.uv.workspace]\nmembers = [\"gen\"]\n")
-	if root, err := providers.FindWorkspace(ctx, contextfs.FS{FS: nested}, "tools/gen", workspace); err != nil || root != "tools" {
+	if root, err := providers.FindWorkspace(ctx, contextfs.FS{FS: nested}, nil, "tools/gen", workspace); err != nil || root != "tools" {
 		t.Errorf("nested workspace: FindWorkspace = %q, %v; want tools", root, err)
 	}
 	if uvHas("pyproject.toml", []byte("[project]\nname = \"x\"\n"), "apps/api") || uvHas("pyproject.toml", []byte("[tool.uv.workspace\n"), "apps/api") {
