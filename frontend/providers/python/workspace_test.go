@@ -103,6 +103,12 @@ var amd64 = ocispecs.Platform{OS: "linux", Architecture: "amd64"}
 // root) for amd64.
 func prepare(t *testing.T, fsys fstest.MapFS, member, text string) (providers.Build, error) {
 	t.Helper()
+	return prepareFor(t, fsys, member, text, amd64)
+}
+
+// prepareFor plans the manifest of member for p, built from amd64.
+func prepareFor(t *testing.T, fsys fstest.MapFS, member, text string, p ocispecs.Platform) (providers.Build, error) {
+	t.Helper()
 	file := "distill.yaml"
 	if member != "" {
 		file = member + "/distill.yaml"
@@ -112,11 +118,11 @@ func prepare(t *testing.T, fsys fstest.MapFS, member, text string) (providers.Bu
 		t.Fatal(err)
 	}
 	m.Member = member
-	proj, err := Provider{}.Prepare(context.Background(), providers.Request{Manifest: m, FS: contextfs.FS{FS: fsys}, Platforms: []ocispecs.Platform{amd64}, BuildPlatform: amd64})
+	proj, err := Provider{}.Prepare(context.Background(), providers.Request{Manifest: m, FS: contextfs.FS{FS: fsys}, Platforms: []ocispecs.Platform{p}, BuildPlatform: amd64})
 	if err != nil {
 		return providers.Build{}, err
 	}
-	return proj.Build(amd64)
+	return proj.Build(p)
 }
 
 // copies are a plan's copy steps, each as "dir: paths" (dir "." for the
