@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -216,8 +217,23 @@ func TestExamplesBuildKitFloor(t *testing.T) {
 			if strings.HasPrefix(name, "go-") {
 				floor = "v0.7.0"
 			}
+			// An app below its example's directory is built with that
+			// directory as the context (a workspace's root, or the one
+			// holding the app's path dependencies), as the frontend finds it.
+			root := dir
+			if top, rel, ok := strings.Cut(filepath.ToSlash(name), "/"); ok {
+				top = filepath.Join("..", "examples", top)
+				ws, err := resolve.WorkspaceRoot(ctx, contextfs.Dir(top), m, rel)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ws != "" {
+					root = filepath.Join(top, filepath.FromSlash(ws))
+					m.InRoot = path.Join(m.Member, manifest.DefaultFilename)
+				}
+			}
 			for _, pl := range []string{"linux/amd64", "linux/arm64"} {
-				p, err := resolve.Resolve(ctx, m, contextfs.Dir(dir), resolve.Options{BuildPlatform: build, Platforms: []ocispecs.Platform{platforms.MustParse(pl)}})
+				p, err := resolve.Resolve(ctx, m, contextfs.Dir(root), resolve.Options{BuildPlatform: build, Platforms: []ocispecs.Platform{platforms.MustParse(pl)}})
 				if err != nil {
 					t.Fatal(err)
 				}

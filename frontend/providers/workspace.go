@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"path"
 	"strings"
+
+	"github.com/distill-build/distill/frontend/manifest"
 )
 
 // Workspace is how a language recognizes the workspace an app is a
@@ -20,6 +22,15 @@ type Workspace struct {
 	// Has reports whether a file of Files (its name and content) declares
 	// a workspace that has member, a directory relative to the file's.
 	Has func(name string, data []byte, member string) bool
+	// Reach, when set, lists the context paths outside dir (the manifest's
+	// directory; paths relative to the context's root, which fsys reads)
+	// that the app's own dependency files name: path dependencies
+	// (directories, or files such as a wheel), included requirement files.
+	// When no file declares a workspace, the app's root is then the
+	// deepest directory holding dir and all of them, and dir the member;
+	// paths that leave the context are ignored (the provider reports
+	// them when it plans the app).
+	Reach func(ctx context.Context, fsys FS, m *manifest.Manifest, dir string) ([]string, error)
 }
 
 // Prefetcher is an FS that reads on demand (the frontend's, for an app
@@ -40,8 +51,10 @@ func PrefetchTrees(ctx context.Context, fsys FS, dirs []string) error {
 
 // FindWorkspace is the nearest directory above dir (both relative to the
 // context's root) with a file of ws that declares a workspace with dir
-// as a member; "" when there is none.
-func FindWorkspace(ctx context.Context, fsys FS, dir string, ws *Workspace) (string, error) {
+// as a member; else, when ws can Reach, the deepest directory holding
+// dir and the paths the app's dependency files (m's) name outside it;
+// "" when there is none.
+func FindWorkspace(ctx context.Context, fsys FS, m *manifest.Manifest, dir string, ws *Workspace) (string, error) {
 	if ws == nil || dir == "." || dir == "" {
 		return "", nil
 	}
@@ -81,12 +94,43 @@ func FindWorkspace(ctx context.Context, fsys FS, dir string, ws *Workspace) (str
 			if err != nil {
 				return "", fmt.Errorf("reading %s: %w", name, err)
 			}
-			if ws.Has(f, data, member) {
+			if ws.Has != nil && ws.Has(f, data, member) {
 				return p, nil
 			}
 		}
 	}
-	return "", nil
+	if ws.Reach == nil {
+		return "", nil
+	}
+	reached, err := ws.Reach(ctx, fsys, m, dir)
+	if err != nil {
+		return "", err
+	}
+	root := dir
+	for _, p := range reached {
+		if p = path.Clean(p); path.IsAbs(p) || p == ".." || strings.HasPrefix(p, "../") {
+			continue
+		}
+		root = commonDir(root, p)
+	}
+	if root == dir {
+		return "", nil
+	}
+	return root, nil
+}
+
+// commonDir is the deepest directory holding both slash paths (relative
+// to the same root, clean): "." when they share no directory.
+func commonDir(a, b string) string {
+	as, bs := strings.Split(a, "/"), strings.Split(b, "/")
+	n := 0
+	for n < len(as) && n < len(bs) && as[n] == bs[n] {
+		n++
+	}
+	if n == 0 {
+		return "."
+	}
+	return strings.Join(as[:n], "/")
 }
 
 // MatchMember reports whether member (a slash path) matches one of the

@@ -116,7 +116,7 @@ func WorkspaceRoot(ctx context.Context, fsys providers.FS, m *manifest.Manifest,
 	if err != nil || m.Root.Set() {
 		return "", nil
 	}
-	root, err := providers.FindWorkspace(ctx, fsys, dir, p.Ecosystem().Workspace)
+	root, err := providers.FindWorkspace(ctx, fsys, m, dir, p.Ecosystem().Workspace)
 	if err != nil || root == "" {
 		return "", err
 	}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -472,6 +473,42 @@ func TestPythonNoWheelFallback(t *testing.T) {
 	runPrints(t, img, "hello sdist aarch64")
 }
 
+// checkLeftOut asserts that the image of an app built from a larger root
+// has none of paths, and no .pth file pointing the environment at
+// buildDir, a directory of the build's only.
+func checkLeftOut(t *testing.T, img *imagetest.Image, rootfs, buildDir string, paths ...string) {
+	t.Helper()
+	for _, p := range paths {
+		if imagetest.Exists(rootfs, p) {
+			t.Errorf("%s is in the image", p)
+		}
+	}
+	for _, e := range img.Entries(t) {
+		if strings.HasSuffix(e.Header.Name, ".pth") && bytes.Contains(e.Data, []byte(buildDir)) {
+			t.Errorf("%s points the environment at the build's %s: %q", e.Header.Name, buildDir, e.Data)
+		}
+	}
+}
+
+// editRebuild edits a file of dir (old to new) and rebuilds the app of
+// manifest for linux/amd64: its image, and the build's result.
+func editRebuild(t *testing.T, dir, file, old, new, manifest string) (string, result) {
+	t.Helper()
+	editFile(t, dir, file, old, new)
+	out, r := buildxFile(t, dir, manifest, "--platform", "linux/amd64")
+	mustSucceed(t, r)
+	return out, r
+}
+
+// editRerunsNothing edits a file of dir that only another app uses and
+// rebuilds the app of manifest, which must re-run no step.
+func editRerunsNothing(t *testing.T, dir, file, old, new, manifest string) {
+	t.Helper()
+	if _, r := editRebuild(t, dir, file, old, new, manifest); len(stepsRun(r.out)) > 0 {
+		t.Errorf("an edit to %s re-ran %q of %s's build:\n%s", file, stepsRun(r.out), manifest, tail(r.out, 60))
+	}
+}
+
 // TestPythonUvWorkspace builds two apps of a uv workspace (pyproject.toml
 // at the root declares it; one uv.lock for all its members) from the root
 // with each app's manifest: the API serves the shared library's line from
@@ -496,16 +533,7 @@ func TestPythonUvWorkspace(t *testing.T) {
 	}
 	// Only the member is the app (/app is apps/api); the other members,
 	// the workspace's files and the dev group stay out.
-	for _, p := range []string{"/app/distill.yaml", "/app/uv.lock", "/app/apps", "/app/packages", site + "/cli", site + "/pytest"} {
-		if imagetest.Exists(rootfs, p) {
-			t.Errorf("%s is in the image", p)
-		}
-	}
-	for _, e := range img.Entries(t) {
-		if strings.HasSuffix(e.Header.Name, ".pth") && bytes.Contains(e.Data, []byte("/src")) {
-			t.Errorf("%s points the environment at the build's sources: %q", e.Header.Name, e.Data)
-		}
-	}
+	checkLeftOut(t, img, rootfs, "/src", "/app/distill.yaml", "/app/uv.lock", "/app/apps", "/app/packages", site+"/cli", site+"/pytest")
 	if body := img.Run(t, imagetest.RunOpts{}).HTTPGet(t, 8000, "/", 30*time.Second); strings.TrimSpace(body) != "hello from api (shared greets 1.2 million times)" {
 		t.Errorf("GET / = %q", body)
 	}
@@ -515,30 +543,77 @@ func TestPythonUvWorkspace(t *testing.T) {
 	checkPython(t, cimg)
 	runPrints(t, cimg, "report: hello from cli (shared greets 3.0 million times)")
 
-	editFile(t, dir, "apps/cli/src/cli/__init__.py", `"report:"`, `"done:"`)
-	_, again := buildxFile(t, dir, "apps/api/distill.yaml", "--platform", "linux/amd64")
-	mustSucceed(t, again)
-	if ran := stepsRun(again.out); len(ran) > 0 {
-		t.Errorf("an edit to the CLI re-ran %q of the API's build:\n%s", ran, tail(again.out, 60))
-	}
+	editRerunsNothing(t, dir, "apps/cli/src/cli/__init__.py", `"report:"`, `"done:"`, "apps/api/distill.yaml")
 	// A greeting no earlier run built: the rebuild cannot come from the cache.
 	hi := fmt.Sprintf("hi-%d", time.Now().UnixNano())
-	editFile(t, dir, "packages/shared/src/shared/__init__.py", `"hello from`, `"`+hi+` from`)
-	api, r = buildxFile(t, dir, "apps/api/distill.yaml", "--platform", "linux/amd64")
-	mustSucceed(t, r)
+	api, r = editRebuild(t, dir, "packages/shared/src/shared/__init__.py", `"hello from`, `"`+hi+` from`, "apps/api/distill.yaml")
+	ran := stepsRun(r.out)
 	reinstalled := false
-	for _, s := range stepsRun(r.out) {
+	for _, s := range ran {
 		reinstalled = reinstalled || strings.HasSuffix(s, "uv sync --frozen --no-dev --package api --no-editable")
 		if strings.HasSuffix(s, "--no-install-local") {
 			t.Errorf("an edit to the shared library re-ran the install from PyPI (%s)", s)
 		}
 	}
 	if !reinstalled {
-		t.Errorf("an edit to the shared library did not reinstall it: ran %q", stepsRun(r.out))
+		t.Errorf("an edit to the shared library did not reinstall it: ran %q", ran)
 	}
 	if body := imagetest.Load(t, api, "linux/amd64").Run(t, imagetest.RunOpts{}).HTTPGet(t, 8000, "/", 30*time.Second); !strings.HasPrefix(body, hi+" from api") {
 		t.Errorf("after the shared library's edit, GET / = %q", body)
 	}
 
 	rootManifestFails(t, dir, "python", []string{"declares a uv workspace without a project of its own (3 members: apps/api, apps/cli, packages/shared)", "distill.yaml:2", "docker buildx build -f apps/api/distill.yaml ."})
+}
+
+// TestPythonPathDependencies builds two apps of examples/python-path-deps
+// from its root, each naming libs/shared by a path outside its directory:
+// the API (requirements.txt: ../../libs/shared) serves the shared
+// library's line from an image with the library installed into the
+// environment, not linked to a source, and nothing outside /app (libs/
+// was copied to /libs in the builder only); the report (Poetry: shared =
+// { path = "../../libs/shared", develop = false }) prints its line. An
+// edit to the report re-runs no step of the API's build; one to the
+// shared library reinstalls the API's requirements, and the answer
+// changes.
+func TestPythonPathDependencies(t *testing.T) {
+	requireLab(t)
+	dir := copyDir(t, example("python-path-deps"))
+	api, r := buildxFile(t, dir, "services/api/distill.yaml", "--platform", "linux/amd64")
+	mustSucceed(t, r)
+	img := imagetest.Load(t, api, "linux/amd64")
+	rootfs := checkPython(t, img)
+	checkImports(t, img)
+	site := "/app/.venv/lib/python3.13/site-packages"
+	for _, p := range []string{"/app/main.py", site + "/shared/__init__.py", site + "/six.py"} {
+		if !imagetest.Exists(rootfs, p) {
+			t.Errorf("%s is not in the image", p)
+		}
+	}
+	// /app is services/api alone: not the repository's other directories,
+	// nor the manifest or the requirements; the path dependency's copy
+	// stayed in the builder.
+	checkLeftOut(t, img, rootfs, "/libs", "/libs", "/app/libs", "/app/services", "/app/distill.yaml", "/app/requirements.txt")
+	if body := img.Run(t, imagetest.RunOpts{}).HTTPGet(t, 8000, "/", 30*time.Second); strings.TrimSpace(body) != "hello from api, by way of libs/shared (six 1.17.0)" {
+		t.Errorf("GET / = %q", body)
+	}
+
+	report, r := buildxFile(t, dir, "services/report/distill.yaml", "--platform", "linux/amd64")
+	mustSucceed(t, r)
+	rimg := imagetest.Load(t, report, "linux/amd64")
+	rrootfs := checkPython(t, rimg)
+	if !imagetest.Exists(rrootfs, site+"/shared/__init__.py") {
+		t.Errorf("the report's image has no shared package")
+	}
+	checkLeftOut(t, rimg, rrootfs, "/libs", "/libs", "/app/services", "/app/distill.yaml", "/app/poetry.lock")
+	runPrints(t, rimg, "report: hello from report, by way of libs/shared (3.4 million lines)")
+
+	editRerunsNothing(t, dir, "services/report/report.py", `"report:"`, `"done:"`, "services/api/distill.yaml")
+	hi := fmt.Sprintf("hi-%d", time.Now().UnixNano()) // new to the cache
+	api, r = editRebuild(t, dir, "libs/shared/src/shared/__init__.py", `"hello from`, `"`+hi+` from`, "services/api/distill.yaml")
+	if ran := stepsRun(r.out); !slices.ContainsFunc(ran, func(s string) bool { return strings.HasSuffix(s, "pip install -r requirements.txt") }) {
+		t.Errorf("an edit to the shared library did not reinstall it: ran %q", ran)
+	}
+	if body := imagetest.Load(t, api, "linux/amd64").Run(t, imagetest.RunOpts{}).HTTPGet(t, 8000, "/", 30*time.Second); !strings.HasPrefix(body, hi+" from api") {
+		t.Errorf("after the shared library's edit, GET / = %q", body)
+	}
 }

@@ -40,7 +40,7 @@ func TestWorkspace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	root, err := providers.FindWorkspace(ctx, fsys, "app", workspace)
+	root, err := providers.FindWorkspace(ctx, fsys, nil, "app", workspace)
 	if err != nil || root != "." {
 		t.Fatalf("FindWorkspace = %q, %v; want the context's root", root, err)
 	}
@@ -102,7 +102,7 @@ func TestWorkspace(t *testing.T) {
 		t.Errorf("main: ./app at the workspace's root: build step %+v, want . in /src/app", build)
 	}
 	// A directory go.work does not use is no member.
-	if root, err := providers.FindWorkspace(ctx, fsys, "third_party/vendored", workspace); err != nil || root != "" {
+	if root, err := providers.FindWorkspace(ctx, fsys, nil, "third_party/vendored", workspace); err != nil || root != "" {
 		t.Errorf("FindWorkspace(third_party/vendored) = %q, %v; want none", root, err)
 	}
 }

@@ -77,6 +77,8 @@ func (pl *planner) crossReason(p ocispecs.Platform) string {
 		return "the project is built from source for the target"
 	case pl.reqLocal:
 		return "local requirements are built from source"
+	case len(pl.deps) > 0:
+		return "path dependencies are built from source"
 	case pl.m.BuildPackages.Set():
 		return "build-packages are compiled against"
 	case !pl.shipsPython():

@@ -42,6 +42,8 @@ func (pl *planner) dependencies(ctx context.Context) error {
 		return pl.readPipfileLock(ctx)
 	case managerPip:
 		return pl.readRequirements(ctx)
+	case managerPoetry, managerUV:
+		return pl.readPathDeps(ctx)
 	}
 	return nil
 }
@@ -70,6 +72,7 @@ func (pl *planner) named(ctx context.Context) error {
 	default:
 		return providers.Fail(pl.m, pl.depsRange, "name uv.lock, poetry.lock, Pipfile.lock, a requirements .txt file or pyproject.toml", "%q is not a Python dependency file", m.Dependencies.Value)
 	}
+	f = pl.ctxPath(f)
 	pl.file, pl.dir = f, path.Dir(f)
 	ok, err := providers.Exists(ctx, pl.req.FS, f)
 	if err != nil {
@@ -81,21 +84,22 @@ func (pl *planner) named(ctx context.Context) error {
 	return nil
 }
 
-// detect looks for a dependency file at the root of the context.
+// detect looks for a dependency file in the app's directory (the root of
+// the context, or the member's).
 func (pl *planner) detect(ctx context.Context) error {
-	pl.kind, pl.dir = managerNone, "."
+	pl.kind, pl.dir = managerNone, pl.member
 	for _, d := range detectOrder {
-		ok, err := providers.Exists(ctx, pl.req.FS, d.file)
+		ok, err := providers.Exists(ctx, pl.req.FS, pl.ctxPath(d.file))
 		if err != nil {
 			return err
 		}
 		if ok {
-			pl.kind, pl.file = d.kind, d.file
+			pl.kind, pl.file = d.kind, pl.ctxPath(d.file)
 			break
 		}
 	}
 	if pl.kind == managerNone {
-		if ok, _ := providers.Exists(ctx, pl.req.FS, "Pipfile"); ok {
+		if ok, _ := providers.Exists(ctx, pl.req.FS, pl.ctxPath("Pipfile")); ok {
 			return providers.Fail(pl.m, pl.depsRange, "run `pipenv lock` and add Pipfile.lock to the context", "Pipfile has no Pipfile.lock next to it: versions are not pinned")
 		}
 	}

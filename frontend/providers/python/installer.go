@@ -53,14 +53,15 @@ func (pl *planner) newInstaller(p ocispecs.Platform, mode, why string) *installe
 	case cross, installs:
 		in.suffix = " (for " + platforms.Format(p) + ", from " + platforms.Format(pl.req.BuildPlatform) + ")"
 	}
-	appFile, lockDir := m.AppPath(), pl.dir
-	if pl.ws != nil {
-		// The member's directory is the app's: paths relative to it.
-		appFile, lockDir = pl.ws.inApp(appFile), "."
-	}
+	// A member's directory is the app's: paths relative to it.
+	appFile, lockDir := pl.inApp(m.AppPath()), pl.inApp(pl.dir)
 	in.exclude = []string{".git", ".dockerignore", "**/.venv", "**/__pycache__", "**/*.pyc", appFile, appFile + ".dockerignore"}
 	// Lock and requirements files are read by the install steps only.
-	in.installOnly = pl.reqFiles
+	for _, f := range pl.reqFiles {
+		if within(f, pl.member) {
+			in.installOnly = append(in.installOnly, pl.inApp(f))
+		}
+	}
 	for _, f := range []string{"uv.lock", "poetry.lock", "Pipfile", "Pipfile.lock"} {
 		in.installOnly = append(in.installOnly, path.Join(lockDir, f))
 	}
@@ -129,12 +130,17 @@ func (in *installer) lockedInstall(name string, args []string, dirs ...string) p
 	return in.run(name, in.depsOrigin, r)
 }
 
-// copySources copies the build context into the app directory: a
-// workspace member's directory, when the app is one.
+// copySources copies the build context into the app directory: the
+// member's directory, when the app is one (of a workspace, or with its
+// path dependencies beside it).
 func (in *installer) copySources() plan.Step {
-	if ws := in.pl.ws; ws != nil && ws.member != "." {
-		return plan.Step{Name: "[python] copy " + ws.member + " (the app's member)", Origin: in.langOrigin,
-			Copy: &plan.Copy{Dir: ws.member, Dest: providers.AppDir, Exclude: in.exclude}}
+	if member := in.pl.member; member != "." {
+		what := "the app's member"
+		if in.pl.ws == nil {
+			what = "the app's directory"
+		}
+		return plan.Step{Name: "[python] copy " + member + " (" + what + ")", Origin: in.langOrigin,
+			Copy: &plan.Copy{Dir: member, Dest: providers.AppDir, Exclude: in.exclude}}
 	}
 	return plan.Step{Name: "[python] copy sources", Origin: in.langOrigin, Copy: &plan.Copy{Dest: providers.AppDir, Exclude: in.exclude}}
 }

@@ -31,11 +31,19 @@ type lockTool struct {
 // project itself once its sources are there when it is a package.
 func (in *installer) toolSteps(t lockTool) ([]plan.Step, bool) {
 	pl := in.pl
+	if len(pl.deps) > 0 {
+		// The path dependencies' directories are the install's too.
+		t.dirs = pl.installDirs()
+	}
 	steps, deps := in.toolDeps(t)
 	files := []string{path.Join(pl.dir, "pyproject.toml"), pl.file}
-	steps = append(steps,
-		plan.Step{Name: "[python] copy " + strings.Join(files, ", "), Origin: in.depsOrigin, Copy: &plan.Copy{Paths: files, Dest: providers.AppDir}},
-		deps)
+	copyFiles := &plan.Copy{Paths: files, Dest: providers.AppDir}
+	if pl.member != "." {
+		copyFiles = &plan.Copy{Dir: pl.member, Paths: []string{pl.inApp(files[0]), pl.inApp(files[1])}, Dest: providers.AppDir}
+	}
+	steps = append(steps, plan.Step{Name: "[python] copy " + strings.Join(files, ", "), Origin: in.depsOrigin, Copy: copyFiles})
+	steps = append(steps, in.copyPathDeps()...)
+	steps = append(steps, deps)
 	if !pl.pyproject.isPackage(pl.kind) {
 		return steps, false
 	}
@@ -76,7 +84,7 @@ func (t lockTool) sharedDirs() []string {
 // toolRun runs the tool in its directory.
 func (in *installer) toolRun(t lockTool, args []string) plan.Run {
 	r := in.pipRun(args)
-	r.Dir = cmpOr(t.dir, path.Join(providers.AppDir, in.pl.dir))
+	r.Dir = cmpOr(t.dir, path.Join(providers.AppDir, in.pl.inApp(in.pl.dir)))
 	r.Env = append(slices.Clone(in.pipEnv), t.env...)
 	r.Caches = append(slices.Clone(in.pipCaches), t.cache)
 	return r

@@ -82,7 +82,10 @@ type pyproject struct {
 			Name         string         `toml:"name"`
 			PackageMode  *bool          `toml:"package-mode"`
 			Dependencies map[string]any `toml:"dependencies"`
-			Scripts      map[string]any `toml:"scripts"`
+			Group        map[string]struct {
+				Dependencies map[string]any `toml:"dependencies"`
+			} `toml:"group"`
+			Scripts map[string]any `toml:"scripts"`
 		} `toml:"poetry"`
 		UV *struct {
 			Package   *bool            `toml:"package"`

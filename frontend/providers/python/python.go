@@ -12,6 +12,7 @@ package python
 
 import (
 	"context"
+	"path"
 
 	"github.com/distill-build/distill/frontend/check"
 	"github.com/distill-build/distill/frontend/manifest"
@@ -55,19 +56,30 @@ var _ providers.Provider = Provider{}
 func (Provider) Language() string { return "python" }
 
 type planner struct {
-	req  providers.Request
-	m    *manifest.Manifest
-	kind string
+	req providers.Request
+	m   *manifest.Manifest
+	// member is the app's directory under the root (Manifest.Member: a
+	// workspace's member, or an app whose path dependencies are beside
+	// it), "." when the app's directory is the root.
+	member string
+	kind   string
 	// file is the dependency file, dir its directory (the project root).
 	file, dir string
 	depsRange manifest.Range
 	pyproject *pyproject
 	lockReqs  string // Pipfile.lock converted
 	reqFiles  []string
-	reqLocal  bool
-	minor     string
-	builder   plan.Image
-	runtime   plan.Image
+	// reqDests are where pip reads reqFiles in the builder.
+	reqDests []string
+	// reqLocal is set when the requirements install from local paths in
+	// the app's directory (or absolute ones): the sources are needed.
+	reqLocal bool
+	// deps are the local packages copied into the builder before the
+	// install (pathdeps.go).
+	deps    []pathDep
+	minor   string
+	builder plan.Image
+	runtime plan.Image
 	// scriptFile is the context file the interpreter runs.
 	scriptFile *plan.ContextFile
 	command    []string
@@ -99,7 +111,7 @@ func (Provider) Ecosystem() providers.Ecosystem {
 
 // Prepare implements providers.Provider.
 func (Provider) Prepare(ctx context.Context, req providers.Request) (*providers.Project, error) {
-	pl := &planner{req: req, m: req.Manifest}
+	pl := &planner{req: req, m: req.Manifest, member: path.Clean(cmpOr(req.Manifest.Member, "."))}
 	for _, step := range []func(context.Context) error{pl.dependencies, pl.version, pl.images, pl.entrypoint} {
 		if err := step(ctx); err != nil {
 			return nil, err

@@ -94,12 +94,28 @@ func TestSpecifierPEP440(t *testing.T) {
 func TestRequirementsRefs(t *testing.T) {
 	t.Parallel()
 	files, local := requirementsRefs([]byte("# c\n-r base.txt\n--constraint=c.txt\n-rdev.txt\nflask==3.0 # pinned\n--hash=sha256:aa\n"))
-	if !slices.Equal(files, []string{"base.txt", "c.txt", "dev.txt"}) || local {
+	if !slices.Equal(files, []string{"base.txt", "c.txt", "dev.txt"}) || len(local) > 0 {
 		t.Errorf("refs = %v, local = %v", files, local)
 	}
-	for _, line := range []string{"-e .", "./pkg", "mypkg @ file:///src/pkg"} {
-		if _, local := requirementsRefs([]byte(line + "\n")); !local {
-			t.Errorf("%q not seen as a local path", line)
+	for _, tc := range []struct {
+		line, path string
+		editable   bool
+	}{
+		{"-e .", ".", true},
+		{"./pkg", "pkg", false},
+		{"mypkg @ file:///src/pkg", "", false},
+		{"/opt/pkg", "", false},
+		{"../../libs/shared", "../../libs/shared", false},
+		{"../../libs/shared[fast] ; python_version >= '3.11'", "../../libs/shared", false},
+		{"-e ../../libs/shared", "../../libs/shared", true},
+		{"--editable=../x", "../x", true},
+		{"-e git+https://example.com/x.git#egg=x", "", true},
+		{"file:../dist/x-1.0-py3-none-any.whl", "../dist/x-1.0-py3-none-any.whl", false},
+		{"shared @ file:../../libs/shared", "../../libs/shared", false},
+	} {
+		_, local := requirementsRefs([]byte(tc.line + "\n"))
+		if len(local) != 1 || local[0].path != tc.path || local[0].editable != tc.editable {
+			t.Errorf("%q: local %+v, want path %q, editable %v", tc.line, local, tc.path, tc.editable)
 		}
 	}
 }

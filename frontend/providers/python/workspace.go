@@ -34,7 +34,8 @@ import (
 // which it would let override a member's (recreating the environment).
 
 // workspace is how the frontend recognizes a uv workspace above the app.
-var workspace = &providers.Workspace{Files: []string{"pyproject.toml"}, Has: uvHas}
+// Its Reach finds the app's path dependencies beside it (pathdeps.go).
+var workspace = &providers.Workspace{Files: []string{"pyproject.toml"}, Has: uvHas, Reach: reach}
 
 // uvWorkspaceDecl is pyproject.toml's [tool.uv.workspace].
 type uvWorkspaceDecl struct {
@@ -98,6 +99,11 @@ func (pl *planner) readWorkspace(ctx context.Context) (bool, error) {
 		return false, nil
 	}
 	decl := root.workspace()
+	if member != "." && !providers.MatchMember(member, decl.Members, decl.Exclude) {
+		// The root is the one holding the app's path dependencies
+		// (reach), with a workspace the app is not a member of.
+		return false, nil
+	}
 	if m.Dependencies.Set() && path.Clean(m.Path(m.Dependencies.Value)) != "uv.lock" {
 		return false, providers.Fail(m, m.Dependencies.Range, "leave dependencies: out: the workspace's uv.lock installs the member",
 			"%s is a member of the uv workspace declared in pyproject.toml at the app's root: its dependencies are the workspace's uv.lock, not %s", member, m.Dependencies.Value)
@@ -206,15 +212,6 @@ func (ws *uvWorkspace) requiresPython(member *pyproject) (constraint, from strin
 		parts, files = append(parts, ws.lockPython), append(files, "uv.lock")
 	}
 	return strings.Join(parts, ", "), strings.Join(files, " with ")
-}
-
-// inApp is a root-relative path as the app's directory (the member's)
-// sees it.
-func (ws *uvWorkspace) inApp(p string) string {
-	if ws.member == "." {
-		return p
-	}
-	return strings.TrimPrefix(p, ws.member+"/")
 }
 
 // otherMembers are the directories of the workspace's members but the

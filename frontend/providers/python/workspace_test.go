@@ -103,6 +103,12 @@ var amd64 = ocispecs.Platform{OS: "linux", Architecture: "amd64"}
 // root) for amd64.
 func prepare(t *testing.T, fsys fstest.MapFS, member, text string) (providers.Build, error) {
 	t.Helper()
+	return prepareFor(t, fsys, member, text, amd64)
+}
+
+// prepareFor plans the manifest of member for p, built from amd64.
+func prepareFor(t *testing.T, fsys fstest.MapFS, member, text string, p ocispecs.Platform) (providers.Build, error) {
+	t.Helper()
 	file := "distill.yaml"
 	if member != "" {
 		file = member + "/distill.yaml"
@@ -112,11 +118,11 @@ func prepare(t *testing.T, fsys fstest.MapFS, member, text string) (providers.Bu
 		t.Fatal(err)
 	}
 	m.Member = member
-	proj, err := Provider{}.Prepare(context.Background(), providers.Request{Manifest: m, FS: contextfs.FS{FS: fsys}, Platforms: []ocispecs.Platform{amd64}, BuildPlatform: amd64})
+	proj, err := Provider{}.Prepare(context.Background(), providers.Request{Manifest: m, FS: contextfs.FS{FS: fsys}, Platforms: []ocispecs.Platform{p}, BuildPlatform: amd64})
 	if err != nil {
 		return providers.Build{}, err
 	}
-	return proj.Build(amd64)
+	return proj.Build(p)
 }
 
 // copies are a plan's copy steps, each as "dir: paths" (dir "." for the
@@ -152,7 +158,7 @@ func TestWorkspaceDetection(t *testing.T) {
 		{"tools/gen", ""},       // no glob matches it
 		{"apps/api/static", ""}, // below a member
 	} {
-		if root, err := providers.FindWorkspace(ctx, fsys, tc.dir, workspace); err != nil || root != tc.root {
+		if root, err := providers.FindWorkspace(ctx, fsys, nil, tc.dir, workspace); err != nil || root != tc.root {
 			t.Errorf("FindWorkspace(%s) = %q, %v; want %q", tc.dir, root, err, tc.root)
 		}
 	}
@@ -160,7 +166,7 @@ func TestWorkspaceDetection(t *testing.T) {
 	// before the outer one; a pyproject.toml without one is no workspace.
 	nested := workspaceFS()
 	nested["tools/pyproject.toml"] = f("[tool.uv.workspace]\nmembers = [\"gen\"]\n")
-	if root, err := providers.FindWorkspace(ctx, contextfs.FS{FS: nested}, "tools/gen", workspace); err != nil || root != "tools" {
+	if root, err := providers.FindWorkspace(ctx, contextfs.FS{FS: nested}, nil, "tools/gen", workspace); err != nil || root != "tools" {
 		t.Errorf("nested workspace: FindWorkspace = %q, %v; want tools", root, err)
 	}
 	if uvHas("pyproject.toml", []byte("[project]\nname = \"x\"\n"), "apps/api") || uvHas("pyproject.toml", []byte("[tool.uv.workspace\n"), "apps/api") {
