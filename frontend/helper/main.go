@@ -15,12 +15,14 @@ import (
 // helpers, by name); it returns the exit code.
 func Main(args []string, stdout, stderr io.Writer, more map[string]func(args []string, stdout, stderr io.Writer) int) int {
 	if len(args) == 0 {
-		fmt.Fprintf(stderr, "usage: distill-frontend {%s} [flags]\n", strings.Join(append([]string{"choose", "libs"}, slices.Sorted(maps.Keys(more))...), "|"))
+		fmt.Fprintf(stderr, "usage: distill-frontend {%s} [flags]\n", strings.Join(append([]string{"choose", "libs", "packages"}, slices.Sorted(maps.Keys(more))...), "|"))
 		return 2
 	}
 	switch args[0] {
 	case "choose":
 		return chooseMain(args, stdout, stderr)
+	case "packages":
+		return packagesMain(args, stdout, stderr)
 	case "libs":
 		fl := flag.NewFlagSet(args[0], flag.ContinueOnError)
 		fl.SetOutput(stderr)
@@ -53,4 +55,33 @@ func Main(args []string, stdout, stderr io.Writer, more map[string]func(args []s
 	}
 	fmt.Fprintf(stderr, "unknown helper %q\n", args[0])
 	return 2
+}
+
+// packagesMain is the packages helper: distill-frontend packages
+// --runtime DIR --out DIR --arch ARCH pkg...
+func packagesMain(args []string, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet(args[0], flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	var runtime, out, arch string
+	fl.StringVar(&runtime, "runtime", "", "runtime image root")
+	fl.StringVar(&out, "out", "/out/runtime-packages", "output tree")
+	fl.StringVar(&arch, "arch", "", "the target's Debian architecture")
+	if err := fl.Parse(args[1:]); err != nil {
+		return 2
+	}
+	if runtime == "" || arch == "" || fl.NArg() == 0 {
+		fmt.Fprintln(stderr, "packages: --runtime, --arch and packages are required")
+		return 2
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		fmt.Fprintln(stderr, "distill:", err)
+		return 1
+	}
+	added, err := AddPackages(PackagesOptions{Builder: Root{Dir: "/"}, Runtime: Root{Dir: runtime}, Out: out, Arch: arch, Packages: fl.Args(), Log: stdout})
+	if err != nil {
+		fmt.Fprintln(stderr, "distill: runtime-packages:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "Debian packages added to the runtime, recorded in /var/lib/dpkg/status.d: %s\n", strings.Join(added, " "))
+	return 0
 }

@@ -55,25 +55,26 @@ type Manifest struct {
 	// build, as the Dockerfile directive of that name.
 	Check CheckDirective `yaml:"-" json:"check,omitempty"`
 
-	Language      String  `yaml:"language" required:"true" doc:"Language of the app (one of the enum). Selects the builder image, the dependency steps and the runtime base."`
-	Version       String  `yaml:"version" doc:"Toolchain version. Default: read from the project, else the newest supported."`
-	Dependencies  String  `yaml:"dependencies" doc:"Dependency file, relative to the build context. Detected when omitted."`
-	Entrypoint    Strings `yaml:"entrypoint" doc:"Command the image runs, as an argv list (there is no shell in the image)."`
-	Main          String  `yaml:"main" scope:"language" doc:"What to build or run, for the languages that read it."`
-	Build         Strings `yaml:"build" scope:"language" doc:"Build command (argv) run before the app is copied onto the runtime, for the languages that read it."`
-	Root          String  `yaml:"root" doc:"The app's root directory, relative to the manifest's directory (default: the manifest's directory, so an app in services/api/ builds from the repository root with -f services/api/distill.yaml). Paths in the manifest are relative to it, and only its files are sent to the builder. Must stay inside the build context."`
-	Include       Strings `yaml:"include" doc:"Extra runtime files or directories copied from the build context into the app directory (/app), e.g. templates/ or static/."`
-	Env           Env     `yaml:"env" doc:"Environment variables of the image, added to the base image's (PATH, SSL_CERT_FILE)."`
-	Expose        Ports   `yaml:"expose" doc:"Ports the app listens on, e.g. [8080] or [\"53/udp\"]."`
-	User          String  `yaml:"user" doc:"User the app runs as: nonroot (65532, the default), root, or uid[:gid]."`
-	Base          String  `yaml:"base" doc:"Runtime base: static, base or cc (distroless, Debian 13), or an image reference. Default: the least distroless image the app needs."`
-	Builder       String  `yaml:"builder" doc:"Builder image override. Default: the official language image of the same Debian release as the runtime."`
-	Platforms     Strings `yaml:"platforms" doc:"Target platforms when the client names none, e.g. [linux/amd64, linux/arm64]."`
-	BuildPackages Strings `yaml:"build-packages" doc:"Debian packages installed in the builder only, e.g. [libpq-dev]. The shared libraries the built code links are carried into the runtime."`
-	Args          Args    `yaml:"args" doc:"Build arguments, with their defaults, that every build step sees as environment variables (not the image), e.g. {HTTP_TIMEOUT: \"30\"}. --build-arg NAME=value overrides a default; one not declared here is not used (a warning says so)."`
-	CGO           Bool    `yaml:"cgo" scope:"language" doc:"Link C code into the binary, for the languages that read it."`
-	Runtime       String  `yaml:"runtime" scope:"language" doc:"How the language runtime in the image is made, for the languages that read it."`
-	Modules       Strings `yaml:"modules" scope:"language" doc:"Runtime modules added to the ones distill finds the app needs, for the languages that read it."`
+	Language        String  `yaml:"language" required:"true" doc:"Language of the app (one of the enum). Selects the builder image, the dependency steps and the runtime base."`
+	Version         String  `yaml:"version" doc:"Toolchain version. Default: read from the project, else the newest supported."`
+	Dependencies    String  `yaml:"dependencies" doc:"Dependency file, relative to the build context. Detected when omitted."`
+	Entrypoint      Strings `yaml:"entrypoint" doc:"Command the image runs, as an argv list (there is no shell in the image)."`
+	Main            String  `yaml:"main" scope:"language" doc:"What to build or run, for the languages that read it."`
+	Build           Strings `yaml:"build" scope:"language" doc:"Build command (argv) run before the app is copied onto the runtime, for the languages that read it."`
+	Root            String  `yaml:"root" doc:"The app's root directory, relative to the manifest's directory (default: the manifest's directory, so an app in services/api/ builds from the repository root with -f services/api/distill.yaml). Paths in the manifest are relative to it, and only its files are sent to the builder. Must stay inside the build context."`
+	Include         Strings `yaml:"include" doc:"Extra runtime files or directories copied from the build context into the app directory (/app), e.g. templates/ or static/."`
+	Env             Env     `yaml:"env" doc:"Environment variables of the image, added to the base image's (PATH, SSL_CERT_FILE)."`
+	Expose          Ports   `yaml:"expose" doc:"Ports the app listens on, e.g. [8080] or [\"53/udp\"]."`
+	User            String  `yaml:"user" doc:"User the app runs as: nonroot (65532, the default), root, or uid[:gid]."`
+	Base            String  `yaml:"base" doc:"Runtime base: static, base or cc (distroless, Debian 13), or an image reference. Default: the least distroless image the app needs."`
+	Builder         String  `yaml:"builder" doc:"Builder image override. Default: the official language image of the same Debian release as the runtime."`
+	Platforms       Strings `yaml:"platforms" doc:"Target platforms when the client names none, e.g. [linux/amd64, linux/arm64]."`
+	RuntimePackages Strings `yaml:"runtime-packages" doc:"Debian 13 packages added to the runtime image, for each target architecture, e.g. [libmagic1] for a library opened at run time or [jq] for a program the app runs: their dependencies the base lacks come with them, no dpkg or apt reaches the image, and each is recorded in /var/lib/dpkg/status.d. Packages that need a shell at run time are refused."`
+	BuildPackages   Strings `yaml:"build-packages" doc:"Debian packages installed in the builder only, e.g. [libpq-dev]. The shared libraries the built code links are carried into the runtime."`
+	Args            Args    `yaml:"args" doc:"Build arguments, with their defaults, that every build step sees as environment variables (not the image), e.g. {HTTP_TIMEOUT: \"30\"}. --build-arg NAME=value overrides a default; one not declared here is not used (a warning says so)."`
+	CGO             Bool    `yaml:"cgo" scope:"language" doc:"Link C code into the binary, for the languages that read it."`
+	Runtime         String  `yaml:"runtime" scope:"language" doc:"How the language runtime in the image is made, for the languages that read it."`
+	Modules         Strings `yaml:"modules" scope:"language" doc:"Runtime modules added to the ones distill finds the app needs, for the languages that read it."`
 }
 
 // Parse decodes a manifest. The error, when not nil, joins one *Error per

@@ -103,6 +103,10 @@ func Checked(ctx context.Context, m *manifest.Manifest, fsys providers.FS, opts 
 	if err := languageFields(m, prov); err != nil {
 		return nil, nil, err
 	}
+	pkgs, err := runtimePackages(m)
+	if err != nil {
+		return nil, nil, err
+	}
 	builds, findings, err := providers.Plan(ctx, prov, providers.Request{
 		Manifest: m, FS: fsys, Platforms: targets, BuildPlatform: platforms.Normalize(opts.BuildPlatform),
 	})
@@ -147,6 +151,11 @@ func Checked(ctx context.Context, m *manifest.Manifest, fsys providers.FS, opts 
 		}
 		if b.Choose != nil && !m.Base.Set() {
 			choose(m, &t, b, user, opts.Debug, targets[i])
+		}
+		if len(pkgs) > 0 {
+			if err := addRuntimePackages(m, &t, pkgs, targets[i], platforms.Normalize(opts.BuildPlatform)); err != nil {
+				return nil, nil, err
+			}
 		}
 		stepArgs(m, &t, opts.BuildArgs, eco.AddEnv)
 		p.Targets = append(p.Targets, t)

@@ -1,0 +1,97 @@
+package resolve
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/containerd/platforms"
+	"github.com/distill-build/distill/frontend/manifest"
+	"github.com/distill-build/distill/frontend/providers"
+	"github.com/distill-build/distill/llb/plan"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// Runtime packages (`runtime-packages:`): Debian packages added to the
+// runtime, for every language. A Debian builder of the runtime's release
+// (debian:<suite>-slim, on the build platform) installs them with apt for
+// the target's architecture, in setup steps of its own that nothing of
+// the app invalidates and that alone have the network; the packages
+// helper then copies, in that builder, what they and the dependencies the
+// runtime lacks installed, with their status.d records, into a directory
+// that becomes a layer of the image.
+
+// packagesDir is where the build holds the tree added to the runtime.
+const packagesDir = "/out/runtime-packages"
+
+// packagesBuilder is the Debian image that installs runtime packages.
+var packagesBuilder = "docker.io/library/debian:" + providers.Suite + "-slim"
+
+var runtimePkgRE = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`)
+
+// runtimePackages checks the manifest's runtime-packages.
+func runtimePackages(m *manifest.Manifest) ([]string, error) {
+	var pkgs []string
+	for _, it := range m.RuntimePackages.Items {
+		if !runtimePkgRE.MatchString(it.Value) {
+			return nil, providers.Fail(m, it.Range, "name a Debian package, e.g. libmagic1 or jq (the architecture follows the target platform)", "%q is not a Debian package name", it.Value)
+		}
+		pkgs = append(pkgs, it.Value)
+	}
+	return pkgs, nil
+}
+
+// addRuntimePackages appends to t the steps that install pkgs for its
+// platform and the layer that adds them to the runtime.
+func addRuntimePackages(m *manifest.Manifest, t *plan.Target, pkgs []string, target, build ocispecs.Platform) error {
+	arch, ok := providers.DebianArchOf(target)
+	if !ok {
+		return providers.Fail(m, m.RuntimePackages.Range, "build for a platform Debian releases packages for", "runtime-packages: Debian has no packages for %s", platforms.Format(target))
+	}
+	origin := providers.Origin("runtime-packages", m.RuntimePackages.Range)
+	what := strings.Join(pkgs, " ")
+	builder := plan.Image{Ref: packagesBuilder, Platform: platforms.Format(build), Origin: origin,
+		Facts: plan.Facts{Debian: providers.DebianRelease, Libc: plan.LibcGlibc, Why: "Debian's apt and dpkg, of the runtime's release, install the runtime packages"}}
+	install := plan.Step{Name: fmt.Sprintf("[distill] apt-get install %s (runtime packages for %s)", what, platforms.Format(target)), Origin: origin,
+		Run: &plan.Run{
+			Args: append([]string{"sh", "-c", aptForArch, "runtime-packages", arch.Arch, providers.Suite}, pkgs...),
+			Dir:  "/", Env: []string{"DEBIAN_FRONTEND=noninteractive"}, Network: true,
+		}}
+	add := plan.Step{Name: fmt.Sprintf("[distill] add %s and what they need to the runtime", what), Origin: origin,
+		Run: &plan.Run{
+			Args:     append([]string{providers.HelperBin, "packages", "--runtime", providers.RuntimeMount, "--out", packagesDir, "--arch", arch.Arch}, pkgs...),
+			Dir:      "/",
+			Mounts:   providers.HelperMounts(),
+			Emulated: &plan.Emulated{Builder: builder, Setup: []plan.Step{install}, Dirs: []string{packagesDir}},
+		}}
+	t.Steps = append(t.Steps, add)
+	t.Artifacts = append(t.Artifacts, plan.Artifact{From: plan.FromBuilder, Src: packagesDir, Dest: "/", Layer: "runtime-packages", Origin: origin})
+	return nil
+}
+
+// aptForArch installs packages ($3…) for a Debian architecture ($1) of
+// the suite ($2): the target's own build of each (packages for all
+// architectures as they are), never a recommended one. An unknown package,
+// or one the architecture lacks, is an error naming it.
+const aptForArch = `set -e
+arch="$1" suite="$2"; shift 2
+[ "$arch" = "$(dpkg --print-architecture)" ] || dpkg --add-architecture "$arch"
+apt-get update -qq
+set --  "$@" --
+while [ "$1" != -- ]; do
+	p="$1"; shift
+	if ! apt-cache show --no-all-versions "$p" >/dev/null 2>&1; then
+		echo "distill: runtime-packages: $p is not a package of Debian $suite" >&2; exit 1
+	fi
+	if [ "$(apt-cache show --no-all-versions "$p" | sed -n 's/^Architecture: //p' | head -n1)" = all ]; then
+		set -- "$@" "$p"
+	elif apt-cache show --no-all-versions "$p:$arch" >/dev/null 2>&1; then
+		set -- "$@" "$p:$arch"
+	else
+		echo "distill: runtime-packages: $p has no build for $arch in Debian $suite" >&2; exit 1
+	fi
+done
+shift
+apt-get install -y -qq --no-install-recommends "$@"
+rm -rf /var/lib/apt/lists/*`
+
