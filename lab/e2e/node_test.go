@@ -495,3 +495,22 @@ func TestNodeYarnWorkspace(t *testing.T) {
 		t.Errorf("GET / = %q", body)
 	}
 }
+
+// TestNodeNoDependencies: an app whose package.json has no dependencies
+// (no lock, no node_modules from the package manager) builds, and runs.
+func TestNodeNoDependencies(t *testing.T) {
+	requireLab(t)
+	dir := t.TempDir()
+	for f, c := range map[string]string{
+		"package.json": `{"name": "nodeps", "version": "1.0.0", "main": "index.js"}`,
+		"index.js":     `console.log("no dependencies, still runs");`,
+		"distill.yaml": "# syntax=ghcr.io/distill-build/distill:1\nlanguage: node\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, r := buildx(t, dir, "--platform", "linux/amd64")
+	mustSucceed(t, r)
+	runPrints(t, imagetest.Load(t, out, "linux/amd64"), "no dependencies, still runs")
+}

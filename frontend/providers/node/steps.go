@@ -22,8 +22,11 @@ var gypPackages = []string{"python3", "make", "g++"}
 // Node.js prefix, so node-gyp compiles against the headers the builder
 // ships instead of downloading them (nodejs.org is often unreachable from
 // build machines, and the headers must match the builder's node anyway).
+//
+// node_modules is made first: an app without dependencies gets an empty
+// one (the package managers make none), which the image's layer copies.
 func withNodedir(argv []string) []string {
-	return append([]string{"sh", "-c", `npm_config_nodedir="$(node -p 'path.dirname(path.dirname(process.execPath))')" exec "$@"`, "install"}, argv...)
+	return append([]string{"sh", "-c", `mkdir -p node_modules && npm_config_nodedir="$(node -p 'path.dirname(path.dirname(process.execPath))')" exec "$@"`, "install"}, argv...)
 }
 
 // secrets are the build secrets an install step may use for private
