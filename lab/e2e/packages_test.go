@@ -56,3 +56,47 @@ func TestRuntimePackagesLibmagic(t *testing.T) {
 		t.Errorf("without runtime-packages: exit %d, stderr %q; want a failure to open libmagic.so.1", code, stderr)
 	}
 }
+
+// TestRuntimePackagesCLI builds, for amd64 and arm64 at once, a pure Go
+// program that runs jq with execve: the binary chooses the static base,
+// and runtime-packages adds jq, the libraries it links and the C library
+// the static base lacks, for each architecture from the build platform
+// (no step emulated). Both images run jq.
+func TestRuntimePackagesCLI(t *testing.T) {
+	requireLab(t)
+	out, r := buildx(t, example("go-jq"), "--platform", "linux/amd64,linux/arm64")
+	mustSucceed(t, r)
+	if strings.Contains(r.out, "emulated") {
+		t.Errorf("a step ran emulated:\n%s", tail(r.out, 40))
+	}
+	for _, p := range []string{"linux/amd64", "linux/arm64"} {
+		img := imagetest.Load(t, out, p)
+		rootfs := checkDistroless(t, img)
+		if base := img.Config.Config.Labels["org.opencontainers.image.base.name"]; !strings.Contains(base, "static-debian13") {
+			t.Errorf("%s: base %q, want static (the Go binary's choice)", p, base)
+		}
+		for _, f := range []string{"/usr/bin/jq", "/var/lib/dpkg/status.d/jq", "/var/lib/dpkg/status.d/libjq1", "/var/lib/dpkg/status.d/libonig5", "/var/lib/dpkg/status.d/libc6"} {
+			if !imagetest.Exists(rootfs, f) {
+				t.Errorf("%s: %s is not in the image", p, f)
+			}
+		}
+		stdout, stderr, code := img.RunToCompletion(t, imagetest.RunOpts{}, 90*time.Second)
+		if want := `jq says {"greeting":"hello, distroless","tools":1}`; code != 0 || !strings.Contains(stdout, want) {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want %q", p, code, stdout, stderr, want)
+		}
+	}
+}
+
+// TestRuntimePackagesData: a package of data only (a font) reaches a
+// Node.js image, recorded in status.d, and the app reads it.
+func TestRuntimePackagesData(t *testing.T) {
+	requireLab(t)
+	out, r := buildx(t, example("node-fonts"), "--platform", "linux/amd64")
+	mustSucceed(t, r)
+	img := imagetest.Load(t, out, "linux/amd64")
+	rootfs := checkDistroless(t, img)
+	if !imagetest.Exists(rootfs, "/var/lib/dpkg/status.d/fonts-dejavu-core") {
+		t.Error("fonts-dejavu-core is not recorded in status.d")
+	}
+	runPrints(t, img, "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf: TrueType")
+}

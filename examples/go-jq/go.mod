@@ -1,0 +1,3 @@
+module example.com/go-jq
+
+go 1.26
