@@ -15,7 +15,7 @@ import (
 // helpers, by name); it returns the exit code.
 func Main(args []string, stdout, stderr io.Writer, more map[string]func(args []string, stdout, stderr io.Writer) int) int {
 	if len(args) == 0 {
-		fmt.Fprintf(stderr, "usage: distill-frontend {%s} [flags]\n", strings.Join(append([]string{"choose", "libs", "packages"}, slices.Sorted(maps.Keys(more))...), "|"))
+		fmt.Fprintf(stderr, "usage: distill-frontend {%s} [flags]\n", strings.Join(append([]string{"apt", "choose", "libs", "packages"}, slices.Sorted(maps.Keys(more))...), "|"))
 		return 2
 	}
 	switch args[0] {
@@ -23,6 +23,8 @@ func Main(args []string, stdout, stderr io.Writer, more map[string]func(args []s
 		return chooseMain(args, stdout, stderr)
 	case "packages":
 		return packagesMain(args, stdout, stderr)
+	case "apt":
+		return aptMain(args, stdout, stderr)
 	case "libs":
 		fl := flag.NewFlagSet(args[0], flag.ContinueOnError)
 		fl.SetOutput(stderr)

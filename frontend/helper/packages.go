@@ -118,7 +118,10 @@ func AddPackages(o PackagesOptions) ([]string, error) {
 			for f := from; f != ""; f = why[f] {
 				chain = f + " → " + chain
 			}
-			return fmt.Errorf("%s needs a shell at run time (%s), which a distroless image does not have", strings.Split(chain, " → ")[0], chain)
+			if from == "" {
+				return fmt.Errorf("%s is a shell, which a distroless image leaves out on purpose: run the program the app needs directly", p.name)
+			}
+			return fmt.Errorf("%s needs a shell at run time (%s), which a distroless image does not have: a program that runs it there would fail", strings.Split(chain, " → ")[0], chain)
 		}
 		for _, group := range p.depends {
 			// The first alternative the builder has installed.

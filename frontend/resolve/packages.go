@@ -54,8 +54,10 @@ func addRuntimePackages(m *manifest.Manifest, t *plan.Target, pkgs []string, tar
 		Facts: plan.Facts{Debian: providers.DebianRelease, Libc: plan.LibcGlibc, Why: "Debian's apt and dpkg, of the runtime's release, install the runtime packages"}}
 	install := plan.Step{Name: fmt.Sprintf("[distill] apt-get install %s (runtime packages for %s)", what, platforms.Format(target)), Origin: origin,
 		Run: &plan.Run{
-			Args: append([]string{"sh", "-c", aptForArch, "runtime-packages", arch.Arch, providers.Suite}, pkgs...),
-			Dir:  "/", Env: []string{"DEBIAN_FRONTEND=noninteractive"}, Network: true,
+			Args:    append([]string{providers.HelperBin, "apt", "--arch", arch.Arch, "--suite", providers.Suite}, pkgs...),
+			Dir:     "/",
+			Mounts:  []plan.Mount{{From: plan.MountFrontend, Target: providers.HelperMount}},
+			Network: true,
 		}}
 	add := plan.Step{Name: fmt.Sprintf("[distill] add %s and what they need to the runtime", what), Origin: origin,
 		Run: &plan.Run{
@@ -68,30 +70,3 @@ func addRuntimePackages(m *manifest.Manifest, t *plan.Target, pkgs []string, tar
 	t.Artifacts = append(t.Artifacts, plan.Artifact{From: plan.FromBuilder, Src: packagesDir, Dest: "/", Layer: "runtime-packages", Origin: origin})
 	return nil
 }
-
-// aptForArch installs packages ($3…) for a Debian architecture ($1) of
-// the suite ($2): the target's own build of each (packages for all
-// architectures as they are), never a recommended one. An unknown package,
-// or one the architecture lacks, is an error naming it.
-const aptForArch = `set -e
-arch="$1" suite="$2"; shift 2
-[ "$arch" = "$(dpkg --print-architecture)" ] || dpkg --add-architecture "$arch"
-apt-get update -qq
-set --  "$@" --
-while [ "$1" != -- ]; do
-	p="$1"; shift
-	if ! apt-cache show --no-all-versions "$p" >/dev/null 2>&1; then
-		echo "distill: runtime-packages: $p is not a package of Debian $suite" >&2; exit 1
-	fi
-	if [ "$(apt-cache show --no-all-versions "$p" | sed -n 's/^Architecture: //p' | head -n1)" = all ]; then
-		set -- "$@" "$p"
-	elif apt-cache show --no-all-versions "$p:$arch" >/dev/null 2>&1; then
-		set -- "$@" "$p:$arch"
-	else
-		echo "distill: runtime-packages: $p has no build for $arch in Debian $suite" >&2; exit 1
-	fi
-done
-shift
-apt-get install -y -qq --no-install-recommends "$@"
-rm -rf /var/lib/apt/lists/*`
-

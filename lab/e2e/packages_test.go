@@ -100,3 +100,16 @@ func TestRuntimePackagesData(t *testing.T) {
 	}
 	runPrints(t, img, "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf: TrueType")
 }
+
+// TestRuntimePackagesErrors: a package Debian does not have, one it has
+// for no amd64, a shell, and a malformed name fail the build, each naming
+// the package and the manifest's line.
+func TestRuntimePackagesErrors(t *testing.T) {
+	requireLab(t)
+	checkBuildErrors(t, "go-jq", []buildError{
+		{"unknown", "language: go\nruntime-packages: [no-such-package-distill]\n", []string{"no-such-package-distill is not a package of Debian trixie for amd64", "distill.yaml:3"}},
+		{"no build for the platform", "language: go\nruntime-packages: [u-boot-rockchip]\n", []string{"u-boot-rockchip is not a package of Debian trixie for amd64", "distill.yaml:3"}},
+		{"shell", "language: go\nruntime-packages: [bash]\n", []string{"bash is a shell, which a distroless image leaves out on purpose", "distill.yaml:3"}},
+		{"name", "language: go\nruntime-packages: [Not_A_Package]\n", []string{`distill.yaml:3`, `"Not_A_Package" is not a Debian package name`}},
+	})
+}
