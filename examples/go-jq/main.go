@@ -1,6 +1,6 @@
-// A Go program that runs a packaged CLI, jq, with execve (os/exec, no
-// shell): the image needs jq and the libraries jq links, which the Go
-// binary itself does not.
+// A Go program that runs packaged CLIs with execve (os/exec, no shell):
+// jq, which needs libraries the Go binary does not link, and awk, the
+// name update-alternatives gives mawk.
 package main
 
 import (
@@ -16,4 +16,10 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Printf("jq says %s", out)
+	out, err = exec.Command("awk", "BEGIN { print \"awk says\", 6 * 7 }").Output()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "running awk:", err)
+		os.Exit(1)
+	}
+	fmt.Print(string(out))
 }

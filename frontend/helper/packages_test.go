@@ -134,3 +134,32 @@ func TestAddPackages(t *testing.T) {
 		t.Errorf("a package that needs a shell: %v, want %q", err, want)
 	}
 }
+
+// TestAddPackagesAlternatives: a program reached by its generic name
+// through update-alternatives gets both links.
+func TestAddPackagesAlternatives(t *testing.T) {
+	t.Parallel()
+	builder, runtime, out := t.TempDir(), t.TempDir(), t.TempDir()
+	writeTree(t, builder, map[string]string{
+		"var/lib/dpkg/status":           "Package: mawk\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.3.4\nDescription: awk\n",
+		"var/lib/dpkg/info/mawk.list":   "/usr/bin/mawk\n/usr/share/man/man1/mawk.1.gz\n",
+		"var/lib/dpkg/alternatives/awk": "auto\n/usr/bin/awk\nnawk\n/usr/bin/nawk\nawk.1.gz\n/usr/share/man/man1/awk.1.gz\n\n/usr/bin/mawk\n5\n/usr/bin/mawk\n/usr/share/man/man1/mawk.1.gz\n\n",
+		"etc/alternatives/awk":          "->/usr/bin/mawk",
+		"etc/alternatives/nawk":         "->/usr/bin/mawk",
+		"etc/alternatives/awk.1.gz":     "->/usr/share/man/man1/mawk.1.gz",
+		"usr/bin/mawk":                  "ELF mawk",
+		"usr/share/man/man1/mawk.1.gz":  "man",
+	})
+	writeTree(t, runtime, map[string]string{"etc/passwd": "root:x:0:0::/root:/sbin/nologin\n"})
+	if _, err := AddPackages(PackagesOptions{Builder: Root{Dir: builder}, Runtime: Root{Dir: runtime}, Out: out, Arch: "amd64", Packages: []string{"mawk"}}); err != nil {
+		t.Fatal(err)
+	}
+	for link, want := range map[string]string{"usr/bin/awk": "/etc/alternatives/awk", "etc/alternatives/awk": "/usr/bin/mawk", "usr/bin/nawk": "/etc/alternatives/nawk"} {
+		if got, err := os.Readlink(filepath.Join(out, link)); err != nil || got != want {
+			t.Errorf("%s -> %q (%v), want %s", link, got, err, want)
+		}
+	}
+	if _, err := os.Lstat(filepath.Join(out, "etc/alternatives/awk.1.gz")); err == nil {
+		t.Error("the manual's alternative is added, without its manual")
+	}
+}

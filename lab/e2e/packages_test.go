@@ -75,13 +75,13 @@ func TestRuntimePackagesCLI(t *testing.T) {
 		if base := img.Config.Config.Labels["org.opencontainers.image.base.name"]; !strings.Contains(base, "static-debian13") {
 			t.Errorf("%s: base %q, want static (the Go binary's choice)", p, base)
 		}
-		for _, f := range []string{"/usr/bin/jq", "/var/lib/dpkg/status.d/jq", "/var/lib/dpkg/status.d/libjq1", "/var/lib/dpkg/status.d/libonig5", "/var/lib/dpkg/status.d/libc6"} {
+		for _, f := range []string{"/usr/bin/jq", "/usr/bin/awk", "/etc/alternatives/awk", "/var/lib/dpkg/status.d/jq", "/var/lib/dpkg/status.d/libjq1", "/var/lib/dpkg/status.d/libonig5", "/var/lib/dpkg/status.d/libc6"} {
 			if !imagetest.Exists(rootfs, f) {
 				t.Errorf("%s: %s is not in the image", p, f)
 			}
 		}
 		stdout, stderr, code := img.RunToCompletion(t, imagetest.RunOpts{}, 90*time.Second)
-		if want := `jq says {"greeting":"hello, distroless","tools":1}`; code != 0 || !strings.Contains(stdout, want) {
+		if want := "jq says {\"greeting\":\"hello, distroless\",\"tools\":1}\nawk says 42"; code != 0 || !strings.Contains(stdout, want) {
 			t.Errorf("%s: exit %d, stdout %q, stderr %q; want %q", p, code, stdout, stderr, want)
 		}
 	}
