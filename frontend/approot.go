@@ -137,6 +137,17 @@ func (r *request) loadContext(ctx context.Context, bctx *buildContext) error {
 	if bctx.root, err = r.appRoot(dir); err != nil {
 		return err
 	}
+	if r.manifest.Language.Value == "" {
+		// No language: the files of the manifest's directory tell it.
+		if err := resolve.DetectLanguage(ctx, lazy.Under("."), r.manifest, dir); err != nil {
+			return sourceError(r.sm, err)
+		}
+		where := ""
+		if dir != "." {
+			where = " in " + dir
+		}
+		r.say(ctx, fmt.Sprintf("[distill] language: %s, from %s%s (the manifest names none)", r.manifest.Language.Value, r.manifest.Detected, where))
+	}
 	if !remoteContext(r.bc.BuildOpts().Opts["context"]) {
 		ws, err := resolve.WorkspaceRoot(ctx, lazy.Under("."), r.manifest, dir)
 		if err != nil {
@@ -172,6 +183,18 @@ func (r *request) loadContext(ctx context.Context, bctx *buildContext) error {
 	lazy.Tree(dir, ref.Ref)
 	bctx.fs = lazy.Under(bctx.root)
 	return nil
+}
+
+// say shows msg in the build's progress output: the name of a step that
+// does nothing.
+func (r *request) say(ctx context.Context, msg string) {
+	st := llb.Scratch().File(llb.Mkdir("/distill", 0o755), llb.WithCustomName(msg))
+	def, err := st.Marshal(ctx, llb.WithCaps(r.c.BuildOpts().LLBCaps))
+	if err != nil {
+		return
+	}
+	// Evaluated: a result nothing reads would not run, nor show.
+	_, _ = r.c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB(), Evaluate: true})
 }
 
 func relPath(base, target string) (string, error) {

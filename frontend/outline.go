@@ -36,6 +36,9 @@ func outlineOf(p *plan.Plan, m *manifest.Manifest, manifestData []byte, caSecret
 		Description: fmt.Sprintf("the %s app's image, on its runtime base (the default target)", p.Language),
 		Sources:     [][]byte{manifestData},
 	}
+	if m.Detected != "" {
+		o.Description = fmt.Sprintf("the %s app's image (language detected from %s), on its runtime base (the default target)", p.Language, m.Detected)
+	}
 	secrets := map[string]bool{}
 	caches := map[string]bool{}
 	for _, t := range p.Targets {

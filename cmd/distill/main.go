@@ -164,6 +164,9 @@ func loadPlan(ctx context.Context, name string, args []string) (*loaded, error) 
 	} else {
 		// A workspace above the manifest's directory is the root, and the
 		// app its member.
+		if err := resolve.DetectLanguage(ctx, contextfs.Dir(l.dir), l.manifest, filepath.ToSlash(root)); err != nil {
+			return nil, err
+		}
 		ws, err := resolve.WorkspaceRoot(ctx, contextfs.Dir(l.dir), l.manifest, filepath.ToSlash(root))
 		if err != nil {
 			return nil, err

@@ -43,6 +43,10 @@ type Manifest struct {
 	// InRoot is the manifest's path under the app's root, when the
 	// frontend has found it in the build context (see AppPath).
 	InRoot string `yaml:"-" json:"-"`
+	// Detected, when the manifest names no language, is why the frontend
+	// chose Language (the file it found), for the progress output and
+	// the outline.
+	Detected string `yaml:"-" json:"-"`
 	// Member is the manifest's directory under the app's root when the
 	// root is a workspace the frontend found above it (a go.work, a
 	// pnpm-workspace.yaml): the app is that member of the workspace, and
@@ -55,7 +59,7 @@ type Manifest struct {
 	// build, as the Dockerfile directive of that name.
 	Check CheckDirective `yaml:"-" json:"check,omitempty"`
 
-	Language        String  `yaml:"language" required:"true" doc:"Language of the app (one of the enum). Selects the builder image, the dependency steps and the runtime base."`
+	Language        String  `yaml:"language" doc:"Language of the app (one of the enum). Selects the builder image, the dependency steps and the runtime base. Default: detected from the files in the manifest's directory (go.mod, package.json, pyproject.toml or requirements.txt, pom.xml or build.gradle, Cargo.toml); two languages that match are an error naming both."`
 	Version         String  `yaml:"version" doc:"Toolchain version. Default: read from the project, else the newest supported."`
 	Dependencies    String  `yaml:"dependencies" doc:"Dependency file, relative to the build context. Detected when omitted."`
 	Entrypoint      Strings `yaml:"entrypoint" doc:"Command the image runs, as an argv list (there is no shell in the image)."`
@@ -87,15 +91,15 @@ func Parse(file string, data []byte) (*Manifest, error) {
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err == io.EOF {
-		d.add(Range{}, "write at least `language:` and the app's language", "the manifest is empty")
-		return nil, d.err()
+		// Only the syntax line (and comments): every field has its
+		// default, the language detected from the app's files.
+		return m, d.err()
 	} else if err != nil {
 		d.errs = append(d.errs, yamlError(file, err))
 		return nil, d.err()
 	}
 	if len(doc.Content) == 0 {
-		d.add(Range{}, "write at least `language:` and the app's language", "the manifest is empty")
-		return nil, d.err()
+		return m, d.err()
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {

@@ -54,7 +54,6 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"unknown key", "language: go\nentrypiont: [a]\n", []string{`2:1: unknown field "entrypiont" (did you mean "entrypoint"?)`}},
 		{"shell string entrypoint", "language: go\nentrypoint: ./server --port 80\n", []string{`2:13: expected a list of strings, found the string "./server --port 80" (write it as a list: ["./server", "--port", "80"])`}},
-		{"missing language", "main: .\n", []string{`1:1: missing required field "language"`}},
 		{"wrong type", "language: go\nexpose: 8080\n", []string{`2:9: expected a list of ports`}},
 		{"bad port", "language: go\nexpose: [99999]\n", []string{`2:10: invalid port "99999"`}},
 		{"bool", "language: go\ncgo: yes please\n", []string{`2:6: expected a boolean`}},
@@ -63,7 +62,6 @@ func TestParseErrors(t *testing.T) {
 		{"syntax", "language: go\n  main: [\n", []string{`invalid YAML`}},
 		{"two errors", "language: [go]\nfoo: 1\n", []string{`1:11: expected a string`, `2:1: unknown field "foo"`}},
 		{"not a mapping", "- a\n", []string{`1:1: the manifest must be a mapping`}},
-		{"empty", "# syntax=x\n", []string{`the manifest is empty`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -130,5 +128,17 @@ func TestCheckDirective(t *testing.T) {
 	m, err = Parse("distill.yaml", []byte("language: go\n# check=error=true\n"))
 	if err != nil || m.Check.Set() {
 		t.Errorf("check = %+v, %v", m.Check, err)
+	}
+}
+
+// TestParseSyntaxOnly: a manifest of only its syntax line (and comments)
+// is valid: every field takes its default, the language is detected.
+func TestParseSyntaxOnly(t *testing.T) {
+	t.Parallel()
+	for _, data := range []string{"# syntax=ghcr.io/distill-build/distill:1\n", "# syntax=ghcr.io/distill-build/distill:1\n# the app's image, zero-config\n", ""} {
+		m, err := Parse("distill.yaml", []byte(data))
+		if err != nil || m.Language.Set() || m.Language.Value != "" {
+			t.Errorf("%q: %+v, %v", data, m, err)
+		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"path"
 
 	"github.com/distill-build/distill/frontend/check"
 	"github.com/distill-build/distill/frontend/manifest"
@@ -50,6 +51,39 @@ type Provider interface {
 	// Prepare reads the build context once and works out what every
 	// target platform shares (dependency file, versions, images).
 	Prepare(ctx context.Context, req Request) (*Project, error)
+}
+
+// Detector is a provider that recognizes its apps by their files, so a
+// manifest may leave `language:` out.
+type Detector interface {
+	// Detect is the file of dir (a directory of the context fsys reads)
+	// that makes it an app of the language, "" when none does.
+	Detect(ctx context.Context, fsys FS, dir string) (string, error)
+}
+
+// DetectFiles is the first of files that dir has ("" for none): the
+// detection of most languages. A context read on demand reads them in
+// one round trip.
+func DetectFiles(ctx context.Context, fsys FS, dir string, files ...string) (string, error) {
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = path.Join(dir, f)
+	}
+	if pf, ok := fsys.(Prefetcher); ok {
+		if err := pf.Prefetch(ctx, names); err != nil {
+			return "", err
+		}
+	}
+	for i, n := range names {
+		ok, err := Exists(ctx, fsys, n)
+		if err != nil {
+			return "", err
+		}
+		if ok {
+			return files[i], nil
+		}
+	}
+	return "", nil
 }
 
 // Project is an app a provider prepared: what check reports of it, and

@@ -126,3 +126,43 @@ func WorkspaceRoot(ctx context.Context, fsys providers.FS, m *manifest.Manifest,
 	}
 	return root, nil
 }
+
+// DetectLanguage sets the manifest's language when it names none: the
+// language whose files dir (the manifest's directory in the context fsys
+// reads) holds, with the file that says so in Detected. None, or several,
+// is an error at the manifest's first line naming what it looked for or
+// found.
+func DetectLanguage(ctx context.Context, fsys providers.FS, m *manifest.Manifest, dir string) error {
+	if m.Language.Value != "" {
+		return nil
+	}
+	var found []string
+	var lang, why string
+	for _, p := range registry {
+		d, ok := p.(providers.Detector)
+		if !ok {
+			continue
+		}
+		f, err := d.Detect(ctx, fsys, dir)
+		if err != nil {
+			return err
+		}
+		if f != "" {
+			found = append(found, fmt.Sprintf("%s (%s)", p.Language(), f))
+			lang, why = p.Language(), f
+		}
+	}
+	first := manifest.Range{Start: manifest.Pos{Line: 1, Column: 1}, End: manifest.Pos{Line: 1, Column: 1}}
+	switch len(found) {
+	case 0:
+		return &manifest.Error{File: m.File, Range: first,
+			Msg:  "the manifest names no language, and its directory has no file that tells one (go.mod, package.json, pyproject.toml, requirements.txt, pom.xml, build.gradle, Cargo.toml)",
+			Hint: "add language: (" + strings.Join(Languages(), ", ") + ")"}
+	case 1:
+		m.Language.Value, m.Detected = lang, why
+		return nil
+	}
+	return &manifest.Error{File: m.File, Range: first,
+		Msg:  fmt.Sprintf("the manifest names no language, and %d match its directory: %s", len(found), strings.Join(found, ", ")),
+		Hint: "add language: with the app's"}
+}

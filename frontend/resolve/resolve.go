@@ -84,6 +84,9 @@ func Resolve(ctx context.Context, m *manifest.Manifest, fsys providers.FS, opts 
 // Checked plans the build and returns what the language provider found
 // to report to `--call=check` as well.
 func Checked(ctx context.Context, m *manifest.Manifest, fsys providers.FS, opts Options) (*plan.Plan, []check.Finding, error) {
+	if err := DetectLanguage(ctx, fsys, m, m.Path(".")); err != nil {
+		return nil, nil, err
+	}
 	prov, err := provider(m)
 	if err != nil {
 		return nil, nil, err

@@ -419,3 +419,35 @@ func TestDebugRuntime(t *testing.T) {
 		t.Errorf("error = %v, want the debug target refused at distill.yaml:2", err)
 	}
 }
+
+// TestDetectLanguage: a manifest without language: gets the one whose
+// files its directory holds; none or two are errors naming them.
+func TestDetectLanguage(t *testing.T) {
+	t.Parallel()
+	f := func(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
+	for _, tc := range []struct {
+		name string
+		fs   fstest.MapFS
+		want string // language, or the error's text
+	}{
+		{"go", fstest.MapFS{"go.mod": f("module x\n"), "main.go": f("package main\n")}, "go"},
+		{"python", fstest.MapFS{"requirements.txt": f("flask==3.1.1\n")}, "python"},
+		{"rust", fstest.MapFS{"Cargo.toml": f("[package]\n")}, "rust"},
+		{"java", fstest.MapFS{"pom.xml": f("<project/>")}, "java"},
+		{"none", fstest.MapFS{"README.md": f("# x\n")}, "distill.yaml:1:1: the manifest names no language, and its directory has no file that tells one"},
+		{"two", fstest.MapFS{"go.mod": f("module x\n"), "package.json": f("{}")}, "distill.yaml:1:1: the manifest names no language, and 2 match its directory: go (go.mod), node (package.json)"},
+	} {
+		m, err := manifest.Parse("distill.yaml", []byte("# syntax=ghcr.io/distill-build/distill:1\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = DetectLanguage(context.Background(), contextfs.FS{FS: tc.fs}, m, ".")
+		got := m.Language.Value
+		if err != nil {
+			got = err.Error()
+		}
+		if !strings.HasPrefix(got, tc.want) {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

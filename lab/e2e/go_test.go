@@ -579,3 +579,34 @@ func TestGoWorkspace(t *testing.T) {
 	mustSucceed(t, r)
 	runPrints(t, imagetest.Load(t, worker, "linux/amd64"), "job 1: send mail")
 }
+
+// TestDetectedLanguage: a manifest without language: builds the Go
+// example (the language detected from go.mod, said in the progress
+// output and the outline), and the image answers; with a package.json
+// beside go.mod the build fails naming both languages.
+func TestDetectedLanguage(t *testing.T) {
+	requireLab(t)
+	dir := copyDir(t, example("go-hello"))
+	if err := os.WriteFile(filepath.Join(dir, "distill.yaml"), []byte("# syntax=ghcr.io/distill-build/distill:1\nexpose: [8080]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, r := buildx(t, dir, "--platform", "linux/amd64")
+	mustSucceed(t, r)
+	if !strings.Contains(r.out, "[distill] language: go, from go.mod (the manifest names none)") {
+		t.Errorf("the progress output does not say the language:\n%s", tail(r.out, 40))
+	}
+	checkHello(t, out, "linux/amd64", 20*time.Second)
+	o := run(t, dir, nil, "docker", "buildx", "build", "--builder", builder, "--call=outline", "-f", filepath.Join(dir, "distill.yaml"), dir)
+	mustSucceed(t, o)
+	if !strings.Contains(o.out, "language detected from go.mod") {
+		t.Errorf("the outline does not say the language:\n%s", tail(o.out, 20))
+	}
+
+	if err := os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"name": "tools"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, r = buildx(t, dir, "--platform", "linux/amd64")
+	if w := "2 match its directory: go (go.mod), node (package.json)"; r.err == nil || !strings.Contains(r.out, w) {
+		t.Errorf("two languages: output lacks %q:\n%s", w, tail(r.out, 20))
+	}
+}

@@ -39,6 +39,11 @@ var _ providers.Provider = Provider{}
 // Language implements providers.Provider.
 func (Provider) Language() string { return "java" }
 
+// Detect implements providers.Detector.
+func (Provider) Detect(ctx context.Context, fsys providers.FS, dir string) (string, error) {
+	return providers.DetectFiles(ctx, fsys, dir, "pom.xml", "build.gradle.kts", "build.gradle", "settings.gradle.kts", "settings.gradle")
+}
+
 // Ecosystem implements providers.Provider.
 func (Provider) Ecosystem() providers.Ecosystem {
 	return providers.Ecosystem{

@@ -40,6 +40,11 @@ var _ providers.Provider = Provider{}
 // Language implements providers.Provider.
 func (Provider) Language() string { return "node" }
 
+// Detect implements providers.Detector.
+func (Provider) Detect(ctx context.Context, fsys providers.FS, dir string) (string, error) {
+	return providers.DetectFiles(ctx, fsys, dir, "package.json")
+}
+
 type planner struct {
 	// findings are what `--call=check` reports of the dependencies.
 	findings []check.Finding

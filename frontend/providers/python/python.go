@@ -55,6 +55,11 @@ var _ providers.Provider = Provider{}
 // Language implements providers.Provider.
 func (Provider) Language() string { return "python" }
 
+// Detect implements providers.Detector.
+func (Provider) Detect(ctx context.Context, fsys providers.FS, dir string) (string, error) {
+	return providers.DetectFiles(ctx, fsys, dir, "uv.lock", "poetry.lock", "Pipfile.lock", "Pipfile", "requirements.txt", "pyproject.toml", "setup.py")
+}
+
 type planner struct {
 	req providers.Request
 	m   *manifest.Manifest

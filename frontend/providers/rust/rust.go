@@ -38,6 +38,11 @@ var _ providers.Provider = Provider{}
 // Language implements providers.Provider.
 func (Provider) Language() string { return "rust" }
 
+// Detect implements providers.Detector.
+func (Provider) Detect(ctx context.Context, fsys providers.FS, dir string) (string, error) {
+	return providers.DetectFiles(ctx, fsys, dir, "Cargo.toml")
+}
+
 // Ecosystem implements providers.Provider.
 func (Provider) Ecosystem() providers.Ecosystem {
 	return providers.Ecosystem{
