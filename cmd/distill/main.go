@@ -25,6 +25,7 @@ import (
 )
 
 const usage = `usage:
+  distill init [--force] [dir]
   distill plan [-f distill.yaml] [--platform linux/amd64,linux/arm64] [dir]
   distill check [-f distill.yaml] [--platform …] [dir]
   distill lock [-f distill.yaml] [--platform linux/amd64,linux/arm64] [dir] [-- docker buildx build flags]
@@ -43,6 +44,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return fmt.Errorf("no command\n%s", usage)
 	}
 	switch args[0] {
+	case "init":
+		return initCmd(ctx, args[1:], out)
 	case "plan":
 		return planCmd(ctx, args[1:], out)
 	case "lock":

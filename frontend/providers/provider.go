@@ -224,3 +224,24 @@ func Plan(ctx context.Context, p Provider, req Request) ([]Build, []check.Findin
 	}
 	return builds, proj.Findings, nil
 }
+
+// Suggester is a provider that suggests what `distill init` writes
+// besides the language: the command a framework's convention runs, the
+// port the app listens on.
+type Suggester interface {
+	// Suggest reads the app in dir (a directory of the context fsys
+	// reads).
+	Suggest(ctx context.Context, fsys FS, dir string) (Suggestion, error)
+}
+
+// Suggestion is what a provider found for `distill init`; each part
+// says why, for the manifest's comments.
+type Suggestion struct {
+	// Main is the manifest's main: (the package, module or binary to
+	// build) when the app's files tell it.
+	Main, MainWhy string
+	Entrypoint    []string
+	EntrypointWhy string
+	Port          int
+	PortWhy       string
+}

@@ -166,3 +166,16 @@ func DetectLanguage(ctx context.Context, fsys providers.FS, m *manifest.Manifest
 		Msg:  fmt.Sprintf("the manifest names no language, and %d match its directory: %s", len(found), strings.Join(found, ", ")),
 		Hint: "add language: with the app's"}
 }
+
+// Suggest is what the manifest's language suggests for `distill init`
+// of the app in dir (nothing when it suggests nothing).
+func Suggest(ctx context.Context, fsys providers.FS, m *manifest.Manifest, dir string) (providers.Suggestion, error) {
+	p, err := provider(m)
+	if err != nil {
+		return providers.Suggestion{}, err
+	}
+	if s, ok := p.(providers.Suggester); ok {
+		return s.Suggest(ctx, fsys, dir)
+	}
+	return providers.Suggestion{}, nil
+}

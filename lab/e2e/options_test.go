@@ -788,3 +788,36 @@ func TestNoCacheFilter(t *testing.T) {
 	}
 	checkHello(t, out, "linux/amd64", 20*time.Second)
 }
+
+// TestInit: distill init writes a manifest for an example whose own is
+// set aside; built through buildx, its image does the example's job (the
+// Go server answers, FastAPI under uvicorn answers), and init refuses to
+// replace the manifest it wrote.
+func TestInit(t *testing.T) {
+	requireLab(t)
+	for _, tc := range []struct {
+		example, want string
+		port          int
+	}{
+		{"go-hello", "Hello, Distroless", 8080},
+		{"python-fastapi", `"message":"Hello, World!"`, 8000},
+	} {
+		t.Run(tc.example, func(t *testing.T) {
+			dir := copyDir(t, example(tc.example))
+			if err := os.Remove(filepath.Join(dir, "distill.yaml")); err != nil {
+				t.Fatal(err)
+			}
+			mustSucceed(t, run(t, dir, nil, distillCLI(t), "init", dir))
+			if r := run(t, dir, nil, distillCLI(t), "init", dir); r.err == nil || !strings.Contains(r.out, "never replaces a manifest") {
+				t.Errorf("a second init: %v\n%s", r.err, r.out)
+			}
+			out, r := buildx(t, dir, "--platform", "linux/amd64")
+			mustSucceed(t, r)
+			img := imagetest.Load(t, out, "linux/amd64")
+			checkDistroless(t, img)
+			if body := img.Run(t, imagetest.RunOpts{}).HTTPGet(t, tc.port, "/", 60*time.Second); !strings.Contains(body, tc.want) {
+				t.Errorf("GET / = %q, want %q", body, tc.want)
+			}
+		})
+	}
+}

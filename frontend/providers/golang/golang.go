@@ -264,3 +264,40 @@ func checkRelative(p string) error {
 	}
 	return nil
 }
+
+// goPortRE finds the port of a listen address in Go source: ":8080" or
+// "0.0.0.0:8080" as a string literal.
+var goPortRE = regexp.MustCompile(`"(?:[\w.-]*|\[[:\w]*\]):(\d{2,5})"`)
+
+// Suggest implements providers.Suggester: the port a listen address of
+// the main package (or of cmd/*) names.
+func (Provider) Suggest(ctx context.Context, fsys providers.FS, dir string) (providers.Suggestion, error) {
+	files, err := providers.SourceFiles(ctx, fsys, dir, ".go", []string{"cmd"}, 200)
+	if err != nil {
+		return providers.Suggestion{}, err
+	}
+	port, why, err := providers.ScanPort(ctx, fsys, dir, files, goPortRE, providers.EnvPortRE)
+	if err != nil {
+		return providers.Suggestion{}, err
+	}
+	s := providers.Suggestion{Port: port, PortWhy: why}
+	// The main package: the module's root, else the one cmd/<name>.
+	mains := map[string]bool{}
+	for _, f := range files {
+		data, _, err := providers.ReadFile(ctx, fsys, path.Join(dir, f))
+		if err != nil {
+			return s, err
+		}
+		if !strings.HasSuffix(f, "_test.go") && mainPackageRE.Match(data) {
+			mains[path.Dir(f)] = true
+		}
+	}
+	if !mains["."] && len(mains) == 1 {
+		for d := range mains {
+			s.Main, s.MainWhy = "./"+d, "the module's only main package"
+		}
+	}
+	return s, nil
+}
+
+var mainPackageRE = regexp.MustCompile(`(?m)^package main\b`)

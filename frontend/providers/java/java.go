@@ -16,6 +16,7 @@ import (
 	"context"
 	"fmt"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -206,4 +207,50 @@ func (pr *project) wrapperHint() string {
 		return "run `mvn wrapper:wrapper` and add mvnw and .mvn/wrapper/ to the context"
 	}
 	return "run `gradle wrapper` and add gradlew and gradle/wrapper/ to the context"
+}
+
+var (
+	springPortRE = regexp.MustCompile(`(?m)^\s*server\.port\s*[=:]\s*(\d{2,5})\b`)
+	javaPortRE   = regexp.MustCompile(`InetSocketAddress\(\s*(?:"[^"]*",\s*)?(\d{2,5})\s*\)`)
+)
+
+// Suggest implements providers.Suggester: Spring Boot's server.port
+// (8080 by default), else the port a server of the sources binds.
+func (Provider) Suggest(ctx context.Context, fsys providers.FS, dir string) (providers.Suggestion, error) {
+	var files []string
+	spring := false
+	var walk func(d string, depth int) error
+	walk = func(d string, depth int) error {
+		entries, err := fsys.ReadDir(ctx, path.Join(dir, d))
+		if err != nil || depth > 12 || len(files) > 500 {
+			return nil
+		}
+		for _, e := range entries {
+			n := path.Join(d, e.Name())
+			switch {
+			case e.IsDir() && (e.Name() == "target" || e.Name() == "build" || strings.HasPrefix(e.Name(), ".")):
+			case e.IsDir():
+				if err := walk(n, depth+1); err != nil {
+					return err
+				}
+			case strings.HasSuffix(n, ".java") || strings.HasSuffix(n, ".kt") || path.Base(n) == "application.properties" || path.Base(n) == "application.yml":
+				files = append(files, n)
+			case path.Base(n) == "pom.xml" || strings.HasPrefix(path.Base(n), "build.gradle"):
+				data, _, err := providers.ReadFile(ctx, fsys, path.Join(dir, n))
+				if err != nil {
+					return err
+				}
+				spring = spring || strings.Contains(string(data), "spring-boot")
+			}
+		}
+		return nil
+	}
+	if err := walk(".", 0); err != nil {
+		return providers.Suggestion{}, err
+	}
+	port, why, err := providers.ScanPort(ctx, fsys, dir, files, springPortRE, javaPortRE, providers.EnvPortRE)
+	if err == nil && port == 0 && spring {
+		port, why = 8080, "Spring Boot's default server.port"
+	}
+	return providers.Suggestion{Port: port, PortWhy: why}, err
 }

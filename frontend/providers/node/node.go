@@ -15,6 +15,7 @@ import (
 	"context"
 	"fmt"
 	"path"
+	"regexp"
 	"strings"
 
 	"github.com/distill-build/distill/frontend/check"
@@ -309,4 +310,20 @@ func (pl *planner) packages(context.Context) error {
 	pkgs, err := providers.BuildPackages(pl.m)
 	pl.buildPkgs = pkgs
 	return err
+}
+
+// nodePortRE finds a port a Node.js server listens on: listen(3000).
+var nodePortRE = regexp.MustCompile(`\.listen\(\s*(\d{2,5})\b`)
+
+// Suggest implements providers.Suggester: the port the server's script
+// listens on (a literal, or PORT's default).
+func (Provider) Suggest(ctx context.Context, fsys providers.FS, dir string) (providers.Suggestion, error) {
+	files := []string{"server.js", "index.js", "app.js", "main.js", "src/server.ts", "src/index.ts", "src/app.ts", "src/main.ts"}
+	if data, ok, err := providers.ReadFile(ctx, fsys, path.Join(dir, "package.json")); err == nil && ok {
+		if pkg, err := parsePackageJSON(data); err == nil && pkg.Main != "" {
+			files = append([]string{pkg.Main}, files...)
+		}
+	}
+	port, why, err := providers.ScanPort(ctx, fsys, dir, files, nodePortRE, providers.EnvPortRE)
+	return providers.Suggestion{Port: port, PortWhy: why}, err
 }

@@ -11,8 +11,12 @@
 package python
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"path"
+	"regexp"
+	"strings"
 
 	"github.com/distill-build/distill/frontend/check"
 	"github.com/distill-build/distill/frontend/manifest"
@@ -127,4 +131,73 @@ func (Provider) Prepare(ctx context.Context, req providers.Request) (*providers.
 
 func (pl *planner) read(ctx context.Context, name string) ([]byte, bool, error) {
 	return providers.ReadFile(ctx, pl.req.FS, name)
+}
+
+var (
+	fastapiRE = regexp.MustCompile(`(?m)^(\w+)\s*=\s*FastAPI\(`)
+	flaskRE   = regexp.MustCompile(`(?m)^(\w+)\s*=\s*Flask\(`)
+	// pyPortRE finds the port of a server the script starts itself:
+	// HTTPServer(("", 8000), …), app.run(port=5000), uvicorn.run(…, port=8000).
+	pyPortRE = regexp.MustCompile(`(?:HTTPServer\(\(\s*"[^"]*",\s*|\bport\s*=\s*)(\d{2,5})\b`)
+)
+
+// Suggest implements providers.Suggester: a FastAPI app served by
+// uvicorn, a Flask app by gunicorn when the dependencies have it (the
+// frameworks' production servers, on their port), else the port the
+// script's own server listens on.
+func (Provider) Suggest(ctx context.Context, fsys providers.FS, dir string) (providers.Suggestion, error) {
+	var deps []byte
+	for _, f := range []string{"requirements.txt", "pyproject.toml", "Pipfile", "uv.lock", "poetry.lock"} {
+		if data, ok, err := providers.ReadFile(ctx, fsys, path.Join(dir, f)); err != nil {
+			return providers.Suggestion{}, err
+		} else if ok {
+			deps = append(deps, data...)
+		}
+	}
+	files := []string{"main.py", "app.py", "server.py", "wsgi.py", "asgi.py", "src/app.py", "src/main.py"}
+	for _, f := range files {
+		data, ok, err := providers.ReadFile(ctx, fsys, path.Join(dir, f))
+		if err != nil {
+			return providers.Suggestion{}, err
+		}
+		if !ok {
+			continue
+		}
+		module := strings.ReplaceAll(strings.TrimSuffix(f, ".py"), "/", ".")
+		if m := fastapiRE.FindSubmatch(data); m != nil && bytes.Contains(deps, []byte("uvicorn")) {
+			return providers.Suggestion{
+				Entrypoint:    []string{"uvicorn", module + ":" + string(m[1]), "--host", "0.0.0.0", "--port", "8000"},
+				EntrypointWhy: fmt.Sprintf("the FastAPI app %s in %s, served by uvicorn (in the dependencies)", m[1], f),
+				Port:          8000, PortWhy: "the port of the entrypoint",
+			}, nil
+		}
+		if m := flaskRE.FindSubmatch(data); m != nil && bytes.Contains(deps, []byte("gunicorn")) {
+			return providers.Suggestion{
+				Entrypoint:    []string{"gunicorn", "--bind", "0.0.0.0:8000", module + ":" + string(m[1])},
+				EntrypointWhy: fmt.Sprintf("the Flask app %s in %s, served by gunicorn (in the dependencies)", m[1], f),
+				Port:          8000, PortWhy: "the port of the entrypoint",
+			}, nil
+		}
+	}
+	port, why, err := providers.ScanPort(ctx, fsys, dir, files, pyPortRE, providers.EnvPortRE)
+	s := providers.Suggestion{Port: port, PortWhy: why}
+	if err != nil {
+		return s, err
+	}
+	// A script below the root (src/app.py), which distill's defaults do
+	// not look for: the first of the conventional names.
+	for _, f := range []string{"main.py", "app.py", "__main__.py"} {
+		if ok, err := providers.Exists(ctx, fsys, path.Join(dir, f)); err != nil || ok {
+			return s, err
+		}
+	}
+	for _, f := range []string{"src/app.py", "src/main.py", "server.py"} {
+		if ok, err := providers.Exists(ctx, fsys, path.Join(dir, f)); err != nil {
+			return s, err
+		} else if ok {
+			s.Entrypoint, s.EntrypointWhy = []string{"python", f}, f+", the app's script (no main.py or app.py at the root)"
+			break
+		}
+	}
+	return s, nil
 }

@@ -302,3 +302,13 @@ func truncate(v string, n int) string {
 	parts := strings.Split(v, ".")
 	return strings.Join(parts[:min(n, len(parts))], ".")
 }
+
+// rustPortRE finds a listen address in Rust source: "0.0.0.0:8080".
+var rustPortRE = regexp.MustCompile(`"[\w.-]*:(\d{2,5})"`)
+
+// Suggest implements providers.Suggester: the port src/main.rs listens
+// on (an address literal, or PORT's default).
+func (Provider) Suggest(ctx context.Context, fsys providers.FS, dir string) (providers.Suggestion, error) {
+	port, why, err := providers.ScanPort(ctx, fsys, dir, []string{"src/main.rs"}, rustPortRE, providers.EnvPortRE)
+	return providers.Suggestion{Port: port, PortWhy: why}, err
+}
