@@ -203,9 +203,7 @@ func (c *Closure) copyLib(found, soname string, viaSearch bool, m elf.Machine) e
 	c.Copied = append(c.Copied, file)
 	c.logf("  %s -> %s", found, file)
 	if path.Base(real) != soname {
-		link := filepath.Join(c.Out, filepath.FromSlash(path.Join(dir, soname)))
-		_ = os.Remove(link)
-		if err := os.Symlink(path.Base(real), link); err != nil {
+		if err := writeLink(filepath.Join(c.Out, filepath.FromSlash(path.Join(dir, soname))), path.Base(real)); err != nil {
 			return err
 		}
 		c.Copied = append(c.Copied, path.Join(dir, soname))

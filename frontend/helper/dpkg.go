@@ -135,28 +135,39 @@ func (p *Packages) WriteStatus(files []string, runtime Root, out string) ([]stri
 		if runtime.Exists("/var/lib/dpkg/status.d/" + pkg) {
 			continue
 		}
-		st := p.Status(owner)
-		if st == nil {
-			continue
-		}
-		dir := filepath.Join(out, "var/lib/dpkg/status.d")
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if ok, err := p.writeRecord(owner, out); err != nil {
 			return nil, err
+		} else if ok {
+			pkgs = append(pkgs, pkg)
 		}
-		if err := os.WriteFile(filepath.Join(dir, pkg), st, 0o644); err != nil {
-			return nil, err
-		}
-		if md5, err := os.ReadFile(p.Root.Host("/var/lib/dpkg/info/" + owner + ".md5sums")); err == nil {
-			_ = os.WriteFile(filepath.Join(dir, pkg+".md5sums"), md5, 0o644)
-		} else if arch := archOf(st); arch != "" {
-			if md5, err := os.ReadFile(p.Root.Host("/var/lib/dpkg/info/" + pkg + ":" + arch + ".md5sums")); err == nil {
-				_ = os.WriteFile(filepath.Join(dir, pkg+".md5sums"), md5, 0o644)
-			}
-		}
-		pkgs = append(pkgs, pkg)
 	}
 	sort.Strings(pkgs)
 	return pkgs, nil
+}
+
+// writeRecord writes the status.d entry of a package (pkg or pkg:arch)
+// into the output tree out, with its md5sums, as distroless records its
+// packages; false when dpkg's status has no paragraph for it.
+func (p *Packages) writeRecord(owner, out string) (bool, error) {
+	st := p.Status(owner)
+	if st == nil {
+		return false, nil
+	}
+	pkg, _, _ := strings.Cut(owner, ":")
+	dir := filepath.Join(out, "var/lib/dpkg/status.d")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return false, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, pkg), st, 0o644); err != nil {
+		return false, err
+	}
+	// dpkg names the info files of Multi-Arch: same packages pkg:arch.
+	for _, name := range []string{owner, pkg + ":" + archOf(st), pkg} {
+		if md5, err := os.ReadFile(p.Root.Host("/var/lib/dpkg/info/" + name + ".md5sums")); err == nil {
+			return true, os.WriteFile(filepath.Join(dir, pkg+".md5sums"), md5, 0o644)
+		}
+	}
+	return true, nil
 }
 
 func archOf(control []byte) string {
@@ -166,4 +177,119 @@ func archOf(control []byte) string {
 		}
 	}
 	return ""
+}
+
+// dpkgPackage is one package of dpkg's status database.
+type dpkgPackage struct {
+	name, arch string
+	depends    []string // alternatives groups, as written ("a | b (>= 1)")
+	provides   []string
+	installed  bool
+	version    string
+}
+
+// infoFile is the dpkg info file of a package (name:arch for Multi-Arch:
+// same packages).
+func infoFile(b Root, p *dpkgPackage, ext string) string {
+	f := "/var/lib/dpkg/info/" + p.name + ":" + p.arch + "." + ext
+	if _, err := os.Stat(b.Host(f)); err == nil {
+		return f
+	}
+	return "/var/lib/dpkg/info/" + p.name + "." + ext
+}
+
+// runtimePackages are the packages the runtime records (status.d).
+func runtimePackages(r Root) map[string]bool {
+	have := map[string]bool{}
+	entries, _ := os.ReadDir(r.Host("/var/lib/dpkg/status.d"))
+	for _, e := range entries {
+		if strings.Contains(e.Name(), ".") {
+			continue // md5sums
+		}
+		data, err := os.ReadFile(r.Host("/var/lib/dpkg/status.d/" + e.Name()))
+		if err != nil {
+			continue
+		}
+		have[e.Name()] = true
+		for _, line := range strings.Split(string(data), "\n") {
+			if v, ok := strings.CutPrefix(line, "Package:"); ok {
+				have[strings.TrimSpace(v)] = true
+			}
+		}
+	}
+	// A runtime with dpkg's own database (another base image).
+	if db, err := readDpkgStatus(r.Host("/var/lib/dpkg/status")); err == nil {
+		for name, ps := range db {
+			for _, p := range ps {
+				if p.installed {
+					have[name] = true
+				}
+			}
+		}
+	}
+	return have
+}
+
+// readDpkgStatus parses dpkg's status database.
+func readDpkgStatus(file string) (map[string][]*dpkgPackage, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	db := map[string][]*dpkgPackage{}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	cur := &dpkgPackage{}
+	var last string
+	fields := map[string]*bytes.Buffer{}
+	flush := func() {
+		if cur.name != "" {
+			get := func(k string) string {
+				if b, ok := fields[k]; ok {
+					return strings.TrimSpace(b.String())
+				}
+				return ""
+			}
+			cur.arch, cur.version = get("Architecture"), get("Version")
+			cur.installed = strings.HasSuffix(get("Status"), " installed")
+			for _, k := range []string{"Pre-Depends", "Depends"} {
+				for _, g := range strings.Split(get(k), ",") {
+					if g = strings.TrimSpace(g); g != "" {
+						cur.depends = append(cur.depends, g)
+					}
+				}
+			}
+			for _, pr := range strings.Split(get("Provides"), ",") {
+				if pr = strings.TrimSpace(pr); pr != "" {
+					if i := strings.IndexAny(pr, " ("); i >= 0 {
+						pr = pr[:i]
+					}
+					cur.provides = append(cur.provides, pr)
+				}
+			}
+			db[cur.name] = append(db[cur.name], cur)
+		}
+		cur, fields, last = &dpkgPackage{}, map[string]*bytes.Buffer{}, ""
+	}
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case line == "":
+			flush()
+		case strings.HasPrefix(line, " ") || strings.HasPrefix(line, "\t"):
+			if b, ok := fields[last]; ok && last != "Description" {
+				b.WriteString(" " + strings.TrimSpace(line))
+			}
+		default:
+			k, v, _ := strings.Cut(line, ":")
+			last = k
+			fields[k] = bytes.NewBufferString(strings.TrimSpace(v))
+			if k == "Package" {
+				cur.name = strings.TrimSpace(v)
+			}
+		}
+	}
+	flush()
+	return db, sc.Err()
 }

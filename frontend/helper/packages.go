@@ -1,13 +1,10 @@
 package helper
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
-	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -37,17 +34,6 @@ type PackagesOptions struct {
 	Arch     string
 	Packages []string
 	Log      io.Writer
-}
-
-// dpkgPackage is one package of dpkg's status database.
-type dpkgPackage struct {
-	name, arch     string
-	depends        []string // alternatives groups, as written ("a | b (>= 1)")
-	provides       []string
-	essential      bool
-	multiArchSame  bool
-	installed      bool
-	version, field string
 }
 
 // shells are the packages that give an image a shell.
@@ -182,21 +168,10 @@ func AddPackages(o PackagesOptions) ([]string, error) {
 				logf("note: %s has a %s script, not run in the image (no dpkg there): what it does at install time is not done", p.name, script)
 			}
 		}
-		st := pkgs.Status(p.name + ":" + p.arch)
-		if st == nil {
+		if ok, err := pkgs.writeRecord(p.name+":"+p.arch, o.Out); err != nil {
+			return nil, err
+		} else if !ok {
 			return nil, fmt.Errorf("%s: no dpkg status paragraph", p.name)
-		}
-		dir := filepath.Join(o.Out, "var/lib/dpkg/status.d")
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, err
-		}
-		if err := os.WriteFile(filepath.Join(dir, p.name), st, 0o644); err != nil {
-			return nil, err
-		}
-		if md5, err := os.ReadFile(o.Builder.Host(infoFile(o.Builder, p, "md5sums"))); err == nil {
-			if err := os.WriteFile(filepath.Join(dir, p.name+".md5sums"), md5, 0o644); err != nil {
-				return nil, err
-			}
 		}
 		added = append(added, p.name)
 		logf("%s %s (%s): %d files%s", p.name, p.version, p.arch, n, map[bool]string{true: "", false: ", for " + why[p.name]}[why[p.name] == ""])
@@ -206,64 +181,6 @@ func AddPackages(o PackagesOptions) ([]string, error) {
 	}
 	sort.Strings(added)
 	return added, nil
-}
-
-// addAlternatives does what update-alternatives did in the builder's
-// maintainer scripts for the files added: a program reached by its
-// generic name (awk for mawk) gets the generic link and the
-// /etc/alternatives link the builder chose, which no package lists.
-func addAlternatives(b, r Root, out string, copied map[string]bool, logf func(string, ...any)) error {
-	files, _ := filepath.Glob(b.Host("/var/lib/dpkg/alternatives/*"))
-	sort.Strings(files)
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			return err
-		}
-		lines := strings.Split(string(data), "\n")
-		if len(lines) < 2 {
-			continue
-		}
-		// mode, the master link, then slave name and link pairs up to a
-		// blank line.
-		links := map[string]string{filepath.Base(f): lines[1]}
-		for i := 2; i+1 < len(lines) && lines[i] != ""; i += 2 {
-			links[lines[i]] = lines[i+1]
-		}
-		for _, name := range slices.Sorted(maps.Keys(links)) {
-			alt := "/etc/alternatives/" + name
-			target, err := os.Readlink(b.Host(alt))
-			if err != nil || !copied[target] {
-				continue
-			}
-			for _, l := range [][2]string{{alt, target}, {links[name], alt}} {
-				dest := path.Join(runtimeDir(r, path.Dir(l[0])), path.Base(l[0]))
-				if _, err := os.Lstat(r.Host(dest)); err == nil {
-					continue // the runtime's own
-				}
-				host := filepath.Join(out, filepath.FromSlash(dest))
-				if err := os.MkdirAll(filepath.Dir(host), 0o755); err != nil {
-					return err
-				}
-				_ = os.Remove(host)
-				if err := os.Symlink(l[1], host); err != nil {
-					return err
-				}
-			}
-			logf("alternative %s: %s -> %s (update-alternatives, done here)", name, links[name], target)
-		}
-	}
-	return nil
-}
-
-// infoFile is the dpkg info file of a package (name:arch for Multi-Arch:
-// same packages).
-func infoFile(b Root, p *dpkgPackage, ext string) string {
-	f := "/var/lib/dpkg/info/" + p.name + ":" + p.arch + "." + ext
-	if _, err := os.Stat(b.Host(f)); err == nil {
-		return f
-	}
-	return "/var/lib/dpkg/info/" + p.name + "." + ext
 }
 
 // packageFiles are the paths dpkg installed for p, less documentation
@@ -313,11 +230,7 @@ func addFile(b, r Root, out, f string) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		if err := os.MkdirAll(filepath.Dir(host), 0o755); err != nil {
-			return false, err
-		}
-		_ = os.Remove(host)
-		return true, os.Symlink(target, host)
+		return true, writeLink(host, target)
 	}
 	if !fi.Mode().IsRegular() {
 		return false, nil
@@ -336,102 +249,4 @@ func runtimeDir(r Root, dir string) string {
 		}
 	}
 	return dir
-}
-
-// runtimePackages are the packages the runtime records (status.d).
-func runtimePackages(r Root) map[string]bool {
-	have := map[string]bool{}
-	entries, _ := os.ReadDir(r.Host("/var/lib/dpkg/status.d"))
-	for _, e := range entries {
-		if strings.Contains(e.Name(), ".") {
-			continue // md5sums
-		}
-		data, err := os.ReadFile(r.Host("/var/lib/dpkg/status.d/" + e.Name()))
-		if err != nil {
-			continue
-		}
-		have[e.Name()] = true
-		for _, line := range strings.Split(string(data), "\n") {
-			if v, ok := strings.CutPrefix(line, "Package:"); ok {
-				have[strings.TrimSpace(v)] = true
-			}
-		}
-	}
-	// A runtime with dpkg's own database (another base image).
-	if db, err := readDpkgStatus(r.Host("/var/lib/dpkg/status")); err == nil {
-		for name, ps := range db {
-			for _, p := range ps {
-				if p.installed {
-					have[name] = true
-				}
-			}
-		}
-	}
-	return have
-}
-
-// readDpkgStatus parses dpkg's status database.
-func readDpkgStatus(file string) (map[string][]*dpkgPackage, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	db := map[string][]*dpkgPackage{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	cur := &dpkgPackage{}
-	var last string
-	fields := map[string]*bytes.Buffer{}
-	flush := func() {
-		if cur.name != "" {
-			get := func(k string) string {
-				if b, ok := fields[k]; ok {
-					return strings.TrimSpace(b.String())
-				}
-				return ""
-			}
-			cur.arch, cur.version = get("Architecture"), get("Version")
-			cur.installed = strings.HasSuffix(get("Status"), " installed")
-			cur.essential = get("Essential") == "yes"
-			cur.multiArchSame = get("Multi-Arch") == "same"
-			for _, k := range []string{"Pre-Depends", "Depends"} {
-				for _, g := range strings.Split(get(k), ",") {
-					if g = strings.TrimSpace(g); g != "" {
-						cur.depends = append(cur.depends, g)
-					}
-				}
-			}
-			for _, pr := range strings.Split(get("Provides"), ",") {
-				if pr = strings.TrimSpace(pr); pr != "" {
-					if i := strings.IndexAny(pr, " ("); i >= 0 {
-						pr = pr[:i]
-					}
-					cur.provides = append(cur.provides, pr)
-				}
-			}
-			db[cur.name] = append(db[cur.name], cur)
-		}
-		cur, fields, last = &dpkgPackage{}, map[string]*bytes.Buffer{}, ""
-	}
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case line == "":
-			flush()
-		case strings.HasPrefix(line, " ") || strings.HasPrefix(line, "\t"):
-			if b, ok := fields[last]; ok && last != "Description" {
-				b.WriteString(" " + strings.TrimSpace(line))
-			}
-		default:
-			k, v, _ := strings.Cut(line, ":")
-			last = k
-			fields[k] = bytes.NewBufferString(strings.TrimSpace(v))
-			if k == "Package" {
-				cur.name = strings.TrimSpace(v)
-			}
-		}
-	}
-	flush()
-	return db, sc.Err()
 }

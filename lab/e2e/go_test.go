@@ -572,9 +572,7 @@ func TestGoWorkspace(t *testing.T) {
 
 	rootManifestFails(t, dir, "go", []string{"go.work uses 4 modules (libs/greet, libs/jobs, services/api, services/worker)", "distill.yaml:2", "main: ./libs/greet"})
 	// main: at the root picks the package, and its module.
-	if err := os.WriteFile(filepath.Join(dir, "distill.yaml"), []byte("# syntax=ghcr.io/distill-build/distill:1\nlanguage: go\nmain: ./services/worker\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeManifest(t, dir, "language: go\nmain: ./services/worker\n")
 	worker, r = buildxFile(t, dir, "distill.yaml", "--platform", "linux/amd64")
 	mustSucceed(t, r)
 	runPrints(t, imagetest.Load(t, worker, "linux/amd64"), "job 1: send mail")
@@ -587,9 +585,7 @@ func TestGoWorkspace(t *testing.T) {
 func TestDetectedLanguage(t *testing.T) {
 	requireLab(t)
 	dir := copyDir(t, example("go-hello"))
-	if err := os.WriteFile(filepath.Join(dir, "distill.yaml"), []byte("# syntax=ghcr.io/distill-build/distill:1\nexpose: [8080]\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeManifest(t, dir, "expose: [8080]\n")
 	out, r := buildx(t, dir, "--platform", "linux/amd64")
 	mustSucceed(t, r)
 	if !strings.Contains(r.out, "[distill] language: go, from go.mod (the manifest names none)") {

@@ -234,9 +234,7 @@ func editFile(t *testing.T, dir, f, old, new string) {
 // every wanted line.
 func rootManifestFails(t *testing.T, dir, language string, want []string) {
 	t.Helper()
-	if err := os.WriteFile(filepath.Join(dir, "distill.yaml"), []byte("# syntax=ghcr.io/distill-build/distill:1\nlanguage: "+language+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeManifest(t, dir, "language: "+language+"\n")
 	_, r := buildxFile(t, dir, "distill.yaml", "--platform", "linux/amd64")
 	for _, w := range want {
 		if r.err == nil || !strings.Contains(r.out, w) {

@@ -52,8 +52,10 @@ type goWork struct {
 	file *modfile.WorkFile
 	// sum says go.work.sum is there.
 	sum bool
-	// modules maps the workspace's module paths to their directories.
-	modules map[string]string
+	// modules maps the workspace's module paths to their directories,
+	// modFiles the directories to their go.mod, parsed.
+	modules  map[string]string
+	modFiles map[string]*modfile.File
 	// closure are the directories of the modules the app builds with,
 	// sorted.
 	closure []string
@@ -82,7 +84,7 @@ func (pr *project) readWork(ctx context.Context) error {
 	if err != nil {
 		return providers.Fail(m, m.Language.Range, "fix go.work (go work edit -fmt shows the error)", "go.work: %v", err)
 	}
-	w := &goWork{file: wf, modules: map[string]string{}}
+	w := &goWork{file: wf, modules: map[string]string{}, modFiles: map[string]*modfile.File{}}
 	var uses []string
 	for _, u := range wf.Use {
 		d := path.Clean(u.Path)
@@ -124,11 +126,12 @@ func (pr *project) readWork(ctx context.Context) error {
 		if err != nil {
 			return providers.Fail(m, m.Language.Range, "add the module's go.mod, or drop it from go.work", "go.work uses %s, which has no go.mod in the build context", d)
 		}
-		mod, err := parseGoMod(gm)
-		if err != nil {
+		mf, err := modfile.Parse(path.Join(d, "go.mod"), gm, nil)
+		if err != nil || mf.Module == nil {
 			return providers.Fail(m, m.Language.Range, "fix "+path.Join(d, "go.mod"), "%s: %v", path.Join(d, "go.mod"), err)
 		}
-		w.modules[mod.path] = d
+		w.modules[mf.Module.Mod.Path] = d
+		w.modFiles[d] = mf
 	}
 	pr.work = w
 	return nil
@@ -161,13 +164,16 @@ func (pr *project) workClosure(ctx context.Context, own moduleScan, count *int) 
 			all.cgoFile, all.cxx = s.cgoFile, s.cxx
 		}
 		gm := path.Join(d, "go.mod")
-		data, err := pr.req.FS.ReadFile(ctx, gm)
-		if err != nil {
-			return all, providers.Fail(m, pr.gomodRange, "keep the module's go.mod in the build context", "%s: %v", gm, err)
-		}
-		mf, err := modfile.Parse(gm, data, nil)
-		if err != nil {
-			return all, providers.Fail(m, pr.gomodRange, "fix "+gm, "%s: %v", gm, err)
+		mf, ok := w.modFiles[d]
+		if !ok {
+			// A local replacement go.work does not use.
+			data, err := pr.req.FS.ReadFile(ctx, gm)
+			if err != nil {
+				return all, providers.Fail(m, pr.gomodRange, "keep the module's go.mod in the build context", "%s: %v", gm, err)
+			}
+			if mf, err = modfile.Parse(gm, data, nil); err != nil {
+				return all, providers.Fail(m, pr.gomodRange, "fix "+gm, "%s: %v", gm, err)
+			}
 		}
 		var next []string
 		for _, imp := range slices.Sorted(maps.Keys(s.imports)) {

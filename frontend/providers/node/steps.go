@@ -227,18 +227,21 @@ func (s *targetSteps) dependencies() []plan.Step {
 
 // built says whether a build step runs: the app's, or a workspace
 // package's it builds with.
-func (pl *planner) built() bool {
-	if len(pl.build) > 0 {
-		return true
+func (pl *planner) built() bool { return len(pl.build) > 0 || len(pl.depBuilds()) > 0 }
+
+// depBuilds are the workspace packages the app builds with that have a
+// build script, each after those it depends on.
+func (pl *planner) depBuilds() []wsPackage {
+	if pl.ws == nil {
+		return nil
 	}
-	if pl.ws != nil {
-		for _, p := range pl.ws.build[:len(pl.ws.build)-1] {
-			if _, ok := p.pkg.Scripts["build"]; ok {
-				return true
-			}
+	var out []wsPackage
+	for _, p := range pl.ws.build[:len(pl.ws.build)-1] { // (the app last)
+		if _, ok := p.pkg.Scripts["build"]; ok {
+			out = append(out, p)
 		}
 	}
-	return false
+	return out
 }
 
 // libs says whether the runtime may lack shared libraries of native code:
@@ -271,13 +274,9 @@ func (s *targetSteps) app() (steps []plan.Step, appDir string) {
 		steps = append(steps, s.copyInputs(srcDir),
 			s.install("all dependencies, for the build", s.in.full, nil, srcDir),
 			pl.copySources(srcDir, s.langOrigin))
-		if pl.ws != nil {
-			// The workspace packages the app builds with, built first.
-			for _, p := range pl.ws.build[:len(pl.ws.build)-1] {
-				if _, ok := p.pkg.Scripts["build"]; ok {
-					steps = append(steps, s.buildStep(pl.runScript("build"), path.Join(srcDir, p.dir), s.langOrigin, " ("+p.pkg.Name+")"))
-				}
-			}
+		// The workspace packages the app builds with, built first.
+		for _, p := range pl.depBuilds() {
+			steps = append(steps, s.buildStep(pl.runScript("build"), path.Join(srcDir, p.dir), s.langOrigin, " ("+p.pkg.Name+")"))
 		}
 		if len(pl.build) > 0 {
 			steps = append(steps, s.buildStep(pl.build, path.Join(srcDir, m.Path(".")), buildOrigin, ""))
@@ -293,12 +292,11 @@ func (s *targetSteps) app() (steps []plan.Step, appDir string) {
 
 // buildStep runs a build command in dir.
 func (s *targetSteps) buildStep(argv []string, dir string, origin plan.Origin, what string) plan.Step {
-	st := s.run(strings.Join(argv, " ")+what, origin, plan.Run{
+	return s.run(strings.Join(argv, " ")+what, origin, plan.Run{
 		// Package executables (tsc, webpack) on PATH, as package.json scripts have them.
 		Args: append([]string{"sh", "-c", `PATH="$PWD/node_modules/.bin:$PATH" exec "$@"`, "build"}, argv...),
 		Dir:  dir, Env: slices.Clone(s.in.env), Caches: s.in.caches, Network: true,
 	})
-	return st
 }
 
 // copySources copies the app's files to dest: the context, or in a
