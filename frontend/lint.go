@@ -44,6 +44,11 @@ func (r *request) findings(ctx context.Context, p *plan.Plan, provider []check.F
 		if drift, err = check.Drift(ctx, r.manifest, p, r.lock, r.resolveDigest); err != nil {
 			return nil, err
 		}
+		pkgs, err := check.PackagesDrift(ctx, r.manifest, p, r.lock, r.runLock)
+		if err != nil {
+			return nil, err
+		}
+		drift = append(drift, pkgs...)
 	}
 	_, fsys, err := r.context(ctx)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/containerd/platforms"
 	"github.com/distill-build/distill/frontend/lock"
+	"github.com/distill-build/distill/llb/compile"
 	"github.com/distill-build/distill/llb/plan"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/client/llb/sourceresolver"
@@ -18,13 +19,55 @@ import (
 const RequestLock = "frontend.lock"
 
 // lockRoute answers `--call=lock`: the plan without the lock, its images
-// resolved anew.
+// resolved anew and its lock steps run (what runtime-packages downloads).
 func lockRoute(ctx context.Context, r *request) (*gwclient.Result, error) {
 	p, _, err := r.plan(ctx, true)
 	if err != nil {
 		return nil, sourceError(r.sm, err)
 	}
-	return lockResult(ctx, r.resolver, p, r.resolveMode)
+	f, err := lockImages(ctx, r.resolver, p, r.resolveMode)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range p.Targets {
+		for _, l := range t.Locks {
+			ps, err := r.runLock(ctx, t, l)
+			if err != nil {
+				return nil, err
+			}
+			f.Packages = append(f.Packages, ps)
+		}
+	}
+	out := f.Marshal()
+	res := gwclient.NewResult()
+	res.AddMeta("result.json", out)
+	res.AddMeta("result.txt", out)
+	return res, nil
+}
+
+// runLock runs one of a target's lock steps (the builder asked what it
+// would download today) and reads its answer.
+func (r *request) runLock(ctx context.Context, t plan.Target, l plan.Lock) (lock.Packages, error) {
+	if l.Kind != lock.KindDebian {
+		return lock.Packages{}, fmt.Errorf("lock step of kind %q is unknown to this frontend", l.Kind)
+	}
+	o, err := r.compileOptions(ctx)
+	if err != nil {
+		return lock.Packages{}, err
+	}
+	st, err := compile.Lock(ctx, t, l, o)
+	if err != nil {
+		return lock.Packages{}, err
+	}
+	ref, err := solve(ctx, r.c, st, r.bc.CacheImports)
+	if err != nil {
+		return lock.Packages{}, err
+	}
+	data, err := ref.ReadFile(ctx, gwclient.ReadRequest{Filename: l.Output})
+	if err != nil {
+		return lock.Packages{}, err
+	}
+	return lock.ParsePackages(t.Platform, data)
 }
 
 // lockOn reports whether the lock is honoured: by default;
@@ -51,9 +94,9 @@ func readLock(ctx context.Context, c gwclient.Client, st *llb.State, name string
 	return lock.Parse(name, data)
 }
 
-// lockResult resolves every image of the plan for its platform and
-// answers with the lock file.
-func lockResult(ctx context.Context, res llb.ImageMetaResolver, p *plan.Plan, resolveMode string) (*gwclient.Result, error) {
+// lockImages resolves every image of the plan for its platform: the
+// lock's images.
+func lockImages(ctx context.Context, res llb.ImageMetaResolver, p *plan.Plan, resolveMode string) (*lock.File, error) {
 	f := &lock.File{Version: lock.Version}
 	for _, im := range lock.Images(p) {
 		pl, err := platforms.Parse(im.Platform)
@@ -82,9 +125,5 @@ func lockResult(ctx context.Context, res llb.ImageMetaResolver, p *plan.Plan, re
 		}
 		f.Images[i].Platforms[im.Platform] = digest.FromBytes(cfg).String()
 	}
-	out := f.Marshal()
-	r := gwclient.NewResult()
-	r.AddMeta("result.json", out)
-	r.AddMeta("result.txt", out)
-	return r, nil
+	return f, nil
 }

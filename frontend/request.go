@@ -130,7 +130,11 @@ func (r *request) plan(ctx context.Context, unlocked bool) (*plan.Plan, []check.
 	if r.platformsErr != nil {
 		return nil, nil, r.platformsErr
 	}
-	p, findings, err := resolve.Checked(ctx, r.manifest, fsys, resolve.Options{Platforms: r.platforms, BuildPlatform: r.buildPlatform, Debug: r.target == TargetDebug, BuildArgs: r.args})
+	opts := resolve.Options{Platforms: r.platforms, BuildPlatform: r.buildPlatform, Debug: r.target == TargetDebug, BuildArgs: r.args}
+	if !unlocked {
+		opts.Lock = r.lock
+	}
+	p, findings, err := resolve.Checked(ctx, r.manifest, fsys, opts)
 	if err != nil {
 		return nil, nil, err
 	}

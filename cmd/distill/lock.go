@@ -57,6 +57,14 @@ func lockCmd(ctx context.Context, args []string, out io.Writer) error {
 	if err := os.WriteFile(dest, f.Marshal(), 0o644); err != nil {
 		return err
 	}
+	debs := 0
+	for _, ps := range f.Packages {
+		debs += len(ps.Debs)
+	}
+	if debs > 0 {
+		_, err = fmt.Fprintf(out, "wrote %s: %d images, %d runtime packages\n", dest, len(f.Images), debs)
+		return err
+	}
 	_, err = fmt.Fprintf(out, "wrote %s: %d images\n", dest, len(f.Images))
 	return err
 }

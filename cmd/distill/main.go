@@ -182,17 +182,20 @@ func loadPlan(ctx context.Context, name string, args []string) (*loaded, error) 
 		l.manifest.InRoot = filepath.ToSlash(rel)
 	}
 	l.root = filepath.Join(l.dir, root)
-	if l.plan, l.findings, err = resolve.Checked(ctx, l.manifest, contextfs.Dir(l.root), opts); err != nil {
-		return nil, err
-	}
 	lf := filepath.Join(l.dir, filepath.Dir(*file), lock.Name(filepath.Base(*file)))
 	if data, err := os.ReadFile(lf); err == nil {
 		if l.lock, err = lock.Parse(lf, data); err != nil {
 			return nil, err
 		}
-		l.lock.Apply(l.plan)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
+	}
+	opts.Lock = l.lock
+	if l.plan, l.findings, err = resolve.Checked(ctx, l.manifest, contextfs.Dir(l.root), opts); err != nil {
+		return nil, err
+	}
+	if l.lock != nil {
+		l.lock.Apply(l.plan)
 	}
 	return l, nil
 }

@@ -34,7 +34,8 @@ func (r Rule) URL() string {
 // The rules, in the order docs/checks.md lists them.
 var (
 	UnpinnedImage           = Rule{"UnpinnedImage", "Builder and runtime images should be pinned by digest (distill.lock)"}
-	LockDrift               = Rule{"LockDrift", "distill.lock should match the images its tags name today"}
+	UnpinnedPackages        = Rule{"UnpinnedPackages", "Runtime packages should be pinned to versions and hashes (distill.lock)"}
+	LockDrift               = Rule{"LockDrift", "distill.lock should match the images its tags name and the packages the archive has today"}
 	InlineCredentials       = Rule{"InlineCredentials", "Credentials should be build secrets, not values written in env"}
 	EntrypointNotFound      = Rule{"EntrypointNotFound", "The entrypoint should name a file the image has"}
 	VersionMismatch         = Rule{"VersionMismatch", "Builder and runtime should carry the same language version and Debian release"}
@@ -42,7 +43,7 @@ var (
 )
 
 // Rules lists every rule.
-var Rules = []Rule{UnpinnedImage, LockDrift, InlineCredentials, EntrypointNotFound, VersionMismatch, DependenciesWithoutLock}
+var Rules = []Rule{UnpinnedImage, UnpinnedPackages, LockDrift, InlineCredentials, EntrypointNotFound, VersionMismatch, DependenciesWithoutLock}
 
 // Finding is one rule's finding at a manifest range.
 type Finding struct {
@@ -171,6 +172,13 @@ func unpinned(in Input) []Finding {
 				hint = "run `distill lock` to pin them by digest in distill.lock"
 			}
 			out = append(out, Finding{Rule: UnpinnedImage, Range: OriginRange(ims[0].Origin), Msg: msg, Hint: hint})
+		}
+		for _, l := range t.Locks {
+			if !l.Pinned {
+				out = append(out, Finding{Rule: UnpinnedPackages, Range: OriginRange(l.Origin),
+					Msg:  "the runtime packages are installed at whatever version the archive has when the step runs",
+					Hint: "run `distill lock` to pin their versions and hashes in distill.lock"})
+			}
 		}
 	}
 	return out

@@ -3,6 +3,7 @@ package check
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/distill-build/distill/frontend/lock"
 	"github.com/distill-build/distill/frontend/manifest"
@@ -39,6 +40,34 @@ func Drift(ctx context.Context, m *manifest.Manifest, p *plan.Plan, lk *lock.Fil
 				out = append(out, Finding{Rule: LockDrift, Range: OriginRange(im.Origin),
 					Msg:  fmt.Sprintf("%s now resolves to %s; %s has %s", im.Ref, dgst, lock.Name(m.File), e.Digest),
 					Hint: "run `distill lock` to take the new image, or keep building the locked one"})
+			}
+		}
+	}
+	return out, nil
+}
+
+// RunLock runs a target's lock step: what it would download today.
+type RunLock func(ctx context.Context, t plan.Target, l plan.Lock) (lock.Packages, error)
+
+// PackagesDrift runs the lock steps of the plan's pinned packages again
+// and reports the packages whose version or hash moved since `distill
+// lock` (LockDrift findings): the build would fail on them.
+func PackagesDrift(ctx context.Context, m *manifest.Manifest, p *plan.Plan, lk *lock.File, run RunLock) ([]Finding, error) {
+	var out []Finding
+	for _, t := range p.Targets {
+		for _, l := range t.Locks {
+			if !l.Pinned {
+				continue
+			}
+			now, err := run(ctx, t, l)
+			if err != nil {
+				return nil, err
+			}
+			locked, _ := lk.Debs(t.Platform, now.Requested)
+			if changed := lock.Changed(locked, now.Debs); len(changed) > 0 {
+				out = append(out, Finding{Rule: LockDrift, Range: OriginRange(l.Origin),
+					Msg:  fmt.Sprintf("the runtime packages for %s changed in the archive since %s: %s", t.Platform, lock.Name(m.File), strings.Join(changed, "; ")),
+					Hint: "run `distill lock` to take them: the build installs only what the lock pins"})
 			}
 		}
 	}

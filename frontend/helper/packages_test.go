@@ -163,3 +163,21 @@ func TestAddPackagesAlternatives(t *testing.T) {
 		t.Error("the manual's alternative is added, without its manual")
 	}
 }
+
+func TestInstRE(t *testing.T) {
+	for line, want := range map[string]string{
+		"Inst jq (1.7.1-6+deb13u1 Debian:13.2/stable [amd64])":                                        "jq 1.7.1-6+deb13u1 amd64",
+		"Inst libc6:arm64 [2.41-11] (2.41-12 Debian:13.2/stable [arm64])":                             "libc6:arm64 2.41-12 arm64",
+		"Inst fonts-dejavu-core (2.37-8 Debian:13.0/stable [all])":                                    "fonts-dejavu-core 2.37-8 all",
+		"Inst libmagic1t64 (1:5.46-5 Debian:13.2/stable, Debian-Security:13/stable-security [amd64])": "libmagic1t64 1:5.46-5 amd64",
+		"Conf jq (1.7.1-6+deb13u1 Debian:13.2/stable [amd64])":                                        "",
+	} {
+		got := ""
+		if m := instRE.FindStringSubmatch(line); m != nil {
+			got = m[1] + " " + m[2] + " " + m[3]
+		}
+		if got != want {
+			t.Errorf("%q: %q, want %q", line, got, want)
+		}
+	}
+}

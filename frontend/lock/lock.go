@@ -25,6 +25,9 @@ const Version = 1
 type File struct {
 	Version int     `json:"version"`
 	Images  []Image `json:"images"`
+	// Packages are the Debian packages runtime-packages installs, per
+	// target platform.
+	Packages []Packages `json:"packages,omitempty"`
 }
 
 // Image is one locked image reference.
@@ -62,6 +65,11 @@ func Parse(file string, data []byte) (*File, error) {
 	if f.Version != Version {
 		return nil, fmt.Errorf("%s: version %d is not supported, want %d (regenerate it with `distill lock`)", file, f.Version, Version)
 	}
+	for _, ps := range f.Packages {
+		if err := ps.validate(); err != nil {
+			return nil, fmt.Errorf("%s: packages for %s: %v (regenerate it with `distill lock`)", file, ps.Platform, err)
+		}
+	}
 	for _, im := range f.Images {
 		if _, err := digest.Parse(im.Digest); err != nil {
 			return nil, fmt.Errorf("%s: %s: invalid digest %q (regenerate it with `distill lock`)", file, im.Ref, im.Digest)
@@ -77,8 +85,9 @@ func Parse(file string, data []byte) (*File, error) {
 
 // Marshal writes the lock deterministically: images sorted by ref.
 func (f *File) Marshal() []byte {
-	c := File{Version: Version, Images: slices.Clone(f.Images)}
+	c := File{Version: Version, Images: slices.Clone(f.Images), Packages: slices.Clone(f.Packages)}
 	slices.SortFunc(c.Images, func(a, b Image) int { return strings.Compare(a.Ref, b.Ref) })
+	slices.SortFunc(c.Packages, func(a, b Packages) int { return strings.Compare(a.Platform, b.Platform) })
 	out, _ := json.MarshalIndent(c, "", "  ")
 	return append(out, '\n')
 }

@@ -52,6 +52,7 @@ func TestCheckRules(t *testing.T) {
 	}{
 		{"locked go app", fstest.MapFS{"go.mod": gomod, "main.go": hello}, "language: go\n", true, nil},
 		{"unpinned", fstest.MapFS{"go.mod": gomod, "main.go": hello}, "language: go\n", false, []string{"UnpinnedImage@1", "UnpinnedImage@1"}},
+		{"runtime packages not pinned", fstest.MapFS{"go.mod": gomod, "main.go": hello}, "language: go\nruntime-packages: [jq]\n", true, []string{"UnpinnedPackages@2"}},
 		{"inline credentials", fstest.MapFS{"go.mod": gomod, "main.go": hello},
 			"language: go\nenv:\n  API_TOKEN: abc123\n  DATABASE_URL: postgres://app:hunter2@db/app\n  LOG_LEVEL: info\n  TOKEN_FILE: /run/secrets/token\n", true,
 			[]string{"InlineCredentials@3", "InlineCredentials@4"}},

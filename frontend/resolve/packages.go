@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/containerd/platforms"
+	"github.com/distill-build/distill/frontend/lock"
 	"github.com/distill-build/distill/frontend/manifest"
 	"github.com/distill-build/distill/frontend/providers"
 	"github.com/distill-build/distill/llb/plan"
@@ -20,9 +21,17 @@ import (
 // helper then copies, in that builder, what they and the dependencies the
 // runtime lacks installed, with their status.d records, into a directory
 // that becomes a layer of the image.
+//
+// distill.lock pins them: its lock step (the apt helper with --resolve)
+// writes what apt would download today for the target, name, version and
+// hash; a plan with the lock passes those to the install as --pin, which
+// installs exactly them or fails naming what moved.
 
 // packagesDir is where the build holds the tree added to the runtime.
 const packagesDir = "/out/runtime-packages"
+
+// lockOutput is where the lock step writes what it resolved.
+const lockOutput = "/out/runtime-packages.lock.json"
 
 // packagesBuilder is the Debian image that installs runtime packages.
 var packagesBuilder = "docker.io/library/debian:" + providers.Suite + "-slim"
@@ -43,7 +52,7 @@ func runtimePackages(m *manifest.Manifest) ([]string, error) {
 
 // addRuntimePackages appends to t the steps that install pkgs for its
 // platform and the layer that adds them to the runtime.
-func addRuntimePackages(m *manifest.Manifest, t *plan.Target, pkgs []string, target, build ocispecs.Platform) error {
+func addRuntimePackages(m *manifest.Manifest, t *plan.Target, pkgs []string, target, build ocispecs.Platform, lk *lock.File) error {
 	arch, ok := providers.DebianArchOf(target)
 	if !ok {
 		return providers.Fail(m, m.RuntimePackages.Range, "build for a platform Debian releases packages for", "runtime-packages: Debian has no packages for %s", platforms.Format(target))
@@ -52,13 +61,25 @@ func addRuntimePackages(m *manifest.Manifest, t *plan.Target, pkgs []string, tar
 	what := strings.Join(pkgs, " ")
 	builder := plan.Image{Ref: packagesBuilder, Platform: platforms.Format(build), Origin: origin,
 		Facts: plan.Facts{Debian: providers.DebianRelease, Libc: plan.LibcGlibc, Why: "Debian's apt and dpkg, of the runtime's release, install the runtime packages"}}
-	install := plan.Step{Name: fmt.Sprintf("[distill] apt-get install %s (runtime packages for %s)", what, platforms.Format(target)), Origin: origin,
-		Run: &plan.Run{
-			Args:    append([]string{providers.HelperBin, "apt", "--arch", arch.Arch, "--suite", providers.Suite}, pkgs...),
-			Dir:     "/",
-			Mounts:  []plan.Mount{{From: plan.MountFrontend, Target: providers.HelperMount}},
-			Network: true,
-		}}
+	aptStep := func(name string, flags ...string) plan.Step {
+		return plan.Step{Name: name, Origin: origin,
+			Run: &plan.Run{
+				Args:    append(append([]string{providers.HelperBin, "apt", "--arch", arch.Arch, "--suite", providers.Suite}, flags...), pkgs...),
+				Dir:     "/",
+				Mounts:  []plan.Mount{{From: plan.MountFrontend, Target: providers.HelperMount}},
+				Network: true,
+			}}
+	}
+	var pins []string
+	debs, pinned := lk.Debs(platforms.Format(target), pkgs)
+	if pinned {
+		for _, d := range debs {
+			pins = append(pins, "--pin", d.Pin())
+		}
+	}
+	install := aptStep(fmt.Sprintf("[distill] apt-get install %s (runtime packages for %s)", what, platforms.Format(target)), pins...)
+	t.Locks = append(t.Locks, plan.Lock{Kind: lock.KindDebian, Builder: builder, Pinned: pinned, Origin: origin, Output: lockOutput,
+		Steps: []plan.Step{aptStep(fmt.Sprintf("[lock] apt: the versions of %s and what they need for %s", what, platforms.Format(target)), "--resolve", lockOutput)}})
 	add := plan.Step{Name: fmt.Sprintf("[distill] add %s and what they need to the runtime", what), Origin: origin,
 		Run: &plan.Run{
 			Args:     append([]string{providers.HelperBin, "packages", "--runtime", providers.RuntimeMount, "--out", packagesDir, "--arch", arch.Arch}, pkgs...),

@@ -15,6 +15,7 @@ import (
 
 	"github.com/containerd/platforms"
 	"github.com/distill-build/distill/frontend/check"
+	"github.com/distill-build/distill/frontend/lock"
 	"github.com/distill-build/distill/frontend/manifest"
 	"github.com/distill-build/distill/frontend/providers"
 	"github.com/distill-build/distill/llb/plan"
@@ -35,6 +36,10 @@ type Options struct {
 	// declared args take them, and the proxy variables reach the steps
 	// that download.
 	BuildArgs map[string]string
+	// Lock, when set, pins what the plan downloads besides images (the
+	// runtime packages' versions); the images are pinned after planning
+	// (lock.File.Apply).
+	Lock *lock.File
 }
 
 // TargetPlatforms works out the platforms to build, normalized and without
@@ -156,7 +161,7 @@ func Checked(ctx context.Context, m *manifest.Manifest, fsys providers.FS, opts 
 			choose(m, &t, b, user, opts.Debug, targets[i])
 		}
 		if len(pkgs) > 0 {
-			if err := addRuntimePackages(m, &t, pkgs, targets[i], platforms.Normalize(opts.BuildPlatform)); err != nil {
+			if err := addRuntimePackages(m, &t, pkgs, targets[i], platforms.Normalize(opts.BuildPlatform), opts.Lock); err != nil {
 				return nil, nil, err
 			}
 		}

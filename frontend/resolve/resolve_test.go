@@ -15,6 +15,7 @@ import (
 
 	"github.com/containerd/platforms"
 	"github.com/distill-build/distill/frontend/contextfs"
+	"github.com/distill-build/distill/frontend/lock"
 	"github.com/distill-build/distill/frontend/manifest"
 	"github.com/distill-build/distill/llb/plan"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
@@ -104,6 +105,12 @@ func examplePlan(t *testing.T, dir string, opts Options) *plan.Plan {
 		if ws != "" {
 			root = filepath.Join(top, ws)
 			m.InRoot = path.Join(m.Member, manifest.DefaultFilename)
+		}
+	}
+	// The example's lock pins what it downloads, as for the frontend.
+	if data, err := os.ReadFile(filepath.Join(dir, lock.Name(manifest.DefaultFilename))); err == nil {
+		if opts.Lock, err = lock.Parse("distill.lock", data); err != nil {
+			t.Fatal(err)
 		}
 	}
 	p, err := Resolve(context.Background(), m, contextfs.Dir(root), opts)

@@ -148,6 +148,11 @@ type lockFile struct {
 		Digest    string
 		Platforms map[string]string
 	}
+	Packages []struct {
+		Platform  string
+		Requested []string
+		Debs      []struct{ Name, Arch, Version, SHA256 string }
+	}
 }
 
 // lockExample runs `distill lock` on a context dir and reads the lock.

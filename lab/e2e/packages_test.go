@@ -3,6 +3,7 @@ package e2e
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -112,4 +113,85 @@ func TestRuntimePackagesErrors(t *testing.T) {
 		{"shell", "language: go\nruntime-packages: [bash]\n", []string{"bash is a shell, which a distroless image leaves out on purpose", "distill.yaml:3"}},
 		{"name", "language: go\nruntime-packages: [Not_A_Package]\n", []string{`distill.yaml:3`, `"Not_A_Package" is not a Debian package name`}},
 	})
+}
+
+// TestRuntimePackagesLock: `distill lock` pins each runtime package apt
+// downloads, with its version and the archive's SHA-256; the build
+// installs exactly those and the image works; check has no finding about
+// them. A pinned version the archive no longer has, or another hash for
+// it, fails the build at the manifest line saying to run `distill lock`,
+// and check reports the drift; a manifest asking for more than the lock
+// pins is reported unpinned.
+func TestRuntimePackagesLock(t *testing.T) {
+	requireLab(t)
+	dir := copyDir(t, example("python-libmagic"))
+	lf := lockExample(t, dir, "linux/amd64")
+	if len(lf.Packages) != 1 || lf.Packages[0].Platform != "linux/amd64" || strings.Join(lf.Packages[0].Requested, ",") != "libmagic1" {
+		t.Fatalf("lock packages = %+v, want libmagic1's for linux/amd64", lf.Packages)
+	}
+	var pinned string // libmagic1t64's pin, as the lock has it
+	for _, d := range lf.Packages[0].Debs {
+		if !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(d.SHA256) || d.Version == "" {
+			t.Errorf("deb %+v: want a version and a SHA-256", d)
+		}
+		if d.Name == "libmagic1t64" && d.Arch == "amd64" {
+			pinned = d.Version
+		}
+	}
+	if pinned == "" {
+		t.Fatalf("libmagic1t64:amd64 is not locked: %+v", lf.Packages[0].Debs)
+	}
+	plan := run(t, dir, nil, distillCLI(t), "plan", "--platform", "linux/amd64", dir)
+	mustSucceed(t, plan)
+	if !strings.Contains(plan.out, "libmagic1t64:amd64="+pinned+"=") {
+		t.Errorf("the plan does not install the locked libmagic1t64 %s:\n%s", pinned, tail(plan.out, 40))
+	}
+
+	out, r := buildx(t, dir, "--platform", "linux/amd64")
+	mustSucceed(t, r)
+	body := imagetest.Load(t, out, "linux/amd64").Run(t, imagetest.RunOpts{}).HTTPGet(t, 8000, "/", 60*time.Second)
+	if !strings.Contains(body, "png image/png") {
+		t.Errorf("GET / = %q, want png image/png", body)
+	}
+	r = call(t, dir, "check")
+	if strings.Contains(r.out, "UnpinnedPackages") || strings.Contains(r.out, "LockDrift") {
+		t.Errorf("check on a fresh lock:\n%s", r.out)
+	}
+
+	data, err := os.ReadFile(filepath.Join(dir, "distill.lock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeLock := func(s string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, "distill.lock"), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Another hash for the locked version: check reports it, the build
+	// refuses it.
+	sum := lf.Packages[0].Debs[0].SHA256
+	writeLock(strings.Replace(string(data), sum, strings.Repeat("0", 64), 1))
+	r = call(t, dir, "check")
+	if !strings.Contains(r.out, "WARNING: LockDrift") || !strings.Contains(r.out, "has SHA-256 "+sum) {
+		t.Errorf("check on a lock with another hash:\n%s", tail(r.out, 20))
+	}
+	_, r = buildx(t, dir, "--platform", "linux/amd64")
+	if r.err == nil || !strings.Contains(r.out, "has SHA-256 "+sum+" in the archive") || !strings.Contains(r.out, "run `distill lock`") || !strings.Contains(r.out, ">>> runtime-packages: [libmagic1]") {
+		t.Errorf("a lock with another hash: err %v\n%s", r.err, tail(r.out, 20))
+	}
+	// A version the archive no longer has.
+	i := strings.Index(string(data), `"libmagic1t64"`)
+	writeLock(string(data[:i]) + strings.Replace(string(data[i:]), `"version": "`+pinned+`"`, `"version": "1:5.0-1"`, 1))
+	_, r = buildx(t, dir, "--platform", "linux/amd64")
+	if r.err == nil || !strings.Contains(r.out, "libmagic1t64:amd64 1:5.0-1 is no longer in the archive (it has "+pinned+")") {
+		t.Errorf("a lock of a version gone: err %v\n%s", r.err, tail(r.out, 20))
+	}
+	// More packages than the lock pins: unpinned.
+	writeLock(string(data))
+	editFile(t, dir, "distill.yaml", "runtime-packages: [libmagic1]", "runtime-packages: [libmagic1, jq]")
+	r = call(t, dir, "check")
+	if !strings.Contains(r.out, "WARNING: UnpinnedPackages") {
+		t.Errorf("check with a package the lock lacks:\n%s", tail(r.out, 20))
+	}
 }

@@ -149,6 +149,19 @@ func Target(ctx context.Context, t plan.Target, o Options) (*Result, error) {
 	return c.compile(ctx)
 }
 
+// Lock compiles one of a target's lock steps (plan.Lock): the state
+// whose l.Output the lock reads. Its steps always run (the lock asks what
+// the network has today).
+func Lock(ctx context.Context, t plan.Target, l plan.Lock, o Options) (llb.State, error) {
+	if o.CASecret == "" {
+		o.CASecret = DefaultCASecret
+	}
+	o.IgnoreCache = true
+	c := &compiler{o: o, t: t}
+	st, _, err := c.steps(ctx, l.Builder, l.Steps)
+	return st, err
+}
+
 // CheckImages resolves a target's images for their platforms (runtime,
 // builder, fallback builder) without building anything, so a platform an
 // image is not published for fails every target before any step runs.

@@ -39,6 +39,23 @@ type Target struct {
 	// Choice, when set, says the runtime is decided at build time from
 	// what the built artifacts need: Runtime is the prediction until then.
 	Choice *Choice `json:"choice,omitempty"`
+	// Locks are what a lock pins for the target besides its images
+	// (`--call=lock` runs them, `--call=check` again for drift).
+	Locks []Lock `json:"locks,omitempty"`
+}
+
+// Lock is something a build downloads besides images that distill.lock
+// pins: Steps, run in Builder on the network, write to Output what the
+// build would download today (a JSON document the lock package reads);
+// the build then installs what the lock recorded. Pinned says the plan's
+// steps install from the lock; Origin is the manifest field it serves.
+type Lock struct {
+	Kind    string `json:"kind"`
+	Builder Image  `json:"builder"`
+	Steps   []Step `json:"steps"`
+	Output  string `json:"output"`
+	Pinned  bool   `json:"pinned,omitempty"`
+	Origin  Origin `json:"origin"`
 }
 
 // Choice is a runtime chosen at build time. A helper step (the last of
@@ -123,6 +140,9 @@ type ImageUse struct {
 // (held ones included) and every image a step mounts.
 func (t *Target) Images() []ImageUse {
 	out := []ImageUse{{RoleRuntime, &t.Runtime}, {RoleBuilder, &t.Builder}}
+	for i := range t.Locks {
+		out = append(out, ImageUse{RoleBuilder, &t.Locks[i].Builder})
+	}
 	for _, s := range AllSteps(t.Steps) {
 		if s.Run == nil {
 			continue
