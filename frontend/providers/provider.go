@@ -13,6 +13,8 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"slices"
+	"strings"
 
 	"github.com/distill-build/distill/frontend/check"
 	"github.com/distill-build/distill/frontend/manifest"
@@ -244,4 +246,35 @@ type Suggestion struct {
 	EntrypointWhy string
 	Port          int
 	PortWhy       string
+	// BuildPackages are Debian packages the dependencies compile against
+	// (a library's headers), for dependencies known to build from source.
+	BuildPackages    []string
+	BuildPackagesWhy string
+}
+
+// NativeDep is a dependency known to compile against a system library
+// when installed, and the Debian packages its build needs.
+type NativeDep struct {
+	Name     string
+	Packages []string
+}
+
+// SuggestBuildPackages sets s's build packages for the deps that has
+// (the dependency names the app's files list), in the table's order.
+func (s *Suggestion) SuggestBuildPackages(table []NativeDep, has func(name string) bool) {
+	var names []string
+	for _, d := range table {
+		if !has(d.Name) {
+			continue
+		}
+		names = append(names, d.Name)
+		for _, p := range d.Packages {
+			if !slices.Contains(s.BuildPackages, p) {
+				s.BuildPackages = append(s.BuildPackages, p)
+			}
+		}
+	}
+	if len(names) > 0 {
+		s.BuildPackagesWhy = "to build " + strings.Join(names, ", ") + " from source"
+	}
 }

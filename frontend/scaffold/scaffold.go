@@ -48,6 +48,10 @@ func Manifest(ctx context.Context, fsys providers.FS, build ocispecs.Platform) (
 		fmt.Fprintf(&b, "# The command: %s.\n", s.EntrypointWhy)
 		fmt.Fprintf(&b, "entrypoint: %s\n", strings.ReplaceAll(string(js), `","`, `", "`))
 	}
+	if len(s.BuildPackages) > 0 {
+		fmt.Fprintf(&b, "# Debian packages the build needs, %s.\n", s.BuildPackagesWhy)
+		fmt.Fprintf(&b, "build-packages: [%s]\n", strings.Join(s.BuildPackages, ", "))
+	}
 	if s.Port > 0 {
 		fmt.Fprintf(&b, "# The port the app listens on: %s.\n", s.PortWhy)
 		fmt.Fprintf(&b, "expose: [%d]\n", s.Port)

@@ -2,29 +2,38 @@ package scaffold
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/distill-build/distill/frontend/contextfs"
 	"github.com/distill-build/distill/frontend/manifest"
 	"github.com/distill-build/distill/frontend/resolve"
+	"github.com/distill-build/distill/llb/plan"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 var amd64 = ocispecs.Platform{OS: "linux", Architecture: "amd64"}
 
-// image is what the e2e tests of an example look at in its image: the
-// command, the exposed ports, the runtime.
-func image(t *testing.T, dir string, data []byte) string {
+// planOf plans a manifest for the app in dir.
+func planOf(t *testing.T, dir string, data []byte) (*plan.Plan, error) {
 	t.Helper()
 	m, err := manifest.Parse(manifest.DefaultFilename, data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := resolve.Resolve(context.Background(), m, contextfs.Dir(dir), resolve.Options{BuildPlatform: amd64})
+	return resolve.Resolve(context.Background(), m, contextfs.Dir(dir), resolve.Options{BuildPlatform: amd64})
+}
+
+// image is what the e2e tests of an example look at in its image: the
+// command, the exposed ports, the runtime (for messages).
+func image(t *testing.T, dir string, data []byte) string {
+	t.Helper()
+	p, err := planOf(t, dir, data)
 	if err != nil {
 		return "error: " + err.Error()
 	}
@@ -37,11 +46,50 @@ func image(t *testing.T, dir string, data []byte) string {
 		" | " + strings.Join(layers, " ")
 }
 
+// fullPlan is the whole plan of a manifest for dir, without what names the
+// manifest's lines (origins) and the check-only fact of the script the
+// entrypoint names: equal plans compile to the same LLB, so the build of
+// one is the build of the other.
+func fullPlan(t *testing.T, dir string, data []byte) string {
+	t.Helper()
+	p, err := planOf(t, dir, data)
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	js, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v any
+	if err := json.Unmarshal(js, &v); err != nil {
+		t.Fatal(err)
+	}
+	var strip func(any)
+	strip = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			delete(v, "origin")
+			delete(v, "script")
+			delete(v, "manifest")
+			for _, e := range v {
+				strip(e)
+			}
+		case []any:
+			for _, e := range v {
+				strip(e)
+			}
+		}
+	}
+	strip(v)
+	out, _ := json.MarshalIndent(v, "", " ")
+	return string(out)
+}
+
 // TestExamples: for every example whose app is its directory, the
 // manifest init writes (the hand-written one set aside) plans the image
-// the hand-written one plans: the same runtime, command and ports, so
-// its build passes the example's e2e test; except where the example
-// writes what no file tells (listed, with why).
+// the hand-written one plans, step for step (fullPlan), so its build is
+// the example's, which its e2e test runs; except where the example writes
+// what no file tells (listed, with why).
 func TestExamples(t *testing.T) {
 	t.Parallel()
 	differ := map[string]string{
@@ -54,6 +102,7 @@ func TestExamples(t *testing.T) {
 		"go-jq":           "runtime-packages: jq and awk, run with execve",
 		"node-fonts":      "runtime-packages: a font the app reads",
 		"go-server":       "include: static/, files the app reads at run time",
+		"rust-axum":       "the example sets PORT=8080, the app's own default",
 	}
 	dirs, err := filepath.Glob("../../examples/*/distill.yaml")
 	if err != nil || len(dirs) == 0 {
@@ -73,7 +122,7 @@ func TestExamples(t *testing.T) {
 			continue
 		}
 		want, have := image(t, dir, hand), image(t, dir, got)
-		if want == have {
+		if fullPlan(t, dir, hand) == fullPlan(t, dir, got) {
 			same = append(same, name)
 			continue
 		}
@@ -81,8 +130,42 @@ func TestExamples(t *testing.T) {
 			t.Logf("%s differs (%s):\n  hand: %s\n  init: %s", name, why, want, have)
 			continue
 		}
-		t.Errorf("%s: the image of init's manifest differs:\n  hand: %s\n  init: %s\n%s", name, want, have, got)
+		t.Errorf("%s: the plan of init's manifest differs:\n  hand: %s\n  init: %s\n%s", name, want, have, got)
 	}
 	slices.Sort(same)
 	t.Logf("init plans the same image for %d of %d examples: %s", len(same), len(dirs), strings.Join(same, " "))
+}
+
+// TestBuildPackages: init names the Debian packages a dependency known
+// to compile against a system library needs, and none for its wheel or
+// its bundling feature.
+func TestBuildPackages(t *testing.T) {
+	f := func(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
+	cargo := f("[package]\nname = \"a\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nrusqlite = \"0.40\"\n")
+	bundled := f("[package]\nname = \"a\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nrusqlite = { version = \"0.40\", features = [\"bundled\"] }\n")
+	cargoLock := f("version = 4\n\n[[package]]\nname = \"libsqlite3-sys\"\nversion = \"0.36.0\"\n")
+	for _, tc := range []struct {
+		name string
+		fs   fstest.MapFS
+		want string
+	}{
+		{"psycopg2", fstest.MapFS{"requirements.txt": f("psycopg2==2.9.10\n"), "app.py": f("")}, "build-packages: [gcc, libc6-dev, libpq-dev]"},
+		{"psycopg2-binary", fstest.MapFS{"requirements.txt": f("psycopg2-binary==2.9.10\n"), "app.py": f("")}, ""},
+		{"mysqlclient in poetry.lock", fstest.MapFS{"pyproject.toml": f("[project]\nname = \"a\"\nversion = \"1\"\n"), "poetry.lock": f("[[package]]\nname = \"mysqlclient\"\nversion = \"2.2.7\"\n"), "app.py": f("")},
+			"build-packages: [gcc, libc6-dev, pkg-config, default-libmysqlclient-dev]"},
+		{"libpq addon", fstest.MapFS{"package.json": f(`{"name":"a","dependencies":{"libpq":"^1.11.0"}}`), "index.js": f("")}, "build-packages: [libpq-dev]"},
+		{"sqlite crate", fstest.MapFS{"Cargo.toml": cargo, "Cargo.lock": cargoLock, "src/main.rs": f("fn main() {}\n")}, "build-packages: [libsqlite3-dev]"},
+		{"bundled sqlite crate", fstest.MapFS{"Cargo.toml": bundled, "Cargo.lock": cargoLock, "src/main.rs": f("fn main() {}\n")}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Manifest(context.Background(), contextfs.FS{FS: tc.fs}, amd64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			has := strings.Contains(string(got), "\nbuild-packages:")
+			if tc.want == "" && has || tc.want != "" && !strings.Contains(string(got), "\n"+tc.want+"\n") {
+				t.Errorf("want %q:\n%s", tc.want, got)
+			}
+		})
+	}
 }

@@ -319,11 +319,29 @@ var nodePortRE = regexp.MustCompile(`\.listen\(\s*(\d{2,5})\b`)
 // listens on (a literal, or PORT's default).
 func (Provider) Suggest(ctx context.Context, fsys providers.FS, dir string) (providers.Suggestion, error) {
 	files := []string{"server.js", "index.js", "app.js", "main.js", "src/server.ts", "src/index.ts", "src/app.ts", "src/main.ts"}
+	var pkg *packageJSON
 	if data, ok, err := providers.ReadFile(ctx, fsys, path.Join(dir, "package.json")); err == nil && ok {
-		if pkg, err := parsePackageJSON(data); err == nil && pkg.Main != "" {
+		if pkg, err = parsePackageJSON(data); err == nil && pkg.Main != "" {
 			files = append([]string{pkg.Main}, files...)
 		}
 	}
 	port, why, err := providers.ScanPort(ctx, fsys, dir, files, nodePortRE, providers.EnvPortRE)
-	return providers.Suggestion{Port: port, PortWhy: why}, err
+	s := providers.Suggestion{Port: port, PortWhy: why}
+	if pkg != nil {
+		s.SuggestBuildPackages(nativeModules, func(name string) bool {
+			_, ok := pkg.Dependencies[name]
+			return ok
+		})
+	}
+	return s, err
+}
+
+// nativeModules are packages whose install script compiles an addon
+// against a system library (node-gyp itself, python3, make and g++, the
+// provider installs whenever a dependency builds).
+var nativeModules = []providers.NativeDep{
+	{Name: "libpq", Packages: []string{"libpq-dev"}},
+	{Name: "pg-native", Packages: []string{"libpq-dev"}},
+	{Name: "odbc", Packages: []string{"unixodbc-dev"}},
+	{Name: "kerberos", Packages: []string{"libkrb5-dev"}},
 }

@@ -154,6 +154,31 @@ func (Provider) Suggest(ctx context.Context, fsys providers.FS, dir string) (pro
 			deps = append(deps, data...)
 		}
 	}
+	s, err := suggest(ctx, fsys, dir, deps)
+	s.SuggestBuildPackages(nativeDeps, func(name string) bool { return requirementRE(name).Match(deps) })
+	return s, err
+}
+
+// nativeDeps are packages PyPI serves no Linux wheel of (psycopg2-binary,
+// not psycopg2, is the wheel): pip compiles them, with the builder's
+// compiler, against these libraries' headers.
+var nativeDeps = []providers.NativeDep{
+	{Name: "psycopg2", Packages: []string{"gcc", "libc6-dev", "libpq-dev"}},
+	{Name: "mysqlclient", Packages: []string{"gcc", "libc6-dev", "pkg-config", "default-libmysqlclient-dev"}},
+	{Name: "python-ldap", Packages: []string{"gcc", "libc6-dev", "libldap-dev", "libsasl2-dev"}},
+	{Name: "pygraphviz", Packages: []string{"gcc", "libc6-dev", "libgraphviz-dev"}},
+}
+
+// requirementRE matches name as a requirement in any of Python's
+// dependency files: requirements lines, pyproject and Pipfile entries,
+// lock records (name = "psycopg2"); not a longer name (psycopg2-binary).
+func requirementRE(name string) *regexp.Regexp {
+	return regexp.MustCompile(`(?im)(^|["'\s])` + regexp.QuoteMeta(name) + `\s*($|[=<>~!;,\["'\s])`)
+}
+
+// suggest is the command and port, from the app's scripts and its
+// dependency files' text (deps).
+func suggest(ctx context.Context, fsys providers.FS, dir string, deps []byte) (providers.Suggestion, error) {
 	files := []string{"main.py", "app.py", "server.py", "wsgi.py", "asgi.py", "src/app.py", "src/main.py"}
 	for _, f := range files {
 		data, ok, err := providers.ReadFile(ctx, fsys, path.Join(dir, f))

@@ -7,6 +7,7 @@
 package rust
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -310,5 +311,30 @@ var rustPortRE = regexp.MustCompile(`"[\w.-]*:(\d{2,5})"`)
 // on (an address literal, or PORT's default).
 func (Provider) Suggest(ctx context.Context, fsys providers.FS, dir string) (providers.Suggestion, error) {
 	port, why, err := providers.ScanPort(ctx, fsys, dir, []string{"src/main.rs"}, rustPortRE, providers.EnvPortRE)
-	return providers.Suggestion{Port: port, PortWhy: why}, err
+	s := providers.Suggestion{Port: port, PortWhy: why}
+	if err != nil {
+		return s, err
+	}
+	lock, _, err := providers.ReadFile(ctx, fsys, path.Join(dir, "Cargo.lock"))
+	if err != nil {
+		return s, err
+	}
+	manifest, _, err := providers.ReadFile(ctx, fsys, path.Join(dir, "Cargo.toml"))
+	s.SuggestBuildPackages(nativeCrates, func(name string) bool {
+		bundles := bundlingFeature[name]
+		return bytes.Contains(lock, []byte(`name = "`+name+`"`)) && (bundles == "" || !bytes.Contains(manifest, []byte(`"`+bundles+`"`)))
+	})
+	return s, err
 }
+
+// nativeCrates are -sys crates that link a system library found with
+// pkg-config, unless a feature of theirs builds it from their own
+// sources (bundlingFeature, looked for in Cargo.toml's features).
+var nativeCrates = []providers.NativeDep{
+	{Name: "libsqlite3-sys", Packages: []string{"libsqlite3-dev"}},
+	{Name: "pq-sys", Packages: []string{"libpq-dev"}},
+	{Name: "mysqlclient-sys", Packages: []string{"default-libmysqlclient-dev"}},
+	{Name: "openssl-sys", Packages: []string{"libssl-dev"}},
+}
+
+var bundlingFeature = map[string]string{"libsqlite3-sys": "bundled", "pq-sys": "bundled", "openssl-sys": "vendored"}
