@@ -168,3 +168,30 @@ func (f FS) Stat(_ context.Context, name string) (bool, error) {
 func (f FS) ReadDir(_ context.Context, name string) ([]fs.DirEntry, error) {
 	return fs.ReadDir(f.FS, clean(name))
 }
+
+// Sub is the directory dir of fsys as a context of its own.
+func Sub(fsys providers.FS, dir string) providers.FS {
+	if d := clean(dir); d != "." && d != "" {
+		return sub{fsys: fsys, dir: d}
+	}
+	return fsys
+}
+
+type sub struct {
+	fsys providers.FS
+	dir  string
+}
+
+func (s sub) path(name string) string { return path.Join(s.dir, clean(name)) }
+
+func (s sub) ReadFile(ctx context.Context, name string) ([]byte, error) {
+	return s.fsys.ReadFile(ctx, s.path(name))
+}
+
+func (s sub) Stat(ctx context.Context, name string) (bool, error) {
+	return s.fsys.Stat(ctx, s.path(name))
+}
+
+func (s sub) ReadDir(ctx context.Context, name string) ([]fs.DirEntry, error) {
+	return s.fsys.ReadDir(ctx, s.path(name))
+}

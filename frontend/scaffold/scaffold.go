@@ -10,8 +10,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path"
 	"strings"
 
+	"github.com/distill-build/distill/frontend/contextfs"
 	"github.com/distill-build/distill/frontend/manifest"
 	"github.com/distill-build/distill/frontend/providers"
 	"github.com/distill-build/distill/frontend/resolve"
@@ -21,22 +23,39 @@ import (
 // Syntax is the frontend image the manifest's first line names.
 const Syntax = "ghcr.io/distill-build/distill:1"
 
-// Manifest is the manifest for the app at the root of fsys, and the
-// problem its plan has, if any (written into the manifest as comments
-// too). An app whose language cannot be told is an error.
-func Manifest(ctx context.Context, fsys providers.FS, build ocispecs.Platform) ([]byte, error) {
+// Manifest is the manifest for the app in the directory dir of fsys (a
+// repository: a workspace of the app's language above dir makes the app
+// its member, and the workspace's directory, root, the context to build
+// from; else root is dir). What the plan of that manifest decides, or
+// the problem it has, is written into the manifest as comments. An app
+// whose language cannot be told is an error.
+func Manifest(ctx context.Context, fsys providers.FS, dir string, build ocispecs.Platform) (data []byte, root string, err error) {
 	m := &manifest.Manifest{File: manifest.DefaultFilename}
-	if err := resolve.DetectLanguage(ctx, fsys, m, "."); err != nil {
-		return nil, err
+	if err := resolve.DetectLanguage(ctx, fsys, m, dir); err != nil {
+		return nil, "", err
 	}
-	s, err := resolve.Suggest(ctx, fsys, m, ".")
+	s, err := resolve.Suggest(ctx, fsys, m, dir)
 	if err != nil {
-		return nil, err
+		return nil, "", err
+	}
+	ws, err := resolve.WorkspaceRoot(ctx, fsys, m, dir)
+	if err != nil {
+		return nil, "", err
+	}
+	root = dir
+	if ws != "" {
+		root = ws
 	}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# syntax=%s\n", Syntax)
 	b.WriteString("# Written by `distill init` from what it found here: edit it freely (the\n")
-	b.WriteString("# fields are README.md's manifest reference, or `distill schema`).\n\n")
+	b.WriteString("# fields are README.md's manifest reference, or `distill schema`).\n")
+	if ws != "" {
+		mf := path.Join(m.Member, manifest.DefaultFilename)
+		up := strings.TrimSuffix(strings.Repeat("../", strings.Count(m.Member, "/")+1), "/")
+		b.WriteString(comment(fmt.Sprintf("This app is a member of the %s workspace whose root is %s from here: build it from there (docker buildx build -f %s .); distill installs what the app needs of the workspace.", m.Language.Value, up, mf)))
+	}
+	b.WriteString("\n")
 	fmt.Fprintf(&b, "# The language, from %s (left out, distill detects it the same way).\n", m.Detected)
 	fmt.Fprintf(&b, "language: %s\n", m.Language.Value)
 	if s.Main != "" {
@@ -60,10 +79,13 @@ func Manifest(ctx context.Context, fsys providers.FS, build ocispecs.Platform) (
 	text := b.Bytes()
 	pm, err := manifest.Parse(manifest.DefaultFilename, text)
 	if err != nil {
-		return nil, fmt.Errorf("the manifest init wrote does not parse: %w", err)
+		return nil, "", fmt.Errorf("the manifest init wrote does not parse: %w", err)
+	}
+	if ws != "" {
+		pm.Member, pm.InRoot = m.Member, path.Join(m.Member, manifest.DefaultFilename)
 	}
 	var notes []string
-	p, perr := resolve.Resolve(ctx, pm, fsys, resolve.Options{BuildPlatform: build})
+	p, perr := resolve.Resolve(ctx, pm, contextfs.Sub(fsys, root), resolve.Options{BuildPlatform: build})
 	if perr != nil {
 		notes = append(notes, "distill cannot plan this app yet: "+perr.Error())
 	} else if len(p.Targets) > 0 {
@@ -86,7 +108,7 @@ func Manifest(ctx context.Context, fsys providers.FS, build ocispecs.Platform) (
 	b.WriteString("# platforms: [linux/amd64, linux/arm64]   # what to build when the client names none\n")
 	b.WriteString("# runtime-packages: [libmagic1]           # Debian packages the app opens or runs at run time\n")
 	b.WriteString("# include: [templates/, static/]          # files the app reads at run time, when distill does not copy them\n")
-	return b.Bytes(), nil
+	return b.Bytes(), root, nil
 }
 
 // comment is text as comment lines of at most 76 characters.

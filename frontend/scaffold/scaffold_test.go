@@ -3,7 +3,9 @@ package scaffold
 import (
 	"context"
 	"encoding/json"
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -19,21 +21,39 @@ import (
 
 var amd64 = ocispecs.Platform{OS: "linux", Architecture: "amd64"}
 
-// planOf plans a manifest for the app in dir.
-func planOf(t *testing.T, dir string, data []byte) (*plan.Plan, error) {
+// planOf plans a manifest in dir, a directory of the repository top
+// (a member of a workspace above it planned from the workspace's root,
+// as the CLI and the frontend plan it).
+func planOf(t *testing.T, top, dir string, data []byte) (*plan.Plan, error) {
 	t.Helper()
+	ctx := context.Background()
 	m, err := manifest.Parse(manifest.DefaultFilename, data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return resolve.Resolve(context.Background(), m, contextfs.Dir(dir), resolve.Options{BuildPlatform: amd64})
+	fsys := contextfs.Dir(top)
+	if err := resolve.DetectLanguage(ctx, fsys, m, dir); err != nil {
+		return nil, err
+	}
+	root := dir
+	if m.Root.Set() {
+		root = path.Join(dir, m.Root.Value)
+		if rel, err := filepath.Rel(root, path.Join(dir, manifest.DefaultFilename)); err == nil {
+			m.InRoot = filepath.ToSlash(rel)
+		}
+	} else if ws, err := resolve.WorkspaceRoot(ctx, fsys, m, dir); err != nil {
+		return nil, err
+	} else if ws != "" {
+		root, m.InRoot = ws, path.Join(m.Member, manifest.DefaultFilename)
+	}
+	return resolve.Resolve(ctx, m, contextfs.Sub(fsys, root), resolve.Options{BuildPlatform: amd64})
 }
 
 // image is what the e2e tests of an example look at in its image: the
 // command, the exposed ports, the runtime (for messages).
-func image(t *testing.T, dir string, data []byte) string {
+func image(t *testing.T, top, dir string, data []byte) string {
 	t.Helper()
-	p, err := planOf(t, dir, data)
+	p, err := planOf(t, top, dir, data)
 	if err != nil {
 		return "error: " + err.Error()
 	}
@@ -50,9 +70,9 @@ func image(t *testing.T, dir string, data []byte) string {
 // manifest's lines (origins) and the check-only fact of the script the
 // entrypoint names: equal plans compile to the same LLB, so the build of
 // one is the build of the other.
-func fullPlan(t *testing.T, dir string, data []byte) string {
+func fullPlan(t *testing.T, top, dir string, data []byte) string {
 	t.Helper()
-	p, err := planOf(t, dir, data)
+	p, err := planOf(t, top, dir, data)
 	if err != nil {
 		return "error: " + err.Error()
 	}
@@ -104,25 +124,37 @@ func TestExamples(t *testing.T) {
 		"go-server":       "include: static/, files the app reads at run time",
 		"rust-axum":       "the example sets PORT=8080, the app's own default",
 	}
-	dirs, err := filepath.Glob("../../examples/*/distill.yaml")
-	if err != nil || len(dirs) == 0 {
+	var files []string
+	err := filepath.WalkDir("../../examples", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Name() == manifest.DefaultFilename {
+			files = append(files, p)
+		}
+		return err
+	})
+	if err != nil || len(files) == 0 {
 		t.Fatal("no examples", err)
 	}
 	var same []string
-	for _, f := range dirs {
-		dir := filepath.Dir(f)
-		name := filepath.Base(dir)
+	for _, f := range files {
+		// The example's directory is the repository, the manifest's
+		// directory (an app in it, a workspace's member) the app.
+		rel, _ := filepath.Rel("../../examples", filepath.Dir(f))
+		example, dir, _ := strings.Cut(filepath.ToSlash(rel), "/")
+		top, name := filepath.Join("../../examples", example), filepath.ToSlash(rel)
+		if dir == "" {
+			dir = "."
+		}
 		hand, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := Manifest(context.Background(), contextfs.Dir(dir), amd64)
+		got, _, err := Manifest(context.Background(), contextfs.Dir(top), dir, amd64)
 		if err != nil {
 			t.Errorf("%s: %v", name, err)
 			continue
 		}
-		want, have := image(t, dir, hand), image(t, dir, got)
-		if fullPlan(t, dir, hand) == fullPlan(t, dir, got) {
+		want, have := image(t, top, dir, hand), image(t, top, dir, got)
+		if fullPlan(t, top, dir, hand) == fullPlan(t, top, dir, got) {
 			same = append(same, name)
 			continue
 		}
@@ -133,7 +165,7 @@ func TestExamples(t *testing.T) {
 		t.Errorf("%s: the plan of init's manifest differs:\n  hand: %s\n  init: %s\n%s", name, want, have, got)
 	}
 	slices.Sort(same)
-	t.Logf("init plans the same image for %d of %d examples: %s", len(same), len(dirs), strings.Join(same, " "))
+	t.Logf("init plans the same image for %d of %d example apps: %s", len(same), len(files), strings.Join(same, " "))
 }
 
 // TestBuildPackages: init names the Debian packages a dependency known
@@ -158,7 +190,7 @@ func TestBuildPackages(t *testing.T) {
 		{"bundled sqlite crate", fstest.MapFS{"Cargo.toml": bundled, "Cargo.lock": cargoLock, "src/main.rs": f("fn main() {}\n")}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := Manifest(context.Background(), contextfs.FS{FS: tc.fs}, amd64)
+			got, _, err := Manifest(context.Background(), contextfs.FS{FS: tc.fs}, ".", amd64)
 			if err != nil {
 				t.Fatal(err)
 			}

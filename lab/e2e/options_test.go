@@ -796,35 +796,45 @@ func TestNoCacheFilter(t *testing.T) {
 
 // TestInit: distill init writes a manifest for an example whose own is
 // set aside; built through buildx, its image does the example's job (the
-// Go server answers, FastAPI under uvicorn answers), and init refuses to
-// replace the manifest it wrote.
+// Go server answers, FastAPI under uvicorn answers, psycopg2 built from
+// source prints libpq's version, a pnpm workspace's member answers with
+// its shared package), and init refuses to replace the manifest it wrote.
 func TestInit(t *testing.T) {
 	requireLab(t)
 	for _, tc := range []struct {
-		example, want string
-		port          int
+		example, app, want string
+		port               int
 	}{
-		{"go-hello", "Hello, Distroless", 8080},
-		{"python-fastapi", `"message":"Hello, World!"`, 8000},
+		{"go-hello", ".", "Hello, Distroless", 8080},
+		{"python-fastapi", ".", `"message":"Hello, World!"`, 8000},
 		// psycopg2 from source: init finds the build packages it needs.
-		{"python-sdist", "libpq ", 0},
+		{"python-sdist", ".", "libpq ", 0},
+		// A member of a pnpm workspace, init run at the repository's root:
+		// the manifest says to build from there, and that build answers
+		// with the shared package.
+		{"node-pnpm-monorepo", "apps/api", "hello, init (from @mono/shared", 8080},
 	} {
 		t.Run(tc.example, func(t *testing.T) {
 			dir := copyDir(t, example(tc.example))
-			if err := os.Remove(filepath.Join(dir, "distill.yaml")); err != nil {
+			mf := filepath.Join(tc.app, "distill.yaml")
+			if err := os.Remove(filepath.Join(dir, mf)); err != nil {
 				t.Fatal(err)
 			}
-			mustSucceed(t, run(t, dir, nil, distillCLI(t), "init", dir))
-			if r := run(t, dir, nil, distillCLI(t), "init", dir); r.err == nil || !strings.Contains(r.out, "never replaces a manifest") {
+			r := run(t, dir, nil, distillCLI(t), "init", tc.app)
+			mustSucceed(t, r)
+			if want := "docker buildx build -f " + mf + " .\n"; !strings.HasSuffix(r.out, want) {
+				t.Errorf("init says %q, want the build command %q", r.out, want)
+			}
+			if r := run(t, dir, nil, distillCLI(t), "init", tc.app); r.err == nil || !strings.Contains(r.out, "never replaces a manifest") {
 				t.Errorf("a second init: %v\n%s", r.err, r.out)
 			}
-			out, r := buildx(t, dir, "--platform", "linux/amd64")
+			out, r := buildxFile(t, dir, mf, "--platform", "linux/amd64")
 			mustSucceed(t, r)
 			img := imagetest.Load(t, out, "linux/amd64")
 			checkDistroless(t, img)
 			if tc.port == 0 {
 				runPrints(t, img, tc.want)
-			} else if body := img.Run(t, imagetest.RunOpts{}).HTTPGet(t, tc.port, "/", 60*time.Second); !strings.Contains(body, tc.want) {
+			} else if body := img.Run(t, imagetest.RunOpts{}).HTTPGet(t, tc.port, "/?who=init", 60*time.Second); !strings.Contains(body, tc.want) {
 				t.Errorf("GET / = %q, want %q", body, tc.want)
 			}
 		})

@@ -221,8 +221,23 @@ func suggest(ctx context.Context, fsys providers.FS, dir string, deps []byte) (p
 			return s, err
 		} else if ok {
 			s.Entrypoint, s.EntrypointWhy = []string{"python", f}, f+", the app's script (no main.py or app.py at the root)"
-			break
+			return s, nil
 		}
+	}
+	// The one script at the root (worker.py), tests and packaging aside.
+	entries, err := fsys.ReadDir(ctx, dir)
+	if err != nil {
+		return s, nil // no listing: no suggestion
+	}
+	var scripts []string
+	for _, e := range entries {
+		n := e.Name()
+		if !e.IsDir() && strings.HasSuffix(n, ".py") && n != "setup.py" && n != "conftest.py" && !strings.HasPrefix(n, "test_") && !strings.HasSuffix(n, "_test.py") {
+			scripts = append(scripts, n)
+		}
+	}
+	if len(scripts) == 1 {
+		s.Entrypoint, s.EntrypointWhy = []string{"python", scripts[0]}, scripts[0]+", the one script at the app's root"
 	}
 	return s, nil
 }
