@@ -30,11 +30,11 @@ func String() string {
 	return Version
 }
 
-// Image is the frontend image of this version (the major version's tag
-// for a development build, as the examples' syntax lines name it).
+// Image is the frontend image of this version (for a development build,
+// the major version's tag the examples' syntax lines name).
 func Image() string {
 	v := String()
-	if v == "dev" || strings.Contains(v, "-") {
+	if v == "dev" {
 		return Repository + ":1"
 	}
 	return Repository + ":" + v
