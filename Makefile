@@ -7,7 +7,7 @@ PKGS := ./...
 # Unit tests: everything but the end-to-end package, which needs the lab.
 UNIT_PKGS = $(shell $(GO) list ./... | grep -v '/lab/e2e$$')
 
-.PHONY: all build unit fuzz schema check-schema lab-up lab-down e2e test demo bench clean
+.PHONY: all build unit fuzz schema check-schema lab-up lab-down e2e test demo bench release clean
 
 all: build
 
@@ -58,5 +58,12 @@ bench: lab-up
 	lab/bench-images.sh
 	source lab/env.sh && $(GO) run ./bench -runs $(BENCH_RUNS) -suite $(BENCH_SUITE)
 
+# A release (.ci/release, docs/releases.md): the multi-arch frontend image
+# pushed to $(REGISTRY)/distill as X.Y.Z, X.Y, X and latest, and the CLI
+# for linux and darwin × amd64 and arm64 in dist/ with checksums.
+#   make release VERSION=1.2.3 [REGISTRY=ghcr.io/distill-build] [BUILDER=…]
+release:
+	VERSION=$(VERSION) .ci/release
+
 clean:
-	rm -rf bin
+	rm -rf bin dist

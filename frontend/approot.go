@@ -188,7 +188,9 @@ func (r *request) loadContext(ctx context.Context, bctx *buildContext) error {
 // say shows msg in the build's progress output: the name of a step that
 // does nothing.
 func (r *request) say(ctx context.Context, msg string) {
-	st := llb.Scratch().File(llb.Mkdir("/distill", 0o755), llb.WithCustomName(msg))
+	// Each message its own op: the same op twice is one vertex, shown
+	// once.
+	st := llb.Scratch().File(llb.Mkdir("/distill-"+digest.FromString(msg).Encoded()[:12], 0o755), llb.WithCustomName(msg))
 	def, err := st.Marshal(ctx, llb.WithCaps(r.c.BuildOpts().LLBCaps))
 	if err != nil {
 		return

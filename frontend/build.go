@@ -11,6 +11,7 @@ import (
 	"github.com/distill-build/distill/frontend/check"
 	"github.com/distill-build/distill/frontend/manifest"
 	"github.com/distill-build/distill/frontend/resolve"
+	"github.com/distill-build/distill/frontend/version"
 	"github.com/distill-build/distill/llb/compile"
 	"github.com/distill-build/distill/llb/plan"
 	"github.com/moby/buildkit/client/llb"
@@ -23,6 +24,7 @@ import (
 // first, as the build's warnings, then every image resolved, then one
 // compilation and solve per platform, then the SBOMs asked for.
 func buildRoute(ctx context.Context, r *request) (*gwclient.Result, error) {
+	r.say(ctx, "[distill] frontend: distill "+version.String())
 	p, provider, err := r.plan(ctx, false)
 	if err != nil {
 		return nil, sourceError(r.sm, err)

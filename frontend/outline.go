@@ -11,6 +11,7 @@ import (
 	"github.com/distill-build/distill/frontend/lock"
 	"github.com/distill-build/distill/frontend/manifest"
 	"github.com/distill-build/distill/frontend/resolve"
+	"github.com/distill-build/distill/frontend/version"
 	"github.com/distill-build/distill/llb/compile"
 	"github.com/distill-build/distill/llb/plan"
 	"github.com/moby/buildkit/frontend/subrequests/outline"
@@ -39,6 +40,7 @@ func outlineOf(p *plan.Plan, m *manifest.Manifest, manifestData []byte, caSecret
 	if m.Detected != "" {
 		o.Description = fmt.Sprintf("the %s app's image (language detected from %s), on its runtime base (the default target)", p.Language, m.Detected)
 	}
+	o.Description += fmt.Sprintf("; planned by distill %s", version.String())
 	secrets := map[string]bool{}
 	caches := map[string]bool{}
 	for _, t := range p.Targets {

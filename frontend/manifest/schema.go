@@ -7,8 +7,10 @@ import (
 	"slices"
 )
 
-// SchemaID is the $id of the generated JSON Schema.
-const SchemaID = "https://github.com/distill-build/distill/schema/distill.schema.json"
+// SchemaID is the $id of the generated JSON Schema: where it is
+// published, an asset of every release (make release), this URL the
+// newest release's.
+const SchemaID = "https://github.com/distill-build/distill/releases/latest/download/distill.schema.json"
 
 // Schema returns the JSON Schema of the manifest, generated from the
 // Manifest type's tags. languages is the enum of the language field and
