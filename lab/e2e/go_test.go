@@ -196,6 +196,7 @@ func TestBrokenManifest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	line := bytes.Count(data, []byte("\n")) + 1 // the typo's line
 	data = append(data, []byte("entrypiont: [\"/app/go-hello\"]\n")...)
 	if err := os.WriteFile(mf, data, 0o644); err != nil {
 		t.Fatal(err)
@@ -205,8 +206,8 @@ func TestBrokenManifest(t *testing.T) {
 		t.Fatal("a broken manifest built")
 	}
 	for _, want := range []string{
-		`distill.yaml:4:1: unknown field "entrypiont" (did you mean "entrypoint"?)`,
-		"distill.yaml:4", // the source snippet header
+		fmt.Sprintf(`distill.yaml:%d:1: unknown field "entrypiont" (did you mean "entrypoint"?)`, line),
+		fmt.Sprintf("distill.yaml:%d", line), // the source snippet header
 		`>>> entrypiont: ["/app/go-hello"]`,
 	} {
 		if !strings.Contains(r.out, want) {
