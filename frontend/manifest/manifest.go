@@ -60,7 +60,7 @@ type Manifest struct {
 	Check CheckDirective `yaml:"-" json:"check,omitempty"`
 
 	Language        String  `yaml:"language" doc:"Language of the app (one of the enum). Selects the builder image, the dependency steps and the runtime base. Default: detected from the files in the manifest's directory (go.mod, package.json, pyproject.toml or requirements.txt, pom.xml or build.gradle, Cargo.toml); two languages that match are an error naming both."`
-	Version         String  `yaml:"version" doc:"Toolchain version. Default: read from the project, else the newest supported."`
+	Version         String  `yaml:"version" doc:"Toolchain version. Default: read from the project, else the language's default (below)."`
 	Dependencies    String  `yaml:"dependencies" doc:"Dependency file, relative to the build context. Detected when omitted."`
 	Entrypoint      Strings `yaml:"entrypoint" doc:"Command the image runs, as an argv list (there is no shell in the image)."`
 	Main            String  `yaml:"main" scope:"language" doc:"What to build or run, for the languages that read it."`

@@ -9,6 +9,7 @@ import (
 	"path"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/distill-build/distill/frontend/check"
@@ -248,4 +249,17 @@ var foreignRelease = regexp.MustCompile(`\b(bookworm|bullseye|buster|alpine[0-9.
 // builders and runtimes ("bookworm", "alpine3.22", "debian12"), else "".
 func ForeignRelease(ref string) string {
 	return foreignRelease.FindString(ref)
+}
+
+// Versions lists version numbers for messages and field docs: "25, 21
+// or 17".
+func Versions(vs []int) string {
+	s := make([]string, len(vs))
+	for i, v := range vs {
+		s[i] = strconv.Itoa(v)
+	}
+	if len(s) < 2 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
 }

@@ -49,7 +49,7 @@ func (Provider) Detect(ctx context.Context, fsys providers.FS, dir string) (stri
 func (Provider) Ecosystem() providers.Ecosystem {
 	return providers.Ecosystem{
 		Fields: map[string]string{
-			"version":      "the Java release: 17, 21 or 25; default: .java-version, the pom's maven.compiler.release/java.version/maven.compiler.target or Gradle's toolchain languageVersion, else 21",
+			"version":      fmt.Sprintf("the Java release: %s; default: .java-version, the pom's maven.compiler.release/java.version/maven.compiler.target or Gradle's toolchain languageVersion, else %d", providers.Versions(Majors), DefaultMajor),
 			"dependencies": "pom.xml (Maven) or build.gradle(.kts)/settings.gradle(.kts) (Gradle); detected at the root",
 			"entrypoint":   "default: java -jar /app/app.jar (the runtime's java); written: the whole command",
 			"main":         "in a multi-module build, the module whose artifact runs: its directory or artifactId (Gradle: its project path)",

@@ -105,7 +105,7 @@ type planner struct {
 func (Provider) Ecosystem() providers.Ecosystem {
 	return providers.Ecosystem{
 		Fields: map[string]string{
-			"version":        "a CPython release, e.g. \"3.13\"; default: .python-version, else requires-python (pyproject.toml, uv.lock) or Pipfile.lock's python_version, else " + DefaultVersion,
+			"version":        "a CPython minor: " + strings.Join(Minors(), ", ") + "; default: .python-version, else requires-python (pyproject.toml, uv.lock) or Pipfile.lock's python_version, else " + DefaultVersion,
 			"dependencies":   "uv.lock, poetry.lock, Pipfile.lock, a requirements .txt file or pyproject.toml; detected in that order",
 			"entrypoint":     "python and python3 are the environment's interpreter; a bare name is a console script of the installed packages; x.py runs with the interpreter. Default: main.py, app.py or __main__.py, else the project's single console script",
 			"main":           "a module run with python -m when no entrypoint is given",
