@@ -11,10 +11,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/distill-build/distill/frontend/version"
 	"github.com/distill-build/distill/llb/plan"
 )
 
-var commands = []string{"init", "plan", "check", "lock", "schema"}
+var commands = []string{"init", "plan", "check", "lock", "schema", "version"}
 
 // TestHelp: every way of asking for help succeeds and prints it; the
 // root's names what distill is and every command, each command's its
@@ -150,6 +151,28 @@ func TestPathsFromWorkingDir(t *testing.T) {
 	err = run(context.Background(), []string{"plan", "app"}, &bytes.Buffer{})
 	if err == nil || !strings.HasPrefix(err.Error(), "app/distill.yaml: no such manifest") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	t.Parallel()
+	want := "distill " + version.String() + " (frontend image " + version.Image() + ")\n"
+	for _, args := range [][]string{{"version"}, {"--version"}, {"-v"}} {
+		var out bytes.Buffer
+		if err := run(context.Background(), args, &out); err != nil || out.String() != want {
+			t.Errorf("distill %v: %v, %q, want %q", args, err, out.String(), want)
+		}
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"version", "--format", "json"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	var v map[string]string
+	if err := json.Unmarshal(out.Bytes(), &v); err != nil {
+		t.Fatal(err)
+	}
+	if v["version"] != version.String() || v["frontend"] != version.Image() || v["go"] != runtime.Version() || v["os"] != runtime.GOOS || v["arch"] != runtime.GOARCH || len(v) != 5 {
+		t.Errorf("version JSON = %v", v)
 	}
 }
 

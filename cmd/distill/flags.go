@@ -20,6 +20,39 @@ import (
 // --build-platform (any linux platform is accepted).
 var commonPlatforms = []string{"linux/amd64", "linux/arm64"}
 
+// choice is the value of a flag that takes one of a few words.
+type choice struct {
+	value   string
+	choices []string
+}
+
+func newChoice(def string, choices ...string) *choice {
+	return &choice{value: def, choices: choices}
+}
+
+func (c *choice) String() string { return c.value }
+func (c *choice) Type() string   { return "string" }
+func (c *choice) Set(s string) error {
+	if !slices.Contains(c.choices, s) {
+		return fmt.Errorf("want %s", strings.Join(c.choices, " or "))
+	}
+	c.value = s
+	return nil
+}
+
+// complete completes the flag's words.
+func (c *choice) complete(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	return c.choices, cobra.ShellCompDirectiveNoFileComp
+}
+
+// formatFlag adds --format to cmd.
+func formatFlag(cmd *cobra.Command, usage string, choices ...string) *choice {
+	c := newChoice(choices[0], choices...)
+	cmd.Flags().Var(c, "format", usage)
+	must(cmd.RegisterFlagCompletionFunc("format", c.complete))
+	return c
+}
+
 // manifestFlags are the flags of the commands that read a manifest.
 type manifestFlags struct {
 	file          string

@@ -100,7 +100,8 @@ func newRoot() *cobra.Command {
   # The checks of an app in a subdirectory, then pin its images
   distill check services/api
   distill lock services/api`,
-		// Only the help without a command: anything else is
+		Version: versionString(),
+		// Only the help and --version without a command: anything else is
 		// a command distill does not have.
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
@@ -120,10 +121,12 @@ func newRoot() *cobra.Command {
 		ValidArgsFunction: cobra.NoFileCompletions,
 	}
 	root.SuggestionsMinimumDistance = 2
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.SetFlagErrorFunc(flagError)
 	root.SetHelpCommand(helpCmd(root))
-	root.AddCommand(initCmd(), planCmd(), checkCmd(), lockCmd(), schemaCmd())
+	root.AddCommand(initCmd(), planCmd(), checkCmd(), lockCmd(), schemaCmd(), versionCmd())
+	root.Flags().BoolP("version", "v", false, "print the version of distill and the frontend image it matches")
 	return root
 }
 
