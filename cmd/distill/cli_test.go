@@ -84,6 +84,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"plan", "--bogus", "../../examples/go-hello"}, "distill: unknown flag: --bogus\nRun 'distill plan --help' for usage.\n"},
 		{[]string{"plan", "a", "b"}, "distill: plan takes one directory at most, got 2: a b\nRun 'distill plan --help' for usage.\n"},
 		{[]string{"plna"}, "distill: unknown command \"plna\" (did you mean plan?)\nRun 'distill --help' for usage.\n"},
+		{[]string{"plan", "--format", "yaml"}, "distill: invalid value \"yaml\" for --format: want json or pretty\nRun 'distill plan --help' for usage.\n"},
 		{[]string{"init", "--force=maybe"}, "distill: invalid value \"maybe\" for --force: want true or false\nRun 'distill init --help' for usage.\n"},
 		{[]string{"help", "nosuch"}, "distill: no help for \"nosuch\": not a command of distill\nRun 'distill --help' for usage.\n"},
 		{[]string{"schema", "x"}, "distill: schema takes no arguments, got x\nRun 'distill schema --help' for usage.\n"},

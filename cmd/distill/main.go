@@ -94,8 +94,8 @@ func newRoot() *cobra.Command {
   distill init
   docker buildx build -f distill.yaml -t myapp .
 
-  # What would be built for arm64
-  distill plan --platform linux/arm64
+  # What would be built for arm64, in a readable form
+  distill plan --platform linux/arm64 --format pretty
 
   # The checks of an app in a subdirectory, then pin its images
   distill check services/api

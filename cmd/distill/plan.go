@@ -27,13 +27,16 @@ func planCmd() *cobra.Command {
 		Long: `Plan prints what the frontend would build from the manifest in dir (the
 build context, default the current directory): for each target platform,
 the builder and runtime images and why they were chosen, the build steps,
-the files added to the runtime image and the image's config, as JSON. The
-images are pinned as distill.lock pins them, as the frontend does.`,
+the files added to the runtime image and the image's config. The images are
+pinned as distill.lock pins them, as the frontend does.
+
+The output is JSON by default (the plan's format, for scripts and diffs);
+--format pretty prints a summary to read.`,
 		Example: `  # The plan of the manifest in the current directory, as JSON
   distill plan
 
-  # The arm64 build of an app in a subdirectory
-  distill plan services/api --platform linux/arm64
+  # A readable summary of the arm64 build of an app in a subdirectory
+  distill plan services/api --platform linux/arm64 --format pretty
 
   # Both platforms, from a manifest that is not named distill.yaml
   distill plan -f deploy/distill.yaml --platform linux/amd64,linux/arm64
@@ -44,10 +47,14 @@ images are pinned as distill.lock pins them, as the frontend does.`,
 		ValidArgsFunction: completeDir,
 	}
 	f.add(cmd, true)
+	format := formatFlag(cmd, "output `format`: json (the plan, for scripts) or pretty (a summary to read)", "json", "pretty")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		l, err := loadPlan(cmd.Context(), &f, args)
 		if err != nil {
 			return err
+		}
+		if format.value == "pretty" {
+			return writePretty(cmd.OutOrStdout(), l.path, l.plan)
 		}
 		js, err := l.plan.JSON()
 		if err != nil {
