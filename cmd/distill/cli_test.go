@@ -15,7 +15,7 @@ import (
 	"github.com/distill-build/distill/llb/plan"
 )
 
-var commands = []string{"init", "plan", "check", "lock", "schema", "version"}
+var commands = []string{"init", "plan", "check", "lock", "schema", "version", "completion"}
 
 // TestHelp: every way of asking for help succeeds and prints it; the
 // root's names what distill is and every command, each command's its
@@ -87,6 +87,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"plan", "--format", "yaml"}, "distill: invalid value \"yaml\" for --format: want json or pretty\nRun 'distill plan --help' for usage.\n"},
 		{[]string{"init", "--force=maybe"}, "distill: invalid value \"maybe\" for --force: want true or false\nRun 'distill init --help' for usage.\n"},
 		{[]string{"help", "nosuch"}, "distill: no help for \"nosuch\": not a command of distill\nRun 'distill --help' for usage.\n"},
+		{[]string{"completion"}, "distill: completion takes one shell: bash, zsh or fish\nRun 'distill completion --help' for usage.\n"},
 		{[]string{"schema", "x"}, "distill: schema takes no arguments, got x\nRun 'distill schema --help' for usage.\n"},
 		{[]string{"lock", "a", "b", "--", "--builder", "x"}, "distill: lock takes one directory at most, got 2: a b\nRun 'distill lock --help' for usage.\n"},
 	} {
@@ -174,6 +175,49 @@ func TestVersion(t *testing.T) {
 	}
 	if v["version"] != version.String() || v["frontend"] != version.Image() || v["go"] != runtime.Version() || v["os"] != runtime.GOOS || v["arch"] != runtime.GOARCH || len(v) != 5 {
 		t.Errorf("version JSON = %v", v)
+	}
+}
+
+// TestCompletion: the scripts of the three shells, and what they ask
+// distill for: the values of --format and --platform, directories for
+// the directory argument.
+func TestCompletion(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for shell, want := range map[string]string{"bash": "complete -o default -F __start_distill distill", "zsh": "#compdef distill", "fish": "complete -c distill"} {
+		var out bytes.Buffer
+		if err := run(ctx, []string{"completion", shell}, &out); err != nil || !strings.Contains(out.String(), want) {
+			t.Errorf("completion %s: %v, no %q in the script", shell, err, want)
+		}
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"plan", "--format", ""}, "json\npretty\n:4\n"},
+		{[]string{"version", "--format", ""}, "text\njson\n:4\n"},
+		{[]string{"plan", "--platform", ""}, "linux/amd64\nlinux/arm64\n:4\n"},
+		{[]string{"lock", "--platform", "linux/arm64,"}, "linux/arm64,linux/amd64\n:4\n"},
+		{[]string{"check", "--build-platform", "linux/a"}, "linux/amd64\nlinux/arm64\n:4\n"},
+		// Directories only (ShellCompDirectiveFilterDirs), one.
+		{[]string{"plan", ""}, ":16\n"},
+		{[]string{"plan", "x", ""}, ":4\n"},
+		// -f: the manifests in the directory given.
+		{[]string{"plan", "../../examples/go-hello", "-f", "dis"}, "distill.yaml\n:4\n"},
+	} {
+		// What the shell reads is on the standard output, cobra's
+		// debugging on the error output.
+		var out, stderr bytes.Buffer
+		root := newRoot()
+		root.SetArgs(append([]string{"__complete"}, tc.args...))
+		root.SetOut(&out)
+		root.SetErr(&stderr)
+		if err := root.ExecuteContext(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := out.String(); got != tc.want {
+			t.Errorf("complete %q = %q, want %q", tc.args, got, tc.want)
+		}
 	}
 }
 

@@ -125,7 +125,7 @@ func newRoot() *cobra.Command {
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.SetFlagErrorFunc(flagError)
 	root.SetHelpCommand(helpCmd(root))
-	root.AddCommand(initCmd(), planCmd(), checkCmd(), lockCmd(), schemaCmd(), versionCmd())
+	root.AddCommand(initCmd(), planCmd(), checkCmd(), lockCmd(), schemaCmd(), versionCmd(), completionCmd())
 	root.Flags().BoolP("version", "v", false, "print the version of distill and the frontend image it matches")
 	return root
 }
