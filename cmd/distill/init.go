@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -12,25 +11,63 @@ import (
 
 	"github.com/containerd/platforms"
 	"github.com/distill-build/distill/frontend/contextfs"
-	"github.com/distill-build/distill/frontend/manifest"
 	"github.com/distill-build/distill/frontend/scaffold"
+	"github.com/spf13/cobra"
 )
 
-// initCmd writes distill.yaml for the app in dir from what its files
-// tell (frontend/scaffold), never over an existing one unless --force.
-func initCmd(ctx context.Context, args []string, out io.Writer) error {
-	fl := flag.NewFlagSet("init", flag.ContinueOnError)
-	force := fl.Bool("force", false, "replace an existing distill.yaml")
-	file := fl.String("f", manifest.DefaultFilename, "the manifest to write, relative to dir")
-	if err := fl.Parse(args); err != nil {
+func initCmd() *cobra.Command {
+	var (
+		force bool
+		file  string
+	)
+	cmd := &cobra.Command{
+		Use:   "init [dir]",
+		Short: "Write distill.yaml for the app in a directory, from what its files tell",
+		Long: `Init writes distill.yaml for the app in dir (default the current directory)
+from what its files tell: the language, the entrypoint, the port it
+listens on, the build packages its dependencies need. What the plan of that
+manifest decides (the command, the runtime image) is written as comments,
+and the choices init cannot make as commented-out lines (platforms:,
+runtime-packages:, include:).
+
+An app in a workspace of its language (go.work, pnpm/npm/Yarn workspaces,
+uv workspaces, found up to the repository's root or the working directory)
+is written as the workspace's member, with the command that builds it from
+the workspace's root.
+
+Init never replaces a manifest unless --force says to.`,
+		Example: `  # The app in the current directory
+  distill init
+  docker buildx build -f distill.yaml -t myapp .
+
+  # An app in a subdirectory: init prints the command that builds it
+  distill init services/api
+
+  # Write it again after the app changed
+  distill init --force`,
+		Args:              maxDirs,
+		ValidArgsFunction: completeDir,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir := "."
+			if len(args) > 0 {
+				dir = args[0]
+			}
+			return runInit(cmd.Context(), dir, file, force, cmd.OutOrStdout())
+		},
+	}
+	cmd.Flags().BoolVar(&force, "force", false, "replace an existing manifest")
+	fileFlag(cmd, &file, "the manifest `file` to write, relative to the directory")
+	return cmd
+}
+
+// runInit writes the manifest file for the app in dir from what its files
+// tell (frontend/scaffold), never over an existing one unless force.
+func runInit(ctx context.Context, dir, file string, force bool, out io.Writer) error {
+	if err := isDir(dir); err != nil {
 		return err
 	}
-	dir := "."
-	if fl.NArg() > 0 {
-		dir = fl.Arg(0)
-	}
-	target := filepath.Join(dir, *file)
-	if _, err := os.Stat(target); err == nil && !*force {
+	target := filepath.Join(dir, file)
+	if _, err := os.Stat(target); err == nil && !force {
 		return fmt.Errorf("%s exists: distill init never replaces a manifest (pass --force to)", target)
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err

@@ -67,10 +67,20 @@ func TestParseErrors(t *testing.T) {
 		`{"version": 1, "images": [{"ref": "x", "digest": "nope", "platforms": {}}]}`,
 		`{"version": 1, "images": [], "extra": true}`,
 		`not json`,
+		`{"version": "1", "images": []}`,
+		`{"version": 1, "images": [{"ref": 1}]}`,
+		`{"version": 1`,
 	} {
 		_, err := Parse("distill.lock", []byte(in))
 		if err == nil || !strings.Contains(err.Error(), "distill.lock") || !strings.Contains(err.Error(), "distill lock") {
 			t.Errorf("Parse(%s) = %v, want an error naming the file and the fix", in, err)
 		}
+		// The lock's terms, not Go's.
+		if err != nil && (strings.Contains(err.Error(), "Go ") || strings.Contains(err.Error(), "json:")) {
+			t.Errorf("Parse(%s) = %v, want no Go type names", in, err)
+		}
+	}
+	if _, err := Parse("distill.lock", []byte(`{"version": 1, "images": [{"ref": 1}]}`)); err == nil || !strings.Contains(err.Error(), "images.ref: want a string, found a number") {
+		t.Errorf("err = %v, want the field and what it should be", err)
 	}
 }
