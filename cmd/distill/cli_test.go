@@ -127,15 +127,21 @@ func TestReport(t *testing.T) {
 // TestPathsFromWorkingDir: check and the manifest's errors name the
 // manifest by its path from where distill runs.
 func TestPathsFromWorkingDir(t *testing.T) {
-	t.Chdir("../..")
-	var out bytes.Buffer
-	err := run(context.Background(), []string{"check", "examples/go-cgo"}, &out)
-	if !errors.Is(err, errFindings) || !strings.HasPrefix(out.String(), "examples/go-cgo/distill.yaml:2: UnpinnedImage: ") {
-		t.Errorf("err = %v, output:\n%s", err, out.String())
-	}
-
 	t.Chdir(t.TempDir())
 	if err := os.MkdirAll("app", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for f, data := range map[string]string{"app/distill.yaml": "language: go\n", "app/go.mod": "module example.com/app\n\ngo 1.26\n", "app/main.go": "package main\n\nfunc main() {}\n"} {
+		if err := os.WriteFile(f, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"check", "app"}, &out)
+	if !errors.Is(err, errFindings) || !strings.HasPrefix(out.String(), "app/distill.yaml:1: UnpinnedImage: ") {
+		t.Errorf("err = %v, output:\n%s", err, out.String())
+	}
+	if err := os.Remove("app/distill.yaml"); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile("app/api.yaml", []byte("language: go\nuser: bogus\n"), 0o644); err != nil {
@@ -254,5 +260,30 @@ func TestLockPassthrough(t *testing.T) {
 	lf := filepath.Join(dir, "api.lock")
 	if _, err := os.Stat(lf); err != nil || out.String() != "wrote "+lf+": 0 images\n" {
 		t.Errorf("%v, output %q", err, out.String())
+	}
+}
+
+// TestExamplesCheck: `distill check` has no finding on any example (each
+// says in its check directive what it leaves unpinned on purpose), the
+// apps in a workspace or a repository's directory checked from the
+// example's root as their README comments say to build them.
+func TestExamplesCheck(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob("../../examples/*/distill.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deeper, err := filepath.Glob("../../examples/*/*/*/distill.yaml")
+	if err != nil || len(files) == 0 || len(deeper) == 0 {
+		t.Fatal("no examples", err)
+	}
+	for _, f := range append(files, deeper...) {
+		rel, _ := filepath.Rel("../../examples", f)
+		example, manifest, _ := strings.Cut(filepath.ToSlash(rel), "/")
+		var out bytes.Buffer
+		err := run(context.Background(), []string{"check", "-f", manifest, filepath.Join("../../examples", example)}, &out)
+		if err != nil || strings.TrimSpace(out.String()) != "no findings" {
+			t.Errorf("distill check %s: %v\n%s", rel, err, out.String())
+		}
 	}
 }
