@@ -68,7 +68,7 @@ func TestRelease(t *testing.T) {
 	if !strings.Contains(string(sums), "distill.schema.json") {
 		t.Errorf("checksums.txt lists no schema:\n%s", sums)
 	}
-	bin := extract(t, archive, "distill_"+version+"_linux_amd64/", []string{"distill", "LICENSE", "README.md"})
+	bin := extract(t, archive, "distill_"+version+"_linux_amd64/", []string{"LICENSE", "README.md", "distill"})
 	if r := run(t, dist, nil, bin, "version"); r.err != nil || !strings.Contains(r.out, version) {
 		t.Errorf("distill version: %v\n%s", r.err, r.out)
 	}
@@ -118,7 +118,8 @@ func indexOf(t *testing.T, registry, name, tag string) (string, []string) {
 }
 
 // extract unpacks a release archive into a temporary directory, checks
-// it holds want (under prefix) and returns the path of its distill.
+// it holds want (under prefix, sorted) and returns the path of its
+// distill.
 func extract(t *testing.T, archive, prefix string, want []string) string {
 	t.Helper()
 	f, err := os.Open(archive)
