@@ -20,7 +20,7 @@ func lockCmd() *cobra.Command {
 	var f manifestFlags
 	cmd := &cobra.Command{
 		Use:   "lock [dir] [flags] [-- docker buildx build flags]",
-		Short: "Pin every image of the build in distill.lock (asks the builder)",
+		Short: "Pin the build's images and runtime packages in distill.lock (asks the builder)",
 		Long: `Lock asks the builder to resolve every builder and runtime image the
 manifest in dir (default the current directory) uses, for every target
 platform, and writes the answer to distill.lock next to the manifest: each

@@ -27,7 +27,8 @@ hands the build to the frontend, so any BuildKit client builds the app:
 This CLI works on the manifest without a daemon: it writes one for an app
 (init), prints the build the frontend plans (plan), runs the checks (check)
 and prints the manifest's JSON Schema (schema). Only lock needs a builder:
-it pins the build's images in distill.lock through docker buildx.`
+it pins the build's images and runtime packages in distill.lock through
+docker buildx.`
 
 func main() {
 	os.Exit(report(os.Stderr, run(context.Background(), os.Args[1:], os.Stdout)))
