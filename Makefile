@@ -7,7 +7,7 @@ PKGS := ./...
 # Unit tests: everything but the end-to-end package, which needs the lab.
 UNIT_PKGS = $(shell $(GO) list ./... | grep -v '/lab/e2e$$')
 
-.PHONY: all build unit fuzz schema check-schema lab-up lab-down e2e test demo bench release clean
+.PHONY: all build unit fuzz schema lab-up lab-down e2e test demo bench release clean
 
 all: build
 

@@ -48,8 +48,8 @@ func Manifest(ctx context.Context, fsys providers.FS, dir string, build ocispecs
 	}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# syntax=%s\n", Syntax)
-	b.WriteString("# Written by `distill init` from what it found here: edit it freely (the\n")
-	b.WriteString("# fields are README.md's manifest reference, or `distill schema`).\n")
+	b.WriteString("# Written by `distill init` from what it found here: edit it freely (every\n")
+	b.WriteString("# field is in docs/manifest.md, or `distill schema`).\n")
 	if ws != "" {
 		mf := path.Join(m.Member, manifest.DefaultFilename)
 		up := strings.TrimSuffix(strings.Repeat("../", strings.Count(m.Member, "/")+1), "/")

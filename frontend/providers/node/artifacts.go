@@ -14,7 +14,7 @@ import (
 // TypeScript sources and declarations (Node does not strip types under
 // node_modules), source maps, a package's own test directories (test/ and
 // tests/ at its root: a package named test, or @scope/test, stays), editor,
-// CI and lint configuration. Licence files stay. README.md lists them with
+// CI and lint configuration. Licence files stay. docs/node.md lists them with
 // what they weigh in the examples.
 var pruneModules = []string{
 	"[^@.]*/test", "[^@.]*/tests", "@*/*/test", "@*/*/tests",
