@@ -62,7 +62,7 @@ type Manifest struct {
 	Language        String  `yaml:"language" doc:"Language of the app (one of the enum). Selects the builder image, the dependency steps and the runtime base. Default: detected from the files in the manifest's directory (go.mod, package.json, pyproject.toml or requirements.txt, pom.xml or build.gradle, Cargo.toml); two languages that match are an error naming both."`
 	Version         String  `yaml:"version" doc:"Toolchain version. Default: read from the project, else the language's default (below)."`
 	Dependencies    String  `yaml:"dependencies" doc:"Dependency file, relative to the build context. Detected when omitted."`
-	Entrypoint      Strings `yaml:"entrypoint" doc:"Command the image runs, as an argv list (there is no shell in the image)."`
+	Entrypoint      Strings `yaml:"entrypoint" nonempty:"name the command, e.g. [\"./server\"], or leave entrypoint out for the default" doc:"Command the image runs, as an argv list (there is no shell in the image)."`
 	Main            String  `yaml:"main" scope:"language" doc:"What to build or run, for the languages that read it."`
 	Build           Strings `yaml:"build" scope:"language" doc:"Build command (argv) run before the app is copied onto the runtime, for the languages that read it."`
 	Root            String  `yaml:"root" doc:"The app's root directory, relative to the manifest's directory (default: the manifest's directory, so an app in services/api/ builds from the repository root with -f services/api/distill.yaml). Paths in the manifest are relative to it, and only its files are sent to the builder. Must stay inside the build context."`
@@ -79,12 +79,24 @@ type Manifest struct {
 	CGO             Bool    `yaml:"cgo" scope:"language" doc:"Link C code into the binary, for the languages that read it."`
 	Runtime         String  `yaml:"runtime" scope:"language" doc:"How the language runtime in the image is made, for the languages that read it."`
 	Modules         Strings `yaml:"modules" scope:"language" doc:"Runtime modules added to the ones distill finds the app needs, for the languages that read it."`
+
+	// errs are the problems Parse found, unread the values it could not
+	// read, parsedAs the name it was given (see Err).
+	errs     []*Error
+	unread   []Range
+	parsedAs string
 }
 
 // Parse decodes a manifest. The error, when not nil, joins one *Error per
-// problem found, each with a position and a hint.
+// problem found, each with a position and a hint, in file order.
+//
+// With an error, the manifest is returned too when the file is a mapping
+// of fields: the fields that could be read are set, a value that could
+// not be read is empty with its range set. Later stages may read it to
+// find the rest of the manifest's mistakes, and report all of them with
+// Err, which holds this error: a manifest with errors never plans.
 func Parse(file string, data []byte) (*Manifest, error) {
-	m := &Manifest{File: file, Syntax: syntaxDirective(data)}
+	m := &Manifest{File: file, Syntax: syntaxDirective(data), parsedAs: file}
 	d := &decoder{file: file}
 	m.Check = checkDirective(d, data)
 
@@ -93,13 +105,13 @@ func Parse(file string, data []byte) (*Manifest, error) {
 	if err := dec.Decode(&doc); err == io.EOF {
 		// Only the syntax line (and comments): every field has its
 		// default, the language detected from the app's files.
-		return m, d.err()
+		return d.done(m)
 	} else if err != nil {
 		d.errs = append(d.errs, yamlError(file, err))
 		return nil, d.err()
 	}
 	if len(doc.Content) == 0 {
-		return m, d.err()
+		return d.done(m)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
@@ -111,10 +123,15 @@ func Parse(file string, data []byte) (*Manifest, error) {
 		return nil, d.err()
 	}
 	d.decodeStruct(root, reflect.ValueOf(m).Elem())
-	if err := d.err(); err != nil {
-		return nil, err
-	}
-	return m, nil
+	return d.done(m)
+}
+
+// done is the manifest decoded and the decoder's errors, which it keeps
+// for Err.
+func (d *decoder) done(m *Manifest) (*Manifest, error) {
+	err := d.err()
+	m.errs, m.unread = Errors(err), d.unread
+	return m, err
 }
 
 // CheckDirective is "# check=skip=Rule1,Rule2;error=true".
@@ -204,30 +221,11 @@ func syntaxDirective(data []byte) string {
 type decoder struct {
 	file string
 	errs []error
+	// unread are the ranges of the values that could not be read.
+	unread []Range
 }
 
-func (d *decoder) err() error {
-	if len(d.errs) == 0 {
-		return nil
-	}
-	if len(d.errs) == 1 {
-		return d.errs[0]
-	}
-	// errors.Join would print one per line; keep the type walkable.
-	return joined(d.errs)
-}
-
-type joined []error
-
-func (j joined) Error() string {
-	s := make([]string, len(j))
-	for i, e := range j {
-		s[i] = e.Error()
-	}
-	return strings.Join(s, "\n")
-}
-
-func (j joined) Unwrap() []error { return j }
+func (d *decoder) err() error { return Join(d.errs...) }
 
 func (d *decoder) add(r Range, hint, format string, args ...any) {
 	d.errs = append(d.errs, &Error{File: d.file, Range: r, Msg: fmt.Sprintf(format, args...), Hint: hint})
@@ -235,6 +233,14 @@ func (d *decoder) add(r Range, hint, format string, args ...any) {
 
 func (d *decoder) errorf(n *yaml.Node, hint, format string, args ...any) {
 	d.add(d.rangeOf(n), hint, format, args...)
+}
+
+// invalid is an error in a value: the field reads as empty (or without
+// that item), and what later stages find wrong inside it follows from
+// this error (Manifest.Err).
+func (d *decoder) invalid(n *yaml.Node, hint, format string, args ...any) {
+	d.unread = append(d.unread, d.rangeOf(n))
+	d.errorf(n, hint, format, args...)
 }
 
 // rangeOf spans a node from its start to the end of its last descendant.
@@ -276,6 +282,9 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value) {
 			val = val.Alias
 		}
 		v.FieldByIndex(f.Index).Addr().Interface().(value).decode(d, val)
+		if hint := f.Tag.Get("nonempty"); hint != "" && val.Kind == yaml.SequenceNode && len(val.Content) == 0 {
+			d.invalid(val, hint, "%s: is an empty list", k.Value)
+		}
 	}
 	for _, name := range fieldNames(v.Type()) {
 		f := fields[name]

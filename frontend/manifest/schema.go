@@ -31,6 +31,9 @@ func Schema(languages []string, docs map[string]map[string]string) ([]byte, erro
 		if name == "language" {
 			s["enum"] = languages
 		}
+		if f.Tag.Get("nonempty") != "" {
+			s["minItems"] = 1
+		}
 		props[name] = s
 		if f.Tag.Get("required") == "true" {
 			required = append(required, name)

@@ -27,7 +27,7 @@ func (s String) Set() bool { return s.Range.Known() }
 func (s *String) decode(d *decoder, n *yaml.Node) {
 	s.Range = d.rangeOf(n)
 	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
-		d.errorf(n, "a string", "expected a string, found %s", kindName(n))
+		d.invalid(n, "write one value, e.g. a word or a quoted string", "expected a string, found %s", kindName(n))
 		return
 	}
 	s.Value = n.Value
@@ -62,7 +62,7 @@ func (s *Strings) decode(d *decoder, n *yaml.Node) {
 		if n.Kind == yaml.ScalarNode && strings.ContainsAny(n.Value, " \t") {
 			hint = fmt.Sprintf("write it as a list: %s", quoteList(strings.Fields(n.Value)))
 		}
-		d.errorf(n, hint, "expected a list of strings, found %s", kindName(n))
+		d.invalid(n, hint, "expected a list of strings, found %s", kindName(n))
 		return
 	}
 	for _, c := range n.Content {
@@ -97,7 +97,7 @@ func (b *Bool) decode(d *decoder, n *yaml.Node) {
 			return
 		}
 	}
-	d.errorf(n, "write true or false", "expected a boolean, found %s", kindName(n))
+	d.invalid(n, "write true or false", "expected a boolean, found %s", kindName(n))
 }
 
 func (Bool) schema() map[string]any { return map[string]any{"type": "boolean"} }
@@ -117,7 +117,7 @@ type Env struct {
 func (e *Env) decode(d *decoder, n *yaml.Node) {
 	e.Range = d.rangeOf(n)
 	if n.Kind != yaml.MappingNode {
-		d.errorf(n, "write a mapping, e.g. {LOG_LEVEL: info}", "expected a mapping of variable names to values, found %s", kindName(n))
+		d.invalid(n, "write a mapping, e.g. {LOG_LEVEL: info}", "expected a mapping of variable names to values, found %s", kindName(n))
 		return
 	}
 	seen := map[string]bool{}
@@ -126,15 +126,15 @@ func (e *Env) decode(d *decoder, n *yaml.Node) {
 		var kv Var
 		kv.Name.decode(d, k)
 		if kv.Name.Value == "" || strings.ContainsAny(kv.Name.Value, "= \t") {
-			d.errorf(k, "use a name without '=' or spaces", "invalid environment variable name %q", kv.Name.Value)
+			d.invalid(k, "use a name without '=' or spaces", "invalid environment variable name %q", kv.Name.Value)
 		}
 		if seen[kv.Name.Value] {
-			d.errorf(k, "remove one of them", "environment variable %q is set twice", kv.Name.Value)
+			d.invalid(k, "remove one of them", "environment variable %q is set twice", kv.Name.Value)
 		}
 		seen[kv.Name.Value] = true
 		kv.Value.Range = d.rangeOf(v)
 		if v.Kind != yaml.ScalarNode {
-			d.errorf(v, "quote the value", "the value of %s must be a string, found %s", kv.Name.Value, kindName(v))
+			d.invalid(v, "quote the value", "the value of %s must be a string, found %s", kv.Name.Value, kindName(v))
 		} else if v.Tag != "!!null" {
 			kv.Value.Value = v.Value
 		}
@@ -179,14 +179,14 @@ type Ports struct {
 func (p *Ports) decode(d *decoder, n *yaml.Node) {
 	p.Range = d.rangeOf(n)
 	if n.Kind != yaml.SequenceNode {
-		d.errorf(n, "write a list, e.g. [8080]", "expected a list of ports, found %s", kindName(n))
+		d.invalid(n, "write a list, e.g. [8080]", "expected a list of ports, found %s", kindName(n))
 		return
 	}
 	for _, c := range n.Content {
 		port := Port{Range: d.rangeOf(c), Protocol: "tcp"}
 		num := c.Value
 		if c.Kind != yaml.ScalarNode {
-			d.errorf(c, `write a port number such as 8080 or "53/udp"`, "expected a port, found %s", kindName(c))
+			d.invalid(c, `write a port number such as 8080 or "53/udp"`, "expected a port, found %s", kindName(c))
 			continue
 		}
 		if i := strings.IndexByte(num, '/'); i >= 0 {
@@ -195,7 +195,7 @@ func (p *Ports) decode(d *decoder, n *yaml.Node) {
 		}
 		v, err := strconv.Atoi(num)
 		if err != nil || v < 1 || v > 65535 || (port.Protocol != "tcp" && port.Protocol != "udp" && port.Protocol != "sctp") {
-			d.errorf(c, `write a port number from 1 to 65535, optionally with /tcp, /udp or /sctp`, "invalid port %q", c.Value)
+			d.invalid(c, `write a port number from 1 to 65535, optionally with /tcp, /udp or /sctp`, "invalid port %q", c.Value)
 			continue
 		}
 		port.Number = v

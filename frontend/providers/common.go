@@ -162,14 +162,27 @@ func DependenciesOrigin(m *manifest.Manifest) plan.Origin {
 
 var debPkgRE = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+(:[a-z0-9]+)?(=[A-Za-z0-9.+~:-]+)?$`)
 
-// BuildPackages checks the manifest's build-packages and returns them.
+// BuildPackages checks the manifest's build-packages and returns them;
+// the error names every one that is no package name.
 func BuildPackages(m *manifest.Manifest) ([]string, error) {
+	return DebianPackages(m, m.BuildPackages, debPkgRE, "name a Debian package, e.g. libpq-dev")
+}
+
+// DebianPackages checks a manifest list of Debian packages against re
+// and returns them, or an error at each item that does not match, with
+// hint.
+func DebianPackages(m *manifest.Manifest, list manifest.Strings, re *regexp.Regexp, hint string) ([]string, error) {
 	var pkgs []string
-	for _, it := range m.BuildPackages.Items {
-		if !debPkgRE.MatchString(it.Value) {
-			return nil, Fail(m, it.Range, "name a Debian package, e.g. libpq-dev", "%q is not a Debian package name", it.Value)
+	var errs manifest.Errs
+	for _, it := range list.Items {
+		if !re.MatchString(it.Value) {
+			errs.Add(Fail(m, it.Range, hint, "%q is not a Debian package name", it.Value))
+			continue
 		}
 		pkgs = append(pkgs, it.Value)
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
 	}
 	return pkgs, nil
 }
@@ -221,6 +234,17 @@ func Origin(field string, r manifest.Range) plan.Origin {
 // SamePlatform reports whether two normalized platforms are the same.
 func SamePlatform(a, b ocispecs.Platform) bool {
 	return a.OS == b.OS && a.Architecture == b.Architecture && a.Variant == b.Variant
+}
+
+// Command is the manifest's entrypoint, when it is written: an empty one
+// (or one that could not be read) is an error at its range, which the
+// manifest reports already (Manifest.Err keeps that one).
+func Command(m *manifest.Manifest) ([]string, error) {
+	argv := m.Entrypoint.Values()
+	if len(argv) == 0 {
+		return nil, Fail(m, m.Entrypoint.Range, "name the command", "entrypoint: is empty")
+	}
+	return argv, nil
 }
 
 // ScriptArg is the script an interpreter named first in the manifest's

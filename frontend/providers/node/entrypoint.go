@@ -25,7 +25,10 @@ func (pl *planner) entrypoint(ctx context.Context) error {
 	var argv []string
 	switch {
 	case m.Entrypoint.Set():
-		argv = m.Entrypoint.Values()
+		var err error
+		if argv, err = providers.Command(m); err != nil {
+			return err
+		}
 	case pl.startScript() != nil:
 		argv = pl.startScript()
 	default:

@@ -17,7 +17,10 @@ func (pl *planner) entrypoint(ctx context.Context) error {
 	m := pl.m
 	py := pl.python()
 	if m.Entrypoint.Set() {
-		argv := m.Entrypoint.Values()
+		argv, err := providers.Command(m)
+		if err != nil {
+			return err
+		}
 		a0 := argv[0]
 		switch {
 		case a0 == "python" || a0 == "python3" || a0 == "python"+pl.minor:
