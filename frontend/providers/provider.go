@@ -207,22 +207,29 @@ type Choose struct {
 }
 
 // Plan prepares the project and plans every target platform of req, in
-// order: the per-platform loop of every provider.
+// order: the per-platform loop of every provider. With no platforms (the
+// manifest's are wrong), it only prepares, for Prepare's errors.
 func Plan(ctx context.Context, p Provider, req Request) ([]Build, []check.Finding, error) {
 	proj, err := p.Prepare(ctx, req)
 	if err != nil {
 		return nil, nil, err
 	}
 	builds := make([]Build, 0, len(req.Platforms))
+	var errs manifest.Errs
 	for _, pl := range req.Platforms {
+		// Every platform is planned: one may fail where another does
+		// not (the same mistake on each is reported once).
 		b, err := proj.Build(pl)
-		if err != nil {
-			return nil, nil, err
+		if errs.Add(err) {
+			continue
 		}
 		if b.Builder.Origin == (plan.Origin{}) {
 			b.Builder.Origin = ImageOrigin(req.Manifest, plan.RoleBuilder)
 		}
 		builds = append(builds, b)
+	}
+	if err := errs.Err(); err != nil {
+		return nil, nil, err
 	}
 	return builds, proj.Findings, nil
 }

@@ -40,14 +40,7 @@ var runtimePkgRE = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`)
 
 // runtimePackages checks the manifest's runtime-packages.
 func runtimePackages(m *manifest.Manifest) ([]string, error) {
-	var pkgs []string
-	for _, it := range m.RuntimePackages.Items {
-		if !runtimePkgRE.MatchString(it.Value) {
-			return nil, providers.Fail(m, it.Range, "name a Debian package, e.g. libmagic1 or jq (the architecture follows the target platform)", "%q is not a Debian package name", it.Value)
-		}
-		pkgs = append(pkgs, it.Value)
-	}
-	return pkgs, nil
+	return providers.DebianPackages(m, m.RuntimePackages, runtimePkgRE, "name a Debian package, e.g. libmagic1 or jq (the architecture follows the target platform)")
 }
 
 // addRuntimePackages appends to t the steps that install pkgs for its

@@ -2,7 +2,6 @@ package resolve
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -90,7 +89,7 @@ func provider(m *manifest.Manifest) (providers.Provider, error) {
 // provider does not read: they would be ignored without a word.
 func languageFields(m *manifest.Manifest, prov providers.Provider) error {
 	fields := m.LanguageFields()
-	var errs []error
+	var errs manifest.Errs
 	for _, name := range slices.Sorted(maps.Keys(fields)) {
 		if _, ok := prov.Ecosystem().Fields[name]; ok {
 			continue
@@ -101,10 +100,10 @@ func languageFields(m *manifest.Manifest, prov providers.Provider) error {
 				readers = append(readers, p.Language())
 			}
 		}
-		errs = append(errs, providers.Fail(m, fields[name], "remove it (languages that read it: "+strings.Join(readers, ", ")+")",
+		errs.Add(providers.Fail(m, fields[name], "remove it (languages that read it: "+strings.Join(readers, ", ")+")",
 			"%s: is not read for language %s", name, prov.Language()))
 	}
-	return errors.Join(errs...)
+	return errs.Err()
 }
 
 // WorkspaceRoot is the directory above dir (the manifest's directory,
@@ -133,7 +132,9 @@ func WorkspaceRoot(ctx context.Context, fsys providers.FS, m *manifest.Manifest,
 // is an error at the manifest's first line naming what it looked for or
 // found.
 func DetectLanguage(ctx context.Context, fsys providers.FS, m *manifest.Manifest, dir string) error {
-	if m.Language.Value != "" {
+	if m.Language.Value != "" || m.Language.Set() {
+		// Named or detected already; or written but not readable, which
+		// is its error.
 		return nil
 	}
 	var found []string

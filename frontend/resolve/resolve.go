@@ -61,15 +61,20 @@ func TargetPlatforms(m *manifest.Manifest, opts Options) ([]ocispecs.Platform, e
 			add(p)
 		}
 	case m.Platforms.Set():
+		var errs manifest.Errs
 		for _, it := range m.Platforms.Items {
 			p, err := platforms.Parse(it.Value)
-			if err != nil {
-				return nil, &manifest.Error{File: m.File, Range: it.Range, Msg: fmt.Sprintf("invalid platform %q", it.Value), Hint: "write os/arch[/variant], e.g. linux/arm64"}
+			switch {
+			case err != nil:
+				errs.Add(providers.Fail(m, it.Range, "write os/arch[/variant], e.g. linux/arm64", "invalid platform %q", it.Value))
+			case p.OS != "linux":
+				errs.Add(providers.Fail(m, it.Range, "distill builds linux images", "platform %q is not supported", it.Value))
+			default:
+				add(p)
 			}
-			if p.OS != "linux" {
-				return nil, &manifest.Error{File: m.File, Range: it.Range, Msg: fmt.Sprintf("platform %q is not supported", it.Value), Hint: "distill builds linux images"}
-			}
-			add(p)
+		}
+		if err := errs.Err(); err != nil {
+			return nil, err
 		}
 	default:
 		add(opts.BuildPlatform)
@@ -89,45 +94,47 @@ func Resolve(ctx context.Context, m *manifest.Manifest, fsys providers.FS, opts 
 // Checked plans the build and returns what the language provider found
 // to report to `--call=check` as well.
 func Checked(ctx context.Context, m *manifest.Manifest, fsys providers.FS, opts Options) (*plan.Plan, []check.Finding, error) {
-	if err := DetectLanguage(ctx, fsys, m, m.Path(".")); err != nil {
-		return nil, nil, err
-	}
-	prov, err := provider(m)
-	if err != nil {
-		return nil, nil, err
+	// Each check below runs whether the others failed or not, unless it
+	// reads what one of them decides; the error is every one's, and the
+	// manifest's own (m.Err), in file order.
+	var errs manifest.Errs
+	var prov providers.Provider
+	if !errs.Add(DetectLanguage(ctx, fsys, m, m.Path("."))) {
+		var err error
+		if prov, err = provider(m); errs.Add(err) {
+			prov = nil
+		}
 	}
 	targets, err := TargetPlatforms(m, opts)
-	if err != nil {
-		return nil, nil, err
-	}
+	errs.Add(err)
 	user, err := resolveUser(m)
-	if err != nil {
-		return nil, nil, err
-	}
+	errs.Add(err)
 	extra, err := includes(ctx, m, fsys)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := languageFields(m, prov); err != nil {
-		return nil, nil, err
-	}
+	errs.Add(err)
 	pkgs, err := runtimePackages(m)
-	if err != nil {
-		return nil, nil, err
+	errs.Add(err)
+	var builds []providers.Build
+	var findings []check.Finding
+	var eco providers.Ecosystem
+	if prov != nil {
+		errs.Add(languageFields(m, prov))
+		// Without platforms (the manifest's are wrong), the provider
+		// only prepares, for its own errors.
+		builds, findings, err = providers.Plan(ctx, prov, providers.Request{
+			Manifest: m, FS: fsys, Platforms: targets, BuildPlatform: platforms.Normalize(opts.BuildPlatform),
+		})
+		errs.Add(err)
+		eco = prov.Ecosystem()
 	}
-	builds, findings, err := providers.Plan(ctx, prov, providers.Request{
-		Manifest: m, FS: fsys, Platforms: targets, BuildPlatform: platforms.Normalize(opts.BuildPlatform),
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	eco := prov.Ecosystem()
 
-	p := &plan.Plan{Version: plan.Version, Manifest: m.File, Language: prov.Language()}
+	p := &plan.Plan{Version: plan.Version, Manifest: m.File}
+	if prov != nil {
+		p.Language = prov.Language()
+	}
 	for i, b := range builds {
 		runtime, err := runtimeImage(m, b, user, opts.Debug)
-		if err != nil {
-			return nil, nil, err
+		if errs.Add(err) {
+			continue
 		}
 		runtime.Platform = platforms.Format(targets[i])
 		cfg := plan.Config{
@@ -161,12 +168,15 @@ func Checked(ctx context.Context, m *manifest.Manifest, fsys providers.FS, opts 
 			choose(m, &t, b, user, opts.Debug, targets[i])
 		}
 		if len(pkgs) > 0 {
-			if err := addRuntimePackages(m, &t, pkgs, targets[i], platforms.Normalize(opts.BuildPlatform), opts.Lock); err != nil {
-				return nil, nil, err
+			if errs.Add(addRuntimePackages(m, &t, pkgs, targets[i], platforms.Normalize(opts.BuildPlatform), opts.Lock)) {
+				continue
 			}
 		}
 		stepArgs(m, &t, opts.BuildArgs, eco.AddEnv)
 		p.Targets = append(p.Targets, t)
+	}
+	if err := m.Err(errs...); err != nil {
+		return nil, nil, err
 	}
 	p.Normalize()
 	if err := p.Validate(); err != nil {
@@ -215,23 +225,26 @@ func entrypoint(m *manifest.Manifest, b providers.Build) []string {
 // includes turns `include:` into artifacts copied from the context.
 func includes(ctx context.Context, m *manifest.Manifest, fsys providers.FS) ([]plan.Artifact, error) {
 	var out []plan.Artifact
+	var errs manifest.Errs
 	for _, it := range m.Include.Items {
 		p := path.Clean(strings.TrimPrefix(it.Value, "./"))
 		if path.IsAbs(p) || p == ".." || strings.HasPrefix(p, "../") || p == "." {
-			return nil, providers.Fail(m, it.Range, "name a file or directory relative to the context, e.g. static/", "include %q is not a path inside the build context", it.Value)
+			errs.Add(providers.Fail(m, it.Range, "name a file or directory relative to the context, e.g. static/", "include %q is not a path inside the build context", it.Value))
+			continue
 		}
 		ok, err := providers.Exists(ctx, fsys, m.Path(p))
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
-			return nil, providers.Fail(m, it.Range, "check the path and that .dockerignore does not exclude it", "include %q is not in the build context", it.Value)
+			errs.Add(providers.Fail(m, it.Range, "check the path and that .dockerignore does not exclude it", "include %q is not in the build context", it.Value))
+			continue
 		}
 		// A workspace member's paths are its own (m.Path); in the image
 		// they are under the app's working directory (inLayer).
 		out = append(out, plan.Artifact{From: plan.FromContext, Src: m.Path(p), Dest: path.Join(providers.AppDir, p), Origin: providers.Origin("include", it.Range)})
 	}
-	return out, nil
+	return out, errs.Err()
 }
 
 // inLayer puts the included files in the layer of the provider's last

@@ -90,55 +90,23 @@ type project struct {
 
 // Prepare implements providers.Provider.
 func (Provider) Prepare(ctx context.Context, req providers.Request) (*providers.Project, error) {
-	m := req.Manifest
-	fail := func(r manifest.Range, hint, format string, args ...any) error {
-		return providers.Fail(m, r, hint, format, args...)
-	}
 	pr := &project{req: req}
-
-	// The dependency file: go.mod, detected at the context root.
-	pr.gomod, pr.gomodRange = "go.mod", m.Language.Range
-	if m.Dependencies.Set() {
-		pr.gomod, pr.gomodRange = path.Clean(m.Path(m.Dependencies.Value)), m.Dependencies.Range
-		if path.Base(pr.gomod) != "go.mod" {
-			return nil, fail(pr.gomodRange, "name the module's go.mod", "%q is not a Go dependency file", m.Dependencies.Value)
-		}
-	}
-	if err := checkRelative(pr.gomod); err != nil {
-		return nil, fail(pr.gomodRange, "use a path inside the build context", "dependencies: %v", err)
-	}
-	if err := pr.readWork(ctx); err != nil {
-		return nil, err
-	}
-	data, err := req.FS.ReadFile(ctx, pr.gomod)
-	if errors.Is(err, fs.ErrNotExist) {
-		if m.Dependencies.Set() {
-			return nil, fail(pr.gomodRange, "check the path and that .dockerignore does not exclude it", "dependency file %q is not in the build context", pr.gomod)
-		}
-		return nil, fail(pr.gomodRange, "run `go mod init` in the context, or set `dependencies:` to the module's go.mod", "no go.mod at the root of the build context")
-	} else if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", pr.gomod, err)
-	}
-	if pr.mod, err = parseGoMod(data); err != nil {
-		return nil, fail(pr.gomodRange, "fix go.mod", "%s: %v", pr.gomod, err)
-	}
-	pr.modDir = path.Dir(pr.gomod)
-
-	pr.version = pr.mod.version()
-	versionRange := manifest.Range{}
-	if m.Version.Set() {
-		pr.version, versionRange = m.Version.Value, m.Version.Range
-	}
-	if !versionRE.MatchString(pr.version) {
-		return nil, fail(versionRange, `write a Go release such as "1.26" or "1.26.8"`, "invalid Go version %q", pr.version)
-	}
-	if err := pr.mainPackage(ctx); err != nil {
-		return nil, err
-	}
-	if pr.vendored, err = providers.Exists(ctx, req.FS, path.Join(pr.modDir, "vendor/modules.txt")); err != nil {
-		return nil, err
-	}
-	if pr.hasSum, err = providers.Exists(ctx, req.FS, path.Join(pr.modDir, "go.sum")); err != nil {
+	m := req.Manifest
+	var ps providers.Passes
+	dep := ps.Run(ctx, pr.dependencyFile)
+	work := ps.Run(ctx, pr.readWork, dep)
+	mod := ps.Run(ctx, pr.readMod, dep, work)
+	// The manifest's version is checked whether go.mod could be read or
+	// not; go.mod's needs it read.
+	ps.Run(ctx, pr.checkVersion, mod || m.Version.Set())
+	ps.Run(ctx, pr.mainPackage, mod)
+	ps.Run(ctx, pr.sums, mod)
+	ps.Run(ctx, func(context.Context) (err error) {
+		pr.buildPkgs, err = providers.BuildPackages(m)
+		return err
+	})
+	ps.Run(ctx, pr.detectCgo, mod)
+	if err := ps.Err(); err != nil {
 		return nil, err
 	}
 	var findings []check.Finding
@@ -147,14 +115,67 @@ func (Provider) Prepare(ctx context.Context, req providers.Request) (*providers.
 			Msg:  fmt.Sprintf("%s requires modules but there is no go.sum next to it: their content is not pinned", pr.gomod),
 			Hint: "run `go mod tidy` and add go.sum to the context"})
 	}
-	if pr.buildPkgs, err = providers.BuildPackages(m); err != nil {
-		return nil, err
-	}
-	if err := pr.detectCgo(ctx); err != nil {
-		return nil, err
-	}
 	pr.images()
 	return &providers.Project{Findings: findings, Build: pr.build}, nil
+}
+
+// dependencyFile is the go.mod `dependencies:` names, else the root's.
+func (pr *project) dependencyFile(context.Context) error {
+	m := pr.req.Manifest
+	pr.gomod, pr.gomodRange = "go.mod", m.Language.Range
+	if m.Dependencies.Set() {
+		pr.gomod, pr.gomodRange = path.Clean(m.Path(m.Dependencies.Value)), m.Dependencies.Range
+		if path.Base(pr.gomod) != "go.mod" {
+			return providers.Fail(m, pr.gomodRange, "name the module's go.mod", "%q is not a Go dependency file", m.Dependencies.Value)
+		}
+	}
+	if err := checkRelative(pr.gomod); err != nil {
+		return providers.Fail(m, pr.gomodRange, "use a path inside the build context", "dependencies: %v", err)
+	}
+	return nil
+}
+
+// readMod reads and parses go.mod (the workspace's module of the app
+// when there is a go.work).
+func (pr *project) readMod(ctx context.Context) error {
+	m := pr.req.Manifest
+	data, err := pr.req.FS.ReadFile(ctx, pr.gomod)
+	if errors.Is(err, fs.ErrNotExist) {
+		if m.Dependencies.Set() {
+			return providers.Fail(m, pr.gomodRange, "check the path and that .dockerignore does not exclude it", "dependency file %q is not in the build context", pr.gomod)
+		}
+		return providers.Fail(m, pr.gomodRange, "run `go mod init` in the context, or set `dependencies:` to the module's go.mod", "no go.mod at the root of the build context")
+	} else if err != nil {
+		return fmt.Errorf("reading %s: %w", pr.gomod, err)
+	}
+	if pr.mod, err = parseGoMod(data); err != nil {
+		return providers.Fail(m, pr.gomodRange, "fix go.mod", "%s: %v", pr.gomod, err)
+	}
+	pr.modDir = path.Dir(pr.gomod)
+	return nil
+}
+
+// checkVersion is the Go version: the manifest's, else go.mod's.
+func (pr *project) checkVersion(context.Context) error {
+	m := pr.req.Manifest
+	pr.version = pr.mod.version()
+	versionRange := manifest.Range{}
+	if m.Version.Set() {
+		pr.version, versionRange = m.Version.Value, m.Version.Range
+	}
+	if !versionRE.MatchString(pr.version) {
+		return providers.Fail(m, versionRange, `write a Go release such as "1.26" or "1.26.8"`, "invalid Go version %q", pr.version)
+	}
+	return nil
+}
+
+// sums looks for vendor/modules.txt and go.sum next to go.mod.
+func (pr *project) sums(ctx context.Context) (err error) {
+	if pr.vendored, err = providers.Exists(ctx, pr.req.FS, path.Join(pr.modDir, "vendor/modules.txt")); err != nil {
+		return err
+	}
+	pr.hasSum, err = providers.Exists(ctx, pr.req.FS, path.Join(pr.modDir, "go.sum"))
+	return err
 }
 
 // mainPackage checks the package to build and names the binary after it.

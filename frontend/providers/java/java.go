@@ -98,39 +98,37 @@ type project struct {
 // Prepare implements providers.Provider.
 func (Provider) Prepare(ctx context.Context, req providers.Request) (*providers.Project, error) {
 	pr := &project{req: req, m: req.Manifest}
-	if err := pr.detect(ctx); err != nil {
+	var ps providers.Passes
+	tool := ps.Run(ctx, pr.detect)
+	ps.Run(ctx, pr.optionalInputs, tool)
+	read := ps.Run(ctx, func(ctx context.Context) error {
+		if pr.tool.name == "maven" {
+			return pr.prepareMaven(ctx)
+		}
+		return pr.prepareGradle(ctx)
+	}, tool)
+	version := ps.Run(ctx, pr.version, read)
+	runtime := ps.Run(ctx, func(context.Context) error { return pr.runtimeChoice() })
+	ps.Run(ctx, func(context.Context) error { return pr.images() }, version, runtime)
+	if err := ps.Err(); err != nil {
 		return nil, err
 	}
+	return &providers.Project{Findings: pr.findings, Build: pr.build}, nil
+}
+
+// optionalInputs are the build tool's optional files the project has.
+func (pr *project) optionalInputs(ctx context.Context) error {
 	for _, f := range optionalInputs {
 		f = path.Join(pr.tool.root, f)
-		ok, err := providers.Exists(ctx, req.FS, f)
+		ok, err := providers.Exists(ctx, pr.req.FS, f)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if ok {
 			pr.existing = append(pr.existing, f)
 		}
 	}
-	var err error
-	switch pr.tool.name {
-	case "maven":
-		err = pr.prepareMaven(ctx)
-	default:
-		err = pr.prepareGradle(ctx)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := pr.version(ctx); err != nil {
-		return nil, err
-	}
-	if err := pr.runtimeChoice(); err != nil {
-		return nil, err
-	}
-	if err := pr.images(); err != nil {
-		return nil, err
-	}
-	return &providers.Project{Findings: pr.findings, Build: pr.build}, nil
+	return nil
 }
 
 // detect finds the build tool: the dependency file the manifest names,

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/distill-build/distill/frontend/manifest"
 	"github.com/distill-build/distill/frontend/providers"
 )
 
@@ -117,15 +118,17 @@ func (pr *project) runtimeChoice() error {
 			return providers.Fail(m, m.Runtime.Range, "use jre (the distroless Java image) or jlink (a runtime of the modules the app needs)", "unknown Java runtime %q", v)
 		}
 	}
+	if len(m.Modules.Items) > 0 && pr.runtime != runtimeJlink {
+		return providers.Fail(m, m.Modules.Items[0].Range, "add runtime: jlink, or remove modules: (the full JRE has every module)", "modules: is only read with runtime: jlink")
+	}
 	modRE := regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$`)
+	var errs manifest.Errs
 	for _, it := range m.Modules.Items {
-		if pr.runtime != runtimeJlink {
-			return providers.Fail(m, it.Range, "add runtime: jlink, or remove modules: (the full JRE has every module)", "modules: is only read with runtime: jlink")
-		}
 		if !modRE.MatchString(it.Value) {
-			return providers.Fail(m, it.Range, "name a Java module, e.g. jdk.crypto.ec", "%q is not a Java module name", it.Value)
+			errs.Add(providers.Fail(m, it.Range, "name a Java module, e.g. jdk.crypto.ec", "%q is not a Java module name", it.Value))
+			continue
 		}
 		pr.modules = append(pr.modules, it.Value)
 	}
-	return nil
+	return errs.Err()
 }

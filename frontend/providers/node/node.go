@@ -113,10 +113,19 @@ func (Provider) Prepare(ctx context.Context, req providers.Request) (*providers.
 			return nil, err
 		}
 	}
-	for _, step := range []func(context.Context) error{pl.dependencies, pl.inputsIn, pl.packages, pl.version, pl.images, pl.buildCommand, pl.entrypoint} {
-		if err := step(ctx); err != nil {
-			return nil, err
-		}
+	m := pl.m
+	var ps providers.Passes
+	deps := ps.Run(ctx, pl.dependencies)
+	ps.Run(ctx, pl.inputsIn)
+	ps.Run(ctx, pl.packages)
+	// The manifest's version needs nothing read; the project's is in
+	// package.json.
+	version := ps.Run(ctx, pl.version, deps || m.Version.Set())
+	ps.Run(ctx, pl.images, version)
+	build := ps.Run(ctx, pl.buildCommand, deps)
+	ps.Run(ctx, pl.entrypoint, deps, build)
+	if err := ps.Err(); err != nil {
+		return nil, err
 	}
 	return &providers.Project{Findings: pl.findings, Build: func(p ocispecs.Platform) (providers.Build, error) { return pl.plan(p), nil }}, nil
 }

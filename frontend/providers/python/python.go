@@ -121,10 +121,19 @@ func (Provider) Ecosystem() providers.Ecosystem {
 // Prepare implements providers.Provider.
 func (Provider) Prepare(ctx context.Context, req providers.Request) (*providers.Project, error) {
 	pl := &planner{req: req, m: req.Manifest, member: path.Clean(cmpOr(req.Manifest.Member, "."))}
-	for _, step := range []func(context.Context) error{pl.dependencies, pl.version, pl.images, pl.entrypoint} {
-		if err := step(ctx); err != nil {
-			return nil, err
-		}
+	var ps providers.Passes
+	deps := ps.Run(ctx, pl.dependencies)
+	// The manifest's version needs nothing read; the project's is in its
+	// files.
+	version := ps.Run(ctx, pl.version, deps || pl.m.Version.Set())
+	ps.Run(ctx, pl.images, version)
+	ps.Run(ctx, pl.entrypoint, deps, version)
+	ps.Run(ctx, func(context.Context) error {
+		_, err := providers.BuildPackages(pl.m)
+		return err
+	})
+	if err := ps.Err(); err != nil {
+		return nil, err
 	}
 	return &providers.Project{Findings: pl.findings, Build: pl.platformBuild}, nil
 }

@@ -85,35 +85,20 @@ var versionRE = regexp.MustCompile(`^1\.[0-9]+(\.[0-9]+)?$`)
 func (Provider) Prepare(ctx context.Context, req providers.Request) (*providers.Project, error) {
 	m := req.Manifest
 	pr := &project{req: req, m: m, cargo: "Cargo.toml", cargoRange: m.Language.Range}
-	if m.Dependencies.Set() {
-		pr.cargo, pr.cargoRange = path.Clean(m.Dependencies.Value), m.Dependencies.Range
-		if path.Base(pr.cargo) != "Cargo.toml" {
-			return nil, providers.Fail(m, pr.cargoRange, "name the package's or the workspace's Cargo.toml", "%q is not a Cargo manifest", m.Dependencies.Value)
-		}
-		if path.IsAbs(pr.cargo) || pr.cargo == ".." || strings.HasPrefix(pr.cargo, "../") {
-			return nil, providers.Fail(m, pr.cargoRange, "use a path inside the build context", "dependencies: %q leaves the build context", pr.cargo)
-		}
-	}
-	ws, err := loadWorkspace(ctx, req.FS, pr.cargo)
-	if errors.Is(err, fs.ErrNotExist) {
-		if m.Dependencies.Set() {
-			return nil, providers.Fail(m, pr.cargoRange, "check the path and that .dockerignore does not exclude it", "a Cargo manifest the project needs is not in the build context: %v", err)
-		}
-		return nil, providers.Fail(m, pr.cargoRange, "run `cargo init` in the context, or set `dependencies:` to the project's Cargo.toml", "no Cargo.toml at the root of the build context (%v)", err)
-	} else if err != nil {
-		return nil, providers.Fail(m, pr.cargoRange, "fix the Cargo manifest", "%v", err)
-	}
-	pr.ws = ws
-	if pr.lock, err = providers.Exists(ctx, req.FS, path.Join(ws.rootDir, "Cargo.lock")); err != nil {
-		return nil, err
-	}
-	if err := pr.pickBinary(); err != nil {
-		return nil, err
-	}
-	if err := pr.toolchain(ctx); err != nil {
-		return nil, err
-	}
-	if pr.buildPkgs, err = providers.BuildPackages(m); err != nil {
+	var ps providers.Passes
+	ws := ps.Run(ctx, pr.readCargo)
+	ps.Run(ctx, func(ctx context.Context) (err error) {
+		pr.lock, err = providers.Exists(ctx, req.FS, path.Join(pr.ws.rootDir, "Cargo.lock"))
+		return err
+	}, ws)
+	bin := ps.Run(ctx, func(context.Context) error { return pr.pickBinary() }, ws)
+	version := ps.Run(ctx, pr.manifestVersion)
+	ps.Run(ctx, pr.toolchain, bin, version)
+	ps.Run(ctx, func(context.Context) (err error) {
+		pr.buildPkgs, err = providers.BuildPackages(m)
+		return err
+	})
+	if err := ps.Err(); err != nil {
 		return nil, err
 	}
 	pr.static = m.Base.Set() && m.Base.Value == providers.Static
@@ -135,6 +120,40 @@ func (Provider) Prepare(ctx context.Context, req providers.Request) (*providers.
 			Hint: "use base: cc (the shared libraries are carried into the image), or make the -sys crates build their C library from source (e.g. a bundled or vendored feature)"})
 	}
 	return &providers.Project{Findings: findings, Build: pr.build}, nil
+}
+
+// readCargo reads the Cargo manifest `dependencies:` names, else the
+// root's, and its workspace.
+func (pr *project) readCargo(ctx context.Context) error {
+	m := pr.m
+	if m.Dependencies.Set() {
+		pr.cargo, pr.cargoRange = path.Clean(m.Dependencies.Value), m.Dependencies.Range
+		if path.Base(pr.cargo) != "Cargo.toml" {
+			return providers.Fail(m, pr.cargoRange, "name the package's or the workspace's Cargo.toml", "%q is not a Cargo manifest", m.Dependencies.Value)
+		}
+		if path.IsAbs(pr.cargo) || pr.cargo == ".." || strings.HasPrefix(pr.cargo, "../") {
+			return providers.Fail(m, pr.cargoRange, "use a path inside the build context", "dependencies: %q leaves the build context", pr.cargo)
+		}
+	}
+	ws, err := loadWorkspace(ctx, pr.req.FS, pr.cargo)
+	if errors.Is(err, fs.ErrNotExist) {
+		if m.Dependencies.Set() {
+			return providers.Fail(m, pr.cargoRange, "check the path and that .dockerignore does not exclude it", "a Cargo manifest the project needs is not in the build context: %v", err)
+		}
+		return providers.Fail(m, pr.cargoRange, "run `cargo init` in the context, or set `dependencies:` to the project's Cargo.toml", "no Cargo.toml at the root of the build context (%v)", err)
+	} else if err != nil {
+		return providers.Fail(m, pr.cargoRange, "fix the Cargo manifest", "%v", err)
+	}
+	pr.ws = ws
+	return nil
+}
+
+// manifestVersion checks the manifest's version, when it names one.
+func (pr *project) manifestVersion(context.Context) error {
+	if v := pr.m.Version; v.Set() && !versionRE.MatchString(v.Value) {
+		return providers.Fail(pr.m, v.Range, `write a Rust release such as "1.85" or "1.85.1"`, "invalid Rust version %q", v.Value)
+	}
+	return nil
 }
 
 // pickBinary chooses the binary to build: main:'s, else the only one.
@@ -204,9 +223,6 @@ func (pr *project) toolchain(ctx context.Context) error {
 	switch {
 	case m.Version.Set():
 		pinned, pinnedBy, pinRange = m.Version.Value, "version: in "+m.File, m.Version.Range
-		if !versionRE.MatchString(pinned) {
-			return providers.Fail(m, m.Version.Range, `write a Rust release such as "1.85" or "1.85.1"`, "invalid Rust version %q", pinned)
-		}
 	default:
 		var file string
 		if pinned, file, err = toolchainFile(ctx, pr.req.FS, pr.ws.rootDir); err != nil {
