@@ -3,6 +3,7 @@ package frontend
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"path"
 	"path/filepath"
@@ -96,10 +97,10 @@ func (r *request) locateManifest(ctx context.Context) (string, error) {
 		}
 	}
 	slices.Sort(found)
-	return "", sourceError(r.sm, &manifest.Error{File: r.manifest.File, Range: manifest.Range{Start: manifest.Pos{Line: 1}, End: manifest.Pos{Line: 1}},
+	return "", &manifest.Error{File: r.manifest.File, Range: manifest.Range{Start: manifest.Pos{Line: 1}, End: manifest.Pos{Line: 1}},
 		Msg: fmt.Sprintf("the build context has %s with this content in %d directories (%s): distill finds the app's directory by its manifest's content",
 			base, len(found), strings.Join(found, ", ")),
-		Hint: "make each manifest differ (a comment naming its app), or build with the app's directory as the context"})
+		Hint: "make each manifest differ (a comment naming its app), or build with the app's directory as the context"}
 }
 
 // appRoot is the app's root in the build context: the manifest's
@@ -111,9 +112,9 @@ func (r *request) appRoot(dir string) (string, error) {
 	}
 	root := path.Join(dir, m.Root.Value)
 	if path.IsAbs(m.Root.Value) || root == ".." || strings.HasPrefix(root, "../") {
-		return "", sourceError(r.sm, &manifest.Error{File: m.File, Range: m.Root.Range,
+		return "", &manifest.Error{File: m.File, Range: m.Root.Range,
 			Msg:  fmt.Sprintf("root %q is outside the build context (the manifest is in %s)", m.Root.Value, dir),
-			Hint: "name a directory relative to the manifest's, inside the context, e.g. root: ../.. for the repository root"})
+			Hint: "name a directory relative to the manifest's, inside the context, e.g. root: ../.. for the repository root"}
 	}
 	return root, nil
 }
@@ -137,16 +138,22 @@ func (r *request) loadContext(ctx context.Context, bctx *buildContext) error {
 	if bctx.root, err = r.appRoot(dir); err != nil {
 		return err
 	}
-	if r.manifest.Language.Value == "" {
+	if !r.manifest.Language.Set() {
 		// No language: the files of the manifest's directory tell it.
-		if err := resolve.DetectLanguage(ctx, lazy.Under("."), r.manifest, dir); err != nil {
-			return sourceError(r.sm, err)
+		// When they tell none, or several, planning says so with the
+		// manifest's other mistakes.
+		var me *manifest.Error
+		switch err := resolve.DetectLanguage(ctx, lazy.Under("."), r.manifest, dir); {
+		case errors.As(err, &me):
+		case err != nil:
+			return err
+		default:
+			where := ""
+			if dir != "." {
+				where = " in " + dir
+			}
+			r.say(ctx, fmt.Sprintf("[distill] language: %s, from %s%s (the manifest names none)", r.manifest.Language.Value, r.manifest.Detected, where))
 		}
-		where := ""
-		if dir != "." {
-			where = " in " + dir
-		}
-		r.say(ctx, fmt.Sprintf("[distill] language: %s, from %s%s (the manifest names none)", r.manifest.Language.Value, r.manifest.Detected, where))
 	}
 	if !remoteContext(r.bc.BuildOpts().Opts["context"]) {
 		ws, err := resolve.WorkspaceRoot(ctx, lazy.Under("."), r.manifest, dir)

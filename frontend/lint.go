@@ -107,10 +107,21 @@ func lintResults(src *llb.SourceMap, findings []check.Finding, planErr error) *l
 	case planErr != nil && len(manifest.Errors(planErr)) == 0:
 		res.Error = &lint.BuildError{Message: planErr.Error(), Location: pb.Location{SourceIndex: -1}}
 	case len(rest) > 0:
-		e := rest[0]
-		res.Error = &lint.BuildError{Message: errorDetail(e), Location: pb.Location{SourceIndex: int32(idx)}}
-		if e.Range.Known() {
-			res.Error.Location.Ranges = []*pb.Range{pbRange(e.Range)}
+		// One error holds them all: a line each (with its position when
+		// there are several), their ranges marked in one snippet.
+		msg := errorDetail(rest[0])
+		if len(rest) > 1 {
+			lines := make([]string, len(rest))
+			for i, e := range rest {
+				lines[i] = e.Error()
+			}
+			msg = strings.Join(lines, "\n")
+		}
+		res.Error = &lint.BuildError{Message: msg, Location: pb.Location{SourceIndex: int32(idx)}}
+		for _, e := range rest {
+			if e.Range.Known() {
+				res.Error.Location.Ranges = append(res.Error.Location.Ranges, pbRange(e.Range))
+			}
 		}
 	}
 	return res

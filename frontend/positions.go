@@ -11,7 +11,9 @@ import (
 // warning ranges and subrequest locations. Locations point into source 0,
 // the manifest, the only source distill's answers carry.
 
-// sourceError attaches the manifest lines of every manifest error in err.
+// sourceError attaches the manifest lines of every manifest error in err,
+// a source each, in the errors' order (file order, manifest.Join): buildx
+// prints a snippet per error.
 func sourceError(sm *sourcemap.Map, err error) error {
 	var ranges []sourcemap.Range
 	for _, e := range manifest.Errors(err) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"path"
+	"slices"
 	"sync"
 
 	"github.com/containerd/platforms"
@@ -40,6 +41,9 @@ type request struct {
 	// checks is the check directive in force (the build arg's or the
 	// manifest's).
 	checks manifest.CheckDirective
+	// problems are what newRequest found wrong besides the manifest's
+	// own errors (Manifest.Err): plan reports them with the rest.
+	problems manifest.Errs
 
 	args          map[string]string
 	target        string // the --target asked for, "" for the default
@@ -47,10 +51,9 @@ type request struct {
 	resolver      *cachingResolver
 	buildPlatform ocispecs.Platform
 	// platforms are the target platforms the plan and dockerui's
-	// per-platform loop both follow; platformsErr, when the manifest's
-	// platforms are wrong, is reported by the routes that plan.
-	platforms    []ocispecs.Platform
-	platformsErr error
+	// per-platform loop both follow (none when the manifest's are wrong:
+	// planning finds them wrong again and says so with the rest).
+	platforms []ocispecs.Platform
 
 	buildCtx buildContext
 }
@@ -89,7 +92,9 @@ func newRequest(ctx context.Context, c gwclient.Client) (*request, error) {
 		return nil, err
 	}
 	r.sm = sourcemap.New(r.src.SourceMap)
-	if r.manifest, err = manifest.Parse(r.src.Filename, r.src.Data); err != nil {
+	// A manifest with mistakes is read on when it is a mapping of fields:
+	// the routes report every mistake at once (request.fail).
+	if r.manifest, err = manifest.Parse(r.src.Filename, r.src.Data); r.manifest == nil {
 		return nil, sourceError(r.sm, err)
 	}
 	if lockOn(r.args) {
@@ -97,18 +102,26 @@ func newRequest(ctx context.Context, c gwclient.Client) (*request, error) {
 			return nil, err
 		}
 	}
-	if r.checks, err = checkConfig(r.manifest, r.args); err != nil {
-		return nil, sourceError(r.sm, err)
-	}
+	r.checks, err = checkConfig(r.manifest, r.args)
+	r.problems.Add(err)
 	r.buildPlatform = platforms.DefaultSpec()
 	if len(bc.BuildPlatforms) > 0 {
 		r.buildPlatform = bc.BuildPlatforms[0]
 	}
-	r.platforms, r.platformsErr = resolve.TargetPlatforms(r.manifest, resolve.Options{Platforms: bc.TargetPlatforms, BuildPlatform: r.buildPlatform})
-	if r.platformsErr != nil {
-		r.platformsErr = sourceError(r.sm, r.platformsErr)
-	}
+	r.platforms, _ = resolve.TargetPlatforms(r.manifest, resolve.Options{Platforms: bc.TargetPlatforms, BuildPlatform: r.buildPlatform})
 	return r, nil
+}
+
+// errs is every mistake of the manifest found so far, with err's (nil:
+// none), in file order; nil when there is none.
+func (r *request) errs(err error) error {
+	return r.manifest.Err(append(slices.Clone(r.problems), err)...)
+}
+
+// fail is errs as the request's answer: a BuildKit error with the
+// manifest's lines of each mistake (positions.go).
+func (r *request) fail(err error) error {
+	return sourceError(r.sm, r.errs(err))
 }
 
 // context loads the main build context once and makes it readable for
@@ -121,21 +134,19 @@ func (r *request) context(ctx context.Context) (*llb.State, providers.FS, error)
 
 // plan resolves the manifest for the target platforms, with the lock
 // applied unless unlocked, and returns the findings the provider made
-// while planning.
+// while planning. Its error is every mistake of the manifest (errs), as
+// manifest errors: the routes attach their lines (sourceError).
 func (r *request) plan(ctx context.Context, unlocked bool) (*plan.Plan, []check.Finding, error) {
 	_, fsys, err := r.context(ctx)
 	if err != nil {
-		return nil, nil, err
-	}
-	if r.platformsErr != nil {
-		return nil, nil, r.platformsErr
+		return nil, nil, r.errs(err)
 	}
 	opts := resolve.Options{Platforms: r.platforms, BuildPlatform: r.buildPlatform, Debug: r.target == TargetDebug, BuildArgs: r.args}
 	if !unlocked {
 		opts.Lock = r.lock
 	}
 	p, findings, err := resolve.Checked(ctx, r.manifest, fsys, opts)
-	if err != nil {
+	if err := r.errs(err); err != nil {
 		return nil, nil, err
 	}
 	if r.lock != nil && !unlocked {

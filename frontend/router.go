@@ -42,10 +42,16 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 // request ids, then a build of a known target.
 func (r *request) route(ctx context.Context) (*gwclient.Result, error) {
 	if res, ok, err := r.bc.HandleSubrequest(ctx, dockerui.RequestHandler{
-		ListTargets: func(context.Context) (*targets.List, error) { return listTargets(), nil },
-		Outline:     func(ctx context.Context) (*outline.Outline, error) { return outlineRoute(ctx, r) },
-		Lint:        func(ctx context.Context) (*lint.LintResults, error) { return lintRoute(ctx, r) },
-		AllowOther:  true,
+		ListTargets: func(context.Context) (*targets.List, error) {
+			// The manifest's mistakes fail every request, this one too.
+			if err := r.fail(nil); err != nil {
+				return nil, err
+			}
+			return listTargets(), nil
+		},
+		Outline:    func(ctx context.Context) (*outline.Outline, error) { return outlineRoute(ctx, r) },
+		Lint:       func(ctx context.Context) (*lint.LintResults, error) { return lintRoute(ctx, r) },
+		AllowOther: true,
 	}); err != nil || ok {
 		return res, err
 	}

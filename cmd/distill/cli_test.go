@@ -100,7 +100,8 @@ func TestUsageErrors(t *testing.T) {
 }
 
 // TestReport: a failed command exits 1, each of its lines said once with
-// "distill: ".
+// "distill: " (the manifest's three mistakes: the missing go.mod that
+// language: go needs, then the decoder's two).
 func TestReport(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -110,7 +111,7 @@ func TestReport(t *testing.T) {
 	var stderr bytes.Buffer
 	code := report(&stderr, run(context.Background(), []string{"plan", dir}, &bytes.Buffer{}))
 	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
-	if code != 1 || len(lines) != 2 {
+	if code != 1 || len(lines) != 3 {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr.String())
 	}
 	for _, l := range lines {

@@ -82,3 +82,34 @@ func TestCheckCommand(t *testing.T) {
 		t.Errorf("locked: err = %v, output:\n%s", err, out.String())
 	}
 }
+
+// TestPlanCommandEveryMistake: `distill plan` of a manifest with three
+// mistakes (the provider's, resolve's, the decoder's) names each, in
+// file order, with its file:line:col.
+func TestPlanCommandEveryMistake(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for name, text := range map[string]string{
+		"go.mod":       "module example.com/x\n\ngo 1.26\n",
+		"main.go":      "package main\nfunc main() {}\n",
+		"distill.yaml": "language: go\nversion: latest\nuser: www-data\nexpose: [99999]\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := run(context.Background(), []string{"plan", dir}, &bytes.Buffer{})
+	if err == nil {
+		t.Fatal("no error")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	want := []string{`distill.yaml:2:10: invalid Go version "latest"`, `distill.yaml:3:7: unknown user "www-data"`, `distill.yaml:4:10: invalid port "99999"`}
+	if len(lines) != len(want) {
+		t.Fatalf("error =\n%v\nwant %d lines", err, len(want))
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(lines[i], filepath.Join(dir, w)) {
+			t.Errorf("line %d = %q, want %q…", i+1, lines[i], filepath.Join(dir, w))
+		}
+	}
+}

@@ -210,7 +210,9 @@ func (l *loaded) load(ctx context.Context, f *manifestFlags) error {
 	} else if err != nil {
 		return err
 	}
-	if l.manifest, err = manifest.Parse(file, data); err != nil {
+	// A manifest with mistakes is planned still, for the rest of them:
+	// the error is every one (Manifest.Err).
+	if l.manifest, err = manifest.Parse(file, data); l.manifest == nil {
 		return err
 	}
 	bp, err := parsePlatform("--build-platform", f.buildPlatform)
@@ -230,11 +232,11 @@ func (l *loaded) load(ctx context.Context, f *manifestFlags) error {
 		// A workspace above the manifest's directory is the root, and the
 		// app its member.
 		if err := resolve.DetectLanguage(ctx, contextfs.Dir(l.dir), l.manifest, filepath.ToSlash(root)); err != nil {
-			return err
+			return l.manifest.Err(err)
 		}
 		ws, err := resolve.WorkspaceRoot(ctx, contextfs.Dir(l.dir), l.manifest, filepath.ToSlash(root))
 		if err != nil {
-			return err
+			return l.manifest.Err(err)
 		}
 		if ws != "" {
 			root = filepath.FromSlash(ws)

@@ -55,8 +55,14 @@ func (m *Map) Location(o plan.Origin) []llb.ConstraintsOpt {
 	return []llb.ConstraintsOpt{m.sm.Location([]*pb.Range{r})}
 }
 
-// WithSource attaches the manifest snippet at r to err, so buildx prints
-// file:line and the lines around it.
+// WithSource attaches the manifest snippet at each range to err, one
+// source a range, so buildx prints file:line and the lines around each,
+// in the order of ranges: errdefs.Sources lists the innermost source
+// first, so the first range is attached first (as the Dockerfile frontend
+// attaches its locations). BuildKit's gRPC reverses the order of an
+// error's sources at each hop, and an error crosses two (the frontend's
+// return to the daemon, the daemon's to the client): the client sees
+// this order.
 func (m *Map) WithSource(err error, ranges ...Range) error {
 	if m == nil || m.sm == nil || err == nil {
 		return err
@@ -65,11 +71,10 @@ func (m *Map) WithSource(err error, ranges ...Range) error {
 	if m.sm.Definition != nil {
 		info.Definition = m.sm.Definition.ToPB()
 	}
-	var rs []*pb.Range
 	for _, r := range ranges {
 		if r.StartLine > 0 {
-			rs = append(rs, r.PB())
+			err = errdefs.WithSource(err, &errdefs.Source{Info: info, Ranges: []*pb.Range{r.PB()}})
 		}
 	}
-	return errdefs.WithSource(err, &errdefs.Source{Info: info, Ranges: rs})
+	return err
 }
