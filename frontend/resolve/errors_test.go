@@ -84,3 +84,76 @@ func TestEveryError(t *testing.T) {
 		})
 	}
 }
+
+// TestGarbageLockFiles: a lock file that is not what its name says fails
+// planning, at the manifest line that chose it (dependencies:, else
+// language:), naming the file, what is wrong and the command that
+// writes it again; not later, inside the package manager's step.
+func TestGarbageLockFiles(t *testing.T) {
+	t.Parallel()
+	f := func(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
+	node := func(lock, data string) fstest.MapFS {
+		return fstest.MapFS{"package.json": f(`{"name": "x", "main": "server.js"}`), "server.js": f(""), lock: f(data)}
+	}
+	python := func(lock, data string) fstest.MapFS {
+		return fstest.MapFS{"pyproject.toml": f("[project]\nname = \"x\"\nversion = \"1\"\n"), "main.py": f(""), lock: f(data)}
+	}
+	rust := fstest.MapFS{"Cargo.toml": f("[package]\nname = \"x\"\nversion = \"0.1.0\"\n"), "src/main.rs": f("fn main() {}\n")}
+	goApp := fstest.MapFS{"go.mod": f("module example.com/x\n\ngo 1.26\n\nrequire golang.org/x/text v0.3.0\n"), "main.go": f("package main\nfunc main() {}\n")}
+	with := func(fs fstest.MapFS, name, data string) fstest.MapFS {
+		out := fstest.MapFS{name: f(data)}
+		for k, v := range fs {
+			out[k] = v
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name     string
+		fs       fstest.MapFS
+		manifest string
+		want     string
+	}{
+		{"npm, broken JSON", node("package-lock.json", "{\n  \"name\": \"x\",\n  \"lockfileVersion\": 3,,\n}\n"), "language: node\ndependencies: package-lock.json\n",
+			"distill.yaml:2:15: package-lock.json: not valid JSON at line 3: invalid character ',' looking for beginning of object key string (regenerate it with `npm install`)"},
+		{"npm, no lockfileVersion", node("package-lock.json", `{"name": "x"}`), "language: node\n",
+			"distill.yaml:1:11: package-lock.json: no lockfileVersion: it is not an npm lock file (regenerate it with `npm install`)"},
+		{"npm, cut short", node("package-lock.json", "{\n  \"name\": \"x\",\n  \"lockfileVersion\": 3,\n  \"packages\": {\n"), "language: node\n",
+			"package-lock.json: not valid JSON at line 5: unexpected end of JSON input"},
+		{"pnpm", node("pnpm-lock.yaml", "lockfileVersion: '9.0'\nimporters:\n  .: [\n"), "language: node\n",
+			"distill.yaml:1:11: pnpm-lock.yaml: not valid YAML at line 3: did not find expected node content (regenerate it with `pnpm install`)"},
+		{"pnpm, no lockfileVersion", node("pnpm-lock.yaml", "packages: {}\n"), "language: node\n",
+			"pnpm-lock.yaml: no lockfileVersion: it is not a pnpm lock file"},
+		{"yarn classic", node("yarn.lock", "# yarn lockfile v1\n\nleft-pad@^1.3.0:\n  version \"1.3.0\"\nthis is not a lock\n"), "language: node\n",
+			"distill.yaml:1:11: yarn.lock: line 5 is neither an entry (name@range:) nor indented under one (regenerate it with `yarn install`)"},
+		{"yarn classic, not one", node("yarn.lock", "hello\n"), "language: node\n",
+			"yarn.lock: no `# yarn lockfile v1` header and no __metadata: it is not a Yarn lock file"},
+		{"yarn, merge conflict", node("yarn.lock", "# yarn lockfile v1\n\n<<<<<<< HEAD\nleft-pad@^1.3.0:\n=======\nleft-pad@^1.2.0:\n>>>>>>> main\n  version \"1.3.0\"\n"), "language: node\n",
+			"yarn.lock: unresolved merge conflict at line 3 (resolve the conflict, or regenerate it with `yarn install`)"},
+		{"yarn berry", node("yarn.lock", "__metadata:\n  version: 8\n\n\"left-pad@npm:^1.3.0\": {\n"), "language: node\n",
+			"distill.yaml:1:11: yarn.lock: not valid YAML at line 4: did not find expected node content (regenerate it with `yarn install`)"},
+		{"uv", python("uv.lock", "version = 1\n[[package]\nname = \"x\"\n"), "language: python\n",
+			"distill.yaml:1:11: uv.lock: not valid TOML at line 2: "},
+		{"uv, no version", python("uv.lock", "[[package]]\nname = \"x\"\n"), "language: python\ndependencies: uv.lock\n",
+			"distill.yaml:2:15: uv.lock: no version number: it is not a uv lock file (regenerate it with `uv lock`)"},
+		{"poetry", python("poetry.lock", "[[package]]\nname = \"x\"\nversion = \"1\"\n"), "language: python\n",
+			"distill.yaml:1:11: poetry.lock: no [metadata] table: it is not a Poetry lock file (regenerate it with `poetry lock`)"},
+		{"Pipfile.lock", fstest.MapFS{"Pipfile.lock": f("{\"default\": {}"), "main.py": f("")}, "language: python\n",
+			"distill.yaml:1:11: Pipfile.lock: not valid JSON at line 1: unexpected end of JSON input (regenerate it with `pipenv lock`)"},
+		{"Cargo.lock", with(rust, "Cargo.lock", "version = \"4\"\n"), "language: rust\n",
+			"distill.yaml:1:11: Cargo.lock: its version is not a number: it is not a Cargo lock file (regenerate it with `cargo generate-lockfile`)"},
+		{"go.sum", with(goApp, "go.sum", "golang.org/x/text v0.3.0 h1:abc\n"), "language: go\n",
+			"distill.yaml:1:11: go.sum: line 1: the hash of golang.org/x/text v0.3.0 is not a SHA-256 in base64 (regenerate it with `go mod tidy`)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			m, err := manifest.Parse("distill.yaml", []byte(tc.manifest))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = Resolve(context.Background(), m, contextfs.FS{FS: tc.fs}, Options{BuildPlatform: amd64})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v\nwant it to contain %q", err, tc.want)
+			}
+		})
+	}
+}

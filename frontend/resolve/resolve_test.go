@@ -296,7 +296,7 @@ func TestPythonDetection(t *testing.T) {
 			"language: python\n", []string{`python:3.12-slim-trixie`, `gcr.io/distroless/cc-debian13:nonroot`, `transplant python3.12`}},
 		{"uv lock first", fstest.MapFS{"uv.lock": f("version = 1\nrequires-python = \">=3.11,<3.13\"\n"), "pyproject.toml": f("[project]\nname = \"x\"\nversion = \"1\"\n"), "requirements.txt": f(""), "main.py": f("")},
 			"language: python\n", []string{`uv sync --frozen --no-dev`, `python:3.12-slim-trixie`, `"UV_PROJECT_ENVIRONMENT=/app/.venv"`}},
-		{"poetry", fstest.MapFS{"poetry.lock": f(""), "pyproject.toml": f("[tool.poetry]\npackage-mode = false\n[tool.poetry.dependencies]\npython = \"^3.11\"\n"), "main.py": f("")},
+		{"poetry", fstest.MapFS{"poetry.lock": f("[metadata]\nlock-version = \"2.1\"\n"), "pyproject.toml": f("[tool.poetry]\npackage-mode = false\n[tool.poetry.dependencies]\npython = \"^3.11\"\n"), "main.py": f("")},
 			"language: python\n", []string{`poetry install --only main --no-root`, `python:3.13-slim-trixie`}},
 		{"pipenv lock converted", fstest.MapFS{"Pipfile.lock": f(pipfileLock), "Pipfile": f(""), "main.py": f("")},
 			"language: python\n", []string{`six==1.16.0 ; python_version >= '2.7' \\\n    --hash=sha256:aa \\\n    --hash=sha256:bb`, `--require-hashes`, `python:3.12-slim-trixie`}},

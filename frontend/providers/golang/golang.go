@@ -169,13 +169,19 @@ func (pr *project) checkVersion(context.Context) error {
 	return nil
 }
 
-// sums looks for vendor/modules.txt and go.sum next to go.mod.
+// sums looks for vendor/modules.txt and go.sum next to go.mod, and
+// checks go.sum is one.
 func (pr *project) sums(ctx context.Context) (err error) {
 	if pr.vendored, err = providers.Exists(ctx, pr.req.FS, path.Join(pr.modDir, "vendor/modules.txt")); err != nil {
 		return err
 	}
-	pr.hasSum, err = providers.Exists(ctx, pr.req.FS, path.Join(pr.modDir, "go.sum"))
-	return err
+	sum := path.Join(pr.modDir, "go.sum")
+	data, ok, err := providers.ReadFile(ctx, pr.req.FS, sum)
+	if err != nil || !ok {
+		return err
+	}
+	pr.hasSum = true
+	return goSum.Verify(pr.req.Manifest, pr.gomodRange, sum, data)
 }
 
 // mainPackage checks the package to build and names the binary after it.

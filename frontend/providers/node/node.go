@@ -274,6 +274,9 @@ func (pl *planner) managerFor(ctx context.Context, pinned *toolSpec) error {
 		if err != nil {
 			return err
 		}
+		if err := lockFormat(pl.lock, data).Verify(pl.m, pl.depsRange, pl.lock, data); err != nil {
+			return err
+		}
 		lock = data
 	}
 	manager := npm

@@ -169,11 +169,11 @@ func TestPlanChoices(t *testing.T) {
 		want []string
 		err  string
 	}{
-		{"npm lock", map[string]string{"package.json": pkg(""), "package-lock.json": "{}"},
+		{"npm lock", map[string]string{"package.json": pkg(""), "package-lock.json": `{"lockfileVersion":3,"packages":{}}`},
 			[]string{"npm ci --omit=dev", "node:24-trixie-slim", "nodejs24-debian13", "cmd server.js"}, ""},
-		{"engines pick 22", map[string]string{"package.json": pkg(`,"engines":{"node":"^22.4"}`), "package-lock.json": "{}"},
+		{"engines pick 22", map[string]string{"package.json": pkg(`,"engines":{"node":"^22.4"}`), "package-lock.json": `{"lockfileVersion":3,"packages":{}}`},
 			[]string{"node:22-trixie-slim", "nodejs22-debian13"}, ""},
-		{"engines allow default", map[string]string{"package.json": pkg(`,"engines":{"node":">=20"}`), "package-lock.json": "{}"},
+		{"engines allow default", map[string]string{"package.json": pkg(`,"engines":{"node":">=20"}`), "package-lock.json": `{"lockfileVersion":3,"packages":{}}`},
 			[]string{"node:24-trixie-slim"}, ""},
 		{".nvmrc", map[string]string{"package.json": pkg(""), ".nvmrc": "v26.1.0\n"},
 			[]string{"node:26-trixie-slim", "npm install --omit=dev --no-package-lock"}, ""},
@@ -183,17 +183,17 @@ func TestPlanChoices(t *testing.T) {
 			[]string{"corepack yarn@4.18.1 workspaces focus --all --production"}, ""},
 		{"classic lock", map[string]string{"package.json": pkg(""), "yarn.lock": "# yarn lockfile v1\n"},
 			[]string{"yarn@1.22.22 (the builder's", "yarn install --frozen-lockfile --production"}, ""},
-		{"build script", map[string]string{"package.json": pkg(`,"scripts":{"build":"tsc","prepare":"husky"}`), "package-lock.json": "{}"},
+		{"build script", map[string]string{"package.json": pkg(`,"scripts":{"build":"tsc","prepare":"husky"}`), "package-lock.json": `{"lockfileVersion":3,"packages":{}}`},
 			[]string{"without the project's install scripts", "npm ci (all dependencies, for the build)", "npm run build"}, ""},
 		{"start script", map[string]string{"package.json": `{"scripts":{"start":"node --enable-source-maps dist/index.js"}}`},
 			[]string{"cmd --enable-source-maps dist/index.js", "check that the entrypoint's dist/index.js"}, ""},
 		{"package bin", map[string]string{"distill.yaml": "language: node\nentrypoint: [next, start]\n", "package.json": pkg("")},
 			[]string{"cmd /app/node_modules/.bin/next start", "check that the entrypoint's node_modules/.bin/next"}, ""},
-		{"two locks", map[string]string{"package.json": pkg(""), "package-lock.json": "{}", "yarn.lock": ""},
+		{"two locks", map[string]string{"package.json": pkg(""), "package-lock.json": `{"lockfileVersion":3,"packages":{}}`, "yarn.lock": ""},
 			nil, "several lock files: yarn.lock, package-lock.json"},
-		{"packageManager picks the lock", map[string]string{"package.json": pkg(`,"packageManager":"pnpm@9.15.9"`), "package-lock.json": "{}", "pnpm-lock.yaml": "lockfileVersion: '9.0'\n"},
+		{"packageManager picks the lock", map[string]string{"package.json": pkg(`,"packageManager":"pnpm@9.15.9"`), "package-lock.json": `{"lockfileVersion":3,"packages":{}}`, "pnpm-lock.yaml": "lockfileVersion: '9.0'\n"},
 			[]string{"corepack pnpm install --frozen-lockfile --prod"}, ""},
-		{"packageManager against the lock", map[string]string{"package.json": pkg(`,"packageManager":"pnpm@9.15.9"`), "package-lock.json": "{}"},
+		{"packageManager against the lock", map[string]string{"package.json": pkg(`,"packageManager":"pnpm@9.15.9"`), "package-lock.json": `{"lockfileVersion":3,"packages":{}}`},
 			nil, "package.json asks for pnpm@9.15.9, but the lock file is package-lock.json"},
 		{"old berry", map[string]string{"package.json": pkg(`,"packageManager":"yarn@3.8.7"`), "yarn.lock": "__metadata:\n  version: 6\n"},
 			nil, "Yarn 3.8.7 cannot install production dependencies"},
@@ -249,9 +249,9 @@ func TestCrossInstall(t *testing.T) {
 		files map[string]string
 		want  string
 	}{
-		{"npm, JavaScript only", map[string]string{"package.json": `{"main":"a.js"}`, "package-lock.json": `{"packages":{"node_modules/x":{}}}`},
+		{"npm, JavaScript only", map[string]string{"package.json": `{"main":"a.js"}`, "package-lock.json": `{"lockfileVersion":3,"packages":{"node_modules/x":{}}}`},
 			"npm ci --omit=dev (production dependencies) (for linux/arm64, from linux/amd64)"},
-		{"npm, an install script", map[string]string{"package.json": `{"main":"a.js"}`, "package-lock.json": `{"packages":{"node_modules/x":{"hasInstallScript":true}}}`},
+		{"npm, an install script", map[string]string{"package.json": `{"main":"a.js"}`, "package-lock.json": `{"lockfileVersion":3,"packages":{"node_modules/x":{"hasInstallScript":true}}}`},
 			"(emulated: linux/arm64: install scripts must run for it: x)"},
 		{"pnpm 10", map[string]string{"package.json": `{"main":"a.js"}`, "pnpm-lock.yaml": "lockfileVersion: '9.0'\n"},
 			"install --frozen-lockfile --prod --cpu=arm64 --os=linux --libc=glibc (production dependencies) (for linux/arm64"},

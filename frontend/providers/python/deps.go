@@ -31,6 +31,9 @@ func (pl *planner) dependencies(ctx context.Context) error {
 	if err := find(ctx); err != nil {
 		return err
 	}
+	if err := pl.checkLock(ctx); err != nil {
+		return err
+	}
 	// Projects managed by uv and Poetry need their pyproject.toml.
 	if pl.kind == managerUV || pl.kind == managerPoetry || pl.kind == managerProject {
 		if err := pl.readPyproject(ctx); err != nil {

@@ -51,6 +51,11 @@ develop = false
 [package.source]
 type = "directory"
 url = "../../libs/shared"
+
+[metadata]
+lock-version = "2.1"
+python-versions = "^3.11"
+content-hash = "0"
 `
 
 // uvappLock is services/uvapp's uv.lock (a project, no workspace): shared
@@ -398,7 +403,7 @@ func TestPathDepsInsideApp(t *testing.T) {
 	t.Parallel()
 	fsys := fstest.MapFS{
 		"pyproject.toml":          f("[tool.poetry]\npackage-mode = false\n[tool.poetry.dependencies]\npython = \"^3.11\"\nx = { path = \"./vendor/x\", develop = true }\n"),
-		"poetry.lock":             f("[[package]]\nname = \"x\"\nversion = \"0.1.0\"\ngroups = [\"main\"]\ndevelop = true\n\n[package.source]\ntype = \"directory\"\nurl = \"vendor/x\"\n"),
+		"poetry.lock":             f("[[package]]\nname = \"x\"\nversion = \"0.1.0\"\ngroups = [\"main\"]\ndevelop = true\n\n[package.source]\ntype = \"directory\"\nurl = \"vendor/x\"\n\n[metadata]\nlock-version = \"2.1\"\n"),
 		"vendor/x/pyproject.toml": f("[project]\nname = \"x\"\n"),
 		"main.py":                 f(""),
 	}

@@ -114,6 +114,9 @@ func (pl *planner) readWorkspace(ctx context.Context) (bool, error) {
 	}
 	var lock *uvLock
 	if hasLock {
+		if err := lockFiles[managerUV].Verify(m, pl.depsRange, "uv.lock", lockData); err != nil {
+			return false, err
+		}
 		if lock, err = parseUVLock(lockData); err != nil {
 			return false, providers.Fail(m, pl.depsRange, "fix uv.lock (`uv lock` rewrites it)", "uv.lock: %v", err)
 		}

@@ -87,10 +87,7 @@ func (Provider) Prepare(ctx context.Context, req providers.Request) (*providers.
 	pr := &project{req: req, m: m, cargo: "Cargo.toml", cargoRange: m.Language.Range}
 	var ps providers.Passes
 	ws := ps.Run(ctx, pr.readCargo)
-	ps.Run(ctx, func(ctx context.Context) (err error) {
-		pr.lock, err = providers.Exists(ctx, req.FS, path.Join(pr.ws.rootDir, "Cargo.lock"))
-		return err
-	}, ws)
+	ps.Run(ctx, pr.readLock, ws)
 	bin := ps.Run(ctx, func(context.Context) error { return pr.pickBinary() }, ws)
 	version := ps.Run(ctx, pr.manifestVersion)
 	ps.Run(ctx, pr.toolchain, bin, version)
@@ -146,6 +143,18 @@ func (pr *project) readCargo(ctx context.Context) error {
 	}
 	pr.ws = ws
 	return nil
+}
+
+// readLock looks for Cargo.lock at the workspace's root, and checks it
+// is one.
+func (pr *project) readLock(ctx context.Context) error {
+	name := path.Join(pr.ws.rootDir, "Cargo.lock")
+	data, ok, err := providers.ReadFile(ctx, pr.req.FS, name)
+	if err != nil || !ok {
+		return err
+	}
+	pr.lock = true
+	return cargoLock.Verify(pr.m, pr.cargoRange, name, data)
 }
 
 // manifestVersion checks the manifest's version, when it names one.
