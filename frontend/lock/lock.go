@@ -8,14 +8,12 @@ package lock
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"path"
-	"reflect"
 	"slices"
 	"strings"
 
+	"github.com/distill-build/distill/frontend/decode"
 	"github.com/distill-build/distill/llb/plan"
 	"github.com/distribution/reference"
 	"github.com/opencontainers/go-digest"
@@ -63,7 +61,7 @@ func Parse(file string, data []byte) (*File, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("%s: %s (regenerate it with `distill lock`)", file, jsonError(err))
+		return nil, fmt.Errorf("%s: %v (regenerate it with `distill lock`)", file, decode.Explain(err, data))
 	}
 	if f.Version != Version {
 		return nil, fmt.Errorf("%s: version %d is not supported, want %d (regenerate it with `distill lock`)", file, f.Version, Version)
@@ -84,53 +82,6 @@ func Parse(file string, data []byte) (*File, error) {
 		}
 	}
 	return &f, nil
-}
-
-// jsonError says what is wrong with a lock's JSON in the lock's terms,
-// not in Go's (no struct or type names).
-func jsonError(err error) string {
-	var te *json.UnmarshalTypeError
-	var se *json.SyntaxError
-	switch {
-	case errors.As(err, &te):
-		want := "another value"
-		switch te.Type.Kind() {
-		case reflect.String:
-			want = "a string"
-		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
-			reflect.Float32, reflect.Float64:
-			want = "a number"
-		case reflect.Bool:
-			want = "true or false"
-		case reflect.Slice, reflect.Array:
-			want = "a list"
-		case reflect.Map, reflect.Struct:
-			want = "an object"
-		}
-		found := te.Value
-		switch {
-		case strings.HasPrefix(found, "number"):
-			found = "a number"
-		case found == "array":
-			found = "a list"
-		case found == "object":
-			found = "an object"
-		case found == "bool":
-			found = "true or false"
-		case found == "string":
-			found = "a string"
-		}
-		if te.Field == "" {
-			return fmt.Sprintf("want %s, found %s", want, found)
-		}
-		return fmt.Sprintf("%s: want %s, found %s", te.Field, want, found)
-	case errors.As(err, &se):
-		return fmt.Sprintf("invalid JSON at byte %d: %s", se.Offset, se.Error())
-	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return "the JSON ends early"
-	}
-	return strings.TrimPrefix(err.Error(), "json: ")
 }
 
 // Marshal writes the lock deterministically: images sorted by ref.

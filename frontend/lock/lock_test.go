@@ -80,7 +80,7 @@ func TestParseErrors(t *testing.T) {
 			t.Errorf("Parse(%s) = %v, want no Go type names", in, err)
 		}
 	}
-	if _, err := Parse("distill.lock", []byte(`{"version": 1, "images": [{"ref": 1}]}`)); err == nil || !strings.Contains(err.Error(), "images.ref: want a string, found a number") {
+	if _, err := Parse("distill.lock", []byte(`{"version": 1, "images": [{"ref": 1}]}`)); err == nil || !strings.Contains(err.Error(), `"images.ref" is a number, expected a string`) {
 		t.Errorf("err = %v, want the field and what it should be", err)
 	}
 }

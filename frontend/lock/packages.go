@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/distill-build/distill/frontend/decode"
 )
 
 // KindDebian is the plan's lock kind (plan.Lock.Kind) of runtime
@@ -87,7 +89,7 @@ func ParsePackages(platform string, data []byte) (Packages, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&ps); err != nil {
-		return Packages{}, fmt.Errorf("runtime packages for %s: %v", platform, err)
+		return Packages{}, fmt.Errorf("runtime packages for %s: %v", platform, decode.Explain(err, data))
 	}
 	ps.Platform = platform
 	ps.normalize()

@@ -129,6 +129,16 @@ func ReadFile(ctx context.Context, fsys FS, name string) (data []byte, ok bool, 
 	return data, true, nil
 }
 
+// NotInContext is the error of a file the project needs that the build
+// context lacks: it says so in words (not the file system's) and is
+// fs.ErrNotExist.
+type NotInContext string
+
+func (n NotInContext) Error() string { return string(n) + " is not in the build context" }
+
+// Is makes NotInContext fs.ErrNotExist.
+func (NotInContext) Is(target error) bool { return target == fs.ErrNotExist }
+
 // Emulated is the suffix of a step that runs under emulation for p.
 func Emulated(p ocispecs.Platform, why string) string {
 	return " (emulated: " + platforms.Format(p) + ": " + why + ")"

@@ -5,9 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
-	"strings"
 
+	"github.com/distill-build/distill/frontend/decode"
 	"github.com/distill-build/distill/frontend/manifest"
 	"github.com/pelletier/go-toml/v2"
 	"gopkg.in/yaml.v3"
@@ -49,13 +48,9 @@ func (l LockFile) Verify(m *manifest.Manifest, r manifest.Range, name string, da
 	if line := conflictMarker(data); line > 0 {
 		return Fail(m, r, "resolve the conflict, or "+hint, "%s: unresolved merge conflict at line %d", name, line)
 	}
-	doc, line, err := parseLock(l.Syntax, data)
+	doc, err := parseLock(l.Syntax, data)
 	if err != nil {
-		at := ""
-		if line > 0 {
-			at = fmt.Sprintf(" at line %d", line)
-		}
-		return Fail(m, r, hint, "%s: not valid %s%s: %s", name, l.Syntax, at, err)
+		return Fail(m, r, hint, "%s: %v", name, err)
 	}
 	if l.Check != nil {
 		if what := l.Check(doc); what != "" {
@@ -79,67 +74,36 @@ func conflictMarker(data []byte) int {
 }
 
 // parseLock parses data in its syntax; the error is in plain words, with
-// its line when the parser tells it.
-func parseLock(s Syntax, data []byte) (doc any, line int, err error) {
+// its line when the parser tells it (decode.Explain).
+func parseLock(s Syntax, data []byte) (doc any, err error) {
 	switch s {
 	case JSON:
 		var v any
 		if err := json.Unmarshal(data, &v); err != nil {
-			var se *json.SyntaxError
-			if errors.As(err, &se) {
-				return nil, bytes.Count(data[:min(int(se.Offset), len(data))], []byte("\n")) + 1, errors.New(se.Error())
-			}
-			return nil, 0, errors.New("not a JSON document")
+			return nil, decode.Explain(err, data)
 		}
 		obj, ok := v.(map[string]any)
 		if !ok {
-			return nil, 0, errors.New("not a JSON object")
+			return nil, errors.New("not a JSON object")
 		}
-		return obj, 0, nil
+		return obj, nil
 	case YAML:
 		var n yaml.Node
 		if err := yaml.Unmarshal(data, &n); err != nil {
-			line, msg := YAMLErrorLine(err)
-			return nil, line, errors.New(msg)
+			return nil, decode.Explain(err, data)
 		}
 		if len(n.Content) == 0 || n.Content[0].Kind != yaml.MappingNode {
-			return nil, 0, errors.New("not a YAML mapping")
+			return nil, errors.New("not a YAML mapping")
 		}
-		return n.Content[0], 0, nil
+		return n.Content[0], nil
 	case TOML:
 		var v map[string]any
 		if err := toml.Unmarshal(data, &v); err != nil {
-			line, msg := TOMLErrorLine(err)
-			return nil, line, errors.New(msg)
+			return nil, decode.Explain(err, data)
 		}
-		return v, 0, nil
+		return v, nil
 	}
-	return string(data), 0, nil
-}
-
-var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): `)
-
-// YAMLErrorLine is a yaml.v3 syntax error's line and its message without
-// the library's prefix.
-func YAMLErrorLine(err error) (int, string) {
-	msg := err.Error()
-	if mm := yamlLineRE.FindStringSubmatch(msg); mm != nil {
-		var line int
-		fmt.Sscan(mm[1], &line)
-		return line, strings.TrimPrefix(msg, mm[0])
-	}
-	return 0, strings.TrimPrefix(msg, "yaml: ")
-}
-
-// TOMLErrorLine is a go-toml decoding error's line and its message
-// without the library's prefix.
-func TOMLErrorLine(err error) (int, string) {
-	var de *toml.DecodeError
-	if errors.As(err, &de) {
-		line, _ := de.Position()
-		return line, strings.TrimPrefix(de.Error(), "toml: ")
-	}
-	return 0, strings.TrimPrefix(err.Error(), "toml: ")
+	return string(data), nil
 }
 
 // YAMLKey is the value of key in a YAML mapping, nil when it has none.

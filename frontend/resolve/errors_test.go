@@ -2,11 +2,13 @@ package resolve
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 	"testing/fstest"
 
 	"github.com/distill-build/distill/frontend/contextfs"
+	"github.com/distill-build/distill/frontend/lock"
 	"github.com/distill-build/distill/frontend/manifest"
 )
 
@@ -146,14 +148,56 @@ func TestGarbageLockFiles(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			m, err := manifest.Parse("distill.yaml", []byte(tc.manifest))
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = Resolve(context.Background(), m, contextfs.FS{FS: tc.fs}, Options{BuildPlatform: amd64})
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("err = %v\nwant it to contain %q", err, tc.want)
+			wantResolveError(t, tc.fs, tc.manifest, tc.want)
+		})
+	}
+}
+
+// goText is what an error must not show of the Go program that read a
+// file: the decoders' prefixes, "Go value"/"Go struct", Go types (package
+// qualified, maps, slices, interfaces).
+var goText = regexp.MustCompile(`Go value|Go struct|of type|(^|[\s(])(json|toml|yaml): |\b[a-z]\w*\.[A-Z]\w*|map\[|\[\]\w|interface \{|struct \{`)
+
+// TestNoGoTypesInMessages: the project's files with values of the wrong
+// type (JSON, TOML) fail planning in the file's words (the file, where,
+// what was expected), never in the decoder's Go types.
+func TestNoGoTypesInMessages(t *testing.T) {
+	t.Parallel()
+	f := func(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
+	cargo := "[package]\nname = \"x\"\nversion = \"0.1.0\"\n"
+	for _, tc := range []struct {
+		name     string
+		fs       fstest.MapFS
+		manifest string
+		want     string
+	}{
+		{"package.json", fstest.MapFS{"package.json": f("{\n  \"name\": \"x\",\n  \"dependencies\": \"left-pad\"\n}\n"), "server.js": f("")}, "language: node\n",
+			`package.json: line 3: "dependencies" is a string, expected an object (fix package.json)`},
+		{"package.json engines", fstest.MapFS{"package.json": f(`{"name": "x", "engines": {"node": 22}}`), "server.js": f("")}, "language: node\n",
+			`package.json: line 1: "engines.node" is a number, expected a string`},
+		{"Pipfile.lock", fstest.MapFS{"Pipfile.lock": f(`{"_meta": {"requires": {"python_version": 3.12}}, "default": {}}`), "main.py": f("")}, "language: python\n",
+			`Pipfile.lock: line 1: "_meta.requires.python_version" is a number, expected a string`},
+		{"pyproject.toml", fstest.MapFS{"pyproject.toml": f("[project]\nname = 1\n"), "uv.lock": f("version = 1\n"), "main.py": f("")}, "language: python\n",
+			`pyproject.toml: line 2: "project.name" is a whole number, expected a string`},
+		{"Cargo.toml", fstest.MapFS{"Cargo.toml": f("[package]\nname = 1\n"), "src/main.rs": f("")}, "language: rust\n",
+			`Cargo.toml: line 2: "package.name" is a whole number, expected a string`},
+		{"rust-toolchain.toml", fstest.MapFS{"Cargo.toml": f(cargo), "rust-toolchain.toml": f("[toolchain]\nchannel = 1.85\n"), "src/main.rs": f("")}, "language: rust\n",
+			`rust-toolchain.toml: line 2: "toolchain.channel" is a number, expected a string`},
+		{"no Cargo.toml", fstest.MapFS{"src/main.rs": f("")}, "language: rust\n",
+			`distill.yaml:1:11: no Cargo.toml at the root of the build context (run`},
+		{"missing workspace member", fstest.MapFS{"Cargo.toml": f("[workspace]\nmembers = [\"crates/api\"]\n")}, "language: rust\n",
+			`package crates/api: crates/api/Cargo.toml is not in the build context`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if err := wantResolveError(t, tc.fs, tc.manifest, tc.want); goText.MatchString(err.Error()) {
+				t.Errorf("%q shows %q, the program's view of the file", err, goText.FindString(err.Error()))
 			}
 		})
+	}
+	// distill.lock, read before planning.
+	_, err := lock.Parse("distill.lock", []byte("{\n  \"version\": \"1\",\n  \"images\": []\n}\n"))
+	if want := `distill.lock: line 2: "version" is a string, expected a whole number (regenerate it with`; err == nil || !strings.Contains(err.Error(), want) || goText.MatchString(err.Error()) {
+		t.Errorf("lock.Parse: %v\nwant it to contain %q, without Go types", err, want)
 	}
 }

@@ -362,8 +362,8 @@ func TestPythonErrors(t *testing.T) {
 }
 
 // wantResolveError resolves a manifest over a context and expects an
-// error containing want.
-func wantResolveError(t *testing.T, fs fstest.MapFS, manifestText, want string) {
+// error containing want, which it returns.
+func wantResolveError(t *testing.T, fs fstest.MapFS, manifestText, want string) error {
 	t.Helper()
 	m, err := manifest.Parse("distill.yaml", []byte(manifestText))
 	if err != nil {
@@ -376,6 +376,7 @@ func wantResolveError(t *testing.T, fs fstest.MapFS, manifestText, want string) 
 	if !strings.Contains(err.Error(), want) {
 		t.Errorf("error = %q\nwant it to contain %q", err, want)
 	}
+	return err
 }
 
 // firstDiff shows the first differing line of two texts, with context.

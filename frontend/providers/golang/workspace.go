@@ -168,8 +168,10 @@ func (pr *project) workClosure(ctx context.Context, own moduleScan, count *int) 
 		if !ok {
 			// A local replacement go.work does not use.
 			data, err := pr.req.FS.ReadFile(ctx, gm)
-			if err != nil {
-				return all, providers.Fail(m, pr.gomodRange, "keep the module's go.mod in the build context", "%s: %v", gm, err)
+			if errors.Is(err, fs.ErrNotExist) {
+				return all, providers.Fail(m, pr.gomodRange, "keep the module's go.mod in the build context", "%s is not in the build context", gm)
+			} else if err != nil {
+				return all, fmt.Errorf("reading %s: %w", gm, err)
 			}
 			if mf, err = modfile.Parse(gm, data, nil); err != nil {
 				return all, providers.Fail(m, pr.gomodRange, "fix "+gm, "%s: %v", gm, err)

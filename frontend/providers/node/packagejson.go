@@ -3,7 +3,8 @@ package node
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
+
+	"github.com/distill-build/distill/frontend/decode"
 )
 
 // packageJSON is what planning reads of package.json.
@@ -27,7 +28,7 @@ type packageJSON struct {
 func parsePackageJSON(data []byte) (*packageJSON, error) {
 	var p packageJSON
 	if err := json.Unmarshal(data, &p); err != nil {
-		return nil, fmt.Errorf("invalid JSON: %v", err)
+		return nil, decode.Explain(err, data)
 	}
 	return &p, nil
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/distill-build/distill/frontend/decode"
 	"github.com/distill-build/distill/frontend/providers"
 	"gopkg.in/yaml.v3"
 )
@@ -39,13 +40,13 @@ func workspacePatterns(name string, data []byte) ([]string, error) {
 			Packages []string `yaml:"packages"`
 		}
 		err := yaml.Unmarshal(data, &w)
-		return w.Packages, err
+		return w.Packages, decode.Explain(err, data)
 	}
 	var p struct {
 		Workspaces json.RawMessage `json:"workspaces"`
 	}
 	if err := json.Unmarshal(data, &p); err != nil || len(p.Workspaces) == 0 {
-		return nil, err
+		return nil, decode.Explain(err, data)
 	}
 	var list []string
 	if json.Unmarshal(p.Workspaces, &list) == nil {
@@ -55,7 +56,7 @@ func workspacePatterns(name string, data []byte) ([]string, error) {
 		Packages []string `json:"packages"`
 	}
 	err := json.Unmarshal(p.Workspaces, &obj)
-	return obj.Packages, err
+	return obj.Packages, decode.Explain(err, nil)
 }
 
 // nodeWorkspace is the workspace an app is a member of.

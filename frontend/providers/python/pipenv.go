@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/distill-build/distill/frontend/decode"
 	"github.com/distill-build/distill/frontend/providers"
 	"github.com/distill-build/distill/llb/plan"
 )
@@ -79,7 +80,7 @@ var pkgNameRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$`)
 func pipenvRequirements(data []byte) (reqs, pythonVersion string, err error) {
 	var lock pipfileLock
 	if err := json.Unmarshal(data, &lock); err != nil {
-		return "", "", fmt.Errorf("not a Pipfile.lock: %v", err)
+		return "", "", decode.Explain(err, data)
 	}
 	if lock.Default == nil {
 		return "", "", fmt.Errorf(`Pipfile.lock has no "default" section`)

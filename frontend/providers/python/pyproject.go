@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/distill-build/distill/frontend/check"
+	"github.com/distill-build/distill/frontend/decode"
 	"github.com/distill-build/distill/frontend/providers"
 	"github.com/distill-build/distill/llb/plan"
 	"github.com/pelletier/go-toml/v2"
@@ -97,7 +98,7 @@ type pyproject struct {
 func parsePyproject(data []byte) (*pyproject, error) {
 	var p pyproject
 	if err := toml.Unmarshal(data, &p); err != nil {
-		return nil, err
+		return nil, decode.Explain(err, data)
 	}
 	return &p, nil
 }

@@ -126,7 +126,7 @@ func TestPipenvRequirements(t *testing.T) {
 		{"unpinned", `{"default": {"six": {"version": "*", "hashes": ["sha256:aa"]}}}`, "not pinned"},
 		{"no hashes", `{"default": {"six": {"version": "==1.0"}}}`, "no hashes"},
 		{"git", `{"default": {"x": {"git": "https://example.com/x.git", "ref": "abc"}}}`, "git repository"},
-		{"not json", `[`, "not a Pipfile.lock"},
+		{"not json", `[`, "not valid JSON at line 1"},
 	} {
 		_, _, err := pipenvRequirements([]byte(tc.lock))
 		if err == nil || !strings.Contains(err.Error(), tc.err) {

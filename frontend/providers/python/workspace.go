@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/distill-build/distill/frontend/decode"
 	"github.com/distill-build/distill/frontend/providers"
 	"github.com/distill-build/distill/llb/plan"
 	"github.com/pelletier/go-toml/v2"
@@ -310,7 +311,7 @@ type uvLockDep struct {
 func parseUVLock(data []byte) (*uvLock, error) {
 	var l uvLock
 	if err := toml.Unmarshal(data, &l); err != nil {
-		return nil, err
+		return nil, decode.Explain(err, data)
 	}
 	return &l, nil
 }

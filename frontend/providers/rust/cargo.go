@@ -2,11 +2,14 @@ package rust
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"path"
 	"slices"
 	"strings"
 
+	"github.com/distill-build/distill/frontend/decode"
 	"github.com/distill-build/distill/frontend/providers"
 	toml "github.com/pelletier/go-toml/v2"
 )
@@ -81,7 +84,7 @@ type placeholder struct {
 func parseCargo(data []byte) (*cargoToml, error) {
 	var c cargoToml
 	if err := toml.Unmarshal(data, &c); err != nil {
-		return nil, err
+		return nil, decode.Explain(err, data)
 	}
 	return &c, nil
 }
@@ -104,7 +107,9 @@ type workspace struct {
 func loadWorkspace(ctx context.Context, fsys providers.FS, file string) (*workspace, error) {
 	w := &workspace{rootDir: path.Dir(file), byName: map[string]*pkg{}, manifests: []string{file}}
 	data, err := fsys.ReadFile(ctx, file)
-	if err != nil {
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, providers.NotInContext(file)
+	} else if err != nil {
 		return nil, err
 	}
 	if w.rootToml, err = parseCargo(data); err != nil {
@@ -151,7 +156,9 @@ func loadWorkspace(ctx context.Context, fsys providers.FS, file string) (*worksp
 			c = w.rootToml
 		} else {
 			data, err := fsys.ReadFile(ctx, manifest)
-			if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("package %s: %w", dir, providers.NotInContext(manifest))
+			} else if err != nil {
 				return nil, fmt.Errorf("package %s: %w", dir, err)
 			}
 			if c, err = parseCargo(data); err != nil {
@@ -214,7 +221,9 @@ func expandMember(ctx context.Context, fsys providers.FS, root, member string) (
 	}
 	dir := path.Join(root, parent)
 	entries, err := fsys.ReadDir(ctx, dir)
-	if err != nil {
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("workspace member %q: %w", member, providers.NotInContext(dir))
+	} else if err != nil {
 		return nil, fmt.Errorf("workspace member %q: %w", member, err)
 	}
 	var out []string

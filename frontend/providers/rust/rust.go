@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/distill-build/distill/frontend/check"
+	"github.com/distill-build/distill/frontend/decode"
 	"github.com/distill-build/distill/frontend/manifest"
 	"github.com/distill-build/distill/frontend/providers"
 	"github.com/distill-build/distill/llb/plan"
@@ -134,10 +135,15 @@ func (pr *project) readCargo(ctx context.Context) error {
 	}
 	ws, err := loadWorkspace(ctx, pr.req.FS, pr.cargo)
 	if errors.Is(err, fs.ErrNotExist) {
-		if m.Dependencies.Set() {
-			return providers.Fail(m, pr.cargoRange, "check the path and that .dockerignore does not exclude it", "a Cargo manifest the project needs is not in the build context: %v", err)
+		root, rerr := providers.Exists(ctx, pr.req.FS, pr.cargo)
+		if rerr != nil {
+			return rerr
 		}
-		return providers.Fail(m, pr.cargoRange, "run `cargo init` in the context, or set `dependencies:` to the project's Cargo.toml", "no Cargo.toml at the root of the build context (%v)", err)
+		if m.Dependencies.Set() || root {
+			// The named one, or one the root's names.
+			return providers.Fail(m, pr.cargoRange, "check the path and that .dockerignore does not exclude it", "%v", err)
+		}
+		return providers.Fail(m, pr.cargoRange, "run `cargo init` in the context, or set `dependencies:` to the project's Cargo.toml", "no Cargo.toml at the root of the build context")
 	} else if err != nil {
 		return providers.Fail(m, pr.cargoRange, "fix the Cargo manifest", "%v", err)
 	}
@@ -290,7 +296,7 @@ func toolchainFile(ctx context.Context, fsys providers.FS, dir string) (version,
 				} `toml:"toolchain"`
 			}
 			if err := toml.Unmarshal(data, &t); err != nil {
-				return "", file, fmt.Errorf("%s: %v", file, err)
+				return "", file, fmt.Errorf("%s: %v", file, decode.Explain(err, data))
 			}
 			channel = t.Toolchain.Channel
 		}
