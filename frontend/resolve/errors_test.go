@@ -2,7 +2,10 @@ package resolve
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -199,5 +202,50 @@ func TestNoGoTypesInMessages(t *testing.T) {
 	_, err := lock.Parse("distill.lock", []byte("{\n  \"version\": \"1\",\n  \"images\": []\n}\n"))
 	if want := `distill.lock: line 2: "version" is a string, expected a whole number (regenerate it with`; err == nil || !strings.Contains(err.Error(), want) || goText.MatchString(err.Error()) {
 		t.Errorf("lock.Parse: %v\nwant it to contain %q, without Go types", err, want)
+	}
+}
+
+// TestUnreadableFields: a field of the wrong type in the manifest of an
+// app of each language is reported by the decoder, and planning goes on
+// with the rest of the manifest (that field reads as empty) without a
+// panic, the decoder's errors among its own.
+func TestUnreadableFields(t *testing.T) {
+	t.Parallel()
+	fields := []string{"language", "version", "dependencies", "entrypoint", "main", "build", "root", "include", "env", "expose",
+		"user", "base", "builder", "platforms", "runtime-packages", "build-packages", "args", "cgo", "runtime", "modules"}
+	for _, example := range []string{"go-server", "node-express", "python-uv", "java-maven", "rust-cli"} {
+		dir := filepath.Join("..", "..", "examples", example)
+		data, err := os.ReadFile(filepath.Join(dir, manifest.DefaultFilename))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, field := range fields {
+			// The field, last, instead of the example's (and the lines
+			// indented below it).
+			var lines []string
+			skip := false
+			for _, l := range strings.Split(strings.TrimRight(string(data), "\n"), "\n") {
+				if skip = strings.HasPrefix(l, field+":") || (skip && strings.HasPrefix(l, " ")); !skip {
+					lines = append(lines, l)
+				}
+			}
+			for _, value := range []string{"[x, {a: b}]", "{a: [b]}", "~", "[]"} {
+				text := strings.Join(append(slices.Clone(lines), field+": "+value), "\n") + "\n"
+				m, perr := manifest.Parse(manifest.DefaultFilename, []byte(text))
+				if m == nil {
+					t.Fatalf("%s, %s: %s: no manifest: %v", example, field, value, perr)
+				}
+				if perr == nil {
+					continue // a value the field takes ([] for a list)
+				}
+				_, err := Resolve(context.Background(), m, contextfs.Dir(dir), Options{BuildPlatform: amd64})
+				got := manifest.Errors(err)
+				for _, e := range manifest.Errors(perr) {
+					if !slices.ContainsFunc(got, func(g *manifest.Error) bool { return *g == *e }) {
+						t.Errorf("%s, %s: %s: planning does not report %v: %v", example, field, value, e, err)
+					}
+				}
+			}
+		}
 	}
 }
