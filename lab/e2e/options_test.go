@@ -840,3 +840,51 @@ func TestInit(t *testing.T) {
 		})
 	}
 }
+
+// TestEveryError: a manifest with three mistakes (a provider's, the
+// resolver's, the parser's) fails the build with all three, each a
+// source snippet of its own line in file order, --call=check reports the
+// three and --call=targets the parser's; a garbage package-lock.json fails
+// before any step runs, naming the file and how to regenerate it.
+func TestEveryError(t *testing.T) {
+	requireLab(t)
+	dir := copyDir(t, example("node-express"))
+	writeManifest(t, dir, "language: node\nversion: \"17\"\nuser: www-data\nexpose: [99999]\n")
+	_, r := buildx(t, dir, "--platform", "linux/amd64")
+	if r.err == nil {
+		t.Fatal("the build succeeded")
+	}
+	var at []int
+	for _, w := range []string{">>> version: \"17\"", ">>> user: www-data", ">>> expose: [99999]"} {
+		i := strings.Index(r.out, w)
+		if i < 0 {
+			t.Errorf("no snippet marks %q:\n%s", w, tail(r.out, 60))
+		}
+		at = append(at, i)
+	}
+	if !slices.IsSorted(at) {
+		t.Errorf("the snippets are not in file order (%v):\n%s", at, tail(r.out, 60))
+	}
+	for _, w := range []string{"Node.js 17 has no distroless runtime", `unknown user "www-data"`, `invalid port "99999"`} {
+		if !strings.Contains(r.out, w) {
+			t.Errorf("output lacks %q:\n%s", w, tail(r.out, 60))
+		}
+	}
+	r = call(t, dir, "check")
+	if r.err == nil || !strings.Contains(r.out, "Node.js 17") || !strings.Contains(r.out, "www-data") || !strings.Contains(r.out, "99999") {
+		t.Errorf("--call=check: err %v\n%s", r.err, tail(r.out, 40))
+	}
+	// targets plans nothing: the manifest's own mistake is enough to fail.
+	if r := call(t, dir, "targets"); r.err == nil || !strings.Contains(r.out, `invalid port "99999"`) {
+		t.Errorf("--call=targets: err %v\n%s", r.err, tail(r.out, 40))
+	}
+
+	dir = copyDir(t, example("node-express"))
+	if err := os.WriteFile(filepath.Join(dir, "package-lock.json"), []byte("{\n  \"name\": \"x\",,\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, r = buildx(t, dir, "--platform", "linux/amd64")
+	if r.err == nil || !strings.Contains(r.out, "package-lock.json: not valid JSON at line 2") || !strings.Contains(r.out, "npm install") || strings.Contains(r.out, "[node] npm ci") {
+		t.Errorf("garbage package-lock.json: err %v\n%s", r.err, tail(r.out, 30))
+	}
+}
