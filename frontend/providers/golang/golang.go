@@ -216,11 +216,34 @@ func (pr *project) mainPackage(ctx context.Context) error {
 	if isDir, err := pr.req.FS.Stat(ctx, path.Join(pr.modDir, pr.mainPkg)); err != nil || !isDir {
 		return providers.Fail(m, mainRange, hint, "main package %q is not a directory of the build context", pr.mainPkg)
 	}
-	pr.name = path.Base(path.Join(pr.mod.path, pr.mainPkg))
-	if pr.mainPkg == "." {
-		pr.name = path.Base(pr.mod.path)
-	}
+	pr.name = execName(path.Join(pr.mod.path, pr.mainPkg))
 	return nil
+}
+
+// execName is the name `go build` and `go install` give the binary of
+// the main package importPath: its last element, or the one before it
+// when that is a major-version suffix (example.com/miniflux/v2 builds
+// miniflux, not v2).
+func execName(importPath string) string {
+	dir, elem := path.Split(importPath)
+	if dir != "" && majorSuffix(elem) {
+		elem = path.Base(dir)
+	}
+	return elem
+}
+
+// majorSuffix reports whether elem is a module path's major-version
+// element: v2, v3, … (not v0, v1 or v01).
+func majorSuffix(elem string) bool {
+	if len(elem) < 2 || elem[0] != 'v' || elem[1] == '0' || elem == "v1" {
+		return false
+	}
+	for _, c := range elem[1:] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // detectCgo decides cgo (the manifest's, else the sources') and the least
