@@ -7,7 +7,7 @@ PKGS := ./...
 # Unit tests: everything but the end-to-end package, which needs the lab.
 UNIT_PKGS = $(shell $(GO) list ./... | grep -v '/lab/e2e$$')
 
-.PHONY: all build unit fuzz schema lab-up lab-down e2e test demo bench release clean
+.PHONY: all build unit fuzz schema lab-up lab-down e2e test demo bench release realworld clean
 
 all: build
 
@@ -38,6 +38,13 @@ e2e:
 	source lab/env.sh && DISTILL_E2E=1 $(GO) test -count=1 -timeout 40m -v ./lab/e2e/
 
 test: unit lab-up e2e
+
+# The corpus of real applications (lab/realworld): each downloaded from its
+# registry, built with distill in the lab and run. Not part of `make test`
+# (it compiles for a long while); results in bench/results/realworld.json.
+realworld: lab-up
+	source lab/env.sh && DISTILL_E2E=1 DISTILL_REALWORLD=1 DISTILL_REALWORLD_RESULTS=$(CURDIR)/bench/results/realworld.json \
+		$(GO) test -count=1 -timeout 120m -v -run 'TestRealworld' ./lab/e2e/
 
 demo: lab-up
 	lab/demo.sh

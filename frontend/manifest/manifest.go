@@ -77,6 +77,7 @@ type Manifest struct {
 	BuildPackages   Strings `yaml:"build-packages" doc:"Debian packages installed in the builder only, e.g. [libpq-dev]. The shared libraries the built code links are carried into the runtime."`
 	Args            Args    `yaml:"args" doc:"Build arguments, with their defaults, that every build step sees as environment variables (not the image), e.g. {HTTP_TIMEOUT: \"30\"}. --build-arg NAME=value overrides a default; one not declared here is not used (a warning says so)."`
 	CGO             Bool    `yaml:"cgo" scope:"language" doc:"Link C code into the binary, for the languages that read it."`
+	LDFlags         String  `yaml:"ldflags" scope:"language" doc:"Flags for the linker, for the languages that read it."`
 	Runtime         String  `yaml:"runtime" scope:"language" doc:"How the language runtime in the image is made, for the languages that read it."`
 	Modules         Strings `yaml:"modules" scope:"language" doc:"Runtime modules added to the ones distill finds the app needs, for the languages that read it."`
 

@@ -134,6 +134,9 @@ type Request struct {
 	Platforms []ocispecs.Platform
 	// BuildPlatform is where build steps run natively.
 	BuildPlatform ocispecs.Platform
+	// Args are the build args the manifest declares (args:), with the
+	// client's --build-arg values over their defaults.
+	Args map[string]string
 }
 
 // Flavours of the distroless runtime, from least to most content.

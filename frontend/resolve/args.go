@@ -12,6 +12,19 @@ import (
 // without a declaration, as in a Dockerfile (predefined ARGs).
 var ProxyArgs = []string{"HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "ftp_proxy", "no_proxy", "all_proxy"}
 
+// declaredArgs are the build args the manifest declares, with the
+// client's values over their defaults.
+func declaredArgs(m *manifest.Manifest, given map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, v := range m.Args.Vars {
+		out[v.Name.Value] = v.Value.Value
+		if g, ok := given[v.Name.Value]; ok {
+			out[v.Name.Value] = g
+		}
+	}
+	return out
+}
+
 // stepArgs adds the declared args (the client's value, else the default)
 // to every step, and the proxy args given to every step that downloads.
 // A declared arg overrides the provider's variable of the same name,

@@ -121,7 +121,7 @@ func Checked(ctx context.Context, m *manifest.Manifest, fsys providers.FS, opts 
 		// Without platforms (the manifest's are wrong), the provider
 		// only prepares, for its own errors.
 		builds, findings, err = providers.Plan(ctx, prov, providers.Request{
-			Manifest: m, FS: fsys, Platforms: targets, BuildPlatform: platforms.Normalize(opts.BuildPlatform),
+			Manifest: m, FS: fsys, Platforms: targets, BuildPlatform: platforms.Normalize(opts.BuildPlatform), Args: declaredArgs(m, opts.BuildArgs),
 		})
 		errs.Add(err)
 		eco = prov.Ecosystem()

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
 	"regexp"
 	"strings"
@@ -56,6 +57,7 @@ func (Provider) Ecosystem() providers.Ecosystem {
 			"base":           "default: what the binary needs, chosen in the build: static, base for cgo (glibc), cc with C++ (libstdc++/libgcc_s)",
 			"build-packages": "C libraries cgo code links, e.g. [libsqlite3-dev]: -dev packages for the target's architecture when cross-compiling; what the binary links is carried into the image",
 			"args":           "e.g. {GOPRIVATE: example.com/private, GOFLAGS: -tags=netgo}: GOFLAGS adds to distill's flags",
+			"ldflags":        "added to distill's -s -w, e.g. \"-X main.version=${VERSION}\" to stamp the version; ${NAME} is the value of a build arg declared under args:",
 		},
 		Rules:     []check.Rule{CgoOnStaticBase},
 		AddEnv:    []string{"GOFLAGS"},
@@ -68,11 +70,13 @@ var versionRE = regexp.MustCompile(`^1\.[0-9]+(\.[0-9]+)?$`)
 
 // project is what every target platform of a Go app shares.
 type project struct {
-	req                 providers.Request
-	gomod, modDir       string
-	gomodRange          manifest.Range
-	mod                 goMod
-	version             string
+	req           providers.Request
+	gomod, modDir string
+	gomodRange    manifest.Range
+	mod           goMod
+	version       string
+	// ldflags is go build's -ldflags value (linkerFlags).
+	ldflags             string
 	mainPkg, name       string
 	vendored            bool
 	hasSum              bool
@@ -106,6 +110,7 @@ func (Provider) Prepare(ctx context.Context, req providers.Request) (*providers.
 		return err
 	})
 	ps.Run(ctx, pr.detectCgo, mod)
+	ps.Run(ctx, pr.linkerFlags)
 	if err := ps.Err(); err != nil {
 		return nil, err
 	}
@@ -117,6 +122,33 @@ func (Provider) Prepare(ctx context.Context, req providers.Request) (*providers.
 	}
 	pr.images()
 	return &providers.Project{Findings: findings, Build: pr.build}, nil
+}
+
+// linkerFlags are go build's -ldflags: distill's -s -w, then the
+// manifest's ldflags: with ${NAME} replaced by the declared build arg's
+// value (at plan time: the build step runs no shell).
+func (pr *project) linkerFlags(context.Context) error {
+	m := pr.req.Manifest
+	pr.ldflags = "-s -w"
+	if !m.LDFlags.Set() {
+		return nil
+	}
+	var missing []string
+	v := os.Expand(m.LDFlags.Value, func(name string) string {
+		val, ok := pr.req.Args[name]
+		if !ok {
+			missing = append(missing, name)
+		}
+		return val
+	})
+	if len(missing) > 0 {
+		return providers.Fail(m, m.LDFlags.Range, "declare it under args: (args: {"+missing[0]+": …}), or pass it with --build-arg after declaring it",
+			"ldflags: %s is not a build arg the manifest declares", strings.Join(missing, ", "))
+	}
+	if strings.TrimSpace(v) != "" {
+		pr.ldflags += " " + strings.TrimSpace(v)
+	}
+	return nil
 }
 
 // dependencyFile is the go.mod `dependencies:` names, else the root's.

@@ -63,7 +63,7 @@ func (pr *project) build(p ocispecs.Platform) (providers.Build, error) {
 		buildEnv = append(buildEnv, cross.Env...)
 	}
 	bin := path.Join(outDir, pr.name)
-	args := []string{"go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, pr.mainPkg}
+	args := []string{"go", "build", "-trimpath", "-ldflags=" + pr.ldflags, "-o", bin, pr.mainPkg}
 	stepName := fmt.Sprintf("[go] go build %s", pr.mainPkg)
 	mode := pr.cgoMode()
 	if mode != "" {
