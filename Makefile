@@ -57,8 +57,10 @@ demo: lab-up
 # server against its hand-written two-stage Dockerfile and cargo-chef's,
 # amd64 and amd64+arm64 under QEMU (rust; the QEMU builds take up to
 # half an hour each). Writes bench/results/ and docs/benchmarks.md
-# (+ .png). BENCH_RUNS=3 for medians of three; BENCH_SUITE=seeds,
-# multiplatform, java or rust for one of them.
+# (+ .png). The runtime packages' examples against slim images with apt
+# (packages), and the corpus of real apps against their own Dockerfiles
+# (realworld). BENCH_RUNS=3 for medians of three; BENCH_SUITE=seeds,
+# multiplatform, java, rust, packages or realworld for one of them.
 BENCH_RUNS ?= 1
 BENCH_SUITE ?= all
 bench: lab-up

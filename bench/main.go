@@ -89,7 +89,8 @@ type options struct {
 func main() {
 	out := flag.String("out", "bench/results", "directory for the results (JSON and the multi-platform report)")
 	docs := flag.String("docs", "docs", "directory for the report users read (benchmarks.md and its chart)")
-	suite := flag.String("suite", "all", "what to run: seeds (the seed articles' comparisons), multiplatform, java (the Spring Boot example), rust (the axum example), all, or report (rewrite the report from the results)")
+	suite := flag.String("suite", "all", "what to run: seeds (the seed articles' comparisons), multiplatform, java (the Spring Boot example), rust (the axum example), packages (runtime packages against slim images), realworld (the corpus against the apps' own Dockerfiles), all, or report (rewrite the report from the results)")
+	realApps := flag.String("realworld-apps", "", "realworld: only these apps (comma-separated; default every app)")
 	runs := flag.Int("runs", 1, "builds per variant (the median is reported)")
 	examples := flag.String("examples", "go-hello:main.go,python-fastapi:main.py,node-express:server.js", "multiplatform: examples with a Dockerfile.seed, each with the source file a rebuild edits")
 	rustLimit := flag.Duration("rust-limit", 30*time.Minute, "rust: stop a two-platform build after this long (its time reported as a lower bound)")
@@ -143,6 +144,24 @@ func main() {
 			fail(err)
 		}
 		if err := save(rep); err != nil {
+			fail(err)
+		}
+	}
+	if *suite == "packages" || *suite == "all" {
+		rep, err := runPackages(o)
+		if err != nil {
+			fail(err)
+		}
+		if err := writeJSON(filepath.Join(*out, "packages.json"), rep); err != nil {
+			fail(err)
+		}
+	}
+	if *suite == "realworld" || *suite == "all" {
+		rep, err := runRealworld(o, *realApps)
+		if err != nil {
+			fail(err)
+		}
+		if err := writeJSON(filepath.Join(*out, "realworld.json"), rep); err != nil {
 			fail(err)
 		}
 	}

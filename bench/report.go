@@ -20,7 +20,9 @@ func writeReport(results, docs string) error {
 	var multi *report
 	var java *javaReport
 	var rust *rustReport
-	for file, v := range map[string]any{"seeds.json": &seeds, "multiplatform.json": &multi, "java.json": &java, "rust.json": &rust} {
+	var pkgs *packagesReport
+	var real *realworldReport
+	for file, v := range map[string]any{"seeds.json": &seeds, "multiplatform.json": &multi, "java.json": &java, "rust.json": &rust, "packages.json": &pkgs, "realworld.json": &real} {
 		data, err := os.ReadFile(filepath.Join(results, file))
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
@@ -32,7 +34,7 @@ func writeReport(results, docs string) error {
 			return fmt.Errorf("%s: %w", file, err)
 		}
 	}
-	if seeds == nil && multi == nil && java == nil && rust == nil {
+	if seeds == nil && multi == nil && java == nil && rust == nil && pkgs == nil && real == nil {
 		return fmt.Errorf("no results in %s (run make bench)", results)
 	}
 	if err := os.MkdirAll(docs, 0o755); err != nil {
@@ -65,6 +67,12 @@ func writeReport(results, docs string) error {
 		if err := rustMarkdown(&b, rust); err != nil {
 			return err
 		}
+	}
+	if pkgs != nil {
+		packagesMarkdown(&b, pkgs)
+	}
+	if real != nil {
+		realworldMarkdown(&b, real)
 	}
 	return os.WriteFile(filepath.Join(docs, "benchmarks.md"), []byte(b.String()), 0o644)
 }
