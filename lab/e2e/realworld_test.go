@@ -13,6 +13,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -52,15 +53,15 @@ type realApp struct {
 
 // realSrc is where the app comes from.
 type realSrc struct {
-	// Registry: go (the module proxy's zip), pypi (an sdist), npm (the
-	// package tarball), crates (the .crate), maven (a jar), or none (the
-	// app is only the files beside app.yaml, e.g. a requirements.txt
-	// pinning a PyPI package with its hash).
+	// Registry: go (the module proxy's zip), pypi (the release's sdist,
+	// found in the index's JSON listing), npm (the package tarball),
+	// crates (the .crate), or none (the app is only the files beside
+	// app.yaml, e.g. a requirements.txt pinning a PyPI package with its
+	// hash, or a pom.xml depending on an app published on Maven Central).
 	Registry string `yaml:"registry"`
 	Name     string `yaml:"name"`
 	Version  string `yaml:"version"`
-	// URL overrides the registry's download URL (pypi sdists: the URL
-	// PyPI's JSON API lists).
+	// URL overrides the registry's download URL.
 	URL string `yaml:"url"`
 	// SHA256 is the downloaded file's.
 	SHA256 string `yaml:"sha256"`
@@ -165,6 +166,7 @@ func buildRealApp(t *testing.T, dir string, app realApp) (realResult, bool) {
 	start := time.Now()
 	out, r := buildx(t, ctx, "--platform", platform)
 	secs := time.Since(start).Seconds()
+	t.Logf("%s: build %.0f s", app.Name, secs)
 	res := realResult{Name: app.Name, Language: app.Language, Version: app.Source.Version, Verdict: app.Verdict, Seconds: secs}
 	if app.Verdict != "ok" {
 		if r.err == nil || !strings.Contains(r.out, app.Error) {
@@ -175,6 +177,7 @@ func buildRealApp(t *testing.T, dir string, app realApp) (realResult, bool) {
 	mustSucceed(t, r)
 	if st, err := os.Stat(out); err == nil {
 		res.SizeBytes = st.Size()
+		t.Logf("%s: image archive %.1f MB", app.Name, float64(st.Size())/1e6)
 	}
 	img := imagetest.Load(t, out, platform)
 	checkDistroless(t, img)
@@ -193,6 +196,50 @@ func buildRealApp(t *testing.T, dir string, app realApp) (realResult, bool) {
 		t.Errorf("%s: app.yaml proves nothing (prove: args or http)", app.Name)
 	}
 	return res, true
+}
+
+// pypiSdist finds the URL of the sdist of s.Name s.Version in PyPI's
+// JSON simple index (PEP 691; the JSON API's per-version pages are not
+// served by every mirror), checking the index's SHA-256 against the
+// pinned one.
+func pypiSdist(t *testing.T, s realSrc) string {
+	t.Helper()
+	norm := func(n string) string {
+		return strings.ToLower(regexp.MustCompile(`[-_.]+`).ReplaceAllString(n, "-"))
+	}
+	index := "https://pypi.org/simple/" + norm(s.Name) + "/"
+	req, err := http.NewRequest("GET", index, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept", "application/vnd.pypi.simple.v1+json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var page struct {
+		Files []struct {
+			Filename string            `json:"filename"`
+			URL      string            `json:"url"`
+			Hashes   map[string]string `json:"hashes"`
+		} `json:"files"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %s %v", index, resp.Status, err)
+	}
+	for _, f := range page.Files {
+		name, ok := strings.CutSuffix(f.Filename, "-"+s.Version+".tar.gz")
+		if !ok || norm(name) != norm(s.Name) {
+			continue
+		}
+		if h := f.Hashes["sha256"]; h != s.SHA256 {
+			t.Fatalf("%s: the index gives SHA-256 %s, app.yaml pins %s", f.Filename, h, s.SHA256)
+		}
+		return f.URL
+	}
+	t.Fatalf("%s: no sdist of %s %s", index, s.Name, s.Version)
+	return ""
 }
 
 // fetchSource downloads the app's archive, checks its SHA-256 and
@@ -216,6 +263,8 @@ func fetchSource(t *testing.T, s realSrc, dest string) {
 			url = "https://registry.npmjs.org/" + s.Name + "/-/" + base + "-" + s.Version + ".tgz"
 		case "crates":
 			url = "https://static.crates.io/crates/" + s.Name + "/" + s.Name + "-" + s.Version + ".crate"
+		case "pypi":
+			url = pypiSdist(t, s)
 		default:
 			t.Fatalf("source %s %s: no url and no known registry %q", s.Name, s.Version, s.Registry)
 		}
