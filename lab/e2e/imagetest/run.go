@@ -104,6 +104,13 @@ func (img *Image) prepare(t testing.TB, opts RunOpts) *Container {
 		t.Fatal(err)
 	}
 	img.Unpack(t, rootfs)
+	// /etc/hosts names the container's hostname, as docker run and
+	// Kubernetes write it: a JVM's InetAddress.getLocalHost (H2's
+	// server) fails without it.
+	hosts := "127.0.0.1\tlocalhost\n::1\tlocalhost\n127.0.1.1\t" + hostname + "\n"
+	if err := os.WriteFile(filepath.Join(c.bundle, "hosts"), []byte(hosts), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	spec, err := img.spec(rootfs, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -113,6 +120,9 @@ func (img *Image) prepare(t testing.TB, opts RunOpts) *Container {
 	}
 	return c
 }
+
+// hostname is the containers' hostname.
+const hostname = "distill-e2e"
 
 // spec writes the OCI runtime config for the image.
 func (img *Image) spec(rootfs string, opts RunOpts) ([]byte, error) {
@@ -151,7 +161,7 @@ func (img *Image) spec(rootfs string, opts RunOpts) ([]byte, error) {
 			"noNewPrivileges": true,
 		},
 		"root":     map[string]any{"path": "rootfs", "readonly": false},
-		"hostname": "distill-e2e",
+		"hostname": hostname,
 		"mounts": []any{
 			map[string]any{"destination": "/proc", "type": "proc", "source": "proc"},
 			map[string]any{"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": []string{"nosuid", "strictatime", "mode=755", "size=65536k"}},
@@ -159,6 +169,7 @@ func (img *Image) spec(rootfs string, opts RunOpts) ([]byte, error) {
 			map[string]any{"destination": "/dev/shm", "type": "tmpfs", "source": "shm", "options": []string{"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}},
 			map[string]any{"destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue", "options": []string{"nosuid", "noexec", "nodev"}},
 			map[string]any{"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": []string{"nosuid", "noexec", "nodev", "ro"}},
+			map[string]any{"destination": "/etc/hosts", "type": "bind", "source": filepath.Join(filepath.Dir(rootfs), "hosts"), "options": []string{"rbind", "ro"}},
 		},
 		"linux": map[string]any{
 			"namespaces": []any{
