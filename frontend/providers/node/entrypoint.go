@@ -32,7 +32,14 @@ func (pl *planner) entrypoint(ctx context.Context) error {
 	case pl.startScript() != nil:
 		argv = pl.startScript()
 	default:
-		main := pl.pkg.Main
+		// The package's command before its main: a package with a bin
+		// is run as npx runs it, and its main is then most often the
+		// entry point of its library (mountebank's src/mountebank.js
+		// exports a function and exits at once).
+		main := pl.pkg.binFile()
+		if main == "" {
+			main = pl.pkg.Main
+		}
 		if main == "" {
 			for _, f := range []string{"index.js", "server.js", "app.js", "main.js"} {
 				if ok, err := providers.Exists(ctx, pl.req.FS, m.Path(f)); err != nil {
@@ -50,8 +57,8 @@ func (pl *planner) entrypoint(ctx context.Context) error {
 			}
 		}
 		if main == "" {
-			return providers.Fail(pl.m, m.Language.Range, `add entrypoint: ["node", "server.js"] (or a start script "node <file>" or "main" in package.json)`,
-				"no entrypoint: package.json has no start script running node and no main, and the context has no index.js, server.js, app.js or main.js")
+			return providers.Fail(pl.m, m.Language.Range, `add entrypoint: ["node", "server.js"] (or a start script "node <file>", "bin" or "main" in package.json)`,
+				"no entrypoint: package.json has no start script running node, no bin and no main, and the context has no index.js, server.js, app.js or main.js")
 		}
 		argv = []string{"node", main}
 	}

@@ -89,7 +89,7 @@ func (Provider) Ecosystem() providers.Ecosystem {
 		Fields: map[string]string{
 			"version":        fmt.Sprintf("a Node.js major: %s; default: .nvmrc, .node-version or package.json's engines.node, else %d (the current LTS)", providers.Versions(Majors), DefaultMajor),
 			"dependencies":   "package-lock.json, npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml or package.json, next to package.json; detected when omitted",
-			"entrypoint":     "run by the runtime's node; default: package.json's start script when it is node <file>, else its main, else index.js, server.js, app.js or main.js; a bare name is a package's executable",
+			"entrypoint":     "run by the runtime's node; default: package.json's start script when it is node <file>, else its bin (the file, the one command, or the command named as the package), else its main, else index.js, server.js, app.js or main.js; a bare name is a package's executable",
 			"build":          "the build command (argv) run with the dev dependencies before the app is copied onto the runtime, e.g. [npm, run, compile]; default: package.json's build script, when it has one; [] for none",
 			"base":           "default: distroless nodejs<major>-debian13; another image must have node as its entrypoint",
 			"build-packages": "libraries native addons compile against, e.g. [libpq-dev], installed in the builder with node-gyp's python3, make and g++; the libraries the addons link are carried into the image",

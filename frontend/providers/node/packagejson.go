@@ -3,14 +3,19 @@ package node
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 
 	"github.com/distill-build/distill/frontend/decode"
 )
 
 // packageJSON is what planning reads of package.json.
 type packageJSON struct {
-	Name           string            `json:"name"`
-	Main           string            `json:"main"`
+	Name string `json:"name"`
+	Main string `json:"main"`
+	// Bin is the package's command: a file, or a map of command names to
+	// files (read by binFile, never an error: a value of another type is
+	// no command).
+	Bin            json.RawMessage   `json:"bin"`
 	Scripts        map[string]string `json:"scripts"`
 	PackageManager string            `json:"packageManager"`
 	// Dependencies and DevDependencies are read only to know whether
@@ -23,6 +28,27 @@ type packageJSON struct {
 	Pnpm struct {
 		OnlyBuiltDependencies []string `json:"onlyBuiltDependencies"`
 	} `json:"pnpm"`
+}
+
+// binFile is the file of the package's command, as npm installs it: bin
+// when it is a file, else the one command of a bin map, else the command
+// named as the package (its name without the scope); "" for none.
+func (p *packageJSON) binFile() string {
+	var file string
+	if json.Unmarshal(p.Bin, &file) == nil {
+		return file
+	}
+	var cmds map[string]string
+	if json.Unmarshal(p.Bin, &cmds) != nil {
+		return ""
+	}
+	if len(cmds) == 1 {
+		for _, f := range cmds {
+			return f
+		}
+	}
+	name := p.Name[strings.LastIndex(p.Name, "/")+1:]
+	return cmds[name]
 }
 
 func parsePackageJSON(data []byte) (*packageJSON, error) {
