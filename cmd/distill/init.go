@@ -17,8 +17,9 @@ import (
 
 func initCmd() *cobra.Command {
 	var (
-		force bool
-		file  string
+		force    bool
+		file     string
+		language string
 	)
 	cmd := &cobra.Command{
 		Use:   "init [dir]",
@@ -52,17 +53,18 @@ Init never replaces a manifest unless --force says to.`,
 			if len(args) > 0 {
 				dir = args[0]
 			}
-			return runInit(cmd.Context(), dir, file, force, cmd.OutOrStdout())
+			return runInit(cmd.Context(), dir, file, language, force, cmd.OutOrStdout())
 		},
 	}
 	cmd.Flags().BoolVar(&force, "force", false, "replace an existing manifest")
+	cmd.Flags().StringVar(&language, "language", "", "the app's `language`, when its directory tells several (an sdist shipping a package.json)")
 	fileFlag(cmd, &file, "the manifest `file` to write, relative to the directory")
 	return cmd
 }
 
 // runInit writes the manifest file for the app in dir from what its files
 // tell (frontend/scaffold), never over an existing one unless force.
-func runInit(ctx context.Context, dir, file string, force bool, out io.Writer) error {
+func runInit(ctx context.Context, dir, file, language string, force bool, out io.Writer) error {
 	if err := isDir(dir); err != nil {
 		return err
 	}
@@ -79,7 +81,7 @@ func runInit(ctx context.Context, dir, file string, force bool, out io.Writer) e
 	if err != nil {
 		return err
 	}
-	data, root, err := scaffold.Manifest(ctx, contextfs.Dir(top), filepath.ToSlash(rel), platforms.DefaultSpec())
+	data, root, err := scaffold.Manifest(ctx, contextfs.Dir(top), filepath.ToSlash(rel), language, platforms.DefaultSpec())
 	if err != nil {
 		return err
 	}

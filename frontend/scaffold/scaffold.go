@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path"
 	"strings"
@@ -27,15 +28,26 @@ const Syntax = "ghcr.io/distill-build/distill:1"
 // repository: a workspace of the app's language above dir makes the app
 // its member, and the workspace's directory, root, the context to build
 // from; else root is dir). What the plan of that manifest decides, or
-// the problem it has, is written into the manifest as comments. An app
-// whose language cannot be told is an error.
-func Manifest(ctx context.Context, fsys providers.FS, dir string, build ocispecs.Platform) (data []byte, root string, err error) {
+// the problem it has, is written into the manifest as comments. language
+// names the app's language ("": detected); an app whose language cannot
+// be told is an error, without the manifest's position (there is no
+// manifest yet) and saying to name it.
+func Manifest(ctx context.Context, fsys providers.FS, dir, language string, build ocispecs.Platform) (data []byte, root string, err error) {
 	m := &manifest.Manifest{File: manifest.DefaultFilename}
+	m.Language.Value = language
 	if err := resolve.DetectLanguage(ctx, fsys, m, dir); err != nil {
+		var me *manifest.Error
+		if errors.As(err, &me) {
+			return nil, "", fmt.Errorf("%s: name it with --language (%s)", me.Msg, strings.Join(resolve.Languages(), ", "))
+		}
 		return nil, "", err
 	}
 	s, err := resolve.Suggest(ctx, fsys, m, dir)
 	if err != nil {
+		var me *manifest.Error
+		if language != "" && errors.As(err, &me) {
+			return nil, "", fmt.Errorf("--language %s: %s (%s)", language, me.Msg, me.Hint)
+		}
 		return nil, "", err
 	}
 	ws, err := resolve.WorkspaceRoot(ctx, fsys, m, dir)
@@ -56,7 +68,11 @@ func Manifest(ctx context.Context, fsys providers.FS, dir string, build ocispecs
 		b.WriteString(comment(fmt.Sprintf("This app is a member of the %s workspace whose root is %s from here: build it from there (docker buildx build -f %s .); distill installs what the app needs of the workspace.", m.Language.Value, up, mf)))
 	}
 	b.WriteString("\n")
-	fmt.Fprintf(&b, "# The language, from %s (left out, distill detects it the same way).\n", m.Detected)
+	if language != "" {
+		b.WriteString("# The language, as --language named it.\n")
+	} else {
+		fmt.Fprintf(&b, "# The language, from %s (left out, distill detects it the same way).\n", m.Detected)
+	}
 	fmt.Fprintf(&b, "language: %s\n", m.Language.Value)
 	if s.Main != "" {
 		fmt.Fprintf(&b, "# What to build: %s.\n", s.MainWhy)

@@ -148,7 +148,7 @@ func TestExamples(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, _, err := Manifest(context.Background(), contextfs.Dir(top), dir, amd64)
+		got, _, err := Manifest(context.Background(), contextfs.Dir(top), dir, "", amd64)
 		if err != nil {
 			t.Errorf("%s: %v", name, err)
 			continue
@@ -190,7 +190,7 @@ func TestBuildPackages(t *testing.T) {
 		{"bundled sqlite crate", fstest.MapFS{"Cargo.toml": bundled, "Cargo.lock": cargoLock, "src/main.rs": f("fn main() {}\n")}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, _, err := Manifest(context.Background(), contextfs.FS{FS: tc.fs}, ".", amd64)
+			got, _, err := Manifest(context.Background(), contextfs.FS{FS: tc.fs}, ".", "", amd64)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -199,5 +199,32 @@ func TestBuildPackages(t *testing.T) {
 				t.Errorf("want %q:\n%s", tc.want, got)
 			}
 		})
+	}
+}
+
+// TestLanguageFlag: a directory two languages match (an sdist shipping
+// package.json beside pyproject.toml, as isso's does) is an error that
+// names no manifest position and says to pass --language; with it, the
+// manifest names that language; an unknown one is refused.
+func TestLanguageFlag(t *testing.T) {
+	f := func(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
+	fsys := contextfs.FS{FS: fstest.MapFS{
+		"pyproject.toml": f("[project]\nname = \"a\"\nversion = \"1\"\n"),
+		"package.json":   f(`{"name":"a"}`),
+		"app.py":         f(""),
+	}}
+	_, _, err := Manifest(context.Background(), fsys, ".", "", amd64)
+	if err == nil || !strings.Contains(err.Error(), "2 match its directory") || !strings.Contains(err.Error(), "name it with --language") || strings.Contains(err.Error(), "distill.yaml:") {
+		t.Errorf("err = %v, want the two languages, --language and no manifest position", err)
+	}
+	got, _, err := Manifest(context.Background(), fsys, ".", "python", amd64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(got), "\nlanguage: python\n") || !strings.Contains(string(got), "as --language named it") {
+		t.Errorf("want language: python:\n%s", got)
+	}
+	if _, _, err := Manifest(context.Background(), fsys, ".", "cobol", amd64); err == nil || !strings.Contains(err.Error(), `--language cobol: unsupported language "cobol"`) {
+		t.Errorf("err = %v, want cobol refused", err)
 	}
 }
