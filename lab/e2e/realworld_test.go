@@ -13,12 +13,12 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/distill-build/distill/lab/e2e/imagetest"
+	"github.com/distill-build/distill/lab/realworld"
 	"golang.org/x/mod/module"
 	"gopkg.in/yaml.v3"
 )
@@ -198,50 +198,6 @@ func buildRealApp(t *testing.T, dir string, app realApp) (realResult, bool) {
 	return res, true
 }
 
-// pypiSdist finds the URL of the sdist of s.Name s.Version in PyPI's
-// JSON simple index (PEP 691; the JSON API's per-version pages are not
-// served by every mirror), checking the index's SHA-256 against the
-// pinned one.
-func pypiSdist(t *testing.T, s realSrc) string {
-	t.Helper()
-	norm := func(n string) string {
-		return strings.ToLower(regexp.MustCompile(`[-_.]+`).ReplaceAllString(n, "-"))
-	}
-	index := "https://pypi.org/simple/" + norm(s.Name) + "/"
-	req, err := http.NewRequest("GET", index, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Accept", "application/vnd.pypi.simple.v1+json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var page struct {
-		Files []struct {
-			Filename string            `json:"filename"`
-			URL      string            `json:"url"`
-			Hashes   map[string]string `json:"hashes"`
-		} `json:"files"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil || resp.StatusCode != 200 {
-		t.Fatalf("GET %s: %s %v", index, resp.Status, err)
-	}
-	for _, f := range page.Files {
-		name, ok := strings.CutSuffix(f.Filename, "-"+s.Version+".tar.gz")
-		if !ok || norm(name) != norm(s.Name) {
-			continue
-		}
-		if h := f.Hashes["sha256"]; h != s.SHA256 {
-			t.Fatalf("%s: the index gives SHA-256 %s, app.yaml pins %s", f.Filename, h, s.SHA256)
-		}
-		return f.URL
-	}
-	t.Fatalf("%s: no sdist of %s %s", index, s.Name, s.Version)
-	return ""
-}
-
 // fetchSource downloads the app's archive, checks its SHA-256 and
 // unpacks its directory into dest.
 func fetchSource(t *testing.T, s realSrc, dest string) {
@@ -264,7 +220,10 @@ func fetchSource(t *testing.T, s realSrc, dest string) {
 		case "crates":
 			url = "https://static.crates.io/crates/" + s.Name + "/" + s.Name + "-" + s.Version + ".crate"
 		case "pypi":
-			url = pypiSdist(t, s)
+			var err error
+			if url, err = realworld.PyPISdist(s.Name, s.Version, s.SHA256); err != nil {
+				t.Fatal(err)
+			}
 		default:
 			t.Fatalf("source %s %s: no url and no known registry %q", s.Name, s.Version, s.Registry)
 		}

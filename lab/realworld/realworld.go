@@ -13,12 +13,14 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"golang.org/x/mod/module"
@@ -53,7 +55,8 @@ type App struct {
 
 // Source is where an app comes from.
 type Source struct {
-	// Registry: go (the module proxy's zip), pypi (URL: the sdist PyPI
+	// Registry: go (the module proxy's zip), pypi (the release's sdist,
+	// found in PyPI's JSON simple index, or URL: the sdist PyPI
 	// lists), npm (the package tarball), crates (the .crate), url (any
 	// archive at URL), or none (the app is only the files beside
 	// app.yaml, e.g. a requirements.txt pinning a PyPI package).
@@ -175,6 +178,8 @@ func (s Source) url() (string, error) {
 		return "https://registry.npmjs.org/" + s.Name + "/-/" + path.Base(s.Name) + "-" + s.Version + ".tgz", nil
 	case "crates":
 		return "https://static.crates.io/crates/" + s.Name + "/" + s.Name + "-" + s.Version + ".crate", nil
+	case "pypi":
+		return PyPISdist(s.Name, s.Version, s.SHA256)
 	}
 	return "", fmt.Errorf("%s %s: no url, and registry %q has no known download URL", s.Name, s.Version, s.Registry)
 }
@@ -228,7 +233,7 @@ func (s Source) fetch(dest string) error {
 		if !ok || rel == "" {
 			continue
 		}
-		p := filepath.Join(dest, filepath.FromSlash(path.Clean("/" + rel)))
+		p := filepath.Join(dest, filepath.FromSlash(path.Clean("/"+rel)))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return err
 		}
@@ -295,4 +300,45 @@ func unpack(name string, data []byte) (map[string]file, error) {
 		}
 		files[h.Name] = file{b, 0o644 | os.FileMode(h.Mode)&0o111}
 	}
+}
+
+// PyPISdist is the URL of the sdist of name version in PyPI's JSON simple
+// index (PEP 691; the JSON API's per-version pages are not served by
+// every mirror), the index's SHA-256 checked against pin.
+func PyPISdist(name, version, pin string) (string, error) {
+	norm := func(n string) string {
+		return strings.ToLower(regexp.MustCompile(`[-_.]+`).ReplaceAllString(n, "-"))
+	}
+	index := "https://pypi.org/simple/" + norm(name) + "/"
+	req, err := http.NewRequest("GET", index, nil)
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Accept", "application/vnd.pypi.simple.v1+json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var page struct {
+		Files []struct {
+			Filename string            `json:"filename"`
+			URL      string            `json:"url"`
+			Hashes   map[string]string `json:"hashes"`
+		} `json:"files"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil || resp.StatusCode != 200 {
+		return "", fmt.Errorf("GET %s: %s %v", index, resp.Status, err)
+	}
+	for _, f := range page.Files {
+		n, ok := strings.CutSuffix(f.Filename, "-"+version+".tar.gz")
+		if !ok || norm(n) != norm(name) {
+			continue
+		}
+		if h := f.Hashes["sha256"]; h != pin {
+			return "", fmt.Errorf("%s: the index gives SHA-256 %s, app.yaml pins %s", f.Filename, h, pin)
+		}
+		return f.URL, nil
+	}
+	return "", fmt.Errorf("%s: no sdist of %s %s", index, name, version)
 }
