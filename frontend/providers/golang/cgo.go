@@ -129,6 +129,36 @@ func importsC(data []byte) bool {
 	return c
 }
 
+// packageClause is the file's package name, unless its build constraint
+// leaves it out of a Linux build (//go:build tools, ignore, windows).
+func packageClause(data []byte) (string, bool) {
+	f, err := parser.ParseFile(token.NewFileSet(), "", data, parser.PackageClauseOnly|parser.ParseComments)
+	if err != nil {
+		return "", false
+	}
+	for _, cg := range f.Comments {
+		if cg.Pos() > f.Package {
+			break
+		}
+		for _, c := range cg.List {
+			if !constraint.IsGoBuild(c.Text) {
+				continue
+			}
+			if expr, err := constraint.Parse(c.Text); err == nil && !expr.Eval(linuxTag) {
+				return "", false
+			}
+		}
+	}
+	return f.Name.Name, true
+}
+
+// linuxTag reports whether a build tag holds in a Linux build, cgo on or
+// off, on either architecture distill builds most (so a file for one of
+// them counts).
+func linuxTag(tag string) bool {
+	return tag == "linux" || tag == "unix" || tag == "cgo" || strings.HasPrefix(tag, "go1.") || tag == "gc" || tag == "amd64" || tag == "arm64"
+}
+
 // parseImports parses the file's header: whether it imports "C"
 // unconditionally, and the other packages it imports.
 func parseImports(data []byte) (bool, []string) {
@@ -167,9 +197,7 @@ func cgoUnconditional(f *ast.File) bool {
 				if !expr.Eval(func(tag string) bool { return tag != "cgo" }) {
 					return false
 				}
-				if !expr.Eval(func(tag string) bool {
-					return tag == "linux" || tag == "unix" || tag == "cgo" || strings.HasPrefix(tag, "go1.") || tag == "gc" || tag == "amd64" || tag == "arm64"
-				}) {
+				if !expr.Eval(linuxTag) {
 					return false
 				}
 			}
