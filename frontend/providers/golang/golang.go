@@ -447,34 +447,26 @@ func checkRelative(p string) error {
 var goPortRE = regexp.MustCompile(`"(?:[\w.-]*|\[[:\w]*\]):(\d{2,5})"`)
 
 // Suggest implements providers.Suggester: the port a listen address of
-// the main package (or of cmd/*) names.
+// the main package (or of cmd/*) names, tests left out (a test's address
+// is a fixture's, not the app's).
 func (Provider) Suggest(ctx context.Context, fsys providers.FS, dir string) (providers.Suggestion, error) {
 	files, err := providers.SourceFiles(ctx, fsys, dir, ".go", []string{"cmd"}, 200)
 	if err != nil {
 		return providers.Suggestion{}, err
 	}
+	files = slices.DeleteFunc(files, func(f string) bool { return strings.HasSuffix(f, "_test.go") })
 	port, why, err := providers.ScanPort(ctx, fsys, dir, files, goPortRE, providers.EnvPortRE)
 	if err != nil {
 		return providers.Suggestion{}, err
 	}
 	s := providers.Suggestion{Port: port, PortWhy: why}
 	// The main package: the module's root, else the one cmd/<name>.
-	mains := map[string]bool{}
-	for _, f := range files {
-		data, _, err := providers.ReadFile(ctx, fsys, path.Join(dir, f))
-		if err != nil {
-			return s, err
-		}
-		if !strings.HasSuffix(f, "_test.go") && mainPackageRE.Match(data) {
-			mains[path.Dir(f)] = true
-		}
+	mains, err := mainPackages(ctx, fsys, dir)
+	if err != nil {
+		return s, err
 	}
-	if !mains["."] && len(mains) == 1 {
-		for d := range mains {
-			s.Main, s.MainWhy = "./"+d, "the module's only main package"
-		}
+	if len(mains) == 1 && mains[0] != "." {
+		s.Main, s.MainWhy = mains[0], "the module's only main package"
 	}
 	return s, nil
 }
-
-var mainPackageRE = regexp.MustCompile(`(?m)^package main\b`)

@@ -81,3 +81,29 @@ func TestMainPackageIsACommand(t *testing.T) {
 		})
 	}
 }
+
+// TestSuggest: init's port comes from the app's code, not from a test's
+// fixture (litestream's replica_url_test.go has "rook-ceph-rgw:8080"),
+// and main: is suggested when the module's only command is under cmd/.
+func TestSuggest(t *testing.T) {
+	t.Parallel()
+	f := func(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
+	fsys := contextfs.FS{FS: fstest.MapFS{
+		"go.mod":               f("module example.com/db\n\ngo 1.26\n"),
+		"db.go":                f("package db\n"),
+		"replica_url_test.go":  f("package db\n\nvar u = \"rook-ceph-rgw:8080\"\n"),
+		"cmd/dbd/main.go":      f("package main\n\nfunc main() { serve(\":9090\") }\n"),
+		"cmd/dbd/main_test.go": f("package main\n\nvar addr = \":7070\"\n"),
+		"cmd/gen/gen.go":       f("//go:build ignore\n\npackage main\n"),
+	}}
+	s, err := Provider{}.Suggest(context.Background(), fsys, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Port != 9090 || s.PortWhy != `":9090" in cmd/dbd/main.go` {
+		t.Errorf("port %d (%s), want 9090 from cmd/dbd/main.go", s.Port, s.PortWhy)
+	}
+	if s.Main != "./cmd/dbd" {
+		t.Errorf("main %q, want ./cmd/dbd", s.Main)
+	}
+}
