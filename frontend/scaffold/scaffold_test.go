@@ -176,6 +176,14 @@ func TestBuildPackages(t *testing.T) {
 	cargo := f("[package]\nname = \"a\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nrusqlite = \"0.40\"\n")
 	bundled := f("[package]\nname = \"a\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nrusqlite = { version = \"0.40\", features = [\"bundled\"] }\n")
 	cargoLock := f("version = 4\n\n[[package]]\nname = \"libsqlite3-sys\"\nversion = \"0.36.0\"\n")
+	// simple-http-server 0.6.13: openssl with ["vendored"] only for a
+	// feature the default build leaves off; native-tls (on by default)
+	// links the system OpenSSL.
+	sslLock := f("version = 3\n\n[[package]]\nname = \"openssl-sys\"\nversion = \"0.9.101\"\n")
+	ssl := func(features, deps string) *fstest.MapFile {
+		return f("[package]\nname = \"a\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[features]\n" + features + "\n[dependencies]\n" + deps)
+	}
+	optionalVendored := "openssl = { version = \"0.10\", features = [\"vendored\"], optional = true }\nnative-tls = { version = \"0.2\", optional = true }\n"
 	for _, tc := range []struct {
 		name string
 		fs   fstest.MapFS
@@ -188,6 +196,14 @@ func TestBuildPackages(t *testing.T) {
 		{"libpq addon", fstest.MapFS{"package.json": f(`{"name":"a","dependencies":{"libpq":"^1.11.0"}}`), "index.js": f("")}, "build-packages: [libpq-dev]"},
 		{"sqlite crate", fstest.MapFS{"Cargo.toml": cargo, "Cargo.lock": cargoLock, "src/main.rs": f("fn main() {}\n")}, "build-packages: [libsqlite3-dev]"},
 		{"bundled sqlite crate", fstest.MapFS{"Cargo.toml": bundled, "Cargo.lock": cargoLock, "src/main.rs": f("fn main() {}\n")}, ""},
+		{"vendored openssl of a feature left off", fstest.MapFS{"Cargo.toml": ssl("default = [\"tls\"]\ntls = [\"native-tls\"]\nonly-openssl = [\"tls\", \"openssl\"]\n", optionalVendored),
+			"Cargo.lock": sslLock, "src/main.rs": f("fn main() {}\n")}, "build-packages: [libssl-dev]"},
+		{"vendored openssl a default feature turns on", fstest.MapFS{"Cargo.toml": ssl("default = [\"only-openssl\"]\nonly-openssl = [\"dep:openssl\"]\n", optionalVendored),
+			"Cargo.lock": sslLock, "src/main.rs": f("fn main() {}\n")}, ""},
+		{"openssl-sys/vendored in a feature left off", fstest.MapFS{"Cargo.toml": ssl("default = [\"ssl\"]\nssl = [\"openssl-sys\"]\nvendored_openssl = [\"openssl-sys/vendored\"]\n", "openssl-sys = { version = \"0.9\", optional = true }\n"),
+			"Cargo.lock": sslLock, "src/main.rs": f("fn main() {}\n")}, "build-packages: [libssl-dev]"},
+		{"openssl-sys?/vendored by default", fstest.MapFS{"Cargo.toml": ssl("default = [\"ssl\", \"vendored\"]\nssl = [\"openssl-sys\"]\nvendored = [\"openssl-sys?/vendored\"]\n", "openssl-sys = { version = \"0.9\", optional = true }\n"),
+			"Cargo.lock": sslLock, "src/main.rs": f("fn main() {}\n")}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, _, err := Manifest(context.Background(), contextfs.FS{FS: tc.fs}, ".", "", amd64)
