@@ -168,17 +168,43 @@ func (r *request) buildFor(ctx context.Context, p *plan.Plan, platform *ocispecs
 }
 
 // platformError points an image missing for a target platform
-// (compile.PlatformError) at the manifest line that chose it; other
-// errors are returned as they are.
+// (compile.PlatformError), or missing altogether (compile.ResolveError),
+// at the manifest line that chose it; other errors are returned as they
+// are.
 func (r *request) platformError(err error) error {
-	var pe *compile.PlatformError
-	if !errors.As(err, &pe) {
-		return err
+	if e := imageError(r.manifest, err); e != nil {
+		return sourceError(r.sm, e)
 	}
-	return sourceError(r.sm, &manifest.Error{File: r.manifest.File, Range: platformRange(r.manifest, pe.Origin),
-		Msg:  fmt.Sprintf("the %s image %s is not published for %s", pe.Role, pe.Ref, pe.Platform),
-		Hint: "build for the platforms it is published for: " + strings.Join(pe.Available, ", "),
-	})
+	return err
+}
+
+// imageError is the manifest error of an image that cannot be had, nil
+// for another error.
+func imageError(m *manifest.Manifest, err error) error {
+	var pe *compile.PlatformError
+	if errors.As(err, &pe) {
+		return &manifest.Error{File: m.File, Range: platformRange(m, pe.Origin),
+			Msg:  fmt.Sprintf("the %s image %s is not published for %s", pe.Role, pe.Ref, pe.Platform),
+			Hint: "build for the platforms it is published for: " + strings.Join(pe.Available, ", "),
+		}
+	}
+	var re *compile.ResolveError
+	if !errors.As(err, &re) {
+		return nil
+	}
+	// Say how the image was chosen: an image the manifest names is a
+	// reference to check; one the toolchain's release chose (a go.mod
+	// go line, a rust-version) may be a release without an image.
+	hint := "check the reference, and that the registry serves it"
+	switch f := re.Facts; {
+	case re.Origin.Field == "builder" || re.Origin.Field == "base":
+	case re.Origin.Field == "version":
+		hint = "set version: to a release that has an image"
+	case f.Toolchain != "" && f.Version != "":
+		hint = fmt.Sprintf("it is %s, %s %s from the project's files: set version: to a release that has an image, or builder: to an image", f.Why, f.Toolchain, f.Version)
+	}
+	return &manifest.Error{File: m.File, Range: check.OriginRange(re.Origin),
+		Msg: fmt.Sprintf("the %s image %s cannot be had: %v", re.Role, re.Ref, re.Err), Hint: hint}
 }
 
 // platformRange is the manifest line that chose the platforms of an

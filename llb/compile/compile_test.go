@@ -394,6 +394,36 @@ func TestPlatformNotPublished(t *testing.T) {
 	}
 }
 
+// TestImageNotFound: an image that resolves for no platform (a builder
+// tag of a release that has no image) is a ResolveError carrying the
+// origin and the facts of its choice.
+func TestImageNotFound(t *testing.T) {
+	t.Parallel()
+	tgt := testTarget()
+	tgt.Platform, tgt.Runtime.Platform = "linux/amd64", "linux/amd64"
+	tgt.Builder.Ref = "docker.io/library/golang:1.18-trixie"
+	tgt.Builder.Origin = plan.Origin{Field: "language", Line: 3}
+	tgt.Builder.Facts = plan.Facts{Toolchain: "Go", Version: "1.18", Why: "the official Go image of the module's version"}
+	err := CheckImages(context.Background(), tgt, Options{Resolver: missingResolver{ref: tgt.Builder.Ref}})
+	var re *ResolveError
+	if !errors.As(err, &re) {
+		t.Fatalf("err = %v, want a ResolveError", err)
+	}
+	if re.Role != "builder" || re.Origin.Line != 3 || re.Facts.Version != "1.18" || !strings.Contains(err.Error(), "golang:1.18-trixie: not found") {
+		t.Errorf("got %+v: %v", re, err)
+	}
+}
+
+// missingResolver resolves every image but ref, for no platform.
+type missingResolver struct{ ref string }
+
+func (r missingResolver) ResolveImageConfig(ctx context.Context, ref string, opt sourceresolver.Opt) (string, digest.Digest, []byte, error) {
+	if ref == r.ref {
+		return "", "", nil, fmt.Errorf("%s: not found", ref)
+	}
+	return platformResolver{have: []string{"linux/amd64"}}.ResolveImageConfig(ctx, ref, opt)
+}
+
 // TestExecOptions: the client's --add-host, --network, --shm-size and
 // --ulimit reach the exec ops; --network=none takes the downloading
 // steps off the network too.

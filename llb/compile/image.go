@@ -52,7 +52,7 @@ func (c *compiler) image(ctx context.Context, im plan.Image, role string) (llb.S
 		if avail := c.publishedFor(ctx, ref, p); len(avail) > 0 {
 			return llb.State{}, nil, "", &PlatformError{Role: role, Origin: im.Origin, Ref: im.Ref, Platform: platforms.Format(p), Available: avail}
 		}
-		return llb.State{}, nil, "", fmt.Errorf("resolving %s image %s for %s: %w", role, im.Ref, platforms.Format(p), err)
+		return llb.State{}, nil, "", &ResolveError{Role: role, Ref: im.Ref, Platform: platforms.Format(p), Origin: im.Origin, Facts: im.Facts, Err: err}
 	}
 	if im.Config != "" {
 		if got := digest.FromBytes(cfg); got.String() != im.Config {
@@ -97,6 +97,23 @@ func (c *compiler) publishedFor(ctx context.Context, ref string, p ocispecs.Plat
 	}
 	return out
 }
+
+// ResolveError is an image that resolves for no platform: a tag that
+// does not exist (a toolchain release without an image), or a registry
+// that refuses it.
+type ResolveError struct {
+	Role, Ref, Platform string
+	// Origin is the manifest field that chose the image, Facts why.
+	Origin plan.Origin
+	Facts  plan.Facts
+	Err    error
+}
+
+func (e *ResolveError) Error() string {
+	return fmt.Sprintf("resolving %s image %s for %s: %v", e.Role, e.Ref, e.Platform, e.Err)
+}
+
+func (e *ResolveError) Unwrap() error { return e.Err }
 
 // LockError is a locked image whose config for a platform is not the
 // one the lock recorded.
