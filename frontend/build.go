@@ -18,6 +18,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerui"
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"google.golang.org/grpc/status"
 )
 
 // buildRoute builds the target for every target platform: the checks
@@ -203,8 +204,15 @@ func imageError(m *manifest.Manifest, err error) error {
 	case f.Toolchain != "" && f.Version != "":
 		hint = fmt.Sprintf("it is %s, %s %s from the project's files: set version: to a release that has an image, or builder: to an image", f.Why, f.Toolchain, f.Version)
 	}
+	// The resolver's error came through the gateway: its message, not
+	// the RPC's words around it.
+	cause := re.Err.Error()
+	var rpc interface{ GRPCStatus() *status.Status }
+	if errors.As(re.Err, &rpc) {
+		cause = rpc.GRPCStatus().Message()
+	}
 	return &manifest.Error{File: m.File, Range: check.OriginRange(re.Origin),
-		Msg: fmt.Sprintf("the %s image %s cannot be had: %v", re.Role, re.Ref, re.Err), Hint: hint}
+		Msg: fmt.Sprintf("the %s image %s cannot be had: %s", re.Role, re.Ref, cause), Hint: hint}
 }
 
 // platformRange is the manifest line that chose the platforms of an

@@ -8,6 +8,8 @@ import (
 	"github.com/distill-build/distill/frontend/manifest"
 	"github.com/distill-build/distill/llb/compile"
 	"github.com/distill-build/distill/llb/plan"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // TestImageError: an image that cannot be had is an error at the line
@@ -20,6 +22,8 @@ func TestImageError(t *testing.T) {
 		t.Fatal(err)
 	}
 	notFound := errors.New("docker.io/library/golang:1.18-trixie: not found")
+	// As the gateway returns it.
+	rpcNotFound := fmt.Errorf("resolve: %w", status.Error(codes.NotFound, "docker.io/library/golang:1.18-trixie: not found"))
 	goFacts := plan.Facts{Toolchain: "Go", Version: "1.18", Why: "the official Go image of the module's version"}
 	for _, tc := range []struct {
 		name string
@@ -27,7 +31,7 @@ func TestImageError(t *testing.T) {
 		want string
 	}{
 		{"from go.mod", &compile.ResolveError{Role: "builder", Ref: "docker.io/library/golang:1.18-trixie", Platform: "linux/amd64",
-			Origin: plan.Origin{Field: "language", Line: 2}, Facts: goFacts, Err: notFound},
+			Origin: plan.Origin{Field: "language", Line: 2}, Facts: goFacts, Err: rpcNotFound},
 			"distill.yaml:2:0: the builder image docker.io/library/golang:1.18-trixie cannot be had: docker.io/library/golang:1.18-trixie: not found " +
 				"(it is the official Go image of the module's version, Go 1.18 from the project's files: set version: to a release that has an image, or builder: to an image)"},
 		{"from version:", &compile.ResolveError{Role: "builder", Ref: "docker.io/library/golang:1.18-trixie", Origin: plan.Origin{Field: "version", Line: 4}, Facts: goFacts, Err: notFound},
