@@ -49,6 +49,9 @@ type realApp struct {
 	// (Dockerfile.upstream) when the lab forced changes: the bench
 	// compares sizes and times with it.
 	Dockerfile string `yaml:"dockerfile"`
+	// Findings are what the app found in distill (realworld.App's): the
+	// runner only reads them.
+	Findings []string `yaml:"findings"`
 }
 
 // realSrc is where the app comes from.
