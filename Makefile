@@ -41,9 +41,10 @@ test: unit lab-up e2e
 
 # The corpus of real applications (lab/realworld): each downloaded from its
 # registry, built with distill in the lab and run. Not part of `make test`
-# (it compiles for a long while); results in bench/results/realworld.json.
+# (it compiles for a long while); results in bench/results/realworld-e2e.json
+# (the bench suite realworld writes realworld.json).
 realworld: lab-up
-	source lab/env.sh && DISTILL_E2E=1 DISTILL_REALWORLD=1 DISTILL_REALWORLD_RESULTS=$(CURDIR)/bench/results/realworld.json \
+	source lab/env.sh && DISTILL_E2E=1 DISTILL_REALWORLD=1 DISTILL_REALWORLD_RESULTS=$(CURDIR)/bench/results/realworld-e2e.json \
 		$(GO) test -count=1 -timeout 120m -v -run 'TestRealworld' ./lab/e2e/
 
 demo: lab-up
