@@ -49,3 +49,45 @@ func TestGoLDFlags(t *testing.T) {
 		t.Errorf("undeclared arg: %v", err)
 	}
 }
+
+// TestGoVendorListOnly: vendor/modules.txt without the vendored packages
+// (what a module's zip from the proxy keeps) is no vendored build: the
+// modules are downloaded and built with -mod=mod; with the packages, the
+// build uses vendor/ and downloads nothing.
+func TestGoVendorListOnly(t *testing.T) {
+	files := fstest.MapFS{
+		"go.mod":             {Data: []byte("module example.com/app\n\ngo 1.26\n\nrequire example.com/dep v1.0.0\n")},
+		"go.sum":             {Data: []byte("example.com/dep v1.0.0 h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\nexample.com/dep v1.0.0/go.mod h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n")},
+		"main.go":            {Data: []byte("package main\n\nfunc main() {}\n")},
+		"vendor/modules.txt": {Data: []byte("# example.com/dep v1.0.0\n## explicit\nexample.com/dep\n")},
+	}
+	steps := func() (download bool, goflags string) {
+		m, err := manifest.Parse("distill.yaml", []byte("language: go\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := Resolve(context.Background(), m, contextfs.FS{FS: files}, Options{BuildPlatform: amd64})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range plan.AllSteps(p.Targets[0].Steps) {
+			if s.Run == nil {
+				continue
+			}
+			download = download || slices.Contains(s.Run.Args, "download")
+			for _, e := range s.Run.Env {
+				if v, ok := strings.CutPrefix(e, "GOFLAGS="); ok {
+					goflags = v
+				}
+			}
+		}
+		return download, goflags
+	}
+	if dl, flags := steps(); !dl || !strings.Contains(flags, "-mod=mod") {
+		t.Errorf("modules.txt alone: download %v, GOFLAGS %q; want a download and -mod=mod", dl, flags)
+	}
+	files["vendor/example.com/dep/dep.go"] = &fstest.MapFile{Data: []byte("package dep\n")}
+	if dl, flags := steps(); dl || strings.Contains(flags, "-mod=mod") {
+		t.Errorf("vendored: download %v, GOFLAGS %q; want neither", dl, flags)
+	}
+}

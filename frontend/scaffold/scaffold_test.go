@@ -244,3 +244,24 @@ func TestLanguageFlag(t *testing.T) {
 		t.Errorf("err = %v, want cobol refused", err)
 	}
 }
+
+// TestGoListenPort: init exposes the port of a listen address, not of an
+// address with a host (a loopback admin API, a client's server).
+func TestGoListenPort(t *testing.T) {
+	f := func(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
+	gomod := f("module example.com/app\n\ngo 1.26\n")
+	for _, tc := range []struct{ src, want string }{
+		{`const admin = "localhost:2019"; const addr = ":8080"`, "expose: [8080]"},
+		{`const addr = "0.0.0.0:9100"`, "expose: [9100]"},
+		{`const admin = "localhost:2019"; const db = "db:5432"`, ""},
+	} {
+		fsys := contextfs.FS{FS: fstest.MapFS{"go.mod": gomod, "main.go": f("package main\n\n" + tc.src + "\n\nfunc main() {}\n")}}
+		got, _, err := Manifest(context.Background(), fsys, ".", "", amd64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if has := strings.Contains(string(got), "\nexpose:"); tc.want == "" && has || tc.want != "" && !strings.Contains(string(got), "\n"+tc.want+"\n") {
+			t.Errorf("%s: want %q:\n%s", tc.src, tc.want, got)
+		}
+	}
+}

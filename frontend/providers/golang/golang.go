@@ -78,9 +78,12 @@ type project struct {
 	mod           goMod
 	version       string
 	// ldflags is go build's -ldflags value (linkerFlags).
-	ldflags             string
-	mainPkg, name       string
-	vendored            bool
+	ldflags       string
+	mainPkg, name string
+	vendored      bool
+	// vendorListOnly: vendor/modules.txt without the packages (a
+	// module's zip); the build downloads with -mod=mod.
+	vendorListOnly      bool
 	hasSum              bool
 	buildPkgs           []string
 	cgo                 bool
@@ -203,12 +206,32 @@ func (pr *project) checkVersion(context.Context) error {
 	return nil
 }
 
-// sums looks for vendor/modules.txt and go.sum next to go.mod, and
-// checks go.sum is one.
-func (pr *project) sums(ctx context.Context) (err error) {
-	if pr.vendored, err = providers.Exists(ctx, pr.req.FS, path.Join(pr.modDir, "vendor/modules.txt")); err != nil {
+// sums looks for a vendor directory and go.sum next to go.mod, and
+// checks go.sum is one. The modules are vendored when vendor/ has
+// modules.txt and packages: a module's zip from the proxy keeps
+// modules.txt alone, and go build -mod=vendor then finds nothing.
+func (pr *project) sums(ctx context.Context) error {
+	vendor := path.Join(pr.modDir, "vendor")
+	list, err := providers.Exists(ctx, pr.req.FS, path.Join(vendor, "modules.txt"))
+	if err != nil {
 		return err
 	}
+	if list {
+		entries, err := pr.req.FS.ReadDir(ctx, vendor)
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			pr.vendored = pr.vendored || e.IsDir()
+		}
+		// modules.txt alone would make go build use vendor/ anyway.
+		pr.vendorListOnly = !pr.vendored
+	}
+	return pr.goSum(ctx)
+}
+
+// goSum checks go.sum next to go.mod, when there is one.
+func (pr *project) goSum(ctx context.Context) error {
 	sum := path.Join(pr.modDir, "go.sum")
 	data, ok, err := providers.ReadFile(ctx, pr.req.FS, sum)
 	if err != nil || !ok {
@@ -442,9 +465,11 @@ func checkRelative(p string) error {
 	return nil
 }
 
-// goPortRE finds the port of a listen address in Go source: ":8080" or
-// "0.0.0.0:8080" as a string literal.
-var goPortRE = regexp.MustCompile(`"(?:[\w.-]*|\[[:\w]*\]):(\d{2,5})"`)
+// goPortRE finds the port of a listen address in Go source: ":8080",
+// "0.0.0.0:8080" or "[::]:8080" as a string literal; not an address with
+// a host ("localhost:2019", caddy's loopback admin API, is unreachable
+// from outside the container; "db:5432" is a client's).
+var goPortRE = regexp.MustCompile(`"(?:0\.0\.0\.0|\[::\])?:(\d{2,5})"`)
 
 // Suggest implements providers.Suggester: the port a listen address of
 // the main package (or of cmd/*) names, tests left out (a test's address

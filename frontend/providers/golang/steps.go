@@ -32,6 +32,9 @@ func (pr *project) build(p ocispecs.Platform) (providers.Build, error) {
 		"GOTOOLCHAIN=local",
 		"GOFLAGS=-buildvcs=false",
 	}
+	if pr.vendorListOnly {
+		env[len(env)-1] += " -mod=mod"
+	}
 	var steps []plan.Step
 	// The cross compiler for cgo, and the manifest's build packages (C
 	// libraries a package links): with build packages the cross compiler
