@@ -302,11 +302,17 @@ func (pr *project) sourcesExclude() []string {
 	return []string{".git", path.Join(pr.ws.rootDir, "target"), pr.m.AppPath(), pr.m.AppPath() + ".dockerignore"}
 }
 
-// caches are Cargo's registry and git checkouts, shared by every build.
+// caches are Cargo's registry and git checkouts, reused by every build,
+// private to the step that has them: Cargo's lock on them
+// ($CARGO_HOME/.package-cache) is outside the mounts, so two steps at
+// once (two platforms, two builds on one daemon) unpacking the same
+// crate into a shared mount fail ("failed to unpack package …: File
+// exists"). A step that finds them in use gets a mount of its own, and
+// downloads what it lacks (its steps have the network).
 func caches() []plan.Cache {
 	return []plan.Cache{
-		{ID: "cargo-registry", Target: cargoHome + "/registry", Sharing: "shared"},
-		{ID: "cargo-git", Target: cargoHome + "/git", Sharing: "shared"},
+		{ID: "cargo-registry", Target: cargoHome + "/registry", Sharing: "private"},
+		{ID: "cargo-git", Target: cargoHome + "/git", Sharing: "private"},
 	}
 }
 
