@@ -80,6 +80,8 @@ type Manifest struct {
 	LDFlags         String  `yaml:"ldflags" scope:"language" doc:"Flags for the linker, for the languages that read it."`
 	Runtime         String  `yaml:"runtime" scope:"language" doc:"How the language runtime in the image is made, for the languages that read it."`
 	Modules         Strings `yaml:"modules" scope:"language" doc:"Runtime modules added to the ones distill finds the app needs, for the languages that read it."`
+	Features        Strings `yaml:"features" scope:"language" doc:"Features of the package built, turned on in addition to its defaults, for the languages that read it."`
+	DefaultFeatures Bool    `yaml:"default-features" scope:"language" doc:"Whether the package's default features are on (default true), for the languages that read it."`
 
 	// errs are the problems Parse found, unread the values it could not
 	// read, parsedAs the name it was given (see Err).

@@ -42,6 +42,7 @@ type cargoToml struct {
 	DevDependencies   map[string]any      `toml:"dev-dependencies"`
 	BuildDependencies map[string]any      `toml:"build-dependencies"`
 	Target            map[string]depTable `toml:"target"`
+	Features          map[string][]string `toml:"features"`
 }
 
 type depTable struct {
@@ -68,7 +69,10 @@ type pkg struct {
 	member bool
 	// defaultRun is [package] default-run: the binary `cargo run` picks.
 	defaultRun string
-	bins       []bin
+	// features are the features `--features` can name: [features]' and
+	// the optional dependencies' implicit ones.
+	features []string
+	bins     []bin
 	// placeholders are the target files the skeleton writes (relative to
 	// the context root), with whether each is a crate with main.
 	placeholders []placeholder
@@ -273,4 +277,37 @@ func pathDeps(c *cargoToml) []string {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// featureNames are the features `cargo build --features` accepts for the
+// package: its [features], and an implicit one per optional dependency
+// that no feature names as "dep:<name>" (Cargo's rule since 1.60).
+func (c *cargoToml) featureNames() []string {
+	names := map[string]bool{}
+	explicit := map[string]bool{}
+	for f, enables := range c.Features {
+		names[f] = true
+		for _, e := range enables {
+			if d, ok := strings.CutPrefix(e, "dep:"); ok {
+				explicit[d] = true
+			}
+		}
+	}
+	optional := func(deps map[string]any) {
+		for name, spec := range deps {
+			if t, ok := spec.(map[string]any); ok && t["optional"] == true && !explicit[name] {
+				names[name] = true
+			}
+		}
+	}
+	optional(c.Dependencies)
+	for _, t := range c.Target {
+		optional(t.Dependencies)
+	}
+	out := make([]string, 0, len(names))
+	for n := range names {
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out
 }

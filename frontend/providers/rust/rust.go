@@ -48,13 +48,15 @@ func (Provider) Detect(ctx context.Context, fsys providers.FS, dir string) (stri
 func (Provider) Ecosystem() providers.Ecosystem {
 	return providers.Ecosystem{
 		Fields: map[string]string{
-			"version":        "the Rust toolchain, e.g. \"1.85\" (default: rust-toolchain.toml's channel, else the package's rust-version, else the builder's newest 1.x)",
-			"dependencies":   "Cargo.toml: the package's or the workspace root's (a project in a subdirectory: its path)",
-			"main":           "the binary to build: a [[bin]] name, or a workspace member package with one binary (default: the only binary)",
-			"entrypoint":     "default: the built binary, /app/<name>",
-			"base":           "default: cc (Rust's standard library links libgcc_s); static builds a static glibc binary for static-debian13",
-			"build-packages": "Debian packages the build links (libsqlite3-dev): -dev packages are installed for the target architecture, others for the build platform; their shared libraries are carried into the image",
-			"args":           "e.g. {CARGO_REGISTRIES_MY_INDEX: sparse+https://…}: variables every build step sees",
+			"version":          "the Rust toolchain, e.g. \"1.85\" (default: rust-toolchain.toml's channel, else the package's rust-version, else the builder's newest 1.x)",
+			"dependencies":     "Cargo.toml: the package's or the workspace root's (a project in a subdirectory: its path)",
+			"main":             "the binary to build: a [[bin]] name, or a workspace member package with one binary (default: the only binary)",
+			"entrypoint":       "default: the built binary, /app/<name>",
+			"base":             "default: cc (Rust's standard library links libgcc_s); static builds a static glibc binary for static-debian13",
+			"build-packages":   "Debian packages the build links (libsqlite3-dev): -dev packages are installed for the target architecture, others for the build platform; their shared libraries are carried into the image",
+			"args":             "e.g. {CARGO_REGISTRIES_MY_INDEX: sparse+https://…}: variables every build step sees",
+			"features":         "the package's features to turn on, e.g. [metrics] (cargo build --features; \"dep/feature\" turns on a dependency's)",
+			"default-features": "false builds without the package's default features (--no-default-features)",
 		},
 		Rules:   []check.Rule{RustVersionNewerThanToolchain, StaticWithSharedLibrary},
 		CAEnv:   []string{"CARGO_HTTP_CAINFO"},
@@ -91,6 +93,7 @@ func (Provider) Prepare(ctx context.Context, req providers.Request) (*providers.
 	bin := ps.Run(ctx, func(context.Context) error { return pr.pickBinary() }, ws)
 	version := ps.Run(ctx, pr.manifestVersion)
 	ps.Run(ctx, pr.toolchain, bin, version)
+	ps.Run(ctx, func(context.Context) error { return pr.checkFeatures() }, bin)
 	ps.Run(ctx, func(context.Context) (err error) {
 		pr.buildPkgs, err = providers.BuildPackages(m)
 		return err
@@ -160,6 +163,42 @@ func (pr *project) readLock(ctx context.Context) error {
 	}
 	pr.lock = true
 	return cargoLock.Verify(pr.m, pr.cargoRange, name, data)
+}
+
+// checkFeatures checks that features: names features of the package
+// built: one it lacks fails here, at its line, rather than in cargo's
+// build step. "dep/feature" (a dependency's feature) is left to Cargo.
+func (pr *project) checkFeatures() error {
+	m := pr.m
+	p := pr.bin.pkg
+	for _, it := range m.Features.Items {
+		f := it.Value
+		if f == "" || strings.ContainsAny(f, " ,") {
+			return providers.Fail(m, it.Range, "write one feature per item, e.g. [tls, metrics]", "features: %q is not a feature name", f)
+		}
+		if strings.Contains(f, "/") || slices.Contains(p.features, f) {
+			continue
+		}
+		hint := "remove it"
+		if len(p.features) > 0 {
+			hint = "name one of " + strings.Join(p.features, ", ")
+		}
+		return providers.Fail(m, it.Range, hint, "package %s has no feature %q", p.name, f)
+	}
+	return nil
+}
+
+// featureFlags are cargo build's flags for features: and
+// default-features:.
+func (pr *project) featureFlags() []string {
+	var flags []string
+	if d := pr.m.DefaultFeatures; d.Set() && !d.Value {
+		flags = append(flags, "--no-default-features")
+	}
+	if fs := pr.m.Features.Values(); len(fs) > 0 {
+		flags = append(flags, "--features", strings.Join(fs, ","))
+	}
+	return flags
 }
 
 // manifestVersion checks the manifest's version, when it names one.

@@ -310,3 +310,43 @@ func FuzzCargo(f *testing.F) {
 		}
 	})
 }
+
+func TestFeatures(t *testing.T) {
+	t.Parallel()
+	cargo := pkgToml("srv", "[features]\ndefault = [\"tls\"]\ntls = []\nmetrics = [\"dep:prom\"]\n"+
+		"[dependencies]\nprom = { version = \"1\", optional = true }\nzstd = { version = \"1\", optional = true }\n")
+	for _, tc := range []struct {
+		name, yaml string
+		want       string // cargo build's feature flags, or the error
+	}{
+		{"none", "", "--bin srv"},
+		{"features", "features: [metrics, zstd, prom/process]\n", "--bin srv --features metrics,zstd,prom/process"},
+		{"no defaults", "default-features: false\nfeatures: [metrics]\n", "--bin srv --no-default-features --features metrics"},
+		// prom is named as dep:prom, so it has no implicit feature.
+		{"unknown", "features: [metrics, prom]\n", `distill.yaml:3:21: package srv has no feature "prom" (name one of default, metrics, tls, zstd)`},
+		{"comma", "features: [\"tls,metrics\"]\n", `features: "tls,metrics" is not a feature name`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			builds, _, err := prepare(t, map[string]string{"distill.yaml": header + tc.yaml, "Cargo.toml": cargo, "src/main.rs": ""})
+			if err != nil {
+				if !strings.Contains(err.Error(), tc.want) {
+					t.Errorf("error %q, want %q", err, tc.want)
+				}
+				return
+			}
+			n := 0
+			for _, s := range builds[1].Steps {
+				if s.Run != nil && strings.Contains(strings.Join(s.Run.Args, " "), "cargo build") {
+					n++
+					if got := strings.Join(s.Run.Args, " "); !strings.Contains(got, tc.want) || (tc.want == "--bin srv" && strings.Contains(got, "features")) {
+						t.Errorf("%s: %q, want %q", s.Name, got, tc.want)
+					}
+				}
+			}
+			if n != 2 {
+				t.Errorf("%d cargo build steps, want the dependencies' and the binary's", n)
+			}
+		})
+	}
+}

@@ -231,6 +231,7 @@ func (s *targetSteps) cargoBuild(name string, origin plan.Origin, sc *script) pl
 	pr := s.pr
 	args := append([]string{"cargo", "build", "--release", "--target", s.triple}, pr.lockFlag()...)
 	args = append(args, "--package", pr.bin.pkg.name, "--bin", pr.bin.bin.name)
+	args = append(args, pr.featureFlags()...)
 	if sc != nil || pr.static {
 		sh := strings.Join(args, " ")
 		if pr.static {

@@ -23,6 +23,7 @@ func (w *workspace) readPackage(ctx context.Context, fsys providers.FS, dir stri
 	if p.name == "" {
 		return nil, fmt.Errorf("%s: [package] has no name", p.manifest)
 	}
+	p.features = c.featureNames()
 	switch v := c.Package.RustVersion.(type) {
 	case string:
 		p.rustVersion = v
