@@ -198,6 +198,9 @@ func imageError(m *manifest.Manifest, err error) error {
 	// go line, a rust-version) may be a release without an image.
 	hint := "check the reference, and that the registry serves it"
 	switch f := re.Facts; {
+	case re.Unreachable:
+		// Not a missing release: no registry answered.
+		hint = "the registry, or the builder's mirror of it, did not answer: check the builder's registry mirrors (buildkitd.toml [registry]) and its network, then build again"
 	case re.Origin.Field == "builder" || re.Origin.Field == "base":
 	case re.Origin.Field == "version":
 		hint = "set version: to a release that has an image"
