@@ -140,6 +140,24 @@ func (d *daemon) Kill(t *testing.T) {
 	t.Logf("buildkitd (pid %d) killed", d.cmd.Process.Pid)
 }
 
+// leftovers lists the processes (pid and command line) that run from the
+// daemon's state: its steps' runc and what runs under it.
+func (d *daemon) leftovers() []string {
+	var out []string
+	cmdlines, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, f := range cmdlines {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		args := strings.ReplaceAll(string(data), "\x00", " ")
+		if strings.Contains(args, filepath.Join(d.dir, "root")+"/") {
+			out = append(out, filepath.Base(filepath.Dir(f))+" "+args)
+		}
+	}
+	return out
+}
+
 // LogPath is the daemon's log file, across restarts.
 func (d *daemon) LogPath() string { return filepath.Join(d.dir, "buildkitd.log") }
 
