@@ -50,6 +50,10 @@ func TestFaultDaemonKilledDuringInstall(t *testing.T) {
 	d.Start(t)
 	out, r := buildctlBuildWith(t, "buildctl", d.Addr, dir, "--opt", "platform=linux/amd64")
 	mustSucceed(t, r)
+	// Cut off midway, the install was never recorded: it runs again.
+	if found, cached := stepStatus(r.out, install); !found || cached {
+		t.Errorf("after the restart, the install: found=%v cached=%v", found, cached)
+	}
 	c := imagetest.Load(t, out, "linux/amd64").Run(t, imagetest.RunOpts{})
 	if body := c.HTTPGet(t, 8000, "/", 30*time.Second); !strings.Contains(body, `"message":"Hello, World!"`) {
 		t.Errorf("GET / = %q", body)

@@ -50,6 +50,17 @@ var (
 	syntax = os.Getenv("DISTILL_E2E_SYNTAX")
 )
 
+// frontendPurl is the package URL provenance gives the frontend the
+// builds use: the examples' syntax line's, or syntax.
+func frontendPurl() string {
+	ref := "ghcr.io/distill-build/distill:1"
+	if syntax != "" {
+		ref = syntax
+	}
+	i := strings.LastIndex(ref, ":")
+	return "pkg:docker/" + ref[:i] + "@" + ref[i+1:]
+}
+
 // syntaxArgs are the client's arguments for syntax: buildx's
 // --build-arg, or buildctl's --opt build-arg:.
 func syntaxArgs(buildctl bool) []string {
