@@ -65,7 +65,7 @@ func buildRoute(ctx context.Context, r *request) (*gwclient.Result, error) {
 		})
 	})
 	if err != nil {
-		return nil, err
+		return nil, r.stepError(ctx, err)
 	}
 	if scanner != nil {
 		if err := attachSBOMs(ctx, r.c, r.manifest.File, rb, scanner, &scans, r.bc.IsNoCache("")); err != nil {
@@ -161,7 +161,10 @@ func (r *request) buildFor(ctx context.Context, p *plan.Plan, platform *ocispecs
 	}
 	// Keyed as dockerui's result builder names the platform.
 	scans.Store(platforms.FormatAll(pl), scanTargets{core: st, extras: extras})
-	ref, err := solve(ctx, r.c, st, r.bc.CacheImports, llb.Platform(*platform))
+	// Evaluated here, not by the exporter after the frontend returns: a
+	// failed step's error comes back to the frontend, which adds what it
+	// knows (stepError).
+	ref, err := solveWith(ctx, r.c, st, gwclient.SolveRequest{CacheImports: r.bc.CacheImports, Evaluate: true}, llb.Platform(*platform))
 	if err != nil {
 		return nil, err
 	}
@@ -198,6 +201,9 @@ func imageError(m *manifest.Manifest, err error) error {
 	// go line, a rust-version) may be a release without an image.
 	hint := "check the reference, and that the registry serves it"
 	switch f := re.Facts; {
+	case re.Unreachable:
+		// Not a missing release: no registry answered.
+		hint = "the registry, or the builder's mirror of it, did not answer: check the builder's registry mirrors (buildkitd.toml [registry]) and its network, then build again"
 	case re.Origin.Field == "builder" || re.Origin.Field == "base":
 	case re.Origin.Field == "version":
 		hint = "set version: to a release that has an image"

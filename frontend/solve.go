@@ -14,11 +14,18 @@ import (
 // solve marshals a state for the daemon's capabilities and solves it to
 // its single reference.
 func solve(ctx context.Context, c gwclient.Client, st llb.State, cacheImports []gwclient.CacheOptionsEntry, opts ...llb.ConstraintsOpt) (gwclient.Reference, error) {
+	return solveWith(ctx, c, st, gwclient.SolveRequest{CacheImports: cacheImports}, opts...)
+}
+
+// solveWith is solve with the request's other fields (Evaluate) as req
+// has them.
+func solveWith(ctx context.Context, c gwclient.Client, st llb.State, req gwclient.SolveRequest, opts ...llb.ConstraintsOpt) (gwclient.Reference, error) {
 	def, err := st.Marshal(ctx, append([]llb.ConstraintsOpt{llb.WithCaps(c.BuildOpts().LLBCaps)}, opts...)...)
 	if err != nil {
 		return nil, err
 	}
-	res, err := c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB(), CacheImports: cacheImports})
+	req.Definition = def.ToPB()
+	res, err := c.Solve(ctx, req)
 	if err != nil {
 		return nil, err
 	}

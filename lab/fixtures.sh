@@ -127,8 +127,16 @@ fetch_debs() {
 	for p in "${missing[@]}"; do
 		if grep -qxF "$p" <<<"$indep"; then names+=("$p:all"); else names+=("$p:$arch"); fi
 	done
-	(cd "$cache/debs/$arch" && apt_trixie download "${names[@]}") >>"$logs/apt-trixie.log" 2>&1 ||
+	# Into a directory of its own, then moved: a run stopped midway
+	# leaves no partial .deb under a package's name for the next to take
+	# as downloaded (deb_file).
+	local part=$cache/debs/$arch/.partial
+	rm -rf "$part"
+	mkdir -p "$part"
+	(cd "$part" && apt_trixie download "${names[@]}") >>"$logs/apt-trixie.log" 2>&1 ||
 		die "downloading ${names[*]} failed (see $logs/apt-trixie.log)"
+	mv "$part"/*.deb "$cache/debs/$arch/"
+	rmdir "$part"
 }
 
 # usr_merge DIR: moves top-level bin, sbin and lib* under usr/ (Debian 13 is

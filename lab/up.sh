@@ -13,7 +13,12 @@
 #     frontend image (lab/publish-frontend.sh);
 #   - an older buildkitd on its own socket for the compatibility tests
 #     (lab/old-buildkitd.sh).
-# lab/down.sh stops what this started.
+# lab/down.sh stops what this started. One run at a time: a second waits
+# for the first (a lock), then finds everything up. A run stopped midway
+# continues where it stopped: every step checks what is there, and writes
+# its outputs under a temporary name, renamed when complete.
+# DISTILL_LAB_SKIP_PUBLISH=1 leaves the published frontend image as it is
+# (tests of this script from a tree other than the one the lab serves).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lab/env.sh
@@ -26,6 +31,18 @@ BUILDX_VERSION=v0.36.0
 lab=$DISTILL_LAB_DIR
 mkdir -p "$lab"/{bin,run,logs,registry,buildkit}
 started=$(date +%s)
+
+# One lab-up at a time: two at once would both start a registry and a
+# buildkitd and overwrite each other's pid files and fixtures. The lock is
+# fd 8; the daemons started below are given it closed (8>&-), or they
+# would hold it for as long as they run.
+lockf=$lab/run/lab-up.lock
+exec 8>"$lockf"
+if ! flock -n 8; then
+	log "another lab-up is running (it holds $lockf): waiting for it to finish"
+	flock 8
+	log "the other lab-up has finished; checking what is up"
+fi
 
 # 1. Debian packages.
 need=()
@@ -69,7 +86,7 @@ done
 
 # 4. The registry.
 if ! curl -fs -o /dev/null "http://$DISTILL_REGISTRY/v2/"; then
-	cat >"$lab/run/registry.yml" <<YAML
+	cat >"$lab/run/registry.yml.new" <<YAML
 version: 0.1
 log:
   level: warn
@@ -81,8 +98,9 @@ storage:
 http:
   addr: $DISTILL_REGISTRY
 YAML
+	mv "$lab/run/registry.yml.new" "$lab/run/registry.yml"
 	log "starting the registry on $DISTILL_REGISTRY"
-	setsid docker-registry serve "$lab/run/registry.yml" >"$lab/logs/registry.log" 2>&1 </dev/null &
+	setsid docker-registry serve "$lab/run/registry.yml" >"$lab/logs/registry.log" 2>&1 </dev/null 8>&- &
 	echo $! >"$lab/run/registry.pid"
 	wait_for 20 "the registry" curl -fsS -o /dev/null "http://$DISTILL_REGISTRY/v2/"
 fi
@@ -103,7 +121,7 @@ if pid_alive "$lab/run/buildkitd.pid" && [ "$restart" = true ]; then
 fi
 if ! pid_alive "$lab/run/buildkitd.pid"; then
 	log "starting buildkitd"
-	setsid "$lab/bin/buildkitd" --config "$lab/run/buildkitd.toml" >"$lab/logs/buildkitd.log" 2>&1 </dev/null &
+	setsid "$lab/bin/buildkitd" --config "$lab/run/buildkitd.toml" >"$lab/logs/buildkitd.log" 2>&1 </dev/null 8>&- &
 	echo $! >"$lab/run/buildkitd.pid"
 fi
 wait_for 60 "buildkitd" buildctl debug workers
@@ -127,7 +145,7 @@ docker buildx inspect distill-lab --bootstrap >/dev/null 2>&1 || die "the buildx
 # downloads), each logging to its own file, and are waited for below.
 "$here/scanner-image.sh" >"$lab/logs/scanner-image.log" 2>&1 &
 scanner_pid=$!
-"$here/old-buildkitd.sh" >"$lab/logs/old-buildkitd-up.log" 2>&1 &
+"$here/old-buildkitd.sh" >"$lab/logs/old-buildkitd-up.log" 2>&1 8>&- &
 old_pid=$!
 # wait_bg NAME PID LOG: waits for a background step; its log on failure.
 wait_bg() {
@@ -149,7 +167,11 @@ python_pid=$!
 "$here/rust-images.sh"
 wait_bg "the Python fixtures" "$python_pid" "$lab/logs/python-images.log"
 wait_bg "the SBOM scanner" "$scanner_pid" "$lab/logs/scanner-image.log"
-"$here/publish-frontend.sh"
+if [ "${DISTILL_LAB_SKIP_PUBLISH:-0}" = 1 ]; then
+	log "DISTILL_LAB_SKIP_PUBLISH=1: the frontend image is left as it is"
+else
+	"$here/publish-frontend.sh"
+fi
 
 # 8. The older buildkitd of the compatibility tests, on its own socket.
 wait_bg "the older buildkitd" "$old_pid" "$lab/logs/old-buildkitd-up.log"

@@ -2,6 +2,7 @@ package helper
 
 import (
 	"debug/elf"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -162,5 +163,28 @@ func TestStatusParagraph(t *testing.T) {
 	}
 	if got := (&Packages{Root: Root{Dir: t.TempDir()}}).Status("libc6"); got != nil {
 		t.Errorf("Status without a status file = %q", got)
+	}
+}
+
+// TestPresent: the present helper answers whether a path exists, in a
+// file, as the frontend reads it (exit 0 either way).
+func TestPresent(t *testing.T) {
+	dir := t.TempDir()
+	there := filepath.Join(dir, "secret")
+	if err := os.WriteFile(there, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{there: "true", filepath.Join(dir, "none"): "false"} {
+		out := filepath.Join(dir, "answer")
+		var stderr strings.Builder
+		if code := Main([]string{"present", "--out", out, path}, io.Discard, &stderr, nil); code != 0 {
+			t.Fatalf("present %s: exit %d: %s", path, code, stderr.String())
+		}
+		if got, _ := os.ReadFile(out); string(got) != want {
+			t.Errorf("present %s = %q, want %q", path, got, want)
+		}
+	}
+	if code := Main([]string{"present", there}, io.Discard, io.Discard, nil); code != 2 {
+		t.Errorf("present without --out: exit %d, want 2", code)
 	}
 }

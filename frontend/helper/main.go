@@ -15,7 +15,7 @@ import (
 // helpers, by name); it returns the exit code.
 func Main(args []string, stdout, stderr io.Writer, more map[string]func(args []string, stdout, stderr io.Writer) int) int {
 	if len(args) == 0 {
-		fmt.Fprintf(stderr, "usage: distill-frontend {%s} [flags]\n", strings.Join(append([]string{"apt", "choose", "libs", "packages"}, slices.Sorted(maps.Keys(more))...), "|"))
+		fmt.Fprintf(stderr, "usage: distill-frontend {%s} [flags]\n", strings.Join(append([]string{"apt", "choose", "libs", "packages", "present"}, slices.Sorted(maps.Keys(more))...), "|"))
 		return 2
 	}
 	switch args[0] {
@@ -25,6 +25,8 @@ func Main(args []string, stdout, stderr io.Writer, more map[string]func(args []s
 		return packagesMain(args, stdout, stderr)
 	case "apt":
 		return aptMain(args, stdout, stderr)
+	case "present":
+		return presentMain(args, stderr)
 	case "libs":
 		fl := flag.NewFlagSet(args[0], flag.ContinueOnError)
 		fl.SetOutput(stderr)
@@ -85,5 +87,27 @@ func packagesMain(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	fmt.Fprintf(stdout, "Debian packages added to the runtime, recorded in /var/lib/dpkg/status.d: %s\n", strings.Join(added, " "))
+	return 0
+}
+
+// presentMain is the present helper: distill-frontend present --out FILE
+// PATH writes "true" to FILE when PATH exists, else "false" (the frontend
+// asks with it whether the client gave a secret, mounted optionally).
+func presentMain(args []string, stderr io.Writer) int {
+	fl := flag.NewFlagSet(args[0], flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	out := fl.String("out", "", "the file to write the answer to")
+	if err := fl.Parse(args[1:]); err != nil {
+		return 2
+	}
+	if *out == "" || fl.NArg() != 1 {
+		fmt.Fprintln(stderr, "present: --out and one path are required")
+		return 2
+	}
+	_, err := os.Stat(fl.Arg(0))
+	if err := os.WriteFile(*out, []byte(fmt.Sprint(err == nil)), 0o644); err != nil {
+		fmt.Fprintln(stderr, "distill:", err)
+		return 1
+	}
 	return 0
 }

@@ -334,7 +334,7 @@ func checkProvenance(t *testing.T, dir string, s imagetest.Statement) {
 	for _, w := range []struct{ uri, ref string }{
 		{"pkg:docker/python@3.13-slim-trixie", "docker.io/library/python:3.13-slim-trixie"},
 		{"pkg:docker/gcr.io/distroless/python3-debian13@nonroot", "gcr.io/distroless/python3-debian13:nonroot"},
-		{"pkg:docker/ghcr.io/distill-build/distill@1", ""},
+		{frontendPurl(), ""},
 		{"pkg:docker/docker/buildkit-syft-scanner@stable-1", ""},
 	} {
 		dg, ok := deps[w.uri]

@@ -44,7 +44,34 @@ var (
 var (
 	builder  = env("BUILDX_BUILDER", "distill-lab")
 	caBundle = env("DISTILL_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+	// syntax, when set, is the frontend image the builds use instead of
+	// the manifests' syntax line (a branch's frontend published under its
+	// own tag: DISTILL_IMAGE_TAGS=x lab/publish-frontend.sh).
+	syntax = os.Getenv("DISTILL_E2E_SYNTAX")
 )
+
+// frontendPurl is the package URL provenance gives the frontend the
+// builds use: the examples' syntax line's, or syntax.
+func frontendPurl() string {
+	ref := "ghcr.io/distill-build/distill:1"
+	if syntax != "" {
+		ref = syntax
+	}
+	i := strings.LastIndex(ref, ":")
+	return "pkg:docker/" + ref[:i] + "@" + ref[i+1:]
+}
+
+// syntaxArgs are the client's arguments for syntax: buildx's
+// --build-arg, or buildctl's --opt build-arg:.
+func syntaxArgs(buildctl bool) []string {
+	switch {
+	case syntax == "":
+		return nil
+	case buildctl:
+		return []string{"--opt", "build-arg:BUILDKIT_SYNTAX=" + syntax}
+	}
+	return []string{"--build-arg", "BUILDKIT_SYNTAX=" + syntax}
+}
 
 // requireLab skips the test when the lab is not meant to be used, and
 // fails it when the lab should be there but does not answer.
@@ -110,7 +137,7 @@ func buildxFile(t *testing.T, dir, file string, extra ...string) (string, result
 	args := append([]string{"buildx", "build", "--builder", builder, "--progress=plain",
 		"-f", filepath.Join(dir, file),
 		"--secret", "id=ca-bundle,src=" + caBundle,
-		"-o", "type=oci,dest=" + out}, extra...)
+		"-o", "type=oci,dest=" + out}, append(syntaxArgs(false), extra...)...)
 	return out, run(t, dir, nil, "docker", append(args, dir)...)
 }
 
@@ -121,7 +148,7 @@ func dockerBuild(t *testing.T, dir string, extra ...string) (string, result) {
 	out := filepath.Join(t.TempDir(), "image.tar")
 	args := append([]string{"build", "--progress=plain", "-f", filepath.Join(dir, "distill.yaml"),
 		"--secret", "id=ca-bundle,src=" + caBundle,
-		"-o", "type=oci,dest=" + out}, extra...)
+		"-o", "type=oci,dest=" + out}, append(syntaxArgs(false), extra...)...)
 	return out, run(t, dir, []string{"BUILDX_BUILDER=" + builder}, "docker", append(args, dir)...)
 }
 
@@ -145,6 +172,7 @@ func buildctlBuildWith(t *testing.T, bin, addr, dir string, extra ...string) (st
 		"--local", "context="+dir, "--local", "dockerfile="+dir, "--opt", "filename=distill.yaml",
 		"--secret", "id=ca-bundle,src="+caBundle,
 		"--output", "type=oci,dest="+out)
+	args = append(args, syntaxArgs(true)...)
 	return out, run(t, dir, nil, bin, append(args, extra...)...)
 }
 

@@ -705,3 +705,50 @@ func contextCopies(t *testing.T, tgt plan.Target, contextDir string) []*pb.FileA
 	}
 	return out
 }
+
+// TestRegistryUnreachable: a registry that does not answer is a
+// ResolveError marked Unreachable, and no other platform is asked for
+// (each would wait on the same dead registry); a registry that answers
+// "not found" is not unreachable.
+func TestRegistryUnreachable(t *testing.T) {
+	t.Parallel()
+	tgt := testTarget()
+	tgt.Platform, tgt.Runtime.Platform = "linux/amd64", "linux/amd64"
+	down := &downResolver{ref: tgt.Builder.Ref}
+	err := CheckImages(context.Background(), tgt, Options{Resolver: down})
+	var re *ResolveError
+	if !errors.As(err, &re) || !re.Unreachable || re.Role != "builder" {
+		t.Fatalf("err = %v (%+v), want an unreachable builder", err, re)
+	}
+	if down.asked != 1 {
+		t.Errorf("the dead registry was asked %d times, want 1", down.asked)
+	}
+	for msg, want := range map[string]bool{
+		`dial tcp 127.0.0.1:1: connect: connection refused`:                                true,
+		`dial tcp: lookup registry-1.docker.io: no such host`:                              true,
+		`failed to do request: Head "https://r/v2/x/manifests/1": EOF`:                     true,
+		`unexpected status from HEAD request to https://r/v2/: 503 Service Unavailable`:    true,
+		`dial tcp 10.0.0.1:443: i/o timeout`:                                               true,
+		`tls: failed to verify certificate: x509: certificate signed by unknown authority`: true,
+		`docker.io/library/golang:1.18-trixie: not found`:                                  false,
+		`pull access denied, repository does not exist or may require authorization`:       false,
+	} {
+		if got := Unreachable(errors.New(msg)); got != want {
+			t.Errorf("Unreachable(%q) = %v, want %v", msg, got, want)
+		}
+	}
+}
+
+// downResolver refuses every lookup of ref as a closed port does.
+type downResolver struct {
+	ref   string
+	asked int
+}
+
+func (r *downResolver) ResolveImageConfig(ctx context.Context, ref string, opt sourceresolver.Opt) (string, digest.Digest, []byte, error) {
+	if ref == r.ref {
+		r.asked++
+		return "", "", nil, errors.New(`failed to do request: Head "https://127.0.0.1:1/v2/x/manifests/1": dial tcp 127.0.0.1:1: connect: connection refused`)
+	}
+	return platformResolver{have: []string{"linux/amd64"}}.ResolveImageConfig(ctx, ref, opt)
+}

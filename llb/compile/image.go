@@ -49,10 +49,16 @@ func (c *compiler) image(ctx context.Context, im plan.Image, role string) (llb.S
 		ImageOpt: &sourceresolver.ResolveImageOpt{Platform: &p, ResolveMode: c.o.ResolveMode},
 	})
 	if err != nil {
+		re := &ResolveError{Role: role, Ref: im.Ref, Platform: platforms.Format(p), Origin: im.Origin, Facts: im.Facts, Err: err, Unreachable: Unreachable(err)}
+		// A registry that does not answer says nothing of platforms, and
+		// asking it about seven more would only wait seven more times.
+		if re.Unreachable {
+			return llb.State{}, nil, "", re
+		}
 		if avail := c.publishedFor(ctx, ref, p); len(avail) > 0 {
 			return llb.State{}, nil, "", &PlatformError{Role: role, Origin: im.Origin, Ref: im.Ref, Platform: platforms.Format(p), Available: avail}
 		}
-		return llb.State{}, nil, "", &ResolveError{Role: role, Ref: im.Ref, Platform: platforms.Format(p), Origin: im.Origin, Facts: im.Facts, Err: err}
+		return llb.State{}, nil, "", re
 	}
 	if im.Config != "" {
 		if got := digest.FromBytes(cfg); got.String() != im.Config {
@@ -107,6 +113,9 @@ type ResolveError struct {
 	Origin plan.Origin
 	Facts  plan.Facts
 	Err    error
+	// Unreachable: the registry (or the daemon's mirror of it) did not
+	// answer, so nothing is known of the image itself.
+	Unreachable bool
 }
 
 func (e *ResolveError) Error() string {
@@ -139,4 +148,27 @@ type PlatformError struct {
 
 func (e *PlatformError) Error() string {
 	return fmt.Sprintf("%s image %s is not published for %s (it is for %s)", e.Role, e.Ref, e.Platform, strings.Join(e.Available, ", "))
+}
+
+// unreachable are the words of a registry that could not be asked, as
+// BuildKit's resolver (containerd's remotes, Go's net and TLS) puts them;
+// the error crosses the gateway as text, so its words are all there is.
+var unreachable = []string{
+	"connection refused", "connection reset", "no such host", "i/o timeout",
+	"network is unreachable", "no route to host", "deadline exceeded",
+	"tls: ", "server misbehaving", ": eof", "unexpected eof",
+	"500 internal server error", "502 bad gateway", "503 service unavailable", "504 gateway timeout",
+}
+
+// Unreachable reports whether err is a registry that did not answer (a
+// refused or timed-out connection, a name that does not resolve, a TLS
+// failure, a server error) rather than one that answered no.
+func Unreachable(err error) bool {
+	s := strings.ToLower(err.Error())
+	for _, w := range unreachable {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
 }
