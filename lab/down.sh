@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Stops what lab/up.sh started (the older buildkitd of lab/old-buildkitd.sh
-# included), by pid file; caches stay for the next run.
+# and the second one of lab/second-node.sh included), by pid file; caches
+# and the buildx builders stay for the next run.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lab/env.sh
 source "$here/env.sh"
 # shellcheck source=lab/lib.sh
 source "$here/lib.sh"
-for svc in buildkitd-old buildkitd registry; do
+for svc in buildkitd-old buildkitd-2 buildkitd registry; do
 	pidfile=$DISTILL_LAB_DIR/run/$svc.pid
 	if pid_alive "$pidfile"; then
 		log "stopping $svc"

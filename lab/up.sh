@@ -12,7 +12,10 @@
 #     scanner BuildKit runs for --sbom (lab/scanner-image.sh) and the
 #     frontend image (lab/publish-frontend.sh);
 #   - an older buildkitd on its own socket for the compatibility tests
-#     (lab/old-buildkitd.sh).
+#     (lab/old-buildkitd.sh);
+#   - a second buildkitd of the same release and a buildx builder
+#     "distill-lab-2node" with one node per platform on the two daemons,
+#     for the scale-out tests (lab/second-node.sh).
 # lab/down.sh stops what this started. One run at a time: a second waits
 # for the first (a lock), then finds everything up. A run stopped midway
 # continues where it stopped: every step checks what is there, and writes
@@ -176,5 +179,9 @@ fi
 # 8. The older buildkitd of the compatibility tests, on its own socket.
 wait_bg "the older buildkitd" "$old_pid" "$lab/logs/old-buildkitd-up.log"
 
-log "up in $(($(date +%s) - started))s: buildkitd ($workers) at $BUILDKIT_HOST, registry $DISTILL_REGISTRY, builder distill-lab"
+# 9. The second buildkitd and the two-node builder (under a second: a
+# daemon start, no build).
+"$here/second-node.sh" 8>&-
+
+log "up in $(($(date +%s) - started))s: buildkitd ($workers) at $BUILDKIT_HOST, registry $DISTILL_REGISTRY, builders distill-lab and distill-lab-2node"
 log "use it with: source lab/env.sh"

@@ -1,13 +1,10 @@
 package imagetest
 
 import (
-	"archive/tar"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 )
 
@@ -33,27 +30,7 @@ func (w *ociWriter) add(t *testing.T, mediaType string, v any) descriptor {
 
 func (w *ociWriter) write(t *testing.T) string {
 	t.Helper()
-	p := filepath.Join(t.TempDir(), "image.tar")
-	f, err := os.Create(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tw := tar.NewWriter(f)
-	for name, b := range w.files {
-		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(b)), Typeflag: tar.TypeReg}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tw.Write(b); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return writeArchive(t, w.files)
 }
 
 const (

@@ -337,14 +337,38 @@ func resolve(rootfs, p string, depth int) (string, error) {
 // reads each image's config.
 func IndexPlatforms(t testing.TB, archive string) []string {
 	t.Helper()
+	var out []string
+	for _, d := range indexImages(t, archive) {
+		out = append(out, d.platform)
+	}
+	return out
+}
+
+// IndexDigests maps each platform of an OCI archive's image index (as
+// IndexPlatforms gives it) to its image manifest's digest.
+func IndexDigests(t testing.TB, archive string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, d := range indexImages(t, archive) {
+		out[d.platform] = d.digest
+	}
+	return out
+}
+
+// indexImage is an image manifest's descriptor in an index.
+type indexImage struct{ platform, digest string }
+
+// indexImages are the image manifests of an archive's index, in order.
+func indexImages(t testing.TB, archive string) []indexImage {
+	t.Helper()
 	blobs := readTar(t, archive)
-	var walk func(data []byte) []string
-	walk = func(data []byte) []string {
+	var walk func(data []byte) []indexImage
+	walk = func(data []byte) []indexImage {
 		var idx index
 		if err := json.Unmarshal(data, &idx); err != nil {
 			t.Fatalf("%s: %v", archive, err)
 		}
-		var out []string
+		var out []indexImage
 		for _, d := range idx.Manifests {
 			switch {
 			case strings.HasSuffix(d.MediaType, "image.index.v1+json"):
@@ -355,7 +379,7 @@ func IndexPlatforms(t testing.TB, archive string) []string {
 				if d.Platform.Variant != "" {
 					p += "/" + d.Platform.Variant
 				}
-				out = append(out, p)
+				out = append(out, indexImage{p, d.Digest})
 			}
 		}
 		return out
