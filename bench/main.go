@@ -157,11 +157,13 @@ func main() {
 		}
 	}
 	if *suite == "realworld" || *suite == "all" {
-		rep, err := runRealworld(o, *realApps)
+		file := filepath.Join(*out, "realworld.json")
+		save := func(rep realworldReport) error { return writeJSON(file, rep) }
+		rep, err := runRealworld(o, *realApps, save)
 		if err != nil {
 			fail(err)
 		}
-		if err := writeJSON(filepath.Join(*out, "realworld.json"), rep); err != nil {
+		if err := save(rep); err != nil {
 			fail(err)
 		}
 	}

@@ -41,7 +41,10 @@ type realworldImage struct {
 	imageStats
 }
 
-func runRealworld(o options, only string) (realworldReport, error) {
+// runRealworld measures the apps, saving the report after each one (the
+// corpus takes hours from empty caches: a stopped run keeps what it
+// measured).
+func runRealworld(o options, only string, save func(realworldReport) error) (realworldReport, error) {
 	rep := realworldReport{Date: o.date, Machine: machine(), Runs: o.runs}
 	apps, err := realworld.Load("lab/realworld")
 	if err != nil {
@@ -98,6 +101,9 @@ func runRealworld(o options, only string) (realworldReport, error) {
 		}
 		fmt.Fprintln(os.Stderr)
 		rep.Apps = append(rep.Apps, cell)
+		if err := save(rep); err != nil {
+			return rep, err
+		}
 	}
 	return rep, nil
 }
