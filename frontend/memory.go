@@ -8,11 +8,11 @@ import (
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
 )
 
-// MetaPeakMemory is the result metadata key of the frontend's peak
+// metaPeakMemory is the result metadata key of the frontend's peak
 // resident memory in bytes. BuildKit copies result metadata whose key
 // starts with "frontend." into the solve's exporter response, so clients
 // read it from `--metadata-file` (buildx, buildctl).
-const MetaPeakMemory = "frontend.distill.peak-memory"
+const metaPeakMemory = "frontend.distill.peak-memory"
 
 // reportMemory says how much memory the frontend's process took at most
 // during the request, in the build's progress and in the result's
@@ -26,7 +26,7 @@ func (r *request) reportMemory(ctx context.Context, res *gwclient.Result) {
 	if !ok {
 		return
 	}
-	res.AddMeta(MetaPeakMemory, []byte(strconv.FormatInt(peak, 10)))
+	res.AddMeta(metaPeakMemory, []byte(strconv.FormatInt(peak, 10)))
 	r.say(ctx, fmt.Sprintf("%s%.1f MB", peakMemoryMessage, float64(peak)/1e6))
 }
 
