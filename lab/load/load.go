@@ -120,6 +120,10 @@ func Run(ctx context.Context, o Options, b Build) Result {
 		args = append(args, "--build-arg", "BUILDKIT_SYNTAX="+o.Syntax)
 	}
 	cmd := Docker(ctx, append(args, dir)...)
+	// Without the git state of the examples' repository: buildx would pass
+	// its commit (and -dirty) as vcs:revision, which distill labels the
+	// image with, so a commit between two builds would change the digest.
+	cmd.Env = append(os.Environ(), "BUILDX_GIT_INFO=false")
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf
 	start := time.Now()
