@@ -123,7 +123,7 @@ func loadMarkdown(b *strings.Builder, rep *loadReport) {
 	if rep.Note != "" {
 		fmt.Fprintf(b, " %s", rep.Note)
 	}
-	fmt.Fprintf(b, " The dozen (`lab/load`): quick examples of every language, four apps twice under different names, each for linux/amd64 with `SOURCE_DATE_EPOCH=%s`, exported as an OCI archive. *At once*: the twelve `docker buildx build` clients started together on an empty BuildKit cache (`buildctl prune --all`), timed until the last one exits; an app built twice shares its steps, which BuildKit runs once for both clients. *One by one*: the sum of the twelve clients' wall times, each build alone on an empty cache (the prune before it not counted). The frontend's peak memory is what it reports for each build (its process's peak resident set, `frontend.distill.peak-memory` in the metadata file): one frontend process per build, so it is its cost per build; the steps run in buildkitd.\n\n", loadEpoch)
+	fmt.Fprintf(b, " The dozen (`lab/load`): quick examples of every language, %d apps twice under different names, each for linux/amd64 with `SOURCE_DATE_EPOCH=%s`, exported as an OCI archive. *At once*: the twelve `docker buildx build` clients started together on an empty BuildKit cache (`buildctl prune --all`), timed until the last one exits; an app built twice shares its steps, which BuildKit runs once for both clients. *One by one*: the sum of the twelve clients' wall times, each build alone on an empty cache (the prune before it not counted). The frontend's peak memory is what it reports for each build (its process's peak resident set, `frontend.distill.peak-memory` in the metadata file): one frontend process per build, so it is its cost per build; the steps run in buildkitd.\n\n", twice(rep.Builds), loadEpoch)
 	fmt.Fprintf(b, "| the dozen | wall time | against one by one |\n|---|---|---|\n")
 	fmt.Fprintf(b, "| one by one (sum) | %.1f s | 1.00× |\n", rep.Sequential)
 	fmt.Fprintf(b, "| at once | %.1f s | %s |\n\n", rep.Concurrent, ratio(rep.Concurrent, rep.Sequential))
@@ -150,6 +150,21 @@ func loadMarkdown(b *strings.Builder, rep *loadReport) {
 		fmt.Fprintf(b, "| %s | %d | %s – %s |\n", l, count[l], mb(lo[l]), mb(hi[l]))
 	}
 	b.WriteString("\n")
+}
+
+// twice counts the examples built more than once.
+func twice(builds []loadBuild) int {
+	n := map[string]int{}
+	for _, c := range builds {
+		n[c.Example]++
+	}
+	twice := 0
+	for _, k := range n {
+		if k > 1 {
+			twice++
+		}
+	}
+	return twice
 }
 
 func yesNo(ok bool) string {

@@ -19,6 +19,7 @@ func TestLoadMarkdown(t *testing.T) {
 	var b strings.Builder
 	loadMarkdown(&b, rep)
 	for _, want := range []string{
+		"1 apps twice under different names",
 		"| at once | 60.0 s | 0.25× |",
 		"| go-1 | `examples/go-hello` | go | 20.0 s | 50.0 s | 25.0 MB | 31.0 MB | yes |",
 		"| go-2 | `examples/go-hello` | go | 20.0 s | 50.0 s | 24.0 MB | 26.0 MB | no |",
