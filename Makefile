@@ -60,8 +60,10 @@ demo: lab-up
 # half an hour each). Writes bench/results/ and docs/benchmarks.md
 # (+ .png). The runtime packages' examples against slim images with apt
 # (packages), and the corpus of real apps against their own Dockerfiles
-# (realworld). BENCH_RUNS=3 for medians of three; BENCH_SUITE=seeds,
-# multiplatform, java, rust, packages or realworld for one of them.
+# (realworld). A dozen builds at once on one buildkitd against one by one,
+# and the frontend's peak memory per build (load). BENCH_RUNS=3 for
+# medians of three; BENCH_SUITE=seeds, multiplatform, java, rust,
+# packages, realworld or load for one of them.
 BENCH_RUNS ?= 1
 BENCH_SUITE ?= all
 bench: lab-up

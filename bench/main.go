@@ -27,6 +27,11 @@
 //     the Java suite's are; then each built for linux/amd64+linux/arm64
 //     from an empty cache (the Dockerfiles under QEMU), stopped after
 //     -rust-limit. Results: bench/results/rust.json.
+//   - load: a dozen builds (lab/load: every language, some apps twice)
+//     started at once on one buildkitd from an empty cache, against the
+//     sum of the same builds run one by one, each from an empty cache;
+//     and the frontend's peak memory per build, as it reports it.
+//     Results: bench/results/load.json.
 //
 // From the results it writes the report, docs/benchmarks.md, and its
 // chart, docs/benchmarks.png.
@@ -47,8 +52,9 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/distill-build/distill/lab/load"
 )
 
 // variant is one build of an example.
@@ -84,12 +90,16 @@ type options struct {
 	goCmd       string
 	registry    string
 	frontendRef string
+	// syntax, when set, is the frontend image the load suite's builds use
+	// instead of their manifests' syntax line; note is recorded with its
+	// results (what else the machine was doing).
+	syntax, note string
 }
 
 func main() {
 	out := flag.String("out", "bench/results", "directory for the results (JSON and the multi-platform report)")
 	docs := flag.String("docs", "docs", "directory for the report users read (benchmarks.md and its chart)")
-	suite := flag.String("suite", "all", "what to run: seeds (the seed articles' comparisons), multiplatform, java (the Spring Boot example), rust (the axum example), packages (runtime packages against slim images), realworld (the corpus against the apps' own Dockerfiles), all, or report (rewrite the report from the results)")
+	suite := flag.String("suite", "all", "what to run: seeds (the seed articles' comparisons), multiplatform, java (the Spring Boot example), rust (the axum example), packages (runtime packages against slim images), realworld (the corpus against the apps' own Dockerfiles), load (a dozen builds at once against one by one), all, or report (rewrite the report from the results)")
 	realApps := flag.String("realworld-apps", "", "realworld: only these apps (comma-separated; default every app)")
 	runs := flag.Int("runs", 1, "builds per variant (the median is reported)")
 	examples := flag.String("examples", "go-hello:main.go,python-fastapi:main.py,node-express:server.js", "multiplatform: examples with a Dockerfile.seed, each with the source file a rebuild edits")
@@ -102,6 +112,8 @@ func main() {
 	flag.StringVar(&o.goCmd, "go", envOr("GO", "go"), "go command (for the LLB benchmark)")
 	flag.StringVar(&o.registry, "registry", envOr("DISTILL_REGISTRY", "127.0.0.1:5000"), "the lab registry")
 	flag.StringVar(&o.frontendRef, "frontend", "ghcr.io/distill-build/distill:1", "the frontend image whose size is reported")
+	flag.StringVar(&o.syntax, "syntax", "", "load: the frontend image the builds use (BUILDKIT_SYNTAX; default: the manifests' syntax line)")
+	flag.StringVar(&o.note, "note", "", "load: a remark on the run recorded with its results (e.g. other work on the machine)")
 	flag.Parse()
 	o.runs = *runs
 
@@ -164,6 +176,15 @@ func main() {
 			fail(err)
 		}
 		if err := save(rep); err != nil {
+			fail(err)
+		}
+	}
+	if *suite == "load" || *suite == "all" {
+		rep, err := runLoad(o)
+		if err != nil {
+			fail(err)
+		}
+		if err := writeJSON(filepath.Join(*out, "load.json"), rep); err != nil {
 			fail(err)
 		}
 	}
@@ -278,15 +299,11 @@ func buildContext(ctx context.Context, o options, dir, file, platforms, output s
 		defer os.RemoveAll(tmp)
 		output = "type=oci,dest=" + filepath.Join(tmp, "image.tar")
 	}
-	cmd := exec.CommandContext(ctx, "docker", "buildx", "build", "--builder", o.builder, "--progress=plain",
+	cmd := load.Docker(ctx, "buildx", "build", "--builder", o.builder, "--progress=plain",
 		"--platform", platforms, "-f", filepath.Join(dir, file),
 		"--secret", "id=ca-bundle,src="+o.ca, "-o", output, dir)
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf
-	// docker runs buildx as a plugin, a child process: kill them both.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 10 * time.Second
 	start := time.Now()
 	err := cmd.Run()
 	secs := time.Since(start).Seconds()

@@ -22,7 +22,8 @@ func writeReport(results, docs string) error {
 	var rust *rustReport
 	var pkgs *packagesReport
 	var real *realworldReport
-	for file, v := range map[string]any{"seeds.json": &seeds, "multiplatform.json": &multi, "java.json": &java, "rust.json": &rust, "packages.json": &pkgs, "realworld.json": &real} {
+	var ld *loadReport
+	for file, v := range map[string]any{"seeds.json": &seeds, "multiplatform.json": &multi, "java.json": &java, "rust.json": &rust, "packages.json": &pkgs, "realworld.json": &real, "load.json": &ld} {
 		data, err := os.ReadFile(filepath.Join(results, file))
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
@@ -34,7 +35,7 @@ func writeReport(results, docs string) error {
 			return fmt.Errorf("%s: %w", file, err)
 		}
 	}
-	if seeds == nil && multi == nil && java == nil && rust == nil && pkgs == nil && real == nil {
+	if seeds == nil && multi == nil && java == nil && rust == nil && pkgs == nil && real == nil && ld == nil {
 		return fmt.Errorf("no results in %s (run make bench)", results)
 	}
 	if err := os.MkdirAll(docs, 0o755); err != nil {
@@ -73,6 +74,9 @@ func writeReport(results, docs string) error {
 	}
 	if real != nil {
 		realworldMarkdown(&b, real)
+	}
+	if ld != nil {
+		loadMarkdown(&b, ld)
 	}
 	return os.WriteFile(filepath.Join(docs, "benchmarks.md"), []byte(b.String()), 0o644)
 }

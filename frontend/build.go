@@ -72,7 +72,12 @@ func buildRoute(ctx context.Context, r *request) (*gwclient.Result, error) {
 			return nil, err
 		}
 	}
-	return rb.Finalize()
+	res, err := rb.Finalize()
+	if err != nil {
+		return nil, err
+	}
+	r.reportMemory(ctx, res)
+	return res, nil
 }
 
 // warnUnusedArgs warns of the build args no step sees.

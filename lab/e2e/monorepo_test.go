@@ -31,8 +31,9 @@ func contextSent(out string) string {
 }
 
 // stepsRun are the build's steps (distill's and the providers', not
-// BuildKit's internal vertices or the search for the manifest, which
-// reads the client every time) that ran instead of coming from the cache.
+// BuildKit's internal vertices, the search for the manifest, which reads
+// the client every time, or the frontend's report of its peak memory,
+// new in every build) that ran instead of coming from the cache.
 func stepsRun(out string) []string {
 	names, cached, done := map[string]string{}, map[string]bool{}, map[string]bool{}
 	var order []string
@@ -47,7 +48,8 @@ func stepsRun(out string) []string {
 			cached[m[1]] = true
 		case strings.HasPrefix(m[2], "DONE"):
 			done[m[1]] = true
-		case strings.HasPrefix(m[2], "[") && !strings.HasPrefix(m[2], "[internal]") && !strings.Contains(m[2], " in the build context"):
+		case strings.HasPrefix(m[2], "[") && !strings.HasPrefix(m[2], "[internal]") && !strings.Contains(m[2], " in the build context") &&
+			!strings.HasPrefix(m[2], "[distill] frontend: peak memory "):
 			if _, ok := names[m[1]]; !ok {
 				names[m[1]] = m[2]
 				order = append(order, m[1])
