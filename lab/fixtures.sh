@@ -489,7 +489,7 @@ publish_golang() {
 # The foreign root filesystems for golang (arm64: mmdebstrap under qemu,
 # single-threaded, the longest step here) start first, in the background,
 # while the distroless images and the native root filesystem are made;
-# publish_golang then finds them cached.
+# publish_golang then finds them all cached.
 rootfs_pids=()
 if ! have library/golang "${GOLANG_TAGS[@]}"; then
 	for arch in "${ARCHES[@]}"; do
@@ -499,8 +499,11 @@ if ! have library/golang "${GOLANG_TAGS[@]}"; then
 	done
 fi
 publish_distroless
-for pid in "${rootfs_pids[@]}"; do
-	wait "$pid" || die "the golang root filesystem failed (see $logs/mmdebstrap-golang-*.log)"
-done
+if [ ${#rootfs_pids[@]} -gt 0 ]; then
+	golang_rootfs "$(dpkg --print-architecture)" >/dev/null
+	for pid in "${rootfs_pids[@]}"; do
+		wait "$pid" || die "the golang root filesystem failed (see $logs/mmdebstrap-golang-*.log)"
+	done
+fi
 publish_golang
 log "fixtures ready in $reg ($(since "$started"))"
