@@ -458,9 +458,27 @@ go_layer() {
 }
 
 GOLANG_TAGS=(1.26-trixie "$GO_VERSION-trixie")
+# DISTILL_GOLANG_ARCHES: the golang image's platforms, both by default.
+# `lab/up.sh demo` asks for the build platform's alone: the Go example
+# builds there, and arm64's root filesystem (minutes under qemu) is only
+# for builds that run on arm64 (cgo for arm64). A later run that wants
+# more pushes the index again with them (the cached layers are reused).
+read -r -a GOLANG_ARCHES <<<"${DISTILL_GOLANG_ARCHES:-${ARCHES[*]}}"
+
+# golang_present: every tag is there, with every platform of GOLANG_ARCHES.
+golang_present() {
+	have library/golang "${GOLANG_TAGS[@]}" || return 1
+	local index arch
+	index=$(curl -fsS -H 'Accept: application/vnd.oci.image.index.v1+json' \
+		"http://$reg/v2/library/golang/manifests/${GOLANG_TAGS[0]}") || return 1
+	for arch in "${GOLANG_ARCHES[@]}"; do
+		grep -qF "\"architecture\":\"$arch\"" <<<"$index" || return 1
+	done
+}
+
 publish_golang() {
 	local tags=("${GOLANG_TAGS[@]}")
-	if have library/golang "${tags[@]}"; then
+	if golang_present; then
 		log "library/golang present"
 		return 0
 	fi
@@ -469,7 +487,7 @@ publish_golang() {
 	rm -rf "$work"
 	env=$(jlist "PATH=/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
 		"GOLANG_VERSION=$GO_VERSION" GOTOOLCHAIN=local GOPATH=/go)
-	for arch in "${ARCHES[@]}"; do
+	for arch in "${GOLANG_ARCHES[@]}"; do
 		rootfs=$(golang_rootfs "$arch")
 		go_layer "$arch" "$work/$arch/go"
 		rm -rf "$work/$arch/gopath"
@@ -483,7 +501,7 @@ publish_golang() {
 	printf '{"repository":"library/golang","tags":%s,"platforms":[%s]}\n' "$(jlist "${tags[@]}")" "$plats" >"$work/spec.json"
 	log "  root filesystems and Go ready ($(since "$t0")); compressing and pushing"
 	push "$work/spec.json"
-	log "  pushed library/golang:{${tags[*]}} ($(since "$t0"))"
+	log "  pushed library/golang:{${tags[*]}} for ${GOLANG_ARCHES[*]} ($(since "$t0"))"
 }
 
 # The foreign root filesystems for golang (arm64: mmdebstrap under qemu,
@@ -491,8 +509,8 @@ publish_golang() {
 # while the distroless images and the native root filesystem are made;
 # publish_golang then finds them all cached.
 rootfs_pids=()
-if ! have library/golang "${GOLANG_TAGS[@]}"; then
-	for arch in "${ARCHES[@]}"; do
+if ! golang_present; then
+	for arch in "${GOLANG_ARCHES[@]}"; do
 		[ "$arch" = "$(dpkg --print-architecture)" ] && continue
 		golang_rootfs "$arch" >/dev/null &
 		rootfs_pids+=($!)
