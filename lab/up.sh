@@ -26,14 +26,14 @@ BUILDX_VERSION=v0.36.0
 # What to bring up: `lab/up.sh [PART...]`, every part by default. The
 # registry, buildkitd, the builder, the distroless and golang fixtures and
 # the frontend image are always there (every language's builds need them,
-# and the frontend is built FROM golang), which is all the part "go" needs;
-# each other part adds its fixtures: python, node, java, rust; sbom the SBOM
-# scanner (--sbom=true); old-buildkitd the older buildkitd of the
-# compatibility tests. demo is less than go: what `make demo` (the Go
-# example for linux/amd64) needs, golang for the build platform alone
-# (DISTILL_GOLANG_ARCHES in lab/fixtures.sh); any other part has golang for
-# amd64 and arm64. A later run with more parts (or none: all) adds what is
-# missing.
+# and the frontend is built FROM golang). The part demo is just that, with
+# golang for the build platform alone (DISTILL_GOLANG_ARCHES in
+# lab/fixtures.sh): what `make demo` (the Go example for linux/amd64)
+# needs. Every other part has golang for amd64 and arm64, which is all go
+# adds; python, node, java and rust add their fixtures, sbom the SBOM
+# scanner (--sbom=true), old-buildkitd the older buildkitd of the
+# compatibility tests. A later run with more parts (or none: all) adds
+# what is missing (lab/README.md, "Parts").
 ALL_PARTS=(demo go python node java rust sbom old-buildkitd)
 parts=("$@")
 [ ${#parts[@]} -gt 0 ] || parts=("${ALL_PARTS[@]}")
