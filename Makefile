@@ -28,8 +28,11 @@ fuzz:
 schema:
 	$(GO) run ./cmd/distill schema > frontend/manifest/distill.schema.json
 
+# LAB_PARTS: what lab-up brings up (lab/up.sh: demo go python node java
+# rust sbom old-buildkitd); empty for all of them.
+LAB_PARTS ?=
 lab-up:
-	lab/up.sh
+	lab/up.sh $(LAB_PARTS)
 
 lab-down:
 	lab/down.sh
@@ -47,7 +50,11 @@ realworld: lab-up
 	source lab/env.sh && DISTILL_E2E=1 DISTILL_REALWORLD=1 DISTILL_REALWORLD_RESULTS=$(CURDIR)/bench/results/realworld-e2e.json \
 		$(GO) test -count=1 -timeout 120m -v -run 'TestRealworld' ./lab/e2e/
 
-demo: lab-up
+# Only the lab's part the Go example needs (golang for amd64 alone, no
+# other language's fixtures, no SBOM scanner, no older buildkitd);
+# `make lab-up` adds the rest.
+demo:
+	lab/up.sh demo
 	lab/demo.sh
 
 # Benchmarks (not tests), in the lab; they empty buildkitd's cache. The seed

@@ -24,6 +24,17 @@ wait_for() {
 	die "$what did not come up within ${secs}s"
 }
 
+# wait_bg NAME PID LOG: waits for a step run in the background with its
+# output in LOG; prints its `lab:` lines (what it did, with times), or the
+# end of LOG and stops when it failed.
+wait_bg() {
+	if ! wait "$2"; then
+		tail -n 40 "$3" >&2
+		die "$1 failed (see $3)"
+	fi
+	grep '^lab: ' "$3" >&2 || true
+}
+
 # have REPO TAG...: every tag is in the lab registry (never, with FORCE=1).
 have() {
 	[ "${FORCE:-0}" = 1 ] && return 1

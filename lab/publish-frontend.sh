@@ -4,7 +4,8 @@
 # registry under its public name: buildkitd mirrors ghcr.io to the lab
 # registry, so `# syntax=ghcr.io/distill-build/distill:1` in examples/
 # resolves to this build. Runs on every `make lab-up`: the build cache makes
-# an unchanged tree cost seconds.
+# an unchanged tree cost seconds. DISTILL_FRONTEND_PLATFORMS narrows the
+# platforms (lab/up.sh publishes linux/amd64 alone first, see there).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
@@ -26,7 +27,7 @@ buildctl build \
 	--frontend dockerfile.v0 \
 	--local context="$repo" \
 	--local dockerfile="$repo" \
-	--opt platform=linux/amd64,linux/arm64 \
+	--opt platform="${DISTILL_FRONTEND_PLATFORMS:-linux/amd64,linux/arm64}" \
 	--secret id=ca-bundle,src="$ca" \
 	--output "type=image,\"name=$names\",push=true,registry.insecure=true" \
 	--progress "${DISTILL_PROGRESS:-plain}" 2>"$DISTILL_LAB_DIR/logs/publish-frontend.log" || {

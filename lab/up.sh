@@ -31,6 +31,28 @@ source "$here/lib.sh"
 
 BUILDKIT_VERSION=v0.33.1
 BUILDX_VERSION=v0.36.0
+# What to bring up: `lab/up.sh [PART...]`, every part by default. The
+# registry, buildkitd, the builder, the distroless and golang fixtures and
+# the frontend image are always there (every language's builds need them,
+# and the frontend is built FROM golang). The part demo is just that, with
+# golang for the build platform alone (DISTILL_GOLANG_ARCHES in
+# lab/fixtures.sh): what `make demo` (the Go example for linux/amd64)
+# needs. Every other part has golang for amd64 and arm64, which is all go
+# adds; python, node, java and rust add their fixtures, sbom the SBOM
+# scanner (--sbom=true), old-buildkitd the older buildkitd of the
+# compatibility tests. A later run with more parts (or none: all) adds
+# what is missing (lab/README.md, "Parts").
+ALL_PARTS=(demo go python node java rust sbom old-buildkitd)
+parts=("$@")
+[ ${#parts[@]} -gt 0 ] || parts=("${ALL_PARTS[@]}")
+for p in "${parts[@]}"; do
+	case " ${ALL_PARTS[*]} " in
+	*" $p "*) ;;
+	*) die "unknown part $p (parts: ${ALL_PARTS[*]})" ;;
+	esac
+done
+# want PART: PART was asked for.
+want() { case " ${parts[*]} " in *" $1 "*) return 0 ;; esac; return 1; }
 lab=$DISTILL_LAB_DIR
 mkdir -p "$lab"/{bin,run,logs,registry,buildkit}
 started=$(date +%s)
@@ -65,9 +87,15 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # 2. buildkitd, buildctl and buildx, each built with its own go.mod as the
-# main module (build_tool in lib.sh).
-build_tool github.com/moby/buildkit "$BUILDKIT_VERSION" buildkitd buildctl
-build_tool github.com/docker/buildx "$BUILDX_VERSION" buildx
+# main module (build_tool in lib.sh). In the background, waited for before
+# buildkitd starts (5.): compiling them takes the two cores for minutes
+# from empty Go caches, while lab/fixtures.sh (started after the registry,
+# 4.) mostly waits on downloads and runs single-threaded under qemu.
+(
+	build_tool github.com/moby/buildkit "$BUILDKIT_VERSION" buildkitd buildctl
+	build_tool github.com/docker/buildx "$BUILDX_VERSION" buildx
+) >"$lab/logs/tools-up.log" 2>&1 &
+tools_pid=$!
 mkdir -p "$HOME/.docker/cli-plugins"
 ln -sf "$lab/bin/buildx" "$HOME/.docker/cli-plugins/docker-buildx"
 
@@ -107,6 +135,13 @@ YAML
 	echo $! >"$lab/run/registry.pid"
 	wait_for 20 "the registry" curl -fsS -o /dev/null "http://$DISTILL_REGISTRY/v2/"
 fi
+# The distroless and golang fixtures need only the registry (mkimage pushes
+# them): assembled while the tools compile.
+golang_arches="amd64 arm64"
+[ "${parts[*]}" = demo ] && golang_arches=$(dpkg --print-architecture)
+DISTILL_GOLANG_ARCHES=$golang_arches "$here/fixtures.sh" >"$lab/logs/fixtures-up.log" 2>&1 &
+fixtures_pid=$!
+wait_bg "buildkitd, buildctl and buildx" "$tools_pid" "$lab/logs/tools-up.log"
 
 # 5. buildkitd.
 buildkitd_toml "$lab/buildkit" "$lab/run/buildkitd.sock" >"$lab/run/buildkitd.toml.new"
@@ -135,53 +170,77 @@ case " $workers " in
 esac
 
 # 6. The buildx builder (remote driver): docker buildx build --builder
-# distill-lab, and plain docker build with BUILDX_BUILDER=distill-lab.
-if ! docker buildx inspect distill-lab >/dev/null 2>&1; then
-	docker buildx create --name distill-lab --driver remote "unix://$lab/run/buildkitd.sock" >/dev/null
+# distill-lab, and plain docker build with BUILDX_BUILDER=distill-lab
+# ($BUILDX_BUILDER, from lab/env.sh). A builder of that name pointing at
+# another buildkitd (another lab's, under the same ~/.docker) is left alone:
+# builds would go to the wrong lab.
+endpoint=unix://$lab/run/buildkitd.sock
+if ! docker buildx inspect "$BUILDX_BUILDER" >/dev/null 2>&1; then
+	docker buildx create --name "$BUILDX_BUILDER" --driver remote "$endpoint" >/dev/null
 fi
-docker buildx inspect distill-lab --bootstrap >/dev/null 2>&1 || die "the buildx builder distill-lab does not answer"
+have_endpoint=$(docker buildx inspect "$BUILDX_BUILDER" 2>/dev/null | sed -n 's/^Endpoint: *//p' | head -n 1)
+[ "$have_endpoint" = "$endpoint" ] ||
+	die "the buildx builder $BUILDX_BUILDER points at $have_endpoint, not at this lab's $endpoint: remove it (docker buildx rm $BUILDX_BUILDER) or set BUILDX_BUILDER to another name"
+docker buildx inspect "$BUILDX_BUILDER" --bootstrap >/dev/null 2>&1 || die "the buildx builder $BUILDX_BUILDER does not answer"
 
 # 7. Fixture images, the SBOM scanner and the frontend image. The scanner
 # and the older buildkitd of the compatibility tests (8.) are Go compiled
 # on the host: they run in the background while buildkitd builds the
 # fixtures (much of which is single-threaded under qemu, or waits on
 # downloads), each logging to its own file, and are waited for below.
-"$here/scanner-image.sh" >"$lab/logs/scanner-image.log" 2>&1 &
-scanner_pid=$!
-"$here/old-buildkitd.sh" >"$lab/logs/old-buildkitd-up.log" 2>&1 8>&- &
-old_pid=$!
-# wait_bg NAME PID LOG: waits for a background step; its log on failure.
-wait_bg() {
-	if ! wait "$2"; then
-		tail -n 40 "$3" >&2
-		die "$1 failed (see $3)"
+if want sbom; then
+	"$here/scanner-image.sh" >"$lab/logs/scanner-image.log" 2>&1 &
+	scanner_pid=$!
+fi
+if want old-buildkitd; then
+	"$here/old-buildkitd.sh" >"$lab/logs/old-buildkitd-up.log" 2>&1 8>&- &
+	old_pid=$!
+fi
+# publish [PLATFORMS]: the frontend image (lab/publish-frontend.sh), unless
+# DISTILL_LAB_SKIP_PUBLISH=1.
+publish() {
+	if [ "${DISTILL_LAB_SKIP_PUBLISH:-0}" = 1 ]; then
+		log "DISTILL_LAB_SKIP_PUBLISH=1: the frontend image is left as it is"
+	elif [ $# -gt 0 ]; then
+		DISTILL_FRONTEND_PLATFORMS=$1 "$here/publish-frontend.sh"
+	else
+		"$here/publish-frontend.sh"
 	fi
-	tail -n 1 "$3"
 }
-"$here/fixtures.sh"
+wait_bg "the distroless and golang fixtures" "$fixtures_pid" "$lab/logs/fixtures-up.log"
+# The frontend first: with the fixtures above it is all a Go build needs.
+# For the lab's own platform only, the platform buildkitd runs it on: each
+# platform is a full compile of the frontend (minutes on two cores from an
+# empty cache). Both, as released, at the end when every part is asked for.
+publish linux/$(dpkg --print-architecture)
 # debian:trixie-slim first; then CPython compiles for minutes in the
 # background while the Node.js, Java and Rust fixtures, which start from
 # it, are built.
-"$here/python-images.sh" slim
-"$here/python-images.sh" >"$lab/logs/python-images.log" 2>&1 &
-python_pid=$!
-"$here/node-images.sh"
-"$here/java-images.sh"
-"$here/rust-images.sh"
-wait_bg "the Python fixtures" "$python_pid" "$lab/logs/python-images.log"
-wait_bg "the SBOM scanner" "$scanner_pid" "$lab/logs/scanner-image.log"
-if [ "${DISTILL_LAB_SKIP_PUBLISH:-0}" = 1 ]; then
-	log "DISTILL_LAB_SKIP_PUBLISH=1: the frontend image is left as it is"
-else
-	"$here/publish-frontend.sh"
+if want python || want node || want java || want rust; then
+	"$here/python-images.sh" slim
 fi
+if want python; then
+	"$here/python-images.sh" >"$lab/logs/python-images.log" 2>&1 &
+	python_pid=$!
+fi
+if want node; then "$here/node-images.sh"; fi
+if want java; then "$here/java-images.sh"; fi
+if want rust; then "$here/rust-images.sh"; fi
+if want python; then wait_bg "the Python fixtures" "$python_pid" "$lab/logs/python-images.log"; fi
+if want sbom; then wait_bg "the SBOM scanner" "$scanner_pid" "$lab/logs/scanner-image.log"; fi
 
 # 8. The older buildkitd of the compatibility tests, on its own socket.
-wait_bg "the older buildkitd" "$old_pid" "$lab/logs/old-buildkitd-up.log"
+if want old-buildkitd; then wait_bg "the older buildkitd" "$old_pid" "$lab/logs/old-buildkitd-up.log"; fi
 
-# 9. The second buildkitd and the two-node builder (under a second: a
+# 9. The frontend image for linux/amd64 and linux/arm64, as released, when
+# every part is asked for (the amd64 build is cached from 7.).
+all=true
+for p in "${ALL_PARTS[@]}"; do [ "$p" = demo ] || want "$p" || all=false; done
+if [ "$all" = true ]; then publish; fi
+
+# 10. The second buildkitd and the two-node builder (under a second: a
 # daemon start, no build).
 "$here/second-node.sh" 8>&-
 
-log "up in $(($(date +%s) - started))s: buildkitd ($workers) at $BUILDKIT_HOST, registry $DISTILL_REGISTRY, builders distill-lab and distill-lab-2node"
+log "up in $(($(date +%s) - started))s (${parts[*]}): buildkitd ($workers) at $BUILDKIT_HOST, registry $DISTILL_REGISTRY, builders $BUILDX_BUILDER and distill-lab-2node"
 log "use it with: source lab/env.sh"

@@ -85,6 +85,7 @@ func requireLab(t *testing.T) {
 	if labErr != nil {
 		t.Fatalf("the lab is not usable (run `make lab-up`): %v", labErr)
 	}
+	requireParts(t)
 }
 
 func probeLab() error {
