@@ -65,7 +65,7 @@ func requireLabAnswers(t *testing.T) {
 	}
 }
 
-var labUpDone = regexp.MustCompile(`(?m)^lab: up in \d+s: `)
+var labUpDone = regexp.MustCompile(`(?m)^lab: up in \d+s\b`)
 
 // TestLabUpConcurrent: two lab-ups at once. The second says it waits for
 // the first, then finds everything up; both succeed, and the lab's
