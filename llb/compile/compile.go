@@ -3,6 +3,7 @@ package compile
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/distill-build/distill/llb/plan"
@@ -165,13 +166,27 @@ func Lock(ctx context.Context, t plan.Target, l plan.Lock, o Options) (llb.State
 // CheckImages resolves a target's images for their platforms (runtime,
 // builder, fallback builder) without building anything, so a platform an
 // image is not published for fails every target before any step runs.
+// They are resolved at once (each is a registry round trip the build
+// waits for before its first step; o.Resolver must allow it); the error
+// is the first image's in the target's order, whichever answered first.
 func CheckImages(ctx context.Context, t plan.Target, o Options) error {
 	c := &compiler{o: o, t: t}
 	if o.Resolver == nil {
 		return nil
 	}
-	for _, u := range t.Images() {
-		if _, _, _, err := c.image(ctx, *u.Image, u.Role); err != nil {
+	uses := t.Images()
+	errs := make([]error, len(uses))
+	var wg sync.WaitGroup
+	for i, u := range uses {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _, _, errs[i] = c.image(ctx, *u.Image, u.Role)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
 			return err
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/distill-build/distill/llb/plan"
 	"github.com/moby/buildkit/client/llb"
@@ -412,6 +413,36 @@ func TestImageNotFound(t *testing.T) {
 	if re.Role != "builder" || re.Origin.Line != 3 || re.Facts.Version != "1.18" || !strings.Contains(err.Error(), "golang:1.18-trixie: not found") {
 		t.Errorf("got %+v: %v", re, err)
 	}
+}
+
+// TestCheckImagesFirstError: the images are resolved at once, and with
+// two missing the error is the first's in the target's order (the
+// runtime's), however late its answer comes.
+func TestCheckImagesFirstError(t *testing.T) {
+	t.Parallel()
+	tgt := testTarget()
+	tgt.Platform, tgt.Runtime.Platform = "linux/amd64", "linux/amd64"
+	slow := slowMissing{slow: tgt.Runtime.Ref, fast: tgt.Builder.Ref}
+	for range 5 {
+		var re *ResolveError
+		if err := CheckImages(context.Background(), tgt, Options{Resolver: slow}); !errors.As(err, &re) || re.Role != "runtime" {
+			t.Fatalf("err = %v, want the runtime's ResolveError", err)
+		}
+	}
+}
+
+// slowMissing finds neither image: slow after a while, fast at once.
+type slowMissing struct{ slow, fast string }
+
+func (r slowMissing) ResolveImageConfig(ctx context.Context, ref string, opt sourceresolver.Opt) (string, digest.Digest, []byte, error) {
+	switch ref {
+	case r.slow:
+		time.Sleep(20 * time.Millisecond)
+		fallthrough
+	case r.fast:
+		return "", "", nil, fmt.Errorf("%s: not found", ref)
+	}
+	return platformResolver{have: []string{"linux/amd64"}}.ResolveImageConfig(ctx, ref, opt)
 }
 
 // missingResolver resolves every image but ref, for no platform.
