@@ -284,7 +284,7 @@ func (s *targetSteps) app() (steps []plan.Step, appDir string) {
 	} else {
 		steps = append(steps, pl.copySources(providers.AppDir, s.langOrigin))
 	}
-	if pl.check != "" {
+	if pl.check != "" && !pl.checkSeen {
 		steps = append(steps, s.check(appDir))
 	}
 	return steps, appDir
