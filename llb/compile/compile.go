@@ -159,7 +159,7 @@ func Lock(ctx context.Context, t plan.Target, l plan.Lock, o Options) (llb.State
 	}
 	o.IgnoreCache = true
 	c := &compiler{o: o, t: t}
-	st, _, err := c.steps(ctx, l.Builder, l.Steps)
+	st, _, err := c.steps(ctx, l.Builder, l.Steps, nil)
 	return st, err
 }
 
@@ -225,7 +225,10 @@ func (c *compiler) compile(ctx context.Context) (*Result, error) {
 	c.runtime = runtime
 	c.stage = StageBuild
 	predicted := c.t.Runtime.Ref
-	builder, builderImg, err := c.steps(ctx, c.t.Builder, c.t.Steps)
+	// The builder as each step left it, for the artifacts complete before
+	// the last step (plan.Artifact.AfterStep).
+	after := map[string]llb.State{}
+	builder, builderImg, err := c.steps(ctx, c.t.Builder, c.t.Steps, func(s plan.Step, st llb.State) { after[s.Name] = st })
 	if err != nil {
 		return nil, err
 	}
@@ -244,8 +247,15 @@ func (c *compiler) compile(ctx context.Context) (*Result, error) {
 		layer := llb.Scratch()
 		for _, a := range g.artifacts {
 			from, src := builder, a.Src
-			if a.From == plan.FromContext {
+			switch {
+			case a.From == plan.FromContext:
 				from, src = c.o.Context, c.contextPath(a.Src)
+			case a.AfterStep != "":
+				st, ok := after[a.AfterStep]
+				if !ok {
+					return nil, fmt.Errorf("artifact %s: after step %q, which the build does not have", a.Dest, a.AfterStep)
+				}
+				from = st
 			}
 			layer = layer.File(llb.Copy(from, src, a.Dest, &llb.CopyInfo{
 				CreateDestPath: true, CopyDirContentsOnly: true, ChownOpt: rootOwned, ExcludePatterns: a.Exclude,

@@ -783,3 +783,44 @@ func (r *downResolver) ResolveImageConfig(ctx context.Context, ref string, opt s
 	}
 	return platformResolver{have: []string{"linux/amd64"}}.ResolveImageConfig(ctx, ref, opt)
 }
+
+// TestArtifactAfterStep: an artifact complete before the last step is
+// copied from the builder as that step left it; the others from the last.
+func TestArtifactAfterStep(t *testing.T) {
+	t.Parallel()
+	tgt := testTarget()
+	tgt.Artifacts = append(tgt.Artifacts, plan.Artifact{From: plan.FromBuilder, Src: "/go/pkg/mod", Dest: "/mod", Layer: "deps", AfterStep: "[go] go mod download"})
+	def := marshal(t, tgt)
+	names := map[digest.Digest]string{}
+	ops := map[string]*pb.Op{}
+	for _, dt := range def.Def {
+		var op pb.Op
+		if err := op.UnmarshalVT(dt); err != nil {
+			t.Fatal(err)
+		}
+		d := digest.FromBytes(dt)
+		names[d] = def.Metadata[d].Description["llb.customname"]
+		ops[names[d]] = &op
+	}
+	from := func(collect string) []string {
+		op := ops[collect]
+		if op == nil {
+			t.Fatalf("no op %q among %v", collect, names)
+		}
+		var in []string
+		for _, i := range op.Inputs {
+			in = append(in, names[digest.Digest(i.Digest)])
+		}
+		return in
+	}
+	if in := from("[distill] collect /mod"); !slices.Contains(in, "[go] go mod download") {
+		t.Errorf("collect /mod copies from %q, want the state after go mod download", in)
+	}
+	if in := from("[distill] collect /app/app"); !slices.Contains(in, "[go] go build .") {
+		t.Errorf("collect /app/app copies from %q, want the last step's state", in)
+	}
+	tgt.Artifacts[len(tgt.Artifacts)-1].AfterStep = "[go] vet"
+	if _, err := Target(context.Background(), tgt, Options{Context: llb.Local("context")}); err == nil || !strings.Contains(err.Error(), `after step "[go] vet"`) {
+		t.Errorf("err = %v, want one naming the missing step", err)
+	}
+}
