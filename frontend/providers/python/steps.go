@@ -35,8 +35,19 @@ func (pl *planner) build(p ocispecs.Platform, mode, why string) (providers.Build
 		deps, sources = manager(in)
 		steps = append(steps, deps...)
 	}
-	steps = append(steps, in.finish(sources)...)
-	return in.result(steps), nil
+	finish := in.finish(sources)
+	steps = append(steps, finish...)
+	b := in.result(steps)
+	if !sources {
+		// The sources arrive after the environment's bytecode: the
+		// environment and the carried libraries are complete then.
+		for i := range b.Artifacts {
+			if b.Artifacts[i].Layer == "dependencies" {
+				b.Artifacts[i].AfterStep = finish[1].Name
+			}
+		}
+	}
+	return b, nil
 }
 
 // environment installs the build-packages and creates the virtual
