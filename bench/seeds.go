@@ -99,6 +99,12 @@ func runSeeds(o options, only string) (seedReport, error) {
 		defer os.RemoveAll(filepath.Dir(dir))
 		res := seedResult{App: app}
 		for i, v := range seedVariants {
+			// DISTILL_BENCH_VARIANTS (comma-separated names) builds only
+			// those, for work on one comparison: distill against the
+			// baseline without the long full and slim builds.
+			if want := os.Getenv("DISTILL_BENCH_VARIANTS"); want != "" && !slices.Contains(strings.Split(want, ","), v.Name) {
+				continue
+			}
 			img := seedImage{Variant: v.Name, File: v.File}
 			edit := func(run int) error { return touchSource(filepath.Join(dir, app.Source), 100*i+run) }
 			cold, warm, err := measureSteps(o, dir, v.File, edit, func(cold, _ string) error {
