@@ -6,7 +6,9 @@
 //     hand-written distroless Dockerfile (the baseline) and distill, each
 //     built from an empty BuildKit cache and again after a source-only
 //     change; every image read for its size, layers, files, packages,
-//     shell, package managers, compilers and user. Also the frontend's own
+//     shell, package managers, compilers and user, and each build's steps
+//     (read from buildx's rawjson progress) grouped into phases against
+//     the baseline's. Also the frontend's own
 //     cost: the time to produce each example's LLB (against the Dockerfile
 //     frontend's for the hand-written Dockerfile) and the frontend image's
 //     size. Results: bench/results/seeds.json.
@@ -198,7 +200,14 @@ func main() {
 // returns the median seconds of the cold builds and of the rebuilds. The
 // first run's two images, exported as OCI layouts, go to inspect.
 func measure(o options, dir, file string, edit func(run int) error, inspect func(cold, rebuilt string) error) (float64, float64, error) {
-	var cold, warm []float64
+	cold, warm, err := measureSteps(o, dir, file, edit, inspect)
+	return cold.Seconds, warm.Seconds, err
+}
+
+// measureSteps is measure with the steps: of the run whose cold build
+// took the median time, its cold build and its rebuild.
+func measureSteps(o options, dir, file string, edit func(run int) error, inspect func(cold, rebuilt string) error) (timing, timing, error) {
+	var cold, warm []timing
 	for run := range o.runs {
 		see := inspect
 		if run > 0 {
@@ -206,35 +215,39 @@ func measure(o options, dir, file string, edit func(run int) error, inspect func
 		}
 		c, w, err := measureRun(o, dir, file, func() error { return edit(run) }, see)
 		if err != nil {
-			return 0, 0, err
+			return timing{}, timing{}, err
 		}
 		cold, warm = append(cold, c), append(warm, w)
 	}
-	return median(cold), median(warm), nil
+	var cs, ws []float64
+	for i := range cold {
+		cs, ws = append(cs, cold[i].Seconds), append(ws, warm[i].Seconds)
+	}
+	return cold[medianRun(cs)], warm[medianRun(ws)], nil
 }
 
 // measureRun is one cold build and its rebuild (see measure); inspect may
 // be nil.
-func measureRun(o options, dir, file string, edit func() error, inspect func(cold, rebuilt string) error) (float64, float64, error) {
+func measureRun(o options, dir, file string, edit func() error, inspect func(cold, rebuilt string) error) (timing, timing, error) {
 	if err := prune(); err != nil {
-		return 0, 0, err
+		return timing{}, timing{}, err
 	}
 	tmp, err := os.MkdirTemp("", "distill-bench-image-")
 	if err != nil {
-		return 0, 0, err
+		return timing{}, timing{}, err
 	}
 	defer os.RemoveAll(tmp)
 	coldDir, warmDir := filepath.Join(tmp, "cold"), filepath.Join(tmp, "rebuilt")
-	cold, _, err := build(o, dir, file, "linux/amd64", "type=oci,tar=false,dest="+coldDir)
+	cold, err := buildTimed(context.Background(), o, dir, file, "linux/amd64", "type=oci,tar=false,dest="+coldDir)
 	if err != nil {
-		return 0, 0, err
+		return timing{}, timing{}, err
 	}
 	if err := edit(); err != nil {
-		return 0, 0, err
+		return timing{}, timing{}, err
 	}
-	warm, _, err := build(o, dir, file, "linux/amd64", "type=oci,tar=false,dest="+warmDir)
+	warm, err := buildTimed(context.Background(), o, dir, file, "linux/amd64", "type=oci,tar=false,dest="+warmDir)
 	if err != nil {
-		return 0, 0, fmt.Errorf("rebuild: %w", err)
+		return timing{}, timing{}, fmt.Errorf("rebuild: %w", err)
 	}
 	if inspect == nil {
 		return cold, warm, nil
@@ -291,26 +304,50 @@ func build(o options, dir, file, platforms, output string) (float64, []string, e
 // buildContext is build, stopped when ctx is done: the client's process
 // group is killed, which cancels the build in buildkitd.
 func buildContext(ctx context.Context, o options, dir, file, platforms, output string) (float64, []string, error) {
+	t, err := buildTimed(ctx, o, dir, file, platforms, output)
+	return t.Seconds, t.emulated(), err
+}
+
+// timing is a build's wall time and its steps.
+type timing struct {
+	Seconds float64
+	progress
+}
+
+// buildTimed is buildContext with the build's steps, read from its
+// rawjson progress.
+func buildTimed(ctx context.Context, o options, dir, file, platforms, output string) (timing, error) {
 	if output == "" {
 		tmp, err := os.MkdirTemp("", "distill-bench-")
 		if err != nil {
-			return 0, nil, err
+			return timing{}, err
 		}
 		defer os.RemoveAll(tmp)
 		output = "type=oci,dest=" + filepath.Join(tmp, "image.tar")
 	}
-	cmd := load.Docker(ctx, "buildx", "build", "--builder", o.builder, "--progress=plain",
+	cmd := load.Docker(ctx, "buildx", "build", "--builder", o.builder, "--progress=rawjson",
 		"--platform", platforms, "-f", filepath.Join(dir, file),
 		"--secret", "id=ca-bundle,src="+o.ca, "-o", output, dir)
+	cmd.Args = slices.Insert(cmd.Args, len(cmd.Args)-1, syntaxArgs(file)...)
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf
 	start := time.Now()
 	err := cmd.Run()
-	secs := time.Since(start).Seconds()
+	t := timing{Seconds: time.Since(start).Seconds(), progress: parseProgress(buf.String(), start)}
 	if err != nil {
-		return 0, nil, fmt.Errorf("%v\n%s", err, tail(buf.String(), 30))
+		return timing{}, fmt.Errorf("%v\n%s", err, tail(t.Text, 30))
 	}
-	return secs, emulatedSteps(buf.String()), nil
+	return t, nil
+}
+
+// syntaxArgs builds distill's manifests with the frontend image
+// DISTILL_BENCH_SYNTAX names instead of their syntax line's (a branch's
+// frontend, published under its own tag); the Dockerfiles keep theirs.
+func syntaxArgs(file string) []string {
+	if ref := os.Getenv("DISTILL_BENCH_SYNTAX"); ref != "" && strings.HasSuffix(file, ".yaml") {
+		return []string{"--build-arg", "BUILDKIT_SYNTAX=" + ref}
+	}
+	return nil
 }
 
 func writeJSON(file string, v any) error {
@@ -354,6 +391,12 @@ func median(xs []float64) float64 {
 	s := slices.Clone(xs)
 	slices.Sort(s)
 	return s[len(s)/2]
+}
+
+// medianRun is the index of the median of xs.
+func medianRun(xs []float64) int {
+	m := median(xs)
+	return slices.Index(xs, m)
 }
 
 func tail(s string, n int) string {

@@ -52,21 +52,6 @@ func runMultiplatform(o options, examples string) (report, error) {
 	return rep, nil
 }
 
-// emulatedSteps are the distill steps whose names say they ran emulated.
-func emulatedSteps(progress string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, line := range strings.Split(progress, "\n") {
-		_, name, ok := strings.Cut(line, " ")
-		if !ok || !strings.HasPrefix(line, "#") || !strings.Contains(name, "(emulated: ") || seen[name] {
-			continue
-		}
-		seen[name] = true
-		out = append(out, name)
-	}
-	return out
-}
-
 // multiplatformMarkdown is the multi-platform results as Markdown, with
 // headings of the given level.
 func multiplatformMarkdown(rep report, heading string) string {

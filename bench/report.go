@@ -111,6 +111,7 @@ func seedsMarkdown(b *strings.Builder, rep *seedReport) error {
 				im.Seconds, im.Rebuild, ratio(float64(im.Compressed), float64(h.Compressed)))
 		}
 		b.WriteString("\n")
+		stepsMarkdown(b, r)
 	}
 	fmt.Fprintf(b, "### The frontend's own cost\n\n")
 	fmt.Fprintf(b, "The frontend image (`%s`, linux/amd64) is %s compressed: BuildKit loads it once per build. Producing the LLB (`go test -bench BenchmarkLLB ./frontend/resolve`, image configs answered at once; the Dockerfile frontend converting the example's hand-written Dockerfile in the same run is the baseline):\n\n", rep.FrontendRef, mb(rep.FrontendImage))

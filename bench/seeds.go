@@ -54,6 +54,10 @@ type seedImage struct {
 	// after a source-only change that follows it.
 	Seconds float64 `json:"seconds"`
 	Rebuild float64 `json:"rebuildSeconds"`
+	// Steps are the cold build's vertices, RebuildSteps the rebuild's
+	// (of the run whose time is the median).
+	Steps        []stepTime `json:"steps,omitempty"`
+	RebuildSteps []stepTime `json:"rebuildSteps,omitempty"`
 }
 
 type seedResult struct {
@@ -95,16 +99,22 @@ func runSeeds(o options, only string) (seedReport, error) {
 		defer os.RemoveAll(filepath.Dir(dir))
 		res := seedResult{App: app}
 		for i, v := range seedVariants {
+			// DISTILL_BENCH_VARIANTS (comma-separated names) builds only
+			// those, for work on one comparison: distill against the
+			// baseline without the long full and slim builds.
+			if want := os.Getenv("DISTILL_BENCH_VARIANTS"); want != "" && !slices.Contains(strings.Split(want, ","), v.Name) {
+				continue
+			}
 			img := seedImage{Variant: v.Name, File: v.File}
 			edit := func(run int) error { return touchSource(filepath.Join(dir, app.Source), 100*i+run) }
-			var err error
-			img.Seconds, img.Rebuild, err = measure(o, dir, v.File, edit, func(cold, _ string) error {
+			cold, warm, err := measureSteps(o, dir, v.File, edit, func(cold, _ string) error {
 				st, err := analyzeImage(cold)
 				if st != nil {
 					img.imageStats = *st
 				}
 				return err
 			})
+			img.Seconds, img.Rebuild, img.Steps, img.RebuildSteps = cold.Seconds, warm.Seconds, cold.Steps, warm.Steps
 			if err != nil {
 				return rep, fmt.Errorf("%s, %s: %w", app.Example, v.Name, err)
 			}

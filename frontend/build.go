@@ -125,11 +125,23 @@ func (r *request) compileOptions(ctx context.Context) (compile.Options, error) {
 
 // checkImages resolves every target's images first: one not published
 // for a platform fails the build before any step of any platform runs.
-// The compilation reuses what this resolved.
+// The compilation reuses what this resolved. The targets are checked at
+// once, as each target's images are (the build waits for every answer);
+// the error is the first target's, in the plan's order.
 func (r *request) checkImages(ctx context.Context, p *plan.Plan, o compile.Options) error {
 	m := r.manifest
-	for _, t := range p.Targets {
-		err := r.platformError(compile.CheckImages(ctx, t, compile.Options{Resolver: o.Resolver, ResolveMode: o.ResolveMode, PlatformPrefix: o.PlatformPrefix, Named: o.Named}))
+	errs := make([]error, len(p.Targets))
+	var wg sync.WaitGroup
+	for i, t := range p.Targets {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = compile.CheckImages(ctx, t, compile.Options{Resolver: o.Resolver, ResolveMode: o.ResolveMode, PlatformPrefix: o.PlatformPrefix, Named: o.Named})
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		err = r.platformError(err)
 		var le *compile.LockError
 		if errors.As(err, &le) {
 			return sourceError(r.sm, &manifest.Error{File: m.File, Range: check.OriginRange(le.Origin), Msg: le.Error() + " in " + r.lockName,

@@ -12,23 +12,28 @@ import (
 
 // cachingResolver remembers image configs for the length of one build:
 // the images every target is checked against before building are the ones
-// it compiles with, resolved once. Failures are not remembered.
+// it compiles with, resolved once. The checks resolve at once, so a
+// resolution under way is waited for, not asked again; a failure is
+// shared with those waiting, then forgotten (a later call asks again).
 type cachingResolver struct {
 	r  llb.ImageMetaResolver
 	mu sync.Mutex
-	m  map[string]resolvedImage
+	m  map[string]*resolveCall
 }
 
-type resolvedImage struct {
+// resolveCall is one resolution: done is closed when it has its answer.
+type resolveCall struct {
+	done   chan struct{}
 	ref    string
 	digest digest.Digest
 	config []byte
+	err    error
 }
 
 var _ llb.ImageMetaResolver = (*cachingResolver)(nil)
 
 func newCachingResolver(r llb.ImageMetaResolver) *cachingResolver {
-	return &cachingResolver{r: r, m: map[string]resolvedImage{}}
+	return &cachingResolver{r: r, m: map[string]*resolveCall{}}
 }
 
 // ResolveImageConfig implements llb.ImageMetaResolver.
@@ -41,17 +46,26 @@ func (c *cachingResolver) ResolveImageConfig(ctx context.Context, ref string, op
 		key += "|" + io.ResolveMode
 	}
 	c.mu.Lock()
-	got, ok := c.m[key]
+	call, ok := c.m[key]
+	if !ok {
+		call = &resolveCall{done: make(chan struct{})}
+		c.m[key] = call
+	}
 	c.mu.Unlock()
 	if ok {
-		return got.ref, got.digest, got.config, nil
+		select {
+		case <-call.done:
+		case <-ctx.Done():
+			return "", "", nil, ctx.Err()
+		}
+		return call.ref, call.digest, call.config, call.err
 	}
-	r, d, cfg, err := c.r.ResolveImageConfig(ctx, ref, opt)
-	if err != nil {
-		return r, d, cfg, err
+	call.ref, call.digest, call.config, call.err = c.r.ResolveImageConfig(ctx, ref, opt)
+	if call.err != nil {
+		c.mu.Lock()
+		delete(c.m, key)
+		c.mu.Unlock()
 	}
-	c.mu.Lock()
-	c.m[key] = resolvedImage{ref: r, digest: d, config: cfg}
-	c.mu.Unlock()
-	return r, d, cfg, nil
+	close(call.done)
+	return call.ref, call.digest, call.config, call.err
 }

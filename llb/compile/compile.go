@@ -3,6 +3,7 @@ package compile
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/distill-build/distill/llb/plan"
@@ -158,20 +159,34 @@ func Lock(ctx context.Context, t plan.Target, l plan.Lock, o Options) (llb.State
 	}
 	o.IgnoreCache = true
 	c := &compiler{o: o, t: t}
-	st, _, err := c.steps(ctx, l.Builder, l.Steps)
+	st, _, err := c.steps(ctx, l.Builder, l.Steps, nil)
 	return st, err
 }
 
 // CheckImages resolves a target's images for their platforms (runtime,
 // builder, fallback builder) without building anything, so a platform an
 // image is not published for fails every target before any step runs.
+// They are resolved at once (each is a registry round trip the build
+// waits for before its first step; o.Resolver must allow it); the error
+// is the first image's in the target's order, whichever answered first.
 func CheckImages(ctx context.Context, t plan.Target, o Options) error {
 	c := &compiler{o: o, t: t}
 	if o.Resolver == nil {
 		return nil
 	}
-	for _, u := range t.Images() {
-		if _, _, _, err := c.image(ctx, *u.Image, u.Role); err != nil {
+	uses := t.Images()
+	errs := make([]error, len(uses))
+	var wg sync.WaitGroup
+	for i, u := range uses {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _, _, errs[i] = c.image(ctx, *u.Image, u.Role)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
 			return err
 		}
 	}
@@ -210,7 +225,10 @@ func (c *compiler) compile(ctx context.Context) (*Result, error) {
 	c.runtime = runtime
 	c.stage = StageBuild
 	predicted := c.t.Runtime.Ref
-	builder, builderImg, err := c.steps(ctx, c.t.Builder, c.t.Steps)
+	// The builder as each step left it, for the artifacts complete before
+	// the last step (plan.Artifact.AfterStep).
+	after := map[string]llb.State{}
+	builder, builderImg, err := c.steps(ctx, c.t.Builder, c.t.Steps, func(s plan.Step, st llb.State) { after[s.Name] = st })
 	if err != nil {
 		return nil, err
 	}
@@ -229,8 +247,15 @@ func (c *compiler) compile(ctx context.Context) (*Result, error) {
 		layer := llb.Scratch()
 		for _, a := range g.artifacts {
 			from, src := builder, a.Src
-			if a.From == plan.FromContext {
+			switch {
+			case a.From == plan.FromContext:
 				from, src = c.o.Context, c.contextPath(a.Src)
+			case a.AfterStep != "":
+				st, ok := after[a.AfterStep]
+				if !ok {
+					return nil, fmt.Errorf("artifact %s: after step %q, which the build does not have", a.Dest, a.AfterStep)
+				}
+				from = st
 			}
 			layer = layer.File(llb.Copy(from, src, a.Dest, &llb.CopyInfo{
 				CreateDestPath: true, CopyDirContentsOnly: true, ChownOpt: rootOwned, ExcludePatterns: a.Exclude,

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/distill-build/distill/llb/plan"
 	"github.com/moby/buildkit/client/llb"
@@ -414,6 +415,36 @@ func TestImageNotFound(t *testing.T) {
 	}
 }
 
+// TestCheckImagesFirstError: the images are resolved at once, and with
+// two missing the error is the first's in the target's order (the
+// runtime's), however late its answer comes.
+func TestCheckImagesFirstError(t *testing.T) {
+	t.Parallel()
+	tgt := testTarget()
+	tgt.Platform, tgt.Runtime.Platform = "linux/amd64", "linux/amd64"
+	slow := slowMissing{slow: tgt.Runtime.Ref, fast: tgt.Builder.Ref}
+	for range 5 {
+		var re *ResolveError
+		if err := CheckImages(context.Background(), tgt, Options{Resolver: slow}); !errors.As(err, &re) || re.Role != "runtime" {
+			t.Fatalf("err = %v, want the runtime's ResolveError", err)
+		}
+	}
+}
+
+// slowMissing finds neither image: slow after a while, fast at once.
+type slowMissing struct{ slow, fast string }
+
+func (r slowMissing) ResolveImageConfig(ctx context.Context, ref string, opt sourceresolver.Opt) (string, digest.Digest, []byte, error) {
+	switch ref {
+	case r.slow:
+		time.Sleep(20 * time.Millisecond)
+		fallthrough
+	case r.fast:
+		return "", "", nil, fmt.Errorf("%s: not found", ref)
+	}
+	return platformResolver{have: []string{"linux/amd64"}}.ResolveImageConfig(ctx, ref, opt)
+}
+
 // missingResolver resolves every image but ref, for no platform.
 type missingResolver struct{ ref string }
 
@@ -751,4 +782,45 @@ func (r *downResolver) ResolveImageConfig(ctx context.Context, ref string, opt s
 		return "", "", nil, errors.New(`failed to do request: Head "https://127.0.0.1:1/v2/x/manifests/1": dial tcp 127.0.0.1:1: connect: connection refused`)
 	}
 	return platformResolver{have: []string{"linux/amd64"}}.ResolveImageConfig(ctx, ref, opt)
+}
+
+// TestArtifactAfterStep: an artifact complete before the last step is
+// copied from the builder as that step left it; the others from the last.
+func TestArtifactAfterStep(t *testing.T) {
+	t.Parallel()
+	tgt := testTarget()
+	tgt.Artifacts = append(tgt.Artifacts, plan.Artifact{From: plan.FromBuilder, Src: "/go/pkg/mod", Dest: "/mod", Layer: "deps", AfterStep: "[go] go mod download"})
+	def := marshal(t, tgt)
+	names := map[digest.Digest]string{}
+	ops := map[string]*pb.Op{}
+	for _, dt := range def.Def {
+		var op pb.Op
+		if err := op.UnmarshalVT(dt); err != nil {
+			t.Fatal(err)
+		}
+		d := digest.FromBytes(dt)
+		names[d] = def.Metadata[d].Description["llb.customname"]
+		ops[names[d]] = &op
+	}
+	from := func(collect string) []string {
+		op := ops[collect]
+		if op == nil {
+			t.Fatalf("no op %q among %v", collect, names)
+		}
+		var in []string
+		for _, i := range op.Inputs {
+			in = append(in, names[digest.Digest(i.Digest)])
+		}
+		return in
+	}
+	if in := from("[distill] collect /mod"); !slices.Contains(in, "[go] go mod download") {
+		t.Errorf("collect /mod copies from %q, want the state after go mod download", in)
+	}
+	if in := from("[distill] collect /app/app"); !slices.Contains(in, "[go] go build .") {
+		t.Errorf("collect /app/app copies from %q, want the last step's state", in)
+	}
+	tgt.Artifacts[len(tgt.Artifacts)-1].AfterStep = "[go] vet"
+	if _, err := Target(context.Background(), tgt, Options{Context: llb.Local("context")}); err == nil || !strings.Contains(err.Error(), `after step "[go] vet"`) {
+		t.Errorf("err = %v, want one naming the missing step", err)
+	}
 }

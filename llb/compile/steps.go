@@ -16,8 +16,8 @@ import (
 // steps applies steps to a builder image and returns the result and the
 // image's own config. A probing step that reports it could not do its work
 // is replaced by its fallback (only with a Probe function; without one,
-// probes pass).
-func (c *compiler) steps(ctx context.Context, img plan.Image, steps []plan.Step) (llb.State, *dockerspec.DockerOCIImage, error) {
+// probes pass). each, when not nil, is given the state after each step.
+func (c *compiler) steps(ctx context.Context, img plan.Image, steps []plan.Step, each func(plan.Step, llb.State)) (llb.State, *dockerspec.DockerOCIImage, error) {
 	base, cfg, _, err := c.image(ctx, img, "builder")
 	if err != nil {
 		return llb.State{}, nil, err
@@ -45,6 +45,9 @@ func (c *compiler) steps(ctx context.Context, img plan.Image, steps []plan.Step)
 			}
 		}
 		st = next
+		if each != nil {
+			each(s, st)
+		}
 	}
 	return st, cfg, nil
 }
@@ -75,7 +78,7 @@ func (c *compiler) step(ctx context.Context, base, st llb.State, s plan.Step) (l
 // copies what it leaves in them back into the build.
 func (c *compiler) emulatedStep(ctx context.Context, st llb.State, s plan.Step) (llb.State, error) {
 	e := s.Run.Emulated
-	emu, _, err := c.steps(ctx, e.Builder, e.Setup)
+	emu, _, err := c.steps(ctx, e.Builder, e.Setup, nil)
 	if err != nil {
 		return llb.State{}, err
 	}

@@ -82,6 +82,9 @@ func (p *Plan) Validate() error {
 			if a.From != FromBuilder && a.From != FromContext {
 				return fmt.Errorf("target %s: artifact %s: unknown source %q", t.Platform, a.Dest, a.From)
 			}
+			if a.AfterStep != "" && (a.From != FromBuilder || !slices.ContainsFunc(t.Steps, func(s Step) bool { return s.Name == a.AfterStep })) {
+				return fmt.Errorf("target %s: artifact %s: after step %q, which is no step of the builder", t.Platform, a.Dest, a.AfterStep)
+			}
 		}
 		if len(t.Config.Entrypoint) == 0 {
 			return fmt.Errorf("target %s: no entrypoint", t.Platform)

@@ -342,6 +342,13 @@ type Artifact struct {
 	Dest string `json:"dest"`
 	// Exclude are patterns (.dockerignore syntax) left out of the copy.
 	Exclude []string `json:"exclude,omitempty"`
+	// AfterStep, for an artifact from the builder, names the step after
+	// which it is complete: it is copied from the builder as that step
+	// left it, not as the last step did. What no later step touches (the
+	// dependencies, before the sources arrive) is then the same cached
+	// state on a rebuild after a source change, so BuildKit need not hash
+	// its files again to find its layer unchanged.
+	AfterStep string `json:"afterStep,omitempty"`
 	// Layer groups artifacts: each group is one layer of the image, in the
 	// order groups first appear, so what changes rarely (dependencies)
 	// stays a cached layer when the app's files change.

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/distill-build/distill/frontend/providers"
+	"github.com/moby/patternmatcher"
 )
 
 var (
@@ -87,7 +88,28 @@ func (pl *planner) entrypoint(ctx context.Context) error {
 		pl.check = scriptOf(argv)
 	}
 	pl.command = argv
-	return nil
+	return pl.checkNeeded(ctx)
+}
+
+// checkNeeded leaves the check that the entrypoint's file is in the image
+// (a step of its own, run on every build, rebuilds included) to the
+// files the plan cannot see: a script the build or the install makes, one
+// of a workspace's members. A script the context holds, outside what the
+// copy of the sources leaves out, is known to reach the image.
+func (pl *planner) checkNeeded(ctx context.Context) error {
+	if pl.check == "" || pl.m.Member != "" || pl.ws != nil || pl.built() {
+		return nil
+	}
+	file := pl.m.Path(pl.check)
+	pm, err := patternmatcher.New(pl.sourcesExclude())
+	if err != nil {
+		return err
+	}
+	if excluded, err := pm.MatchesOrParentMatches(file); err != nil || excluded {
+		return err
+	}
+	pl.checkSeen, err = providers.Exists(ctx, pl.req.FS, file)
+	return err
 }
 
 // startScript is package.json's start script when it only runs node on a

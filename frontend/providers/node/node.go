@@ -75,8 +75,10 @@ type planner struct {
 	// prepend says whether the runtime's entrypoint goes in front.
 	command []string
 	prepend bool
-	// check is the file the command runs, relative to the app directory.
+	// check is the file the command runs, relative to the app directory;
+	// checkSeen says the plan saw it in what the sources' copy brings.
 	check     string
+	checkSeen bool
 	inputs    []string
 	buildPkgs []string
 	// ws is the workspace the app is a member of (workspace.go), if any.

@@ -327,3 +327,40 @@ func TestNpmLockPrebuilt(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// TestEntrypointCheckOnlyUnseen: the step that checks the entrypoint's
+// file is in the image runs only when the plan cannot see the file in
+// what the sources' copy brings.
+func TestEntrypointCheckOnlyUnseen(t *testing.T) {
+	t.Parallel()
+	pkg := `{"name":"app","main":"server.js"}`
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		check bool
+	}{
+		{"in the context", map[string]string{"package.json": pkg, "server.js": "1"}, false},
+		{"not in the context", map[string]string{"package.json": pkg}, true},
+		{"a package's executable", map[string]string{"distill.yaml": "language: node\nentrypoint: [next, start]\n", "package.json": pkg, "next": "1"}, true},
+		{"left out of the copy", map[string]string{"distill.yaml": "language: node\nentrypoint: [node, distill.yaml]\n", "package.json": pkg}, true},
+		{"made by the build", map[string]string{"package.json": `{"main":"server.js","scripts":{"build":"tsc"}}`, "server.js": "1"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if tc.files["distill.yaml"] == "" {
+				tc.files["distill.yaml"] = "language: node\n"
+			}
+			builds, err := planFiles(t, tc.files)
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, s := range builds[0].Steps {
+				found = found || strings.HasPrefix(s.Name, "[node] check that the entrypoint's")
+			}
+			if found != tc.check {
+				t.Errorf("check step %v, want %v", found, tc.check)
+			}
+		})
+	}
+}

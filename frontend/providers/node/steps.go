@@ -284,7 +284,7 @@ func (s *targetSteps) app() (steps []plan.Step, appDir string) {
 	} else {
 		steps = append(steps, pl.copySources(providers.AppDir, s.langOrigin))
 	}
-	if pl.check != "" {
+	if pl.check != "" && !pl.checkSeen {
 		steps = append(steps, s.check(appDir))
 	}
 	return steps, appDir
@@ -347,9 +347,20 @@ func (pl *planner) plan(p ocispecs.Platform) providers.Build {
 		// build's install of every dependency is native.)
 		steps = append(steps, s.prep...)
 	}
-	steps = append(steps, s.dependencies()...)
+	deps := s.dependencies()
+	steps = append(steps, deps...)
 	app, appDir := s.app()
 	steps = append(steps, app...)
+	artifacts := pl.artifacts(appDir, s.langOrigin, s.depsOrigin)
+	if !pl.built() && pl.ws == nil {
+		// The sources' copy leaves node_modules (and the carried
+		// libraries) as the dependency steps made them.
+		for i := range artifacts {
+			if artifacts[i].Layer == "dependencies" {
+				artifacts[i].AfterStep = deps[len(deps)-1].Name
+			}
+		}
+	}
 	builder := pl.builder
 	builder.Platform = platforms.Format(pl.req.BuildPlatform)
 	runtime := pl.runtime
@@ -360,7 +371,7 @@ func (pl *planner) plan(p ocispecs.Platform) providers.Build {
 		FlavourReason:         "Node.js and native addons need libstdc++",
 		Runtime:               &runtime,
 		Steps:                 steps,
-		Artifacts:             pl.artifacts(appDir, s.langOrigin, s.depsOrigin),
+		Artifacts:             artifacts,
 		Command:               slices.Clone(pl.command),
 		PrependBaseEntrypoint: pl.prepend,
 		Name:                  pl.imageName(),
