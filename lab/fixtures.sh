@@ -425,14 +425,14 @@ golang_rootfs() {
 		ensure_binfmt "$arch"
 		log "mmdebstrap $SUITE rootfs for golang ($arch)"
 		remove_tree "$out.tmp"
-		mmdebstrap --variant=minbase --arch="$arch" --include="$(
+		(closefds mmdebstrap --variant=minbase --arch="$arch" --include="$(
 			IFS=,
 			echo "${pkgs[*]}"
 		)" --format=directory --aptopt='Acquire::Retries "3"' \
 			--dpkgopt=force-unsafe-io \
 			"$SUITE" "$out.tmp" \
 			"deb $MIRROR $SUITE main" "deb $MIRROR $SUITE-updates main" "deb $SECURITY_MIRROR $SUITE-security main" \
-			>"$logs/mmdebstrap-golang-$arch.log" 2>&1 ||
+			) >"$logs/mmdebstrap-golang-$arch.log" 2>&1 ||
 			die "mmdebstrap ($arch) failed (see $logs/mmdebstrap-golang-$arch.log)"
 		mv "$out.tmp" "$out"
 		log "  rootfs $arch done ($(since "$t0"))"

@@ -13,6 +13,21 @@ pid_alive() {
 	[ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null
 }
 
+# closefds COMMAND...: runs COMMAND (exec: call it in a subshell) with no
+# file descriptor open but 0, 1 and 2. mmdebstrap hands apt a pipe on the
+# lowest free descriptor and names it in a /bin/sh command (cat >&N), where
+# dash reads one digit only: with descriptors the caller left open (the
+# lab's lock, a terminal's or a CI runner's) that pipe can be 10 or more,
+# and the download fails with "Bad fd number".
+closefds() {
+	local fd
+	for fd in /proc/$BASHPID/fd/*; do
+		fd=${fd##*/}
+		[ "$fd" -gt 2 ] && { eval "exec $fd>&-"; } 2>/dev/null
+	done
+	exec "$@"
+}
+
 # wait_for SECONDS DESCRIPTION COMMAND...: retries COMMAND until it succeeds.
 wait_for() {
 	local secs=$1 what=$2

@@ -43,14 +43,14 @@ slim_rootfs() {
 	if [ ! -d "$out" ]; then
 		log "mmdebstrap $SUITE minbase ($arch)"
 		rm -rf "$out.tmp"
-		mmdebstrap --variant=minbase --arch="$arch" --format=directory \
+		(closefds mmdebstrap --variant=minbase --arch="$arch" --format=directory \
 			--dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
 			--dpkgopt='path-include=/usr/share/doc/*/copyright' --dpkgopt='path-exclude=/usr/share/locale/*' \
 			--dpkgopt='path-exclude=/usr/share/info/*' --aptopt='Acquire::Retries "3"' \
 			--customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin "$1"/etc/resolv.conf "$1"/etc/hostname' \
 			"$SUITE" "$out.tmp" \
 			"deb $MIRROR $SUITE main" "deb $MIRROR $SUITE-updates main" "deb $SECURITY_MIRROR $SUITE-security main" \
-			>"$logs/mmdebstrap-slim-$arch.log" 2>&1 || die "mmdebstrap ($arch) failed (see $logs/mmdebstrap-slim-$arch.log)"
+			) >"$logs/mmdebstrap-slim-$arch.log" 2>&1 || die "mmdebstrap ($arch) failed (see $logs/mmdebstrap-slim-$arch.log)"
 		# What the Docker image configures: deb822 sources, apt settings.
 		debian_sources "$out.tmp" "$SUITE" "$MIRROR" "$SECURITY_MIRROR"
 		printf '%s\n' 'path-exclude /usr/share/man/*' 'path-exclude /usr/share/doc/*' \
