@@ -213,6 +213,40 @@ func stepStatus(out, name string) (found, cached bool) {
 	return found, cached
 }
 
+// stepImported finds the plain-progress vertex whose name contains name
+// and reports whether its result came from the cache without running:
+// CACHED, or (a result a later step needs, taken from an imported cache)
+// its layers pulled and extracted with no output of a process of its own
+// (a step that runs prints its process's lines, "#N 0.123 …").
+func stepImported(out, name string) (found, imported bool) {
+	ids := map[string]bool{}
+	re := regexp.MustCompile(`^#(\d+) (.*)$`)
+	ran := regexp.MustCompile(`^\d+\.\d+ `)
+	cached, pulled, output := false, false, false
+	for _, line := range strings.Split(out, "\n") {
+		m := re.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		if strings.Contains(m[2], name) && strings.HasPrefix(m[2], "[") {
+			ids[m[1]] = true
+			found = true
+		}
+		if !ids[m[1]] {
+			continue
+		}
+		switch {
+		case m[2] == "CACHED":
+			cached = true
+		case strings.HasPrefix(m[2], "extracting sha256:"):
+			pulled = true
+		case ran.MatchString(m[2]):
+			output = true
+		}
+	}
+	return found, cached || (pulled && !output)
+}
+
 // checkEmulatedOnly checks that the build ran exactly the steps named in
 // want emulated (each shown with "(emulated: " and its reason), and no
 // other.
