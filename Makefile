@@ -38,7 +38,7 @@ lab-down:
 	lab/down.sh
 
 e2e:
-	source lab/env.sh && DISTILL_E2E=1 $(GO) test -count=1 -timeout 40m -v ./lab/e2e/
+	source lab/env.sh && DISTILL_E2E=1 $(GO) test -count=1 -timeout 50m -v ./lab/e2e/
 
 test: unit lab-up e2e
 
