@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -192,9 +193,9 @@ func tail(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// stepStatus finds the plain-progress vertex whose name contains name and
-// reports whether it was CACHED and whether it ran (DONE without CACHED).
-func stepStatus(out, name string) (found, cached bool) {
+// vertexLines returns the plain-progress lines (without "#N ") of the
+// vertices whose name contains name: found is whether there is one.
+func vertexLines(out, name string) (found bool, lines []string) {
 	ids := map[string]bool{}
 	re := regexp.MustCompile(`^#(\d+) (.*)$`)
 	for _, line := range strings.Split(out, "\n") {
@@ -206,11 +207,18 @@ func stepStatus(out, name string) (found, cached bool) {
 			ids[m[1]] = true
 			found = true
 		}
-		if ids[m[1]] && m[2] == "CACHED" {
-			cached = true
+		if ids[m[1]] {
+			lines = append(lines, m[2])
 		}
 	}
-	return found, cached
+	return found, lines
+}
+
+// stepStatus finds the plain-progress vertex whose name contains name and
+// reports whether it was CACHED.
+func stepStatus(out, name string) (found, cached bool) {
+	found, lines := vertexLines(out, name)
+	return found, slices.Contains(lines, "CACHED")
 }
 
 // stepImported finds the plain-progress vertex whose name contains name
@@ -219,28 +227,16 @@ func stepStatus(out, name string) (found, cached bool) {
 // its layers pulled and extracted with no output of a process of its own
 // (a step that runs prints its process's lines, "#N 0.123 …").
 func stepImported(out, name string) (found, imported bool) {
-	ids := map[string]bool{}
-	re := regexp.MustCompile(`^#(\d+) (.*)$`)
+	found, lines := vertexLines(out, name)
 	ran := regexp.MustCompile(`^\d+\.\d+ `)
 	cached, pulled, output := false, false, false
-	for _, line := range strings.Split(out, "\n") {
-		m := re.FindStringSubmatch(line)
-		if m == nil {
-			continue
-		}
-		if strings.Contains(m[2], name) && strings.HasPrefix(m[2], "[") {
-			ids[m[1]] = true
-			found = true
-		}
-		if !ids[m[1]] {
-			continue
-		}
+	for _, l := range lines {
 		switch {
-		case m[2] == "CACHED":
+		case l == "CACHED":
 			cached = true
-		case strings.HasPrefix(m[2], "extracting sha256:"):
+		case strings.HasPrefix(l, "extracting sha256:"):
 			pulled = true
-		case ran.MatchString(m[2]):
+		case ran.MatchString(l):
 			output = true
 		}
 	}
