@@ -115,7 +115,7 @@ func main() {
 	flag.StringVar(&o.registry, "registry", envOr("DISTILL_REGISTRY", "127.0.0.1:5000"), "the lab registry")
 	flag.StringVar(&o.frontendRef, "frontend", "ghcr.io/distill-build/distill:1", "the frontend image whose size is reported")
 	flag.StringVar(&o.syntax, "syntax", "", "load: the frontend image the builds use (BUILDKIT_SYNTAX; default: the manifests' syntax line)")
-	flag.StringVar(&o.note, "note", "", "load: a remark on the run recorded with its results (e.g. other work on the machine)")
+	flag.StringVar(&o.note, "note", "", "load, realworld: a remark on the run recorded with its results (e.g. other work on the machine)")
 	flag.Parse()
 	o.runs = *runs
 

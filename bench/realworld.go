@@ -16,10 +16,12 @@ import (
 // Dockerfile.upstream beside its app.yaml), each from an empty cache.
 
 type realworldReport struct {
-	Date    string          `json:"date"`
-	Machine string          `json:"machine"`
-	Runs    int             `json:"runs"`
-	Apps    []realworldCell `json:"apps"`
+	Date    string `json:"date"`
+	Machine string `json:"machine"`
+	Runs    int    `json:"runs"`
+	// Note is what else the machine did during the run (-note).
+	Note string          `json:"note,omitempty"`
+	Apps []realworldCell `json:"apps"`
 }
 
 type realworldCell struct {
@@ -45,7 +47,7 @@ type realworldImage struct {
 // corpus takes hours from empty caches: a stopped run keeps what it
 // measured).
 func runRealworld(o options, only string, save func(realworldReport) error) (realworldReport, error) {
-	rep := realworldReport{Date: o.date, Machine: machine(), Runs: o.runs}
+	rep := realworldReport{Date: o.date, Machine: machine(), Runs: o.runs, Note: o.note}
 	apps, err := realworld.Load("lab/realworld")
 	if err != nil {
 		return rep, err
@@ -136,7 +138,11 @@ func firstLine(s string) string {
 
 func realworldMarkdown(b *strings.Builder, rep *realworldReport) {
 	fmt.Fprintf(b, "## Real applications against their own Dockerfiles\n\n")
-	fmt.Fprintf(b, "Run on %s, %s; %d build(s) each, median times. The apps of the corpus (`lab/realworld`, `make realworld` builds and runs them): each downloaded from its registry, pinned by version and SHA-256, built for linux/amd64 from an empty BuildKit cache with distill and, where the app publishes one, with its own Dockerfile (adapted to the lab's base images only where the lab forces it, as noted). Ratios are distill against the app's Dockerfile.\n\n", rep.Date, rep.Machine, rep.Runs)
+	fmt.Fprintf(b, "Run on %s, %s; %d build(s) each, median times. The apps of the corpus (`lab/realworld`, `make realworld` builds and runs them): each downloaded from its registry, pinned by version and SHA-256, built for linux/amd64 from an empty BuildKit cache with distill and, where the app publishes one, with its own Dockerfile (adapted to the lab's base images only where the lab forces it, as noted). Ratios are distill against the app's Dockerfile.", rep.Date, rep.Machine, rep.Runs)
+	if rep.Note != "" {
+		fmt.Fprintf(b, " %s", rep.Note)
+	}
+	b.WriteString("\n\n")
 	fmt.Fprintf(b, "| app | language | source | distill: size, packages, cold build | its Dockerfile: size, packages, cold build | size | time |\n|---|---|---|---|---|---|---|\n")
 	var notes []string
 	for _, c := range rep.Apps {
