@@ -40,6 +40,8 @@ type realworldCell struct {
 type realworldImage struct {
 	File    string  `json:"file"`
 	Seconds float64 `json:"seconds"`
+	// Steps are the cold build's vertices (the per-step breakdown).
+	Steps []stepTime `json:"steps,omitempty"`
 	imageStats
 }
 
@@ -71,14 +73,14 @@ func runRealworld(o options, only string, save func(realworldReport) error) (rea
 		}
 		measureImage := func(file string) (*realworldImage, error) {
 			im := &realworldImage{File: file}
-			var err error
-			im.Seconds, _, err = measure(o, ctx, file, func(int) error { return nil }, func(cold, _ string) error {
+			cold, _, err := measureSteps(o, ctx, file, func(int) error { return nil }, func(cold, _ string) error {
 				st, err := analyzeImage(cold)
 				if st != nil {
 					im.imageStats = *st
 				}
 				return err
 			})
+			im.Seconds, im.Steps = cold.Seconds, cold.Steps
 			return im, err
 		}
 		if cell.Distill, err = measureImage("distill.yaml"); err != nil {
@@ -167,6 +169,34 @@ func realworldMarkdown(b *strings.Builder, rep *realworldReport) {
 		fmt.Fprintf(b, "\n%s\n", strings.Join(notes, "\n"))
 	}
 	b.WriteString("\n")
+	realworldStepsMarkdown(b, rep)
+}
+
+// realworldStepsMarkdown is where each app's cold build spends its time,
+// distill against the app's Dockerfile, phase by phase (as the seeds'
+// breakdown groups the steps), for the apps whose steps were recorded.
+func realworldStepsMarkdown(b *strings.Builder, rep *realworldReport) {
+	var rows []string
+	for _, c := range rep.Apps {
+		d, f := c.Distill, c.Dockerfile
+		if d == nil || f == nil || len(d.Steps) == 0 || len(f.Steps) == 0 {
+			continue
+		}
+		ds, fs := phaseSeconds(d.Steps), phaseSeconds(f.Steps)
+		row := "| " + c.Name + " |"
+		for _, ph := range phases {
+			row += fmt.Sprintf(" %s / %s |", phaseCell(ds[ph], d.Steps, ph), phaseCell(fs[ph], f.Steps, ph))
+		}
+		rows = append(rows, row+fmt.Sprintf(" %.1f s / %.1f s |", d.Seconds, f.Seconds))
+	}
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "Where the cold builds' time goes, distill / its Dockerfile (busy time per phase and the steps that ran, as in the seeds' breakdown):\n\n| app |")
+	for _, ph := range phases {
+		fmt.Fprintf(b, " %s |", ph)
+	}
+	fmt.Fprintf(b, " wall time |\n|---|%s\n%s\n\n", strings.Repeat("---|", len(phases)+1), strings.Join(rows, "\n"))
 }
 
 // The runtime packages' examples against the same app on a slim image
