@@ -71,19 +71,7 @@ func runRealworld(o options, only string, save func(realworldReport) error) (rea
 		if err := app.Context(ctx); err != nil {
 			return rep, fmt.Errorf("%s: %w", app.Name, err)
 		}
-		measureImage := func(file string) (*realworldImage, error) {
-			im := &realworldImage{File: file}
-			cold, _, err := measureSteps(o, ctx, file, func(int) error { return nil }, func(cold, _ string) error {
-				st, err := analyzeImage(cold)
-				if st != nil {
-					im.imageStats = *st
-				}
-				return err
-			})
-			im.Seconds, im.Steps = cold.Seconds, cold.Steps
-			return im, err
-		}
-		if cell.Distill, err = measureImage("distill.yaml"); err != nil {
+		if cell.Distill, err = measureImage(o, ctx, "distill.yaml"); err != nil {
 			return rep, fmt.Errorf("%s: distill: %w", app.Name, err)
 		}
 		df, err := app.UpstreamDockerfile(ctx)
@@ -93,7 +81,7 @@ func runRealworld(o options, only string, save func(realworldReport) error) (rea
 		if df != "" {
 			rel, _ := filepath.Rel(ctx, df)
 			cell.DockerfileNote = adaptation(df)
-			if im, err := measureImage(rel); err != nil {
+			if im, err := measureImage(o, ctx, rel); err != nil {
 				cell.DockerfileNote = fmt.Sprintf("%s did not build in the lab: %s", app.Dockerfile, firstLine(err.Error()))
 			} else {
 				cell.Dockerfile = im
@@ -110,6 +98,22 @@ func runRealworld(o options, only string, save func(realworldReport) error) (rea
 		}
 	}
 	return rep, nil
+}
+
+// measureImage builds file in dir cold o.runs times (and rebuilds it
+// unchanged): the median cold build's time and steps, the first image's
+// contents.
+func measureImage(o options, dir, file string) (*realworldImage, error) {
+	im := &realworldImage{File: file}
+	cold, _, err := measureSteps(o, dir, file, func(int) error { return nil }, func(coldDir, _ string) error {
+		st, err := analyzeImage(coldDir)
+		if st != nil {
+			im.imageStats = *st
+		}
+		return err
+	})
+	im.Seconds, im.Steps = cold.Seconds, cold.Steps
+	return im, err
 }
 
 // adaptation is the leading comment of an adapted Dockerfile (what the
@@ -235,15 +239,7 @@ func runPackages(o options) (packagesReport, error) {
 			file string
 			dst  **realworldImage
 		}{{"distill.yaml", &cell.Distill}, {"Dockerfile.slim", &cell.Slim}} {
-			im := &realworldImage{File: v.file}
-			var err error
-			im.Seconds, _, err = measure(o, dir, v.file, func(int) error { return nil }, func(cold, _ string) error {
-				st, err := analyzeImage(cold)
-				if st != nil {
-					im.imageStats = *st
-				}
-				return err
-			})
+			im, err := measureImage(o, dir, v.file)
 			if err != nil {
 				return rep, fmt.Errorf("%s, %s: %w", ex.example, v.file, err)
 			}
