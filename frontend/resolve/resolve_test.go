@@ -291,7 +291,7 @@ func TestPythonDetection(t *testing.T) {
 		want []string
 	}{
 		{"requirements, default version", fstest.MapFS{"requirements.txt": f("flask==3.0.0\n"), "main.py": f("")},
-			"language: python\n", []string{`"ref": "docker.io/library/python:3.13-slim-trixie"`, `"ref": "gcr.io/distroless/python3-debian13:nonroot"`, `] pip install -r requirements.txt"`, `"/app/.venv/bin/python",` + "\n" + `          "main.py"`}},
+			"language: python\n", []string{`"ref": "docker.io/library/python:3.13-slim-trixie"`, `"ref": "gcr.io/distroless/python3-debian13:nonroot"`, `; pip install -r requirements.txt"`, `"/app/.venv/bin/python",` + "\n" + `          "main.py"`}},
 		{"python-version picks 3.12 and cc", fstest.MapFS{"requirements.txt": f("six\n"), ".python-version": f("3.12\n"), "app.py": f("")},
 			"language: python\n", []string{`python:3.12-slim-trixie`, `gcr.io/distroless/cc-debian13:nonroot`, `transplant python3.12`}},
 		{"uv lock first", fstest.MapFS{"uv.lock": f("version = 1\nrequires-python = \">=3.11,<3.13\"\n"), "pyproject.toml": f("[project]\nname = \"x\"\nversion = \"1\"\n"), "requirements.txt": f(""), "main.py": f("")},
@@ -301,7 +301,7 @@ func TestPythonDetection(t *testing.T) {
 		{"pipenv lock converted", fstest.MapFS{"Pipfile.lock": f(pipfileLock), "Pipfile": f(""), "main.py": f("")},
 			"language: python\n", []string{`six==1.16.0 ; python_version >= '2.7' \\\n    --hash=sha256:aa \\\n    --hash=sha256:bb`, `--require-hashes`, `python:3.12-slim-trixie`}},
 		{"console script", fstest.MapFS{"requirements.txt": f("uvicorn\n")},
-			"language: python\nentrypoint: [uvicorn, main:app]\n", []string{`"/app/.venv/bin/uvicorn",`, `"--script",` + "\n" + `              "uvicorn"`}},
+			"language: python\nentrypoint: [uvicorn, main:app]\n", []string{`"/app/.venv/bin/uvicorn",`, `--script uvicorn`}},
 		{"build packages", fstest.MapFS{"requirements.txt": f("psycopg2\n"), "main.py": f("")},
 			"language: python\nbuild-packages: [gcc, libpq-dev]\n", []string{`apt-get install gcc libpq-dev`}},
 		{"package project", fstest.MapFS{"pyproject.toml": f("[project]\nname = \"hello\"\nversion = \"1\"\ndependencies = [\"click>=8\"]\n[project.scripts]\nhello = \"hello:main\"\n[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n")},

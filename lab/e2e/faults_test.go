@@ -26,7 +26,7 @@ import (
 // and the daemon logs no damaged state.
 func TestFaultDaemonKilledDuringInstall(t *testing.T) {
 	d := startDaemon(t, daemonOpts{})
-	const install = "[python] pip install -r requirements.txt"
+	const install = "[python] create the virtual environment /app/.venv; pip install -r requirements.txt"
 	dir := example("python-fastapi")
 
 	b := startBuild(t, d, dir)
@@ -105,7 +105,7 @@ func TestFaultMirrorDown(t *testing.T) {
 func TestFaultNoCABundle(t *testing.T) {
 	requireLab(t)
 	for _, tc := range []struct{ example, step string }{
-		{"python-fastapi", "[python] pip install -r requirements.txt"},
+		{"python-fastapi", "pip install -r requirements.txt"},
 		{"node-express", "[node] npm ci --omit=dev (production dependencies)"},
 	} {
 		t.Run(tc.example, func(t *testing.T) {
@@ -139,7 +139,7 @@ func TestFaultNoCABundle(t *testing.T) {
 		if r.err == nil {
 			t.Fatal("a package that does not exist installed")
 		}
-		if !strings.Contains(r.out, "[python] pip install") || strings.Contains(r.out, "given no ca-bundle secret") {
+		if !strings.Contains(r.out, "pip install -r requirements.txt") || strings.Contains(r.out, "given no ca-bundle secret") {
 			t.Errorf("a failed install with the secret:\n%s", tail(r.out, 30))
 		}
 	})

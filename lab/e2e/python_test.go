@@ -199,7 +199,7 @@ func TestPythonEmulatedInstalls(t *testing.T) {
 			out, r := buildx(t, example(tc.example), "--platform", "linux/arm64")
 			mustSucceed(t, r)
 			checkEmulatedOnly(t, r.out, tc.emulated)
-			if found, _ := stepStatus(r.out, "[python] compile bytecode of the environment (for linux/arm64, from linux/amd64)"); !found {
+			if found, _ := stepStatus(r.out, "compile bytecode of the environment (for linux/arm64, from linux/amd64)"); !found {
 				t.Errorf("bytecode not compiled natively:\n%s", tail(r.out, 40))
 			}
 			img := imagetest.Load(t, out, "linux/arm64")
@@ -432,7 +432,7 @@ func TestPythonAgainstSeeds(t *testing.T) {
 func TestPythonSourceOnlyChange(t *testing.T) {
 	requireLab(t)
 	checkSourceOnlyChange(t, sourceChange{example: "python-fastapi", file: "main.py", text: "Hello, World!",
-		install: "[python] pip install", port: 8000})
+		install: "[python] create the virtual environment /app/.venv; pip install -r requirements.txt", port: 8000})
 }
 
 // TestPythonNoWheelFallback: a dependency published without any wheel
@@ -463,7 +463,7 @@ func TestPythonNoWheelFallback(t *testing.T) {
 	// bytecode and the libraries' closure stay native.
 	checkEmulatedOnly(t, r.out, []string{"[python] pip install -r requirements.txt (emulated: linux/arm64: a dependency has no wheel for it)"})
 	for _, native := range []string{"[python] create the virtual environment /app/.venv (for linux/arm64, from linux/amd64)",
-		"[python] compile bytecode of the environment (for linux/arm64, from linux/amd64)"} {
+		"compile bytecode of the environment (for linux/arm64, from linux/amd64)"} {
 		if found, _ := stepStatus(r.out, native); !found {
 			t.Errorf("no native step %q:\n%s", native, tail(r.out, 60))
 		}

@@ -175,7 +175,7 @@ func TestTwoNodes(t *testing.T) {
 			[]string{"[go] go mod download", "[go] go build ./cmd/server"}},
 		{"python-fastapi", "requirements.txt", "#", 8000, "/", `"message":"Hello, World!"`,
 			[]string{"[python] pip install -r requirements.txt (for linux/arm64, from linux/amd64)",
-				"[python] compile bytecode of the environment (for linux/arm64, from linux/amd64)"}},
+				"compile bytecode of the environment (for linux/arm64, from linux/amd64)"}},
 	} {
 		t.Run(tc.example, func(t *testing.T) { checkTwoNodes(t, tc) })
 	}

@@ -206,15 +206,32 @@ func commands(steps []plan.Step) []string {
 		if s.Run == nil {
 			continue
 		}
-		args := s.Run.Args
-		if i := slices.Index(args, "pip"); i > 0 {
-			args = args[i:]
-		} else if b := args[0][strings.LastIndex(args[0], "/")+1:]; b != "poetry" && b != "uv" {
-			continue
-		} else {
-			args = append([]string{b}, args[1:]...)
+		for _, c := range chained(s.Run) {
+			args := c.Args
+			if i := slices.Index(args, "pip"); i > 0 {
+				args = args[i:]
+			} else if b := args[0][strings.LastIndex(args[0], "/")+1:]; b != "poetry" && b != "uv" {
+				continue
+			} else {
+				args = append([]string{b}, args[1:]...)
+			}
+			out = append(out, strings.Join(args, " ")+" in "+c.Dir)
 		}
-		out = append(out, strings.Join(args, " ")+" in "+s.Run.Dir)
+	}
+	return out
+}
+
+// chained are the commands of a step's run, one for each that
+// providers.Chain joined (their words unquoted).
+func chained(r *plan.Run) []plan.Run {
+	script, ok := strings.CutPrefix(strings.Join(r.Args, " "), "sh -c set -e\n")
+	if !ok {
+		return []plan.Run{*r}
+	}
+	var out []plan.Run
+	for _, l := range strings.Split(script, "\n") {
+		dir, cmd, _ := strings.Cut(strings.TrimPrefix(l, "cd "), " && ")
+		out = append(out, plan.Run{Dir: dir, Args: strings.Fields(strings.ReplaceAll(cmd, "'", ""))})
 	}
 	return out
 }
@@ -328,13 +345,11 @@ func TestPathDepsOrder(t *testing.T) {
 		names = append(names, s.Name)
 	}
 	want := []string{
-		"[python] create the virtual environment /app/.venv",
 		"[python] copy requirements.txt of services/web",
 		"[python] copy libs/shared to /libs/shared (a path dependency)",
 		"[python] copy dist/tool-1.0-py3-none-any.whl to /dist/tool-1.0-py3-none-any.whl (a path dependency)",
-		"[python] pip install -r requirements.txt",
-		"[python] use the runtime's python3.13; carry needed shared libraries",
-		"[python] compile bytecode of the environment",
+		"[python] create the virtual environment /app/.venv; pip install -r requirements.txt",
+		"[python] use the runtime's python3.13; carry needed shared libraries; compile bytecode of the environment",
 		"[python] copy services/web (the app's directory)",
 		"[python] compile bytecode of the app",
 	}

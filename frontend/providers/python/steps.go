@@ -25,16 +25,16 @@ var managers = map[string]func(*installer) (steps []plan.Step, sources bool){
 // build is the plan of one target platform.
 func (pl *planner) build(p ocispecs.Platform, mode, why string) (providers.Build, error) {
 	in := pl.newInstaller(p, mode, why)
-	steps, err := in.environment()
+	steps, err := in.buildPackages()
 	if err != nil {
 		return providers.Build{}, err
 	}
 	sources := false
+	var deps []plan.Step
 	if manager := managers[pl.kind]; manager != nil {
-		var deps []plan.Step
 		deps, sources = manager(in)
-		steps = append(steps, deps...)
 	}
+	steps = append(steps, in.withVenv(deps)...)
 	finish := in.finish(sources)
 	steps = append(steps, finish...)
 	b := in.result(steps)
@@ -43,49 +43,72 @@ func (pl *planner) build(p ocispecs.Platform, mode, why string) (providers.Build
 		// environment and the carried libraries are complete then.
 		for i := range b.Artifacts {
 			if b.Artifacts[i].Layer == "dependencies" {
-				b.Artifacts[i].AfterStep = finish[1].Name
+				b.Artifacts[i].AfterStep = finish[0].Name
 			}
 		}
 	}
 	return b, nil
 }
 
-// environment installs the build-packages and creates the virtual
-// environment.
-func (in *installer) environment() ([]plan.Step, error) {
+// buildPackages installs the build-packages.
+func (in *installer) buildPackages() ([]plan.Step, error) {
 	m := in.pl.m
-	var steps []plan.Step
-	if m.BuildPackages.Set() {
-		pkgs, err := providers.BuildPackages(m)
-		if err != nil {
-			return nil, err
-		}
-		origin := providers.Origin("build-packages", m.BuildPackages.Range)
-		steps = append(steps, in.run("apt-get install "+strings.Join(pkgs, " "), origin, providers.AptInstall(pkgs)))
+	if !m.BuildPackages.Set() {
+		return nil, nil
 	}
-	return append(steps, in.run("create the virtual environment "+VenvDir, in.langOrigin, plan.Run{
-		Args: []string{in.pyexe, "-m", "venv", "--without-pip", VenvDir}, Dir: "/",
-	})), nil
+	pkgs, err := providers.BuildPackages(m)
+	if err != nil {
+		return nil, err
+	}
+	origin := providers.Origin("build-packages", m.BuildPackages.Range)
+	return []plan.Step{in.run("apt-get install "+strings.Join(pkgs, " "), origin, providers.AptInstall(pkgs))}, nil
+}
+
+// withVenv creates the virtual environment before deps: in the first
+// step that runs, when it is a plain one (its own step costs more than
+// the venv module's work), else in a step of its own (a cross install's
+// fallback runs on the build as it was before its step: the environment
+// must be there already).
+func (in *installer) withVenv(deps []plan.Step) []plan.Step {
+	venv := plan.Run{Args: []string{in.pyexe, "-m", "venv", "--without-pip", VenvDir}, Dir: "/"}
+	for i, s := range deps {
+		if s.Run == nil {
+			continue
+		}
+		if !providers.Plain(s.Run) {
+			break
+		}
+		deps = slices.Clone(deps)
+		r := providers.Chain(venv, *s.Run)
+		deps[i].Run = &r
+		deps[i].Name = "[python] create the virtual environment " + VenvDir + "; " + strings.TrimPrefix(s.Name, "[python] ")
+		return deps
+	}
+	return append([]plan.Step{in.run("create the virtual environment "+VenvDir, in.langOrigin, venv)}, deps...)
 }
 
 // finish points the environment at the runtime's interpreter and compiles
-// bytecode. Unless the sources are already in (sources), everything
-// derived from the dependencies happens before they arrive, so a source
-// change re-runs none of it.
+// bytecode, in one step. Unless the sources are already in (sources),
+// everything derived from the dependencies happens before they arrive,
+// so a source change re-runs none of it.
 func (in *installer) finish(sources bool) []plan.Step {
+	what, finalize := in.finalize()
 	if sources {
-		return []plan.Step{in.finalize(), in.compile("compile bytecode", nil, true, providers.AppDir, providers.Sysroot)}
+		return []plan.Step{in.run(what+"; compile bytecode", in.langOrigin,
+			providers.Chain(finalize, in.compile(nil, true, providers.AppDir, providers.Sysroot)))}
 	}
-	return []plan.Step{in.finalize(),
-		in.compile("compile bytecode of the environment", nil, true, VenvDir, providers.Sysroot),
+	return []plan.Step{
+		in.run(what+"; compile bytecode of the environment", in.langOrigin,
+			providers.Chain(finalize, in.compile(nil, true, VenvDir, providers.Sysroot))),
 		in.copySources(),
-		in.compile("compile bytecode of the app", []string{"^" + regexp.QuoteMeta(VenvDir+"/")}, false, providers.AppDir)}
+		in.run("compile bytecode of the app", in.langOrigin,
+			in.compile([]string{"^" + regexp.QuoteMeta(VenvDir+"/")}, false, providers.AppDir))}
 }
 
 // finalize runs the python-finalize helper: the environment uses the
 // runtime's interpreter (transplanted if the runtime has none) and the
 // shared libraries it lacks are carried into the sysroot.
-func (in *installer) finalize() plan.Step {
+func (in *installer) finalize() (string, plan.Run) {
 	pl := in.pl
 	args := []string{providers.HelperBin, "python-finalize",
 		"--venv", VenvDir, "--python", pl.minor, "--runtime", providers.RuntimeMount, "--out", providers.Sysroot, "--scan", providers.AppDir}
@@ -96,12 +119,10 @@ func (in *installer) finalize() plan.Step {
 	if !pl.shipsPython() {
 		what = "transplant python" + pl.minor + " if the runtime has none"
 	}
-	return in.run(what+"; carry needed shared libraries", in.langOrigin, plan.Run{
-		Args: args, Dir: "/", Mounts: providers.HelperMounts(),
-	})
+	return what + "; carry needed shared libraries", plan.Run{Args: args, Dir: "/", Mounts: providers.HelperMounts()}
 }
 
-// compile compiles the bytecode of dirs, but for the files skip matches.
+// compile is the run compiling the bytecode of dirs, but for the files skip matches.
 // The image's user cannot write __pycache__, so without it every start
 // compiles every module. unchecked-hash pycs hold no timestamps
 // (reproducible) and skip the source check at import. Like pip, a file
@@ -111,7 +132,7 @@ func (in *installer) finalize() plan.Step {
 // worker pool's start (0.6 to 1.4 s on the lab's two loaded cores, against
 // 0.2 to 0.3 s for a whole compile of one module in one process) would be
 // most of the step, and of every rebuild.
-func (in *installer) compile(name string, skip []string, parallel bool, dirs ...string) plan.Step {
+func (in *installer) compile(skip []string, parallel bool, dirs ...string) plan.Run {
 	jobs := "1"
 	if parallel {
 		jobs = "0"
@@ -125,7 +146,7 @@ func (in *installer) compile(name string, skip []string, parallel bool, dirs ...
 	if len(skip) > 0 {
 		args = append(args, "-x", strings.Join(skip, "|"))
 	}
-	return in.run(name, in.langOrigin, plan.Run{Args: append(args, dirs...), Dir: "/"})
+	return plan.Run{Args: append(args, dirs...), Dir: "/"}
 }
 
 // result is the platform's build: its steps, and two layers of artifacts,
