@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"context"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/distill-build/distill/llb/compile"
+	"github.com/distill-build/distill/llb/plan"
 	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/solver/pb"
+	digest "github.com/opencontainers/go-digest"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
@@ -37,12 +41,21 @@ func TestExampleLLBDeterministic(t *testing.T) {
 
 func exampleDefs(t *testing.T, dir string) [][]byte {
 	t.Helper()
-	p := examplePlan(t, dir, Options{
+	var out [][]byte
+	for _, def := range targetDefs(t, examplePlan(t, dir, Options{
 		Platforms:     []ocispecs.Platform{amd64, {OS: "linux", Architecture: "arm64"}},
 		BuildPlatform: amd64,
-	})
+	})) {
+		out = append(out, def...)
+	}
+	return out
+}
+
+// targetDefs compiles each target of p: its LLB ops, marshaled.
+func targetDefs(t *testing.T, p *plan.Plan) [][][]byte {
+	t.Helper()
 	self := llb.Image("ghcr.io/distill-build/distill:1")
-	var out [][]byte
+	var out [][][]byte
 	for _, tgt := range p.Targets {
 		res, err := compile.Target(context.Background(), tgt, compile.Options{
 			Context: llb.Local("context", llb.LocalUniqueID("test")), Frontend: &self, PlatformPrefix: true, CacheNS: "ns-",
@@ -54,7 +67,36 @@ func exampleDefs(t *testing.T, dir string) [][]byte {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, def.Def...)
+		out = append(out, def.Def)
 	}
 	return out
+}
+
+// TestJSOnlyInstallShared: a lock of JavaScript only installs the same
+// files for every platform, so both targets' install is one op (BuildKit
+// runs it once); a lock with an install script installs per platform.
+func TestJSOnlyInstallShared(t *testing.T) {
+	t.Parallel()
+	for example, shared := range map[string]bool{"node-express": true, "node-native": false} {
+		var installs []digest.Digest
+		for _, def := range targetDefs(t, examplePlan(t, filepath.Join("../../examples", example), Options{
+			Platforms: []ocispecs.Platform{amd64, {OS: "linux", Architecture: "arm64"}}, BuildPlatform: amd64,
+		})) {
+			for _, b := range def {
+				var op pb.Op
+				if err := op.UnmarshalVT(b); err != nil {
+					t.Fatal(err)
+				}
+				if e := op.GetExec(); e != nil && slices.Contains(e.Meta.Args, "ci") && slices.Contains(e.Meta.Args, "--omit=dev") {
+					installs = append(installs, digest.FromBytes(b))
+				}
+			}
+		}
+		if len(installs) != 2 {
+			t.Fatalf("%s: %d npm ci ops, want one per target", example, len(installs))
+		}
+		if got := installs[0] == installs[1]; got != shared {
+			t.Errorf("%s: both targets' install one op = %v, want %v", example, got, shared)
+		}
+	}
 }

@@ -95,8 +95,14 @@ func newTargetSteps(pl *planner, p ocispecs.Platform) *targetSteps {
 			s.emulate = why
 		} else {
 			s.suffix = " (for " + platforms.Format(p) + ", from " + platforms.Format(pl.req.BuildPlatform) + ")"
-			args, env := pl.tool.of().cross(nodeArch[p.Architecture])
-			s.in.prod, s.in.prodEnv = append(s.in.prod, args...), env
+			// A lock of JavaScript only (no install script, no package
+			// for particular platforms) installs the same files for every
+			// platform: the build platform's install, the same op, which
+			// BuildKit runs once for all the targets of a build.
+			if !pl.jsOnly {
+				args, env := pl.tool.of().cross(nodeArch[p.Architecture])
+				s.in.prod, s.in.prodEnv = append(s.in.prod, args...), env
+			}
 		}
 	}
 	s.files = append([]string{"package.json"}, pl.inputs...)
