@@ -96,8 +96,10 @@ fi
 	build_tool github.com/docker/buildx "$BUILDX_VERSION" buildx
 ) >"$lab/logs/tools-up.log" 2>&1 &
 tools_pid=$!
-mkdir -p "$HOME/.docker/cli-plugins"
-ln -sf "$lab/bin/buildx" "$HOME/.docker/cli-plugins/docker-buildx"
+# The docker CLI looks for plugins under $DOCKER_CONFIG when it is set.
+plugins=${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins
+mkdir -p "$plugins"
+ln -sf "$lab/bin/buildx" "$plugins/docker-buildx"
 
 # 3. binfmt_misc: qemu for arm64 (and arm), with the F flag from Debian's
 # configs so the interpreter works inside containers.
