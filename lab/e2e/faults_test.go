@@ -104,6 +104,7 @@ func TestFaultMirrorDown(t *testing.T) {
 // failing install that has the secret says nothing of it.
 func TestFaultNoCABundle(t *testing.T) {
 	requireLab(t)
+	t.Parallel() // see parallelTests
 	for _, tc := range []struct{ example, step string }{
 		{"python-fastapi", "pip install -r requirements.txt"},
 		{"node-express", "[node] npm ci --omit=dev (production dependencies)"},

@@ -426,6 +426,7 @@ func TestTargets(t *testing.T) {
 // image (glibc), and the server stores and reads rows at run time.
 func TestGoSQLite(t *testing.T) {
 	requireLab(t)
+	t.Parallel() // see parallelTests
 	out, r := buildx(t, example("go-sqlite"), "--platform", "linux/amd64,linux/arm64")
 	mustSucceed(t, r)
 	// What the helpers decided, when they ran (a warm cache has the steps;

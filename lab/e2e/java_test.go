@@ -87,6 +87,7 @@ func TestJavaSpringBoot(t *testing.T) {
 // from its platform's JDK modules, nothing emulated; both images run.
 func TestJavaSpringBootJlink(t *testing.T) {
 	requireLab(t)
+	t.Parallel() // see parallelTests
 	dir := copyDir(t, example("java-spring-boot"))
 	writeManifest(t, dir, "language: java\nruntime: jlink\nmodules: [jdk.zipfs]\nexpose: [8080]\n")
 	out, r := buildx(t, dir, "--platform", "linux/amd64,linux/arm64")

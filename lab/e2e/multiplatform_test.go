@@ -15,6 +15,7 @@ import (
 // emulation, the arm64 one run under qemu.
 func TestMultiPlatformIndex(t *testing.T) {
 	requireLab(t)
+	t.Parallel() // see parallelTests
 	for _, tc := range []struct {
 		example string
 		port    int

@@ -164,6 +164,7 @@ func TestNodePackageManagers(t *testing.T) {
 // stays native, and the image runs under qemu.
 func TestNodeNativeAddon(t *testing.T) {
 	requireLab(t)
+	t.Parallel() // see parallelTests
 	for _, tc := range []struct{ platform, triplet string }{
 		{"linux/amd64", "x86_64-linux-gnu"},
 		{"linux/arm64", "aarch64-linux-gnu"},

@@ -186,6 +186,7 @@ func TestPythonLockTools(t *testing.T) {
 // qemu costs minutes of CI.)
 func TestPythonEmulatedInstalls(t *testing.T) {
 	requireLab(t)
+	t.Parallel() // see parallelTests
 	for _, tc := range []struct {
 		example, line string
 		emulated      []string
@@ -441,6 +442,7 @@ func TestPythonSourceOnlyChange(t *testing.T) {
 // for that step only, and the image works.
 func TestPythonNoWheelFallback(t *testing.T) {
 	requireLab(t)
+	t.Parallel() // see parallelTests
 	dir := t.TempDir()
 	files := map[string]string{
 		"distill.yaml":     "# syntax=ghcr.io/distill-build/distill:1\nlanguage: python\nentrypoint: [python, main.py]\n",

@@ -58,6 +58,7 @@ func checkRustServer(t *testing.T, img *imagetest.Image, want string) {
 // run (arm64 under qemu), on cc.
 func TestRustAxum(t *testing.T) {
 	requireLab(t)
+	t.Parallel() // see parallelTests
 	out, r := buildx(t, example("rust-axum"), "--platform", "linux/amd64,linux/arm64")
 	mustSucceed(t, r)
 	if strings.Contains(r.out, "(emulated: ") {
