@@ -273,13 +273,28 @@ func stepsMarkdown(b *strings.Builder, r seedResult) {
 	if d == nil || h == nil || len(d.Steps) == 0 || len(h.Steps) == 0 {
 		return
 	}
-	cols := [][]stepTime{d.Steps, h.Steps, d.RebuildSteps, h.RebuildSteps}
+	images := []*seedImage{d, h}
+	heads := []string{"distill", "hand-written"}
+	if v := find(r, viaImage); v != nil && len(v.Steps) > 0 {
+		images, heads = append(images, v), append(heads, "through docker/dockerfile:1")
+	}
+	var cols [][]stepTime
+	var names []string
+	for _, when := range []string{"cold", "rebuild"} {
+		for i, im := range images {
+			steps := im.Steps
+			if when == "rebuild" {
+				steps = im.RebuildSteps
+			}
+			cols, names = append(cols, steps), append(names, heads[i]+" "+when)
+		}
+	}
 	secs := make([]map[string]float64, len(cols))
 	for i, c := range cols {
 		secs[i] = phaseSeconds(c)
 	}
 	fmt.Fprintf(b, "Where the time goes (the steps of the median run; busy time per phase, steps run in parallel counted once, so phases may overlap; *frontend startup* is from the client's start to the first pull or step):\n\n")
-	fmt.Fprintf(b, "| phase | distill cold | hand-written cold | distill rebuild | hand-written rebuild |\n|---|---|---|---|---|\n")
+	fmt.Fprintf(b, "| phase | %s |\n|---%s|\n", strings.Join(names, " | "), strings.Repeat("|---", len(names)))
 	for _, ph := range phases {
 		fmt.Fprintf(b, "| %s |", ph)
 		for i, c := range cols {
@@ -287,7 +302,17 @@ func stepsMarkdown(b *strings.Builder, r seedResult) {
 		}
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(b, "| wall time | %.1f s | %.1f s | %.1f s | %.1f s |\n\n", d.Seconds, h.Seconds, d.Rebuild, h.Rebuild)
+	b.WriteString("| wall time |")
+	for _, when := range []string{"cold", "rebuild"} {
+		for _, im := range images {
+			t := im.Seconds
+			if when == "rebuild" {
+				t = im.Rebuild
+			}
+			fmt.Fprintf(b, " %.1f s |", t)
+		}
+	}
+	b.WriteString("\n\n")
 }
 
 // phaseCell is a phase's seconds and how many of its steps ran.

@@ -8,6 +8,9 @@
 #     lab/python/python.Dockerfile --target full
 #   docker.io/library/node:24-trixie, node:24
 #     lab/node/node.Dockerfile --target full
+#   docker.io/docker/dockerfile:1
+#     lab/bench/dockerfile-frontend.Dockerfile: the Dockerfile frontend of
+#     the lab's BuildKit release, built from its module
 # Needs the lab's fixtures (make lab-up). Skipped when all their tags are in
 # the registry (FORCE=1 rebuilds).
 set -euo pipefail
@@ -51,5 +54,21 @@ else
 	build "$here/node" "node-$NODE_VERSION-full" node.Dockerfile \
 		"$reg/library/node:$major-trixie,$reg/library/node:$major" \
 		--opt target=full --opt build-arg:NODE_VERSION="$NODE_VERSION" --opt build-arg:YARN_VERSION="$YARN_VERSION"
+fi
+if have docker/dockerfile 1; then
+	log "docker/dockerfile:1 present"
+else
+	version=$(cat "$DISTILL_LAB_DIR/bin/.buildkitd.version")
+	dir=$(cd "$lab_scripts" && GOFLAGS=-mod=mod go mod download -json "github.com/moby/buildkit@$version" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+	[ -d "$dir" ] || die "could not download github.com/moby/buildkit@$version"
+	ctx=$(mktemp -d)
+	cp "$here/bench/dockerfile-frontend.Dockerfile" "$ctx/"
+	log "building the Dockerfile frontend of BuildKit $version"
+	(cd "$dir" && GOFLAGS="-buildvcs=false -mod=mod" CGO_ENABLED=0 go build -trimpath -ldflags "-d" \
+		-tags "$(cat frontend/dockerfile/release/mainline/tags) netgo static_build osusergo" \
+		-o "$ctx/dockerfile-frontend" ./frontend/dockerfile/cmd/dockerfile-frontend) >"$DISTILL_LAB_DIR/logs/build-dockerfile-frontend.log" 2>&1 ||
+		die "building the Dockerfile frontend failed (see $DISTILL_LAB_DIR/logs/build-dockerfile-frontend.log)"
+	build "$ctx" dockerfile-frontend dockerfile-frontend.Dockerfile "$reg/docker/dockerfile:1"
+	rm -rf "$ctx"
 fi
 log "benchmark fixtures ready in $reg ($(since "$started"))"
