@@ -240,11 +240,14 @@ func (c *compiler) compile(ctx context.Context) (*Result, error) {
 		}
 	}
 
-	// Each layer group is collected into a scratch tree, then added onto
-	// the runtime as one layer.
+	// Each layer group is one op onto the runtime: a copy action for each
+	// of its artifacts, whose changes are one layer. (A scratch tree of
+	// each group first, then added, was two more ops per layer, each
+	// hashing the files it copied again: 0.1 to 0.4 s of a seed app's
+	// build.)
 	final := runtime
 	for _, g := range c.layerGroups() {
-		layer := llb.Scratch()
+		var copies *llb.FileAction
 		for _, a := range g.artifacts {
 			from, src := builder, a.Src
 			switch {
@@ -257,15 +260,20 @@ func (c *compiler) compile(ctx context.Context) (*Result, error) {
 				}
 				from = st
 			}
-			layer = layer.File(llb.Copy(from, src, a.Dest, &llb.CopyInfo{
+			// With SOURCE_DATE_EPOCH every file of the app's layers
+			// has that time: a rebuild from the same inputs gives the
+			// same layers.
+			info := &llb.CopyInfo{
 				CreateDestPath: true, CopyDirContentsOnly: true, ChownOpt: rootOwned, ExcludePatterns: a.Exclude,
 				CreatedTime: c.o.Epoch,
-			}), c.constraints(fmt.Sprintf("[distill] collect %s", a.Dest), a.Origin)...)
+			}
+			if copies == nil {
+				copies = llb.Copy(from, src, a.Dest, info)
+			} else {
+				copies = copies.Copy(from, src, a.Dest, info)
+			}
 		}
-		// With SOURCE_DATE_EPOCH every file of the app's layers has that
-		// time: a rebuild from the same inputs gives the same layers.
-		final = final.File(llb.Copy(layer, "/", "/", &llb.CopyInfo{CopyDirContentsOnly: true, CreatedTime: c.o.Epoch}),
-			c.constraints(g.description(c.t.Runtime.Ref), plan.Origin{Field: "language"})...)
+		final = final.File(copies, c.constraints(g.description(c.t.Runtime.Ref), plan.Origin{Field: "language"})...)
 	}
 
 	img, err := c.imageConfig(base, baseDigest)
