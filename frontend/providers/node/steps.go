@@ -25,7 +25,12 @@ var gypPackages = []string{"python3", "make", "g++"}
 //
 // node_modules is made first: an app without dependencies gets an empty
 // one (the package managers make none), which the image's layer copies.
-func withNodedir(argv []string) []string {
+// Without gyp (an install that runs no install script) node-gyp never
+// runs: no node process to ask, a start of Node.js less.
+func withNodedir(argv []string, gyp bool) []string {
+	if !gyp {
+		return append([]string{"sh", "-c", `mkdir -p node_modules && exec "$@"`, "install"}, argv...)
+	}
 	return append([]string{"sh", "-c", `mkdir -p node_modules && npm_config_nodedir="$(node -p 'path.dirname(path.dirname(process.execPath))')" exec "$@"`, "install"}, argv...)
 }
 
@@ -131,10 +136,11 @@ func (s *targetSteps) run(name string, origin plan.Origin, r plan.Run) plan.Step
 }
 
 // install runs the package manager's argv in dir, with env added to its
-// own, its caches, the network and the registries' secrets.
-func (s *targetSteps) install(what string, argv, env []string, dir string) plan.Step {
+// own, its caches, the network and the registries' secrets; gyp when an
+// install script may compile.
+func (s *targetSteps) install(what string, argv, env []string, dir string, gyp bool) plan.Step {
 	return s.run(strings.Join(argv, " ")+" ("+what+")", s.depsOrigin, plan.Run{
-		Args: withNodedir(argv), Dir: dir, Env: append(slices.Clone(s.in.env), env...), Caches: s.in.caches, Network: true, Secrets: secrets(),
+		Args: withNodedir(argv, gyp), Dir: dir, Env: append(slices.Clone(s.in.env), env...), Caches: s.in.caches, Network: true, Secrets: secrets(),
 	})
 }
 
@@ -208,7 +214,7 @@ func (s *targetSteps) dependencies() []plan.Step {
 		steps = append(steps, plan.Step{Name: "[node] package.json without the project's install scripts (for the production install)", Origin: s.depsOrigin,
 			Write: &plan.Write{Path: path.Join(providers.AppDir, pl.m.Path("package.json")), Content: string(pl.prodPkg)}})
 	}
-	steps = append(steps, s.emulated(s.install("production dependencies", s.in.prod, s.in.prodEnv, providers.AppDir), providers.AppDir))
+	steps = append(steps, s.emulated(s.install("production dependencies", s.in.prod, s.in.prodEnv, providers.AppDir, !s.pl.jsOnly), providers.AppDir))
 	if pl.ws != nil {
 		// Each workspace package's node_modules, for its layer (the
 		// package manager makes one only where it links something).
@@ -278,7 +284,7 @@ func (s *targetSteps) app() (steps []plan.Step, appDir string) {
 			buildOrigin = providers.Origin("build", m.Build.Range)
 		}
 		steps = append(steps, s.copyInputs(srcDir),
-			s.install("all dependencies, for the build", s.in.full, nil, srcDir),
+			s.install("all dependencies, for the build", s.in.full, nil, srcDir, true),
 			pl.copySources(srcDir, s.langOrigin))
 		// The workspace packages the app builds with, built first.
 		for _, p := range pl.depBuilds() {
