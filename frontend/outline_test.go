@@ -70,14 +70,14 @@ func TestOutline(t *testing.T) {
 // client's value, the proxy args given too; the Go module download
 // offers the netrc secret and the SSH agent; every step sees the args.
 func TestOutlineArgs(t *testing.T) {
-	data := []byte("language: go\nargs:\n  GOPRIVATE: example.com/private\n  GOFLAGS: -tags=netgo\n")
+	data := []byte("language: go\nmain: ./cmd/server\nargs:\n  GOPRIVATE: example.com/private\n  GOFLAGS: -tags=netgo\n")
 	m, err := manifest.Parse(manifest.DefaultFilename, data)
 	if err != nil {
 		t.Fatal(err)
 	}
 	amd64 := ocispecs.Platform{OS: "linux", Architecture: "amd64"}
 	given := map[string]string{"GOFLAGS": "-tags=osusergo", "HTTPS_PROXY": "http://proxy:3128", "UNUSED": "x"}
-	p, err := resolve.Resolve(context.Background(), m, contextfs.Dir(filepath.Join("..", "examples", "go-hello")), resolve.Options{Platforms: []ocispecs.Platform{amd64}, BuildPlatform: amd64, BuildArgs: given})
+	p, err := resolve.Resolve(context.Background(), m, contextfs.Dir(filepath.Join("..", "examples", "go-server")), resolve.Options{Platforms: []ocispecs.Platform{amd64}, BuildPlatform: amd64, BuildArgs: given})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestOutlineArgs(t *testing.T) {
 	if got := strings.Join(args, " "); got != "GOPRIVATE=example.com/private GOFLAGS=-tags=osusergo SOURCE_DATE_EPOCH= DISTILL_LOCK=true HTTPS_PROXY=http://proxy:3128" {
 		t.Errorf("args = %s", got)
 	}
-	if o.Args[0].Location == nil || o.Args[0].Location.Ranges[0].Start.Line != 3 {
+	if o.Args[0].Location == nil || o.Args[0].Location.Ranges[0].Start.Line != 4 {
 		t.Errorf("GOPRIVATE location = %v", o.Args[0].Location)
 	}
 	if len(o.SSH) != 1 || o.SSH[0].Name != "default" || o.SSH[0].Required {

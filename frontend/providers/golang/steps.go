@@ -54,7 +54,10 @@ func (pr *project) build(p ocispecs.Platform) (providers.Build, error) {
 		steps = append(steps, plan.Step{Name: name, Origin: origin, Run: providers.AptInstallForeign(foreign, pkgs)})
 	}
 	caches := []plan.Cache{{ID: "go-mod", Target: modCache, Sharing: "shared"}}
-	if !pr.vendored {
+	// A module that requires none has nothing to download: no step of
+	// its own (the go command's start and a snapshot, 0.7 s of a cold
+	// build of examples/go-hello).
+	if !pr.vendored && (pr.mod.requires || pr.work != nil) {
 		dl, err := pr.download(env, caches)
 		if err != nil {
 			return providers.Build{}, err
