@@ -62,6 +62,7 @@ func buildJava(t *testing.T, dir string, extra ...string) (*imagetest.Image, res
 // distroless Java runtime's own java (its entrypoint), as 65532.
 func TestJavaSpringBoot(t *testing.T) {
 	requireLab(t)
+	t.Parallel() // see parallelTests
 	img, _ := buildJava(t, example("java-spring-boot"))
 	rootfs := checkJava(t, img)
 	if got := strings.Join(img.Config.Config.Entrypoint, " "); got != "/usr/bin/java -jar /app/app.jar" {
@@ -136,6 +137,7 @@ func TestJavaSpringBootJlink(t *testing.T) {
 // arm64 from a build that ran nothing emulated.
 func TestJavaMaven(t *testing.T) {
 	requireLab(t)
+	t.Parallel() // see parallelTests
 	out, r := buildx(t, example("java-maven"), "--platform", "linux/amd64,linux/arm64")
 	mustSucceed(t, r)
 	if strings.Contains(r.out, "(emulated: ") {
@@ -173,6 +175,7 @@ func globIn(rootfs, pattern string) []string {
 // module it depends on on its class path, onto a linked runtime.
 func TestJavaMultiModule(t *testing.T) {
 	requireLab(t)
+	t.Parallel() // see parallelTests
 	img, r := buildJava(t, example("java-multimodule"))
 	if found, _ := stepStatus(r.out, "mvn package -pl server"); !found {
 		t.Errorf("no step building the server module:\n%s", tail(r.out, 40))

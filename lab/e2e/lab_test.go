@@ -73,11 +73,13 @@ func syntaxArgs(buildctl bool) []string {
 }
 
 // parallelTests: the longest tests (an emulated native compile, jlink,
-// a Rust cross build, npm's retries without the CA bundle) spend most of
-// their time waiting on one emulated core or on the network, and assert
-// nothing of the cache or of the daemon's other builds. They call
-// t.Parallel, so Go runs them two at a time (-parallel, GOMAXPROCS)
-// once the other tests are done: minutes off a fresh make test.
+// Maven, a Rust cross build, npm's retries without the CA bundle, init
+// on every example) spend much of their time waiting on one emulated
+// core, on the network or on a JVM, and assert nothing that another
+// test's build could change (no daemon of their own, no prune; each
+// container in namespaces of its own). They call t.Parallel, so Go runs
+// them two at a time (-parallel, GOMAXPROCS) once the other tests are
+// done: minutes off a fresh make test.
 //
 // requireLab skips the test when the lab is not meant to be used, and
 // fails it when the lab should be there but does not answer.

@@ -801,6 +801,7 @@ func TestNoCacheFilter(t *testing.T) {
 // its shared package), and init refuses to replace the manifest it wrote.
 func TestInit(t *testing.T) {
 	requireLab(t)
+	t.Parallel() // see parallelTests
 	for _, tc := range []struct {
 		example, app, want string
 		port               int

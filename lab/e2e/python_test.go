@@ -118,6 +118,7 @@ func TestPythonFastAPI(t *testing.T) {
 
 func TestPythonFastAPIArm64(t *testing.T) {
 	requireLab(t)
+	t.Parallel() // see parallelTests
 	// Every dependency has an aarch64 wheel: installed from the build
 	// platform, nothing emulated.
 	img := buildArm64Cross(t, "python-fastapi", "[python] pip install -r requirements.txt (for linux/arm64, from linux/amd64)")
@@ -147,6 +148,7 @@ func TestPythonFlaskGunicorn(t *testing.T) {
 
 func TestPythonNumpyPandas(t *testing.T) {
 	requireLab(t)
+	t.Parallel() // see parallelTests
 	img := buildPython(t, "python-numpy")
 	checkPython(t, img)
 	runPrints(t, img, "result:")
@@ -157,6 +159,7 @@ func TestPythonNumpyPandas(t *testing.T) {
 // line, and no development dependency reaches the image.
 func TestPythonLockTools(t *testing.T) {
 	requireLab(t)
+	t.Parallel() // see parallelTests
 	for _, tc := range []struct{ example, line string }{
 		{"python-poetry", "poetry:"},
 		{"python-pipenv", "pipenv:"},

@@ -128,6 +128,7 @@ func TestRustWorkspace(t *testing.T) {
 // are not, and the app runs.
 func TestRustSQLite(t *testing.T) {
 	requireLab(t)
+	t.Parallel() // see parallelTests
 	out, r := buildx(t, example("rust-sqlite"), "--platform", "linux/amd64,linux/arm64")
 	mustSucceed(t, r)
 	if strings.Contains(r.out, "(emulated: ") {
