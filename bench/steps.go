@@ -275,8 +275,10 @@ func stepsMarkdown(b *strings.Builder, r seedResult) {
 	}
 	images := []*seedImage{d, h}
 	heads := []string{"distill", "hand-written"}
+	against := []string{"", "the hand-written Dockerfile"}
 	if v := find(r, viaImage); v != nil && len(v.Steps) > 0 {
 		images, heads = append(images, v), append(heads, "through docker/dockerfile:1")
+		against = append(against, "the same Dockerfile through docker/dockerfile:1")
 	}
 	var cols [][]stepTime
 	var names []string
@@ -313,6 +315,32 @@ func stepsMarkdown(b *strings.Builder, r seedResult) {
 		}
 	}
 	b.WriteString("\n\n")
+	n := len(images)
+	for i := 1; i < n; i++ {
+		fmt.Fprintf(b, "- distill against %s, phase by phase: cold %s; rebuild %s.\n", against[i],
+			phaseDeltas(secs[0], secs[i]), phaseDeltas(secs[n], secs[n+i]))
+	}
+	b.WriteString("\n")
+}
+
+// phaseDeltas is how much longer (+) or shorter (−) each phase kept
+// distill's build busy than the other's, for the phases that differ by
+// 0.05 s or more.
+func phaseDeltas(distill, other map[string]float64) string {
+	var out []string
+	for _, ph := range phases {
+		if d := distill[ph] - other[ph]; d >= 0.05 || d <= -0.05 {
+			sign := "+"
+			if d < 0 {
+				sign, d = "−", -d
+			}
+			out = append(out, fmt.Sprintf("%s %s%.1f s", ph, sign, d))
+		}
+	}
+	if len(out) == 0 {
+		return "no phase differs by 0.05 s or more"
+	}
+	return strings.Join(out, ", ")
 }
 
 // phaseCell is a phase's seconds and how many of its steps ran.

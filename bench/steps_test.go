@@ -145,3 +145,14 @@ func TestUnion(t *testing.T) {
 		t.Errorf("union %v, want 3.5", got)
 	}
 }
+
+func TestPhaseDeltas(t *testing.T) {
+	d := map[string]float64{phaseStartup: 0.45, phaseInstall: 1.2, phaseBuild: 0.4, phaseExport: 0.41}
+	h := map[string]float64{phaseStartup: 0.12, phaseInstall: 1.3, phaseBuild: 0.1, phaseExport: 0.4}
+	if got, want := phaseDeltas(d, h), "frontend startup +0.3 s, dependency install −0.1 s, build +0.3 s"; got != want {
+		t.Errorf("phaseDeltas = %q, want %q", got, want)
+	}
+	if got := phaseDeltas(d, d); got != "no phase differs by 0.05 s or more" {
+		t.Errorf("phaseDeltas of equal phases = %q", got)
+	}
+}
