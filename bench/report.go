@@ -107,6 +107,7 @@ func seedsMarkdown(b *strings.Builder, rep *seedReport) error {
 			d.Seconds, h.Seconds, ratio(d.Seconds, h.Seconds), d.Rebuild, h.Rebuild, ratio(d.Rebuild, h.Rebuild), viaCold, viaRebuild)
 	}
 	b.WriteString("\n")
+	fmt.Fprintf(b, "Where distill takes longer, each app's breakdown below names the phase. What distill does there that the hand-written Dockerfiles do not: in *frontend startup*, BuildKit pulls and starts distill's image, as it does docker/dockerfile:1's, where the frontend without a syntax line is built into buildkitd; in Python's *build*, the virtual environment, and bytecode compiled for the app as well as the dependencies (unchecked-hash pycs: the image's non-root user never compiles at import, where the hand-written images compile the app's modules at every start); in Go's *image pulls*, the candidate runtimes (static, base, cc) pulled beside the compile, for the choice the built binary decides.\n\n")
 	for _, r := range rep.Results {
 		h := find(r, baseline)
 		fmt.Fprintf(b, "### %s (seed %s, `examples/%s`)\n\n", r.App.Title, r.App.Seed, r.App.Example)
