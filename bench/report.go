@@ -141,7 +141,7 @@ func seedsChart(file string, rep *seedReport) error {
 	pkgs := chart.Panel{Title: "Packages in the image", Unit: "packages"}
 	// The baseline's image again, built through another frontend: no
 	// bar of its own.
-	variants := slices.DeleteFunc(slices.Clone(seedVariants), func(v struct{ Name, File, Syntax string }) bool { return v.Syntax != "" })
+	variants := slices.DeleteFunc(slices.Clone(seedVariants), func(v seedVariant) bool { return v.Syntax != "" })
 	for _, v := range variants {
 		size.Series = append(size.Series, chart.Series{Name: v.Name})
 		pkgs.Series = append(pkgs.Series, chart.Series{Name: v.Name})

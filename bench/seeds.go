@@ -38,7 +38,9 @@ var seedApps = []seedApp{
 // Dockerfile (the baseline), the same Dockerfile through the Dockerfile
 // frontend's image, and distill. A variant with Syntax is its File
 // written from Dockerfile.seed with that `# syntax=` line first.
-var seedVariants = []struct{ Name, File, Syntax string }{
+type seedVariant struct{ Name, File, Syntax string }
+
+var seedVariants = []seedVariant{
 	{"full", "Dockerfile.full", ""},
 	{"slim", "Dockerfile.slim", ""},
 	{baseline, "Dockerfile.seed", ""},

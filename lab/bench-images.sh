@@ -59,8 +59,7 @@ if have docker/dockerfile 1; then
 	log "docker/dockerfile:1 present"
 else
 	version=$(cat "$DISTILL_LAB_DIR/bin/.buildkitd.version")
-	dir=$(cd "$lab_scripts" && GOFLAGS=-mod=mod go mod download -json "github.com/moby/buildkit@$version" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
-	[ -d "$dir" ] || die "could not download github.com/moby/buildkit@$version"
+	dir=$(module_dir github.com/moby/buildkit "$version") || exit 1
 	ctx=$(mktemp -d)
 	cp "$here/bench/dockerfile-frontend.Dockerfile" "$ctx/"
 	log "building the Dockerfile frontend of BuildKit $version"

@@ -109,6 +109,15 @@ build() {
 	log "  pushed $what ($(since "$t0"))"
 }
 
+# module_dir MODULE VERSION: the directory of MODULE@VERSION's source in
+# the Go module cache, downloaded through the module proxy if missing.
+module_dir() {
+	local dir
+	dir=$(cd "$lab_scripts" && GOFLAGS=-mod=mod go mod download -json "$1@$2" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+	[ -d "$dir" ] || die "could not download $1@$2"
+	echo "$dir"
+}
+
 # build_tool [-s SUFFIX] MODULE VERSION BINARY...: builds each BINARY from
 # ./cmd/BINARY of MODULE@VERSION with the module's own go.mod as the main
 # module (as a dependency of another module they resolve versions the
@@ -134,8 +143,7 @@ build_tool() {
 	local logf=$DISTILL_LAB_DIR/logs/build-$(basename "$mod")$suffix.log t0 dir tmp
 	t0=$(date +%s)
 	log "building ${missing[*]} $version from $mod (a few minutes)"
-	dir=$(cd "$lab_scripts" && GOFLAGS=-mod=mod go mod download -json "$mod@$version" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
-	[ -d "$dir" ] || die "could not download $mod@$version"
+	dir=$(module_dir "$mod" "$version") || exit 1
 	local pkgs=()
 	for b in "${missing[@]}"; do pkgs+=("./cmd/$b"); done
 	mkdir -p "$bin"

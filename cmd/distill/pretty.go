@@ -64,12 +64,12 @@ func writeTarget(b *bufio.Writer, t *plan.Target) {
 
 	c := t.Config
 	fmt.Fprintln(b, "  config")
-	entrypoint := argv(c.Entrypoint)
+	entrypoint := plan.ShellLine(c.Entrypoint)
 	if c.PrependBaseEntrypoint {
 		entrypoint = strings.TrimSpace("(the runtime's entrypoint) " + entrypoint)
 	}
 	field(b, "entrypoint", entrypoint)
-	field(b, "cmd", argv(c.Cmd))
+	field(b, "cmd", plan.ShellLine(c.Cmd))
 	field(b, "user", c.User)
 	field(b, "workdir", c.WorkingDir)
 	label := "env"
@@ -171,22 +171,6 @@ func field(b *bufio.Writer, name, value string) {
 	if value != "" {
 		fmt.Fprintf(b, "    %-11s %s\n", name, value)
 	}
-}
-
-// argv is a command line as a shell would read it back.
-func argv(args []string) string {
-	q := make([]string, len(args))
-	for i, a := range args {
-		q[i] = shellQuote(a)
-	}
-	return strings.Join(q, " ")
-}
-
-func shellQuote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func plural(n int) string {

@@ -23,11 +23,7 @@ func Chain(runs ...plan.Run) plan.Run {
 	out := plan.Run{Dir: runs[0].Dir}
 	var script []string
 	for _, r := range runs {
-		cmd := make([]string, len(r.Args))
-		for i, a := range r.Args {
-			cmd[i] = shellQuote(a)
-		}
-		script = append(script, "cd "+shellQuote(r.Dir)+" && "+strings.Join(cmd, " "))
+		script = append(script, "cd "+plan.ShellLine([]string{r.Dir})+" && "+plan.ShellLine(r.Args))
 		out.Env = append(out.Env, r.Env...)
 		out.Caches = append(out.Caches, r.Caches...)
 		out.Mounts = append(out.Mounts, r.Mounts...)
@@ -57,12 +53,4 @@ func uniq[T comparable](s []T) []T {
 // build so far, in its builder, with no probe or fallback.
 func Plain(r *plan.Run) bool {
 	return r != nil && r.Probe == "" && r.Fallback == nil && r.Emulated == nil && len(r.Inputs) == 0
-}
-
-// shellQuote is s as one word of a POSIX shell command.
-func shellQuote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

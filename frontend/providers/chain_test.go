@@ -1,9 +1,7 @@
 package providers
 
 import (
-	"os/exec"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/distill-build/distill/llb/plan"
@@ -25,21 +23,5 @@ func TestChain(t *testing.T) {
 	}
 	if r := Chain(a); !slices.Equal(r.Args, a.Args) {
 		t.Errorf("one run is itself: %q", r.Args)
-	}
-}
-
-// TestShellQuote runs the quoted words through a real shell.
-func TestShellQuote(t *testing.T) {
-	words := []string{"plain", "", "with space", "it's", `"$HOME"`, "a\nb", "^/app/\\.venv/", "*"}
-	var quoted []string
-	for _, w := range words {
-		quoted = append(quoted, shellQuote(w))
-	}
-	out, err := exec.Command("sh", "-c", `for w in `+strings.Join(quoted, " ")+`; do printf '%s\0' "$w"; done`).Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00"); !slices.Equal(got, words) {
-		t.Errorf("through sh: %q, want %q", got, words)
 	}
 }

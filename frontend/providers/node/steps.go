@@ -28,10 +28,11 @@ var gypPackages = []string{"python3", "make", "g++"}
 // Without gyp (an install that runs no install script) node-gyp never
 // runs: no node process to ask, a start of Node.js less.
 func withNodedir(argv []string, gyp bool) []string {
-	if !gyp {
-		return append([]string{"sh", "-c", `mkdir -p node_modules && exec "$@"`, "install"}, argv...)
+	nodedir := ""
+	if gyp {
+		nodedir = `npm_config_nodedir="$(node -p 'path.dirname(path.dirname(process.execPath))')" `
 	}
-	return append([]string{"sh", "-c", `mkdir -p node_modules && npm_config_nodedir="$(node -p 'path.dirname(path.dirname(process.execPath))')" exec "$@"`, "install"}, argv...)
+	return append([]string{"sh", "-c", `mkdir -p node_modules && ` + nodedir + `exec "$@"`, "install"}, argv...)
 }
 
 // secrets are the build secrets an install step may use for private
