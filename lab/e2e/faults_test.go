@@ -104,7 +104,9 @@ func TestFaultMirrorDown(t *testing.T) {
 // failing install that has the secret says nothing of it.
 func TestFaultNoCABundle(t *testing.T) {
 	requireLab(t)
-	t.Parallel() // see parallelTests
+	// Not parallel (see parallelTests): its installs without the secret
+	// are the very ops other tests' builds run with it, and BuildKit
+	// runs identical ops of concurrent builds once, secrets apart.
 	for _, tc := range []struct{ example, step string }{
 		{"python-fastapi", "pip install -r requirements.txt"},
 		{"node-express", "[node] npm ci --omit=dev (production dependencies)"},

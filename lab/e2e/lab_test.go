@@ -73,11 +73,14 @@ func syntaxArgs(buildctl bool) []string {
 }
 
 // parallelTests: the longest tests (an emulated native compile, jlink,
-// Maven, a Rust cross build, npm's retries without the CA bundle, init
-// on every example) spend much of their time waiting on one emulated
-// core, on the network or on a JVM, and assert nothing that another
-// test's build could change (no daemon of their own, no prune; each
-// container in namespaces of its own). They call t.Parallel, so Go runs
+// Maven, a Rust cross build, init on every example) spend much of their
+// time waiting on one emulated core, on the network or on a JVM, and
+// assert nothing that another test's build could change (no daemon of
+// their own, no prune; each container in namespaces of its own), nor
+// build anything another test must not share: BuildKit runs identical
+// ops of concurrent builds once, and secrets are not in an op's key, so
+// a build without the ca-bundle secret (TestFaultNoCABundle) stays
+// serial. They call t.Parallel, so Go runs
 // them two at a time (-parallel, GOMAXPROCS) once the other tests are
 // done: minutes off a fresh make test.
 //
